@@ -1,0 +1,27 @@
+import type { FailureClass } from './failure.js'
+import type { Target } from './targets.js'
+
+/** What happened to one step of the cascade. */
+export type AttemptOutcome =
+  | 'success'
+  | FailureClass
+  /** The breaker for this target is open (or half-open with no permit left): no call was made. */
+  | 'skipped-open'
+  /** Not enough Lambda time left to start this attempt or the wait before it: no call was made. */
+  | 'skipped-deadline'
+  /** The retry budget is spent: the retry was not made. */
+  | 'skipped-budget'
+
+/** One line of the story of a request, kept for logs, `served` and the final error. */
+export interface AttemptRecord {
+  readonly target: Target
+  /** 1-based attempt number on this target. */
+  readonly attempt: number
+  readonly outcome: AttemptOutcome
+  /** The upstream error's name (e.g. `ThrottlingException`), when there was one. */
+  readonly errorName?: string
+  /** Time spent in the call, ms (0 for skipped steps). */
+  readonly latencyMs: number
+  /** Time waited before this attempt, ms. */
+  readonly waitMs: number
+}

@@ -1,0 +1,46 @@
+/** Backoff and retry-budget tuning. Every time is in ms. */
+export interface BackoffPolicy {
+  /** Base of the exponential for unavailable / timed-out retries. Default 100. */
+  readonly baseMs: number
+  /** Base for throttling (429) retries: higher, because the upstream asked us to slow down. Default 500. */
+  readonly throttleBaseMs: number
+  /** No single wait is longer than this. Default 10 000. */
+  readonly capMs: number
+  /** Attempts on one target, the first included. Default 3. */
+  readonly maxAttempts: number
+  /** Time kept back from the Lambda deadline for the degraded reply. Default 300. */
+  readonly reserveMs: number
+  /** An attempt is not started with less time than this left before the reserve. Default 1 000. */
+  readonly minAttemptMs: number
+  /** One attempt is aborted after this long (or at the deadline, whichever is first). Default 30 000. */
+  readonly attemptTimeoutMs: number
+  /** Honour the server's Retry-After when present (still bounded by the cap and the deadline). Default true. */
+  readonly honourRetryAfter: boolean
+}
+
+/** The container-wide retry budget (Finagle/Envoy style): retries may be at most a share of requests. */
+export interface RetryBudgetPolicy {
+  /** Retries allowed per request over the window, e.g. 0.2 = retries may add 20 % to upstream load. Default 0.2. */
+  readonly ratio: number
+  /** Retries always allowed per second, so a low-traffic container can still retry. Default 5. */
+  readonly minRetriesPerSecond: number
+  /** The window requests and retries are counted over. Default 10 000. */
+  readonly windowMs: number
+}
+
+export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = Object.freeze({
+  baseMs: 100,
+  throttleBaseMs: 500,
+  capMs: 10_000,
+  maxAttempts: 3,
+  reserveMs: 300,
+  minAttemptMs: 1_000,
+  attemptTimeoutMs: 30_000,
+  honourRetryAfter: true,
+})
+
+export const DEFAULT_RETRY_BUDGET: RetryBudgetPolicy = Object.freeze({
+  ratio: 0.2,
+  minRetriesPerSecond: 5,
+  windowMs: 10_000,
+})

@@ -1,0 +1,116 @@
+/**
+ * The circuit breaker's data and the store contract. The state machine (machine.ts) is pure: it maps a record and
+ * an event to the next record. The store keeps records and changes them only by compare-and-set on `version`, so a
+ * store backed by DynamoDB conditional writes fits without the engine changing.
+ */
+
+export type BreakerStateName = 'closed' | 'open' | 'half-open'
+
+/** Tuning of one breaker. Every time is in ms. */
+export interface BreakerPolicy {
+  /** Failure rate (0..1] over the window at which a closed breaker opens. Default 0.3. */
+  readonly failureRateThreshold: number
+  /** Length of the sliding window the failure rate is computed over. Default 60 000. */
+  readonly windowMs: number
+  /** Calls the window must hold before the failure rate can trip it. Default 10. */
+  readonly minimumCalls: number
+  /** Consecutive failures that trip it whatever the volume (for low traffic). Default 5. */
+  readonly consecutiveFailures: number
+  /** How long it stays open the first time. Default 60 000. */
+  readonly cooldownMs: number
+  /** Each reopen without a full close in between multiplies the cooldown by this. Default 2. */
+  readonly cooldownMultiplier: number
+  /** The cooldown never grows past this. Default 600 000. */
+  readonly maxCooldownMs: number
+  /** Half-open stages: how many probes each stage admits and must see succeed. Default [1, 5, 10]. */
+  readonly probeStages: readonly number[]
+  /** A probe permit not reported back within this is taken as lost (its holder died) and freed. Default 30 000. */
+  readonly permitLeaseMs: number
+}
+
+/** A probe permit handed out in half-open state. */
+export interface ProbePermit {
+  readonly id: string
+  /** Epoch ms after which the permit is void and its slot free again. */
+  readonly expiresAt: number
+}
+
+/** The persisted state of one target's breaker. */
+export interface BreakerRecord {
+  readonly state: BreakerStateName
+  /** Bumped on every write; the store's compare-and-set checks it. 0 = never written. */
+  readonly version: number
+  /** When it last changed state, epoch ms. */
+  readonly changedAt: number
+  /** While open: epoch ms when it may go half-open. */
+  readonly openUntil: number
+  /** How many times it has opened since it was last closed (drives the growing cooldown). */
+  readonly opens: number
+  /** While half-open: index into `probeStages`. */
+  readonly stage: number
+  /** While half-open: probes of the current stage that have succeeded. */
+  readonly stageSuccesses: number
+  /** While half-open: permits of the current stage still in flight. */
+  readonly permits: readonly ProbePermit[]
+}
+
+/** What a store knows of recent outcomes for one target. */
+export interface WindowCounts {
+  /** Calls (successes + failures) in the sliding window. */
+  readonly calls: number
+  /** Failures in the sliding window. */
+  readonly failures: number
+  /** Failures since the last success. */
+  readonly consecutiveFailures: number
+}
+
+export type CompareAndSetResult =
+  | { readonly ok: true; readonly record: BreakerRecord }
+  /** The stored version was not the expected one: `record` is what is stored now. */
+  | { readonly ok: false; readonly record: BreakerRecord }
+
+/**
+ * Where breaker state lives. `MemoryBreakerStore` keeps it in the container; a DynamoDB store shares it with the
+ * fleet. Implementations may cache `read`; `compareAndSet` must be atomic against every other writer.
+ */
+export interface BreakerStore {
+  /** The current record for `key` (a fresh closed record with version 0 if none). May be served from cache. */
+  read(key: string, now: number): Promise<BreakerRecord>
+  /**
+   * Adds one outcome to `key`'s sliding window and returns the window as the store now sees it. A store may
+   * aggregate successes and write them later; failures should be written promptly.
+   */
+  recordOutcome(key: string, outcome: 'success' | 'failure', now: number, windowMs: number): Promise<WindowCounts>
+  /** Writes `next` only if the stored version still equals `expected.version`. */
+  compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult>
+}
+
+/** The answer to "may I call this target now?". */
+export type Admission =
+  | { readonly allowed: true; readonly state: BreakerStateName; readonly permit?: ProbePermit }
+  | { readonly allowed: false; readonly state: BreakerStateName; /** ms until it may admit again */ readonly retryInMs: number }
+
+/** Something a breaker did that logs and metrics should hear about. */
+export type BreakerEvent =
+  | { readonly type: 'transition'; readonly key: string; readonly from: BreakerStateName; readonly to: BreakerStateName; readonly record: BreakerRecord }
+  | { readonly type: 'probe-granted'; readonly key: string; readonly stage: number; readonly permitId: string }
+  | { readonly type: 'store-error'; readonly key: string; readonly operation: string; readonly error: unknown }
+
+export type BreakerListener = (event: BreakerEvent) => void
+
+export const DEFAULT_BREAKER_POLICY: BreakerPolicy = Object.freeze({
+  failureRateThreshold: 0.3,
+  windowMs: 60_000,
+  minimumCalls: 10,
+  consecutiveFailures: 5,
+  cooldownMs: 60_000,
+  cooldownMultiplier: 2,
+  maxCooldownMs: 600_000,
+  probeStages: Object.freeze([1, 5, 10]),
+  permitLeaseMs: 30_000,
+})
+
+/** The record of a breaker that has never been written. */
+export const initialRecord = (): BreakerRecord => ({
+  state: 'closed', version: 0, changedAt: 0, openUntil: 0, opens: 0, stage: 0, stageSuccesses: 0, permits: [],
+})

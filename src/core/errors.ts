@@ -1,0 +1,110 @@
+/**
+ * Every error Breakwater throws. Each has a stable `name`, keeps what caused it in `cause`,
+ * and says which part of Breakwater raised it in `source`.
+ */
+import type { FailureClass } from './failure.js'
+import type { AttemptRecord } from './attempts.js'
+
+/** Base class: `instanceof BreakwaterError` catches everything Breakwater raises. */
+export class BreakwaterError extends Error {
+  /** The Breakwater part that raised it, e.g. `breakwater/router`. */
+  readonly source: string
+  constructor(message: string, options: { source: string; cause?: unknown }) {
+    super(message, { cause: options.cause })
+    this.name = 'BreakwaterError'
+    this.source = options.source
+  }
+}
+
+/** Invalid options, thrown when a middleware is created. `field` names the offending option path. */
+export class BreakwaterConfigError extends BreakwaterError {
+  readonly field: string
+  constructor(source: string, field: string, problem: string, cause?: unknown) {
+    super(`${source}: option "${field}" ${problem}`, { source, cause })
+    this.name = 'BreakwaterConfigError'
+    this.field = field
+  }
+}
+
+/** The middlewares were `.use()`d in an order that cannot work (or one is missing or doubled). */
+export class CompositionError extends BreakwaterError {
+  constructor(source: string, message: string) {
+    super(`${source}: ${message}`, { source })
+    this.name = 'CompositionError'
+  }
+}
+
+/**
+ * The caller's request is at fault (Bedrock ValidationException, AccessDenied, ResourceNotFound, a malformed
+ * event). Never retried, never counted against a breaker; replied to with a 4xx.
+ */
+export class CallerFaultError extends BreakwaterError {
+  /** HTTP status the graceful responder uses: 400, 403, 404 or 413. */
+  readonly statusCode: number
+  constructor(message: string, options: { source: string; statusCode?: number; cause?: unknown }) {
+    super(message, options)
+    this.name = 'CallerFaultError'
+    this.statusCode = options.statusCode ?? 400
+  }
+}
+
+/** The request body or event is malformed (missing body, invalid JSON, wrong shape). Replied to with 400. */
+export class BadRequestError extends CallerFaultError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { source: 'breakwater', statusCode: 400, cause })
+    this.name = 'BadRequestError'
+  }
+}
+
+/** The prompt is larger than any target accepts, even after truncation. Replied to with 413. */
+export class ContextOverflowError extends CallerFaultError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { source: 'breakwater/fallback', statusCode: 413, cause })
+    this.name = 'ContextOverflowError'
+  }
+}
+
+/** The model replied but its output did not validate. Retried with format instructions, then the next target. */
+export class MalformedOutputError extends BreakwaterError {
+  /** The text the model returned. */
+  readonly output: string
+  constructor(message: string, output: string, cause?: unknown) {
+    super(message, { source: 'breakwater/invoker', cause })
+    this.name = 'MalformedOutputError'
+    this.output = output
+  }
+}
+
+/** One attempt ran out of its time slice (attempt timeout or the Lambda deadline) and was aborted by us. */
+export class AttemptTimeoutError extends BreakwaterError {
+  readonly timeoutMs: number
+  constructor(timeoutMs: number) {
+    super(`attempt aborted after ${timeoutMs} ms`, { source: 'breakwater/backoff' })
+    this.name = 'AttemptTimeoutError'
+    this.timeoutMs = timeoutMs
+  }
+}
+
+/**
+ * Every target in the cascade failed, was open, or there was no time left. `attempts` tells what happened to
+ * each; `cause` is the last upstream error. The graceful responder turns it into a 503 with Retry-After.
+ */
+export class AllTargetsFailedError extends BreakwaterError {
+  readonly attempts: readonly AttemptRecord[]
+  /** The failure class of the last attempt, if any attempt was made. */
+  readonly lastClass: FailureClass | undefined
+  /** When a retry is worth it, in whole seconds (the earliest breaker reopening, or a default). */
+  readonly retryAfterSeconds: number
+  constructor(message: string, options: {
+    attempts: readonly AttemptRecord[]
+    lastClass: FailureClass | undefined
+    retryAfterSeconds: number
+    cause?: unknown
+  }) {
+    super(message, { source: 'breakwater/invoker', cause: options.cause })
+    this.name = 'AllTargetsFailedError'
+    this.attempts = options.attempts
+    this.lastClass = options.lastClass
+    this.retryAfterSeconds = options.retryAfterSeconds
+  }
+}

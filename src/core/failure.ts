@@ -1,0 +1,119 @@
+/**
+ * Failure classes: every error a Bedrock call can end with falls into exactly one, and the class alone decides
+ * what happens next (see the table in README.md).
+ */
+import { AttemptTimeoutError, MalformedOutputError } from './errors.js'
+
+export type FailureClass =
+  /** 429s and quota: back off with full jitter, then the next target. Counts against the breaker. */
+  | 'throttled'
+  /** 5xx and network errors: the next target at once. Counts against the breaker. */
+  | 'unavailable'
+  /** The model or our own deadline timed out: the next target with less to do. Counts against the breaker. */
+  | 'timed-out'
+  /** The input is too long for the model: truncate and retry the same target. Not a breaker failure. */
+  | 'context-overflow'
+  /** The model answered but the output did not validate: retry with format instructions, limited. */
+  | 'malformed-output'
+  /** The request itself is wrong: no retry, no breaker failure, a 4xx reply. */
+  | 'caller-fault'
+
+export interface Classification {
+  readonly failureClass: FailureClass
+  /** The upstream error's name, e.g. `ThrottlingException`, `ECONNRESET`, `AttemptTimeoutError`. */
+  readonly errorName: string
+  /** Server-provided Retry-After, ms, when the response carried one. */
+  readonly retryAfterMs?: number
+}
+
+const BY_NAME: Readonly<Record<string, FailureClass>> = {
+  ThrottlingException: 'throttled',
+  ModelNotReadyException: 'throttled',
+  ServiceQuotaExceededException: 'throttled',
+  TooManyRequestsException: 'throttled',
+  ServiceUnavailableException: 'unavailable',
+  InternalServerException: 'unavailable',
+  // Bedrock: "an error occurred while processing the model" (424) — the model failed, another target may not.
+  ModelErrorException: 'unavailable',
+  ModelStreamErrorException: 'unavailable',
+  ModelTimeoutException: 'timed-out',
+  AttemptTimeoutError: 'timed-out',
+  AccessDeniedException: 'caller-fault',
+  ResourceNotFoundException: 'caller-fault',
+  UnrecognizedClientException: 'caller-fault',
+  ConflictException: 'caller-fault',
+}
+
+/** Node/undici/http2 error codes and SDK handler errors that mean "the network failed", not "the request is bad". */
+const NETWORK_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
+  'ENETUNREACH', 'ENETDOWN', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_SESSION_ERROR', 'ERR_HTTP2_GOAWAY_SESSION',
+  'ERR_HTTP2_STREAM_CANCEL', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_ERROR', 'ERR_STREAM_PREMATURE_CLOSE',
+])
+const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'NetworkingError'])
+
+/**
+ * Messages Bedrock uses (across model providers) when the prompt does not fit the context window. Checked only on a
+ * ValidationException, so a false match can only turn a 400 into one truncated retry.
+ */
+const CONTEXT_OVERFLOW = new RegExp([
+  'too long', 'too many (input )?tokens', 'context (length|window)', 'maximum context',
+  'exceeds? (the )?(max|maximum|limit)', 'input length', 'prompt is too long', 'token limit', 'reduce the length',
+].join('|'), 'i')
+
+interface ErrorLike {
+  name?: unknown
+  code?: unknown
+  message?: unknown
+  $fault?: unknown
+  $metadata?: { httpStatusCode?: unknown }
+  $response?: { headers?: Record<string, string | undefined> }
+}
+
+/**
+ * Puts an error into its failure class. Returns `undefined` for errors that are not about the Bedrock call
+ * (a bug in the handler, a TypeError): those propagate unchanged instead of being retried.
+ */
+export function classify(error: unknown): Classification | undefined {
+  if (error instanceof MalformedOutputError) return { failureClass: 'malformed-output', errorName: error.name }
+  if (error instanceof AttemptTimeoutError) return { failureClass: 'timed-out', errorName: error.name }
+  if (typeof error !== 'object' || error === null) return undefined
+  const e = error as ErrorLike
+  const name = typeof e.name === 'string' ? e.name : 'Error'
+  const retryAfterMs = parseRetryAfter(e.$response?.headers)
+  const withHint = (failureClass: FailureClass, errorName = name): Classification =>
+    retryAfterMs === undefined ? { failureClass, errorName } : { failureClass, errorName, retryAfterMs }
+
+  if (name === 'ValidationException') {
+    return withHint(CONTEXT_OVERFLOW.test(String(e.message ?? '')) ? 'context-overflow' : 'caller-fault')
+  }
+  const byName = BY_NAME[name]
+  if (byName) return withHint(byName)
+  const code = typeof e.code === 'string' ? e.code : undefined
+  if (code && NETWORK_CODES.has(code)) return { failureClass: 'unavailable', errorName: code }
+  if (NETWORK_NAMES.has(name)) return { failureClass: 'unavailable', errorName: name }
+  // An SDK service exception we do not know by name: its fault says whose side it is on.
+  const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined
+  if (e.$fault === 'server' || (status !== undefined && status >= 500)) return withHint('unavailable')
+  if (status === 429) return withHint('throttled')
+  if (e.$fault === 'client' || (status !== undefined && status >= 400)) return withHint('caller-fault')
+  return undefined
+}
+
+/** Retry-After is seconds or an HTTP date; `x-amz-retry-after` is ms. Returns ms, or undefined. */
+export function parseRetryAfter(
+  headers: Record<string, string | undefined> | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  if (!headers) return undefined
+  const amz = headers['x-amz-retry-after']
+  if (amz !== undefined && /^\d+$/.test(amz.trim())) return Number(amz)
+  const value = headers['retry-after']?.trim()
+  if (!value) return undefined
+  if (/^\d+(\.\d+)?$/.test(value)) return Math.round(Number(value) * 1000)
+  const at = Date.parse(value)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now)
+}
+
+/** Which failure classes count against a target's breaker by default. */
+export const BREAKER_FAILURE_CLASSES: ReadonlySet<FailureClass> = new Set(['throttled', 'unavailable', 'timed-out'])

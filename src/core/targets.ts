@@ -1,0 +1,65 @@
+/**
+ * Targets: where a call can go. A target is a model (a model id or a cross-region inference profile id) in a
+ * region, plus optional limits that make a cascade step cheaper (fewer max tokens, a shorter history).
+ */
+import { BreakwaterConfigError } from './errors.js'
+
+export interface Target {
+  /** A model id (`anthropic.claude-3-5-haiku-20241022-v1:0`) or an inference profile id (`us.anthropic...`). */
+  readonly model: string
+  /** The AWS region the call is sent to, e.g. `us-east-1`. */
+  readonly region: string
+  /** Caps `inferenceConfig.maxTokens` when this target serves: a cheaper, faster step of the cascade. */
+  readonly maxTokens?: number
+  /** Keeps only the newest N messages of the history when this target serves. */
+  readonly maxMessages?: number
+}
+
+/** A target written as an object, or as the shorthand `model@region`. */
+export type TargetSpec = Target | string
+
+const GEO_PREFIXES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/
+
+/** The stable key a target's breaker state is kept under. */
+export const targetKey = (t: Target): string => `${t.model}@${t.region}`
+
+/** Parses and checks one target; `field` names it in the error. */
+export function parseTarget(spec: TargetSpec, field: string, source: string): Target {
+  const t: Target = typeof spec === 'string' ? fromShorthand(spec, field, source) : spec
+  if (typeof t !== 'object' || t === null) throw new BreakwaterConfigError(source, field, 'must be a target object or "model@region"')
+  if (typeof t.model !== 'string' || t.model.trim() === '') throw new BreakwaterConfigError(source, `${field}.model`, 'must be a non-empty model or inference profile id')
+  if (typeof t.region !== 'string' || !REGION.test(t.region)) throw new BreakwaterConfigError(source, `${field}.region`, `must be an AWS region like "us-east-1" (got ${JSON.stringify(t.region)})`)
+  for (const key of ['maxTokens', 'maxMessages'] as const) {
+    const v = t[key]
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new BreakwaterConfigError(source, `${field}.${key}`, 'must be a positive integer')
+  }
+  const unknown = Object.keys(t).filter((k) => !['model', 'region', 'maxTokens', 'maxMessages'].includes(k))
+  if (unknown.length > 0) throw new BreakwaterConfigError(source, `${field}.${unknown[0]}`, 'is not a target option')
+  return Object.freeze({ ...t })
+}
+
+function fromShorthand(spec: string, field: string, source: string): Target {
+  const at = spec.lastIndexOf('@')
+  if (at <= 0 || at === spec.length - 1) throw new BreakwaterConfigError(source, field, `must be "model@region" (got ${JSON.stringify(spec)})`)
+  return { model: spec.slice(0, at), region: spec.slice(at + 1) }
+}
+
+/** The geography prefix of a cross-region inference profile id (`us`, `eu`, ...), or undefined for a model id. */
+export function inferenceProfileGeo(model: string): string | undefined {
+  const first = model.split('.')[0] ?? ''
+  return (GEO_PREFIXES as readonly string[]).includes(first) ? first : undefined
+}
+
+/**
+ * The request-body family of a model: InvokeModel bodies are provider- and model-line specific
+ * (`anthropic.claude`, `amazon.nova`, `amazon.titan`, `meta.llama3`, ...), so raw bodies may only fall back
+ * between targets of one family.
+ */
+export function modelFamily(model: string): string {
+  const parts = model.split('.')
+  const rest = inferenceProfileGeo(model) ? parts.slice(1) : parts
+  const provider = rest[0] ?? ''
+  const line = (rest[1] ?? '').split(/[-:]/)[0] ?? ''
+  return `${provider}.${line}`
+}
