@@ -1,0 +1,76 @@
+/**
+ * Powertools glue: turns engine and breaker events into structured log lines and EMF metrics. Prompt text is
+ * never logged (events carry none). Metrics carry no dimensions of ours, so cardinality stays what the user set.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger'
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics'
+import type { BreakerListener } from '../core/breaker/types.js'
+import type { CascadeListener } from '../core/invoker/types.js'
+
+/** Where Breakwater reports. Both are optional; pass the same instances your handler flushes with Middy. */
+export interface Observability {
+  /** A Powertools Logger. Attempts log at debug, failures at warn, breaker transitions at info. */
+  readonly logger?: Logger
+  /** A Powertools Metrics. Flush it as usual with `logMetrics(metrics)`; Breakwater only adds to it. */
+  readonly metrics?: Metrics
+}
+
+/** The metric names Breakwater emits. */
+export const METRIC = {
+  fallback: 'FallbackModelInvocations',
+  retries: 'Retries',
+  breakerOpened: 'BreakerOpened',
+  breakerClosed: 'BreakerClosed',
+  probesGranted: 'ProbesGranted',
+  degraded: 'DegradedResponses',
+  deadlineSkips: 'DeadlineSkips',
+  upstreamLatency: 'UpstreamLatency',
+  storeErrors: 'BreakerStoreErrors',
+} as const
+
+const count = (o: Observability, name: string): void => {
+  o.metrics?.addMetric(name, MetricUnit.Count, 1)
+}
+
+export function cascadeListener(o: Observability): CascadeListener {
+  return {
+    attempt(r, route) {
+      const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, errorName: r.errorName, latencyMs: r.latencyMs, waitMs: r.waitMs }
+      if (r.outcome === 'success') o.logger?.debug('breakwater attempt', keys)
+      else o.logger?.warn('breakwater attempt failed', keys)
+      if (!r.outcome.startsWith('skipped')) o.metrics?.addMetric(METRIC.upstreamLatency, MetricUnit.Milliseconds, r.latencyMs)
+    },
+    retry(target, waitMs, failureClass, route) {
+      count(o, METRIC.retries)
+      o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs, failureClass })
+    },
+    deadlineSkip(target, route) {
+      count(o, METRIC.deadlineSkips)
+      o.logger?.warn('breakwater deadline skip: not enough time left for another attempt', { route, model: target.model, region: target.region })
+    },
+    served(s) {
+      if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)
+      o.logger?.info('breakwater served', { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded })
+    },
+  }
+}
+
+export function breakerListener(o: Observability): BreakerListener {
+  return (e) => {
+    switch (e.type) {
+      case 'transition':
+        if (e.to === 'open') count(o, METRIC.breakerOpened)
+        if (e.to === 'closed') count(o, METRIC.breakerClosed)
+        o.logger?.info('breakwater breaker transition', { target: e.key, from: e.from, to: e.to, breakerState: e.to, opens: e.record.opens, openUntil: e.record.openUntil })
+        break
+      case 'probe-granted':
+        count(o, METRIC.probesGranted)
+        o.logger?.debug('breakwater probe granted', { target: e.key, stage: e.stage, breakerState: 'half-open' })
+        break
+      case 'store-error':
+        count(o, METRIC.storeErrors)
+        o.logger?.warn('breakwater breaker store failed; using local state', { target: e.key, operation: e.operation, error: e.error as Error })
+        break
+    }
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * Breakwater: Middy middlewares that keep Amazon Bedrock calls from AWS Lambda standing through throttling,
+ * regional outages, timeouts, overflowing prompts and retry storms.
+ */
+export { breakwater, type BreakwaterOptions } from './middlewares/breakwater.js'
+export { router, type RouterOptions, type BreakwaterContext } from './middlewares/router.js'
+export { circuitBreaker, type CircuitBreakerOptions } from './middlewares/circuit-breaker.js'
+export { backoff, type BackoffOptions } from './middlewares/backoff.js'
+export { fallback, type FallbackOptions } from './middlewares/fallback.js'
+export { gracefulDegradation, type GracefulDegradationOptions } from './middlewares/graceful-degradation.js'
+export type { RouteSpec } from './middlewares/routes.js'
+export type {
+  BedrockInvoker, CallOptions, ConverseInput, ConverseOptions, ConverseReply, InvokeModelInput, InvokeModelReply,
+} from './middlewares/bedrock-invoker.js'
+export type { Served, Degradation } from './core/invoker/types.js'
+export type { Target, TargetSpec } from './core/targets.js'
+export type { FailureClass } from './core/failure.js'
+export type { AttemptRecord, AttemptOutcome } from './core/attempts.js'
+export type { BreakerStore, BreakerRecord, BreakerPolicy, WindowCounts, CompareAndSetResult, ProbePermit, BreakerStateName } from './core/breaker/types.js'
+export type { BackoffPolicy, RetryBudgetPolicy } from './core/backoff/types.js'
+export type { FallbackPolicy } from './core/fallback/policy.js'
+export type { Clock, Random } from './core/clock.js'
+export { MemoryBreakerStore } from './core/breaker/memory-store.js'
+export { METRIC, type Observability } from './aws/observability.js'
+export {
+  BreakwaterError, BreakwaterConfigError, CompositionError, CallerFaultError, BadRequestError, ContextOverflowError,
+  MalformedOutputError, AttemptTimeoutError, AllTargetsFailedError,
+} from './core/errors.js'

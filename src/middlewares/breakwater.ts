@@ -1,0 +1,60 @@
+/**
+ * breakwater(): the preset. Composes router → circuitBreaker → backoff → fallback → gracefulDegradation in the one
+ * order that works, sharing one Logger, Metrics, clock and random source between them.
+ */
+import type { MiddlewareObj } from '@middy/core'
+import type { Observability } from '../aws/observability.js'
+import type { Clock, Random } from '../core/clock.js'
+import { backoff, type BackoffOptions } from './backoff.js'
+import { circuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js'
+import { fallback, type FallbackOptions } from './fallback.js'
+import { gracefulDegradation, type GracefulDegradationOptions } from './graceful-degradation.js'
+import { rejectUnknownKeys } from './options.js'
+import { router, type RouterOptions } from './router.js'
+
+/**
+ * Options of the preset. `routes` is required; every policy has working defaults, and `false` leaves a middleware out.
+ * @example
+ * middy(handler).use(breakwater({
+ *   routes: { default: ['us.anthropic.claude-3-5-haiku-20241022-v1:0@us-east-1', 'us.anthropic.claude-3-5-haiku-20241022-v1:0@us-west-2'] },
+ *   backoff: { maxAttempts: 3 },
+ *   logger, metrics,
+ * }))
+ */
+export interface BreakwaterOptions extends Observability {
+  readonly routes: RouterOptions['routes']
+  readonly defaultRoute?: string
+  readonly client?: RouterOptions['client']
+  /** Circuit breaker options, or `false` for none. */
+  readonly breaker?: Omit<CircuitBreakerOptions, 'logger' | 'metrics' | 'clock'> | false
+  /** Backoff and retry-budget options, or `false` for no retries. */
+  readonly backoff?: Omit<BackoffOptions, 'clock'> | false
+  /** Fallback options, or `false` to use only each route's first target. */
+  readonly fallback?: FallbackOptions | false
+  /** Graceful reply options, or `false` to let errors propagate to your own onError. */
+  readonly degradation?: Omit<GracefulDegradationOptions, 'logger' | 'metrics'> | false
+  /** Time source, for tests and benches. */
+  readonly clock?: Clock
+  /** Random source in [0, 1), for tests and benches. */
+  readonly random?: Random
+}
+
+const KEYS = ['routes', 'defaultRoute', 'client', 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics'] as const
+
+export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
+  rejectUnknownKeys('breakwater', options, KEYS)
+  const { logger, metrics, clock, random } = options
+  const observability = { ...(logger && { logger }), ...(metrics && { metrics }) }
+  const time = clock ? { clock } : {}
+  const stack: MiddlewareObj[] = [router({
+    routes: options.routes,
+    ...(options.defaultRoute !== undefined && { defaultRoute: options.defaultRoute }),
+    ...(options.client && { client: options.client }),
+    ...observability, ...time, ...(random && { random }),
+  })]
+  if (options.breaker !== false) stack.push(circuitBreaker({ ...options.breaker, ...observability, ...time }))
+  if (options.backoff !== false) stack.push(backoff({ ...options.backoff, ...time }))
+  if (options.fallback !== false) stack.push(fallback(options.fallback ?? {}))
+  if (options.degradation !== false) stack.push(gracefulDegradation({ ...options.degradation, ...observability }))
+  return stack
+}

@@ -1,0 +1,20 @@
+/** Option checks shared by the middlewares: Middy-style validation at creation time, errors that name the field. */
+import { BreakwaterConfigError } from '../core/errors.js'
+
+/** Throws when `options` has a key not in `allowed` (a typo must not silently fall back to a default). */
+export function rejectUnknownKeys(source: string, options: object | undefined, allowed: readonly string[], prefix = ''): void {
+  if (options === undefined) return
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new BreakwaterConfigError(source, prefix || 'options', 'must be an object')
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) throw new BreakwaterConfigError(source, prefix ? `${prefix}.${key}` : key, `is not an option (known: ${allowed.join(', ')})`)
+  }
+}
+
+/** Throws unless `value` is undefined or an object having the named methods (duck-typed Logger, Metrics, store). */
+export function expectMethods(source: string, field: string, value: unknown, methods: readonly string[]): void {
+  if (value === undefined) return
+  const ok = typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function')
+  if (!ok) throw new BreakwaterConfigError(source, field, `must be an object with ${methods.join(', ')}()`)
+}

@@ -1,0 +1,208 @@
+import { jest } from '@jest/globals'
+import { Deadline } from '../../../src/core/backoff/deadline.js'
+import { RetryBudget } from '../../../src/core/backoff/retry-budget.js'
+import { DEFAULT_BACKOFF_POLICY, DEFAULT_RETRY_BUDGET } from '../../../src/core/backoff/types.js'
+import { CircuitBreaker } from '../../../src/core/breaker/circuit-breaker.js'
+import { MemoryBreakerStore } from '../../../src/core/breaker/memory-store.js'
+import { AllTargetsFailedError, CallerFaultError, ContextOverflowError, MalformedOutputError } from '../../../src/core/errors.js'
+import { DEFAULT_FALLBACK_POLICY, truncateHistory, reduceMaxTokens } from '../../../src/core/fallback/policy.js'
+import type { ConverseLike } from '../../../src/core/fallback/messages.js'
+import { runCascade } from '../../../src/core/invoker/cascade.js'
+import type { CallFn, CascadePolicies, CascadeRequest } from '../../../src/core/invoker/types.js'
+import type { Target } from '../../../src/core/targets.js'
+import { SimClock } from '../../support/sim-clock.js'
+
+const EAST: Target = { model: 'anthropic.claude-3-haiku', region: 'us-east-1' }
+const WEST: Target = { model: 'anthropic.claude-3-haiku', region: 'us-west-2' }
+const SMALL: Target = { model: 'amazon.nova-micro-v1:0', region: 'us-east-1', maxTokens: 256 }
+
+const sdkError = (name: string, status: number, message = name): Error =>
+  Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status } })
+
+type Input = ConverseLike
+interface Script { [region: string]: Array<Error | 'ok' | 'hang'> | undefined }
+
+/** A call that answers from a per-region script (last entry repeats), recording what it was sent. */
+function scripted(clock: SimClock, script: Script, latencyMs = 50) {
+  const sent: Array<{ target: Target; input: Input; at: number }> = []
+  const call: CallFn<Input, string> = async (target, input, signal) => {
+    sent.push({ target, input, at: clock.now() })
+    const list = script[target.region] ?? ['ok']
+    const step = list.length > 1 ? list.shift() : list[0]
+    if (step === 'hang') return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+    await clock.sleep(latencyMs, signal)
+    if (step instanceof Error) throw step
+    return `ok from ${target.region}`
+  }
+  return { call, sent }
+}
+
+function setup(opts: { remainingMs?: number; policies?: Partial<CascadePolicies>; full?: boolean } = {}) {
+  const clock = new SimClock()
+  const policies: CascadePolicies = opts.full === false ? {} : {
+    breaker: new CircuitBreaker({ store: new MemoryBreakerStore(), clock, policy: { consecutiveFailures: 3 } }),
+    backoff: { policy: DEFAULT_BACKOFF_POLICY, budget: new RetryBudget(DEFAULT_RETRY_BUDGET, clock) },
+    fallback: DEFAULT_FALLBACK_POLICY,
+    ...opts.policies,
+  }
+  const request = (call: CallFn<Input, string>, extra: Partial<CascadeRequest<Input, string>> = {}): CascadeRequest<Input, string> => ({
+    route: 'default',
+    targets: [EAST, WEST, SMALL],
+    input: { messages: [{ role: 'user', content: [{ text: 'hi' }] }] },
+    call,
+    policies,
+    deadline: new Deadline(clock, opts.remainingMs ?? 30_000, DEFAULT_BACKOFF_POLICY.reserveMs),
+    clock,
+    random: () => 0.5,
+    adapter: { truncate: truncateHistory, reduceTokens: (i) => reduceMaxTokens(i, DEFAULT_FALLBACK_POLICY) },
+    defaultRetryAfterSeconds: 5,
+    ...extra,
+  })
+  return { clock, policies, request }
+}
+
+describe('runCascade', () => {
+  it('serves from the first target when it is healthy', async () => {
+    const { clock, request } = setup()
+    const { call, sent } = scripted(clock, {})
+    const result = await clock.run(runCascade(request(call)))
+    expect(result.output).toBe('ok from us-east-1')
+    expect(result.served).toMatchObject({ model: EAST.model, region: 'us-east-1', attempts: 1, degraded: false })
+    expect(sent).toHaveLength(1)
+  })
+
+  it('moves to the other region at once on a 503, without waiting', async () => {
+    const { clock, request } = setup()
+    const { call, sent } = scripted(clock, { 'us-east-1': [sdkError('ServiceUnavailableException', 503)] })
+    const result = await clock.run(runCascade(request(call)))
+    expect(result.served).toMatchObject({ region: 'us-west-2', attempts: 2, degraded: 'fallback-target' })
+    expect(sent.map((s) => s.target.region)).toEqual(['us-east-1', 'us-west-2'])
+    expect(sent[1]!.at - sent[0]!.at).toBe(50) // the 50 ms call, no backoff wait
+  })
+
+  it('backs off with jitter on throttling and retries the same target', async () => {
+    const { clock, request } = setup()
+    const throttle = sdkError('ThrottlingException', 429)
+    const { call, sent } = scripted(clock, { 'us-east-1': [throttle, throttle, 'ok'] })
+    const result = await clock.run(runCascade(request(call)))
+    expect(result.served).toMatchObject({ region: 'us-east-1', attempts: 3, degraded: false })
+    // random() = 0.5: waits are half of throttleBase·2^n = 250, 500
+    expect(result.attempts.map((a) => a.waitMs)).toEqual([0, 250, 500])
+  })
+
+  it('after maxAttempts throttles moves to the next target', async () => {
+    const { clock, request } = setup()
+    const { call, sent } = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)] })
+    const result = await clock.run(runCascade(request(call)))
+    expect(sent.map((s) => s.target.region)).toEqual(['us-east-1', 'us-east-1', 'us-east-1', 'us-west-2'])
+    expect(result.served.region).toBe('us-west-2')
+  })
+
+  it('does not retry or trip on a caller fault, and says 403 for AccessDenied', async () => {
+    const { clock, request, policies } = setup()
+    const { call, sent } = scripted(clock, { 'us-east-1': [sdkError('AccessDeniedException', 403)] })
+    const err = await clock.run(runCascade(request(call))).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(CallerFaultError)
+    expect((err as CallerFaultError).statusCode).toBe(403)
+    expect(sent).toHaveLength(1)
+    expect((await policies.breaker!.read('anthropic.claude-3-haiku@us-east-1')).state).toBe('closed')
+  })
+
+  it('halves the history on context overflow and retries the same target', async () => {
+    const { clock, request } = setup()
+    const overflow = sdkError('ValidationException', 400, 'Input is too long for requested model.')
+    const { call, sent } = scripted(clock, { 'us-east-1': [overflow, 'ok'] })
+    const messages = Array.from({ length: 8 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: [{ text: `turn ${i}` }] }))
+    const result = await clock.run(runCascade(request(call, { input: { messages } })))
+    expect(sent.map((s) => s.input.messages!.length)).toEqual([8, 4])
+    expect(sent[1]!.input.messages![0]).toEqual({ role: 'user', content: [{ text: 'turn 4' }] })
+    expect(result.served).toMatchObject({ region: 'us-east-1', degraded: 'truncated-context' })
+  })
+
+  it('gives a 413-shaped ContextOverflowError when a single message is too long', async () => {
+    const { clock, request } = setup()
+    const { call } = scripted(clock, { 'us-east-1': [sdkError('ValidationException', 400, 'Input is too long for requested model.')] })
+    await expect(clock.run(runCascade(request(call)))).rejects.toBeInstanceOf(ContextOverflowError)
+  })
+
+  it('aborts a hanging call at the attempt timeout and asks the next target for fewer tokens', async () => {
+    const { clock, request, policies } = setup({ policies: {} })
+    const backoffPolicy = { ...DEFAULT_BACKOFF_POLICY, attemptTimeoutMs: 2_000 }
+    const { call, sent } = scripted(clock, { 'us-east-1': ['hang'] })
+    const result = await clock.run(runCascade(request(call, { policies: { ...policies, backoff: { ...policies.backoff!, policy: backoffPolicy } } })))
+    expect(result.attempts[0]).toMatchObject({ outcome: 'timed-out', errorName: 'AttemptTimeoutError', latencyMs: 2_000 })
+    expect(sent[1]!.input.inferenceConfig?.maxTokens).toBe(DEFAULT_FALLBACK_POLICY.timeoutMaxTokens)
+    expect(result.served.degradations).toEqual(['reduced-max-tokens', 'fallback-target'])
+  })
+
+  it('never starts a wait or attempt past the deadline, and fails with a Retry-After', async () => {
+    // 1.5 s left, 300 ms reserve, 1 s minimum attempt: after one 50 ms throttle there is no room for a wait + attempt.
+    const { clock, request } = setup({ remainingMs: 1_500 })
+    const { call, sent } = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)], 'us-west-2': [sdkError('ThrottlingException', 429)], 'us-east-1b': [] })
+    const start = clock.now()
+    const err = await clock.run(runCascade(request(call))).catch((e: unknown) => e) as AllTargetsFailedError
+    expect(err).toBeInstanceOf(AllTargetsFailedError)
+    expect(err.attempts.at(-1)?.outcome).toBe('skipped-deadline')
+    expect(clock.now() - start).toBeLessThanOrEqual(1_500 - 300)
+    expect(sent).toHaveLength(1)
+  })
+
+  it('skips an open target with no call, and reports when it reopens', async () => {
+    const { clock, request } = setup()
+    const down = { 'us-east-1': [sdkError('ServiceUnavailableException', 503)] }
+    const first = scripted(clock, down)
+    for (let i = 0; i < 3; i++) await clock.run(runCascade(request(first.call)))
+    const second = scripted(clock, down)
+    const result = await clock.run(runCascade(request(second.call)))
+    expect(second.sent.map((s) => s.target.region)).toEqual(['us-west-2'])
+    expect(result.attempts[0]).toMatchObject({ outcome: 'skipped-open' })
+  })
+
+  it('when everything is down fails with AllTargetsFailedError carrying every attempt', async () => {
+    const { clock, request } = setup()
+    const e = sdkError('ServiceUnavailableException', 503)
+    const { call } = scripted(clock, { 'us-east-1': [e], 'us-west-2': [e] })
+    const err = await clock.run(runCascade(request(call))).catch((x: unknown) => x) as AllTargetsFailedError
+    expect(err).toBeInstanceOf(AllTargetsFailedError)
+    expect(err.lastClass).toBe('unavailable')
+    expect(err.cause).toBe(e)
+    // east and west once each; the last target (us-east-1 small model) is retried in place up to maxAttempts
+    expect(err.attempts.map((a) => a.target.region)).toEqual(['us-east-1', 'us-west-2', 'us-east-1', 'us-east-1', 'us-east-1'])
+    expect(err.retryAfterSeconds).toBe(5)
+  })
+
+  it('without fallback uses only the first target; without backoff makes one attempt', async () => {
+    const { clock, request } = setup({ full: false })
+    const { call, sent } = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)] })
+    await expect(clock.run(runCascade(request(call)))).rejects.toBeInstanceOf(AllTargetsFailedError)
+    expect(sent).toHaveLength(1)
+  })
+
+  it('re-asks after malformed output, then succeeds', async () => {
+    const { clock, request } = setup()
+    let n = 0
+    const validate = (): void => { if (n++ === 0) throw new MalformedOutputError('not JSON', 'oops') }
+    const reask = jest.fn((i: Input) => ({ ...i, reasked: true }))
+    const { call, sent } = scripted(clock, {})
+    const result = await clock.run(runCascade(request(call, { validate, adapter: { reask } })))
+    expect(sent).toHaveLength(2)
+    expect(reask).toHaveBeenCalledTimes(1)
+    expect(result.served.region).toBe('us-east-1')
+  })
+
+  it('propagates errors that are not about the call (a bug) unchanged', async () => {
+    const { clock, request } = setup()
+    const bug = new TypeError('cannot read x of undefined')
+    const call: CallFn<Input, string> = async () => { throw bug }
+    await expect(clock.run(runCascade(request(call)))).rejects.toBe(bug)
+  })
+
+  it('stops retrying when the retry budget is spent', async () => {
+    const clock0 = new SimClock()
+    const budget = new RetryBudget({ ratio: 0, minRetriesPerSecond: 0.1, windowMs: 10_000 }, clock0)
+    const { clock, request, policies } = setup()
+    const { call } = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)] })
+    const result = await clock.run(runCascade(request(call, { policies: { ...policies, backoff: { policy: DEFAULT_BACKOFF_POLICY, budget } } })))
+    expect(result.attempts.map((a) => a.outcome)).toEqual(['throttled', 'throttled', 'skipped-budget', 'success'])
+  })
+})
