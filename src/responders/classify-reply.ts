@@ -1,0 +1,116 @@
+/**
+ * Decides what the caller is told about a failed invocation. The rule that matters most: an upstream or internal
+ * error's own message never reaches the caller (it can name models, accounts, regions or echo input); only
+ * Breakwater's caller-fault messages and deliberately exposed HTTP errors do.
+ */
+import { STATUS_CODES } from 'node:http'
+import { AllTargetsFailedError, CallerFaultError } from '../core/errors.js'
+import { classify, type FailureClass } from '../core/failure.js'
+import type { FailureReply } from './types.js'
+
+/** The polite text of a degraded (503) reply unless configured otherwise. */
+export const DEFAULT_BUSY_MESSAGE = 'The assistant is busy right now. Please try again in a moment.'
+/** Retry-After, seconds, when the error carries no better hint. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5
+/** The only thing a caller learns about a bug. */
+export const INTERNAL_ERROR_MESSAGE = 'An internal error occurred.'
+
+/** What `failureReply()` needs besides the error. */
+export interface FailureReplyOptions {
+  /** Goes into the reply so a user report can be matched with the logs. */
+  requestId: string
+  /** The polite 503 text. Default {@link DEFAULT_BUSY_MESSAGE}. */
+  message?: string
+  /** Retry-After when the error has no hint of its own. Default {@link DEFAULT_RETRY_AFTER_SECONDS}. */
+  retryAfterSeconds?: number
+}
+
+/** Upstream failures that mean "busy or down, try later" when such an error escapes the invoker unwrapped. */
+const DEGRADED_CLASSES: ReadonlySet<FailureClass> = new Set(['throttled', 'unavailable', 'timed-out', 'malformed-output'])
+
+interface HttpErrorLike { statusCode?: unknown; status?: unknown; expose?: unknown; message?: unknown; name?: unknown }
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null
+}
+
+/** Middy's `timeoutEarlyResponse` throws `TimeoutError` with `cause.package === '@middy/core'`. */
+function isMiddyTimeout(error: unknown): boolean {
+  return error instanceof Error && error.name === 'TimeoutError' &&
+    isObject(error.cause) && error.cause.package === '@middy/core'
+}
+
+/** A 4xx from `http-errors` or Middy's `createError` (e.g. @middy/http-json-body-parser's 415/422). */
+function httpClientStatus(error: unknown): number | undefined {
+  if (!isObject(error)) return undefined
+  const e = error as HttpErrorLike
+  const status = typeof e.statusCode === 'number' ? e.statusCode : e.status
+  return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 499 ? status : undefined
+}
+
+/** Whole seconds, never negative; `fallback` when the hint is missing or not a finite number. */
+function seconds(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : fallback
+}
+
+/**
+ * Builds the source-neutral reply for an error that reached the end of the middleware chain.
+ *
+ * | error | status | degraded | message |
+ * |---|---|---|---|
+ * | `AllTargetsFailedError` | 503 + Retry-After | yes | the polite message |
+ * | `CallerFaultError` (`BadRequestError` 400, `ContextOverflowError` 413, ...) | its `statusCode` | no | its message |
+ * | Middy's early-timeout `TimeoutError` | 503 + Retry-After | yes | the polite message |
+ * | `http-errors` / Middy `createError` 4xx | its status | no | its message if `expose !== false` |
+ * | an escaped AWS SDK error (`$metadata`) or network/timeout error | 503 + Retry-After | yes | the polite message |
+ * | anything else (a bug) | 500 | no | a generic message |
+ *
+ * @example
+ * ```ts
+ * failureReply(new BadRequestError('Missing "prompt"'), { requestId: 'r-1' })
+ * // { statusCode: 400, message: 'Missing "prompt"', requestId: 'r-1', errorType: 'BadRequestError', degraded: false }
+ * ```
+ */
+export function failureReply(error: unknown, opts: FailureReplyOptions): FailureReply {
+  const busyMessage = opts.message ?? DEFAULT_BUSY_MESSAGE
+  const defaultRetry = opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS
+  const { requestId } = opts
+  const degraded = (errorType: string, retryAfterSeconds: number): FailureReply =>
+    ({ statusCode: 503, message: busyMessage, retryAfterSeconds, requestId, errorType, degraded: true })
+
+  if (error instanceof AllTargetsFailedError) {
+    return degraded(error.name, seconds(error.retryAfterSeconds, defaultRetry))
+  }
+  if (error instanceof CallerFaultError) {
+    return { statusCode: error.statusCode, message: error.message, requestId, errorType: error.name, degraded: false }
+  }
+  if (isMiddyTimeout(error)) return degraded('TimeoutError', defaultRetry)
+
+  const httpStatus = httpClientStatus(error)
+  if (httpStatus !== undefined) {
+    const e = error as HttpErrorLike
+    const exposed = e.expose !== false && typeof e.message === 'string' && e.message !== ''
+    const reply: FailureReply = {
+      statusCode: httpStatus,
+      message: exposed ? String(e.message) : STATUS_CODES[httpStatus] ?? 'Client error',
+      requestId,
+      errorType: typeof e.name === 'string' && e.name !== '' ? e.name : 'HttpError',
+      degraded: false,
+    }
+    if (httpStatus === 429) reply.retryAfterSeconds = defaultRetry
+    return reply
+  }
+
+  // An SDK or network error that escaped the invoker unwrapped: the model tier failed, not the caller. Its name is
+  // a public AWS/Node error code and safe to report; its message is not.
+  const classification = classify(error)
+  const isSdkError = isObject(error) && isObject(error.$metadata)
+  if (isSdkError || (classification !== undefined && DEGRADED_CLASSES.has(classification.failureClass))) {
+    const hintMs = classification?.retryAfterMs
+    const retry = hintMs === undefined ? defaultRetry : seconds(hintMs / 1000, defaultRetry)
+    const name = isObject(error) && typeof error.name === 'string' ? error.name : 'UpstreamError'
+    return degraded(classification?.errorName ?? name, retry)
+  }
+
+  return { statusCode: 500, message: INTERNAL_ERROR_MESSAGE, requestId, errorType: 'InternalError', degraded: false }
+}
