@@ -1,0 +1,104 @@
+/**
+ * Lambda-deadline arithmetic and the per-attempt abort signal. Lambda tells us once how long is left
+ * (`context.getRemainingTimeInMillis()`); from then on every read goes through the injected clock, so a fake clock
+ * drives the same code the real one does.
+ */
+import type { Clock } from '../clock.js'
+import { AttemptTimeoutError } from '../errors.js'
+
+/** The time one invocation has left, minus the reserve kept back to write a degraded reply. */
+export class Deadline {
+  /** Epoch ms at which Lambda stops the invocation. `Infinity` when there is no deadline (local runs). */
+  readonly deadlineAt: number
+  readonly reserveMs: number
+  readonly #clock: Clock
+
+  /**
+   * @param remainingAtStartMs what `context.getRemainingTimeInMillis()` returned, read as close to `clock.now()` as
+   *   possible. `Infinity` is allowed and means "no deadline".
+   * @param reserveMs time kept back from the deadline (see `BackoffPolicy.reserveMs`).
+   * @throws RangeError on NaN or a negative reserve: those are wiring bugs, and guessing would hide them.
+   */
+  constructor(clock: Clock, remainingAtStartMs: number, reserveMs: number) {
+    if (Number.isNaN(remainingAtStartMs)) throw new RangeError('Deadline: remainingAtStartMs is NaN')
+    if (!Number.isFinite(reserveMs) || reserveMs < 0) throw new RangeError(`Deadline: reserveMs must be >= 0 (got ${reserveMs})`)
+    this.#clock = clock
+    this.deadlineAt = clock.now() + remainingAtStartMs
+    this.reserveMs = reserveMs
+  }
+
+  /**
+   * Time left before the reserve begins, ms. Not clamped: a negative value says how far into the reserve we already
+   * are, which is worth logging; every decision below treats it as "no time".
+   */
+  remainingMs(): number {
+    return this.deadlineAt - this.reserveMs - this.#clock.now()
+  }
+
+  /**
+   * Whether waiting `waitMs` and then running an attempt of at least `minAttemptMs` ends before the reserve.
+   * Never true once no time is left, nor for an `Infinity` or NaN wait (Retry-After beyond the cap).
+   */
+  canAfford(waitMs: number, minAttemptMs: number): boolean {
+    const remaining = this.remainingMs()
+    const needed = Math.max(0, waitMs) + Math.max(0, minAttemptMs)
+    // The finiteness test matters without a deadline, where `Infinity <= Infinity` would afford an endless wait.
+    return remaining > 0 && Number.isFinite(needed) && needed <= remaining
+  }
+
+  /** The timeout for an attempt starting now: `capMs`, or less when the reserve comes first. Never negative. */
+  attemptTimeoutMs(capMs: number): number {
+    return Math.max(0, Math.min(capMs, this.remainingMs()))
+  }
+}
+
+/** An abort signal for one attempt, and the means to stop its timer once the attempt is over. */
+export interface AttemptSignal {
+  readonly signal: AbortSignal
+  /** Cancels the timer and lets go of the parents. Call it in `finally`; calling it twice is harmless. */
+  dispose(): void
+}
+
+/**
+ * A signal that aborts with `AttemptTimeoutError(timeoutMs)` when `clock.sleep(timeoutMs)` elapses, or with a
+ * parent's own reason as soon as any parent aborts (an already aborted parent aborts it at once).
+ *
+ * Built by hand rather than with `AbortSignal.any`: `dispose()` must detach from the parents straight away, since a
+ * parent may live as long as the container and would otherwise collect one listener per attempt until GC, and the
+ * timer must be a cancellable `clock.sleep` so fake clocks drive it and Jest sees no open handle.
+ * A `timeoutMs` of 0 or less aborts at once; `Infinity` sets no timer.
+ */
+export function withAttemptSignal(
+  clock: Clock,
+  timeoutMs: number,
+  parents: readonly (AbortSignal | undefined)[],
+): AttemptSignal {
+  const controller = new AbortController()
+  // Aborting `cleanup` cancels the sleep and removes every parent listener in one go.
+  const cleanup = new AbortController()
+  const dispose = (): void => cleanup.abort()
+  const abort = (reason: unknown): void => {
+    if (!controller.signal.aborted) controller.abort(reason)
+    dispose()
+  }
+
+  for (const parent of parents) {
+    if (parent === undefined) continue
+    if (parent.aborted) {
+      abort(parent.reason)
+      return { signal: controller.signal, dispose }
+    }
+    parent.addEventListener('abort', () => abort(parent.reason), { once: true, signal: cleanup.signal })
+  }
+
+  if (!(timeoutMs > 0)) {
+    abort(new AttemptTimeoutError(0))
+  } else if (Number.isFinite(timeoutMs)) {
+    clock.sleep(timeoutMs, cleanup.signal).then(
+      // A sleep that settled just as the attempt ended must not abort a signal already handed back.
+      () => { if (!cleanup.signal.aborted) abort(new AttemptTimeoutError(timeoutMs)) },
+      () => { /* cancelled by dispose() or by a parent: nothing left to do */ },
+    )
+  }
+  return { signal: controller.signal, dispose }
+}
