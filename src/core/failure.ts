@@ -89,7 +89,7 @@ export function classify(error: unknown): Classification | undefined {
   }
   const byName = BY_NAME[name]
   if (byName) return withHint(byName)
-  const code = typeof e.code === 'string' ? e.code : undefined
+  const code = typeof e.code === 'string' ? e.code : networkCodeIn(e.message)
   if (code && NETWORK_CODES.has(code)) return { failureClass: 'unavailable', errorName: code }
   if (NETWORK_NAMES.has(name)) return { failureClass: 'unavailable', errorName: name }
   // An SDK service exception we do not know by name: its fault says whose side it is on.
@@ -98,6 +98,16 @@ export function classify(error: unknown): Classification | undefined {
   if (status === 429) return withHint('throttled')
   if (e.$fault === 'client' || (status !== undefined && status >= 400)) return withHint('caller-fault')
   return undefined
+}
+
+/**
+ * The SDK wraps errors that fail its `instanceof Error` check (a Node error from another realm) as
+ * "AWS SDK error wrapper for Error [ERR_HTTP2_STREAM_ERROR]: ...", dropping `code`: read it back from the message.
+ */
+function networkCodeIn(message: unknown): string | undefined {
+  if (typeof message !== 'string') return undefined
+  const found = /\b(E[A-Z]+|ERR_[A-Z0-9_]+)\b/.exec(message)?.[1]
+  return found && NETWORK_CODES.has(found) ? found : undefined
 }
 
 /** Retry-After is seconds or an HTTP date; `x-amz-retry-after` is ms. Returns ms, or undefined. */

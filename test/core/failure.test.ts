@@ -56,3 +56,11 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(undefined)).toBeUndefined()
   })
 })
+
+describe('classify, SDK-wrapped network errors', () => {
+  it('reads the code back from the SDK wrapper message', () => {
+    const wrapped = new Error('AWS SDK error wrapper for Error [ERR_HTTP2_STREAM_ERROR]: Stream closed with error code NGHTTP2_INTERNAL_ERROR')
+    expect(classify(wrapped)).toEqual({ failureClass: 'unavailable', errorName: 'ERR_HTTP2_STREAM_ERROR' })
+    expect(classify(new Error('something about EPERM'))).toBeUndefined()
+  })
+})

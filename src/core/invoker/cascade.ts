@@ -75,7 +75,8 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
         return { output, served, attempts }
       } catch (error) {
         if (req.signal?.aborted) throw req.signal.reason ?? error
-        const classification = classify(error)
+        // The SDK rejects an aborted send with a bare AbortError and drops the signal's reason: ours says why.
+        const classification = classify(attemptSignal.signal.aborted ? attemptSignal.signal.reason : error)
         if (!classification) {
           await policies.breaker?.release(key, admission)
           throw error

@@ -1,0 +1,123 @@
+/**
+ * The Bedrock Runtime wire format as the fake server needs it: routes, the region hidden in the SigV4 credential
+ * scope, what a request body says, and the bodies of successful replies.
+ */
+import type { Operation } from './fake-bedrock-faults.js'
+
+export interface Route {
+  readonly operation: Operation
+  /** The model id, URL-decoded (the SDK sends `:` as `%3A`). */
+  readonly model: string
+}
+
+const ROUTE = /^\/model\/([^/]+)\/(converse|invoke)$/
+
+/** `POST /model/{modelId}/converse` or `/invoke`; anything else is not ours. */
+export function parseRoute(method: string | undefined, path: string | undefined): Route | undefined {
+  if (method !== 'POST' || path === undefined) return undefined
+  const m = ROUTE.exec(path.split('?')[0] ?? '')
+  if (!m?.[1] || !m[2]) return undefined
+  return { model: decodeURIComponent(m[1]), operation: m[2] as Operation }
+}
+
+const SCOPE = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\/bedrock\/aws4_request/
+
+/**
+ * The region the client signed for. The endpoint is the same for every region here, so the SigV4 scope is the one
+ * place the region of a call can be read — which is what lets one server fail one region and serve another.
+ */
+export function regionOf(authorization: string | undefined): string {
+  return SCOPE.exec(authorization ?? '')?.[1] ?? 'unsigned'
+}
+
+interface Message {
+  readonly role?: unknown
+  readonly content?: unknown
+}
+
+/** Messages of a Converse body or of an Anthropic-messages-shaped InvokeModel body. */
+export function messagesOf(body: unknown): Message[] {
+  const messages = (body as { messages?: unknown } | null)?.messages
+  return Array.isArray(messages) ? (messages as Message[]) : []
+}
+
+/** The text of a message: Converse `[{ text }]`, Anthropic `[{ type: 'text', text }]` or a plain string. */
+export function textOf(message: Message | undefined): string {
+  const content = message?.content
+  if (typeof content === 'string') return content
+  if (!Array.isArray(content)) return ''
+  return content.map((b: { text?: unknown }) => (typeof b?.text === 'string' ? b.text : '')).join('')
+}
+
+/** How long a request is, for `whenLongerThan`: messages, and characters of text (or of the raw body). */
+export function sizeOf(body: unknown, raw: string): { messages: number; chars: number } {
+  const messages = messagesOf(body)
+  if (messages.length === 0) return { messages: 0, chars: raw.length }
+  const system = (body as { system?: unknown }).system
+  const systemChars = typeof system === 'string' ? system.length : textOf({ content: system }).length
+  return { messages: messages.length, chars: messages.reduce((n, m) => n + textOf(m).length, systemChars) }
+}
+
+/** The newest user text: what the default reply echoes. */
+export function lastUserText(body: unknown): string {
+  const users = messagesOf(body).filter((m) => m.role === 'user')
+  if (users.length > 0) return textOf(users[users.length - 1])
+  const b = body as { inputText?: unknown; prompt?: unknown } | null
+  if (typeof b?.inputText === 'string') return b.inputText
+  return typeof b?.prompt === 'string' ? b.prompt : ''
+}
+
+/**
+ * Checks the real service makes on every Converse request before a model sees it. They matter here because history
+ * trimming must never send a conversation that starts with the assistant or with an orphaned tool result.
+ */
+export function converseProblem(body: unknown): string | undefined {
+  const messages = messagesOf(body)
+  if (messages.length === 0) return 'The model returned the following errors: messages: field required'
+  const first = messages[0]
+  if (first?.role !== 'user') {
+    return 'A conversation must start with a user message. Try again with a conversation that starts with a user message.'
+  }
+  const content = Array.isArray(first.content) ? (first.content as { toolResult?: unknown }[]) : []
+  if (content.some((b) => b?.toolResult !== undefined)) {
+    return 'The number of toolResult blocks at messages.0.content exceeds the number of toolUse blocks of previous turn.'
+  }
+  return undefined
+}
+
+/** Rough token count, ~4 characters a token: enough for `usage` to look plausible and grow with the input. */
+const tokens = (chars: number): number => Math.max(1, Math.ceil(chars / 4))
+
+export function converseReply(text: string, inputChars: number, latencyMs: number): unknown {
+  const inputTokens = tokens(inputChars)
+  const outputTokens = tokens(text.length)
+  return {
+    output: { message: { role: 'assistant', content: [{ text }] } },
+    stopReason: 'end_turn',
+    usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
+    metrics: { latencyMs },
+  }
+}
+
+/** An Anthropic-messages-shaped InvokeModel reply, with the token headers the real service adds. */
+export function invokeReply(text: string, model: string, inputChars: number, latencyMs: number, seq: number) {
+  const input = tokens(inputChars)
+  const output = tokens(text.length)
+  return {
+    body: {
+      id: `msg_bdrk_${String(seq).padStart(6, '0')}`,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [{ type: 'text', text }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: input, output_tokens: output },
+    },
+    headers: {
+      'x-amzn-bedrock-input-token-count': String(input),
+      'x-amzn-bedrock-output-token-count': String(output),
+      'x-amzn-bedrock-invocation-latency': String(latencyMs),
+    },
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * A fake Amazon Bedrock Runtime that speaks the real protocol (HTTP/2 cleartext, restJson1, `x-amzn-errortype`
+ * error header, JSON `{ message }` bodies), so the real `@aws-sdk/client-bedrock-runtime` can be driven against it.
+ *
+ * The SDK's default Node handler (`NodeHttp2Handler`) talks to it with nothing but `endpoint: 'http://127.0.0.1:PORT'`:
+ * `http2.connect('http://…')` speaks h2c with prior knowledge. This server accepts nothing but HTTP/2, so every
+ * recorded call is proof that HTTP/2 was used.
+ */
+import http2, { type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
+import type { AddressInfo } from 'node:net'
+import {
+  ERROR_REPLIES, FaultPlan, isErrorFault, seededRandom,
+  type ErrorReply, type FaultRule, type Operation,
+} from './fake-bedrock-faults.js'
+import { resetStream, sendError, sendSuccess, type CallRecord, type MutableCall, type ReplyContext } from './fake-bedrock-replies.js'
+import { lastUserText, parseRoute, regionOf, sizeOf, type Route } from './fake-bedrock-wire.js'
+
+export type { FaultKind, FaultRule, Operation } from './fake-bedrock-faults.js'
+export { seededRandom } from './fake-bedrock-faults.js'
+export type { CallOutcome, CallRecord, ReplyContext } from './fake-bedrock-replies.js'
+
+export interface FakeBedrockOptions {
+  /** The assistant text of a successful reply. Default: `echo: <last user text> [model@region]`. */
+  readonly reply?: (call: ReplyContext) => string
+  /** Random source for `probability` rules. Default: seeded, so runs repeat. */
+  readonly random?: () => number
+  /** Clock for `startedAt` / `endedAt`. */
+  readonly now?: () => number
+}
+
+const defaultReply = (c: ReplyContext): string => `echo: ${c.lastUserText} [${c.model}@${c.region}]`
+
+export class FakeBedrock {
+  private readonly log: MutableCall[] = []
+  private readonly plan_: FaultPlan
+  private readonly sessions = new Map<Http2Session, number>()
+  private readonly timers = new Set<NodeJS.Timeout>()
+  private waiters: { count: number; resolve: () => void }[] = []
+  private sessionCount = 0
+  private replyFn: (call: ReplyContext) => string
+  private readonly now: () => number
+
+  private constructor(private readonly server: http2.Http2Server, options: FakeBedrockOptions) {
+    this.plan_ = new FaultPlan(options.random ?? seededRandom(42))
+    this.replyFn = options.reply ?? defaultReply
+    this.now = options.now ?? Date.now
+    server.on('session', (s) => this.track(s))
+    server.on('stream', (stream, headers) => this.onStream(stream, headers))
+  }
+
+  /** Starts a server on 127.0.0.1 at a random free port. */
+  static async start(options: FakeBedrockOptions = {}): Promise<FakeBedrock> {
+    const server = http2.createServer()
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => resolve())
+    })
+    return new FakeBedrock(server, options)
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port
+  }
+
+  /** The value for the SDK's `endpoint` option. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.port}`
+  }
+
+  /** Every call received so far, oldest first. */
+  get calls(): readonly CallRecord[] {
+    return this.log
+  }
+
+  /** How many calls matched the filter (all calls when it is empty). */
+  callsTo(filter: { region?: string; model?: string; operation?: Operation } = {}): number {
+    return this.log.filter((c) =>
+      (filter.region === undefined || c.region === filter.region) &&
+      (filter.model === undefined || c.model === filter.model) &&
+      (filter.operation === undefined || c.operation === filter.operation)).length
+  }
+
+  /** Replaces the fault plan. Rules are tried in order; the first that matches decides the reply. */
+  plan(rules: readonly FaultRule[]): this {
+    this.plan_.replace(rules)
+    return this
+  }
+
+  /** Spent-ness of the plan's rules: how many more times each will apply. */
+  remaining(): number[] {
+    return this.plan_.remaining()
+  }
+
+  /** Changes the reply text of successful calls. */
+  replyWith(reply: (call: ReplyContext) => string): this {
+    this.replyFn = reply
+    return this
+  }
+
+  /** Forgets calls, the plan and a custom reply; open connections stay. */
+  reset(): void {
+    this.log.length = 0
+    this.plan_.replace([])
+    this.replyFn = defaultReply
+  }
+
+  /** Resolves once `count` calls have arrived: lets a test abort a hanging call only after the server has it. */
+  waitForCalls(count: number): Promise<void> {
+    if (this.log.length >= count) return Promise.resolve()
+    return new Promise((resolve) => this.waiters.push({ count, resolve }))
+  }
+
+  /** Destroys every open HTTP/2 session and closes the server, so Jest has no open handle left. */
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    for (const s of this.sessions.keys()) s.destroy()
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  }
+
+  private track(session: Http2Session): void {
+    this.sessions.set(session, ++this.sessionCount)
+    session.on('close', () => this.sessions.delete(session))
+    // A client that tears the connection down (abort, reset) is normal traffic here, not a test failure.
+    session.on('error', () => undefined)
+  }
+
+  private onStream(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    stream.on('error', () => undefined)
+    const route = parseRoute(headers[':method'], headers[':path'])
+    if (!route) {
+      stream.respond({ ':status': 404, 'content-type': 'application/json', 'x-amzn-errortype': 'UnknownOperationException' })
+      stream.end(JSON.stringify({ message: `No route for ${headers[':method']} ${headers[':path']}` }))
+      return
+    }
+    const chunks: Buffer[] = []
+    stream.on('data', (c: Buffer) => chunks.push(c))
+    stream.on('end', () => this.handle(stream, route, headers, Buffer.concat(chunks).toString('utf8')))
+  }
+
+  private handle(stream: ServerHttp2Stream, route: Route, headers: IncomingHttpHeaders, raw: string): void {
+    const body = parseJson(raw)
+    const region = regionOf(headers.authorization)
+    const size = sizeOf(body, raw)
+    const rule = this.plan_.pick({ ...route, region, ...size })
+    const call: MutableCall = {
+      seq: this.log.length + 1, region, model: route.model, operation: route.operation, body,
+      protocol: stream.session?.alpnProtocol ?? 'unknown', session: this.sessionOf(stream), fault: rule?.kind,
+      startedAt: this.now(), status: undefined, errorType: undefined, outcome: 'pending', endedAt: undefined,
+    }
+    this.log.push(call)
+    this.notify()
+    stream.on('close', () => {
+      if (call.outcome === 'pending') call.outcome = 'aborted'
+      call.endedAt = this.now()
+    })
+    if (rule?.kind === 'hang') return
+    const act = (): void => {
+      if (stream.destroyed || stream.closed) return
+      if (rule?.kind === 'reset') return resetStream(stream, call, rule)
+      if (rule && isErrorFault(rule.kind)) return sendError(stream, call, errorOf(rule, ERROR_REPLIES[rule.kind]), rule.retryAfterSeconds)
+      const text = (): string => this.replyFn({ ...call, lastUserText: lastUserText(body) })
+      sendSuccess(stream, call, text, size.chars, Math.max(0, this.now() - call.startedAt))
+    }
+    if (rule?.delayMs === undefined) return act()
+    const timer = setTimeout(() => { this.timers.delete(timer); act() }, rule.delayMs)
+    this.timers.add(timer)
+    stream.on('close', () => { clearTimeout(timer); this.timers.delete(timer) })
+  }
+
+  private sessionOf(stream: ServerHttp2Stream): number {
+    return stream.session ? (this.sessions.get(stream.session) ?? 0) : 0
+  }
+
+  private notify(): void {
+    const ready = this.waiters.filter((w) => this.log.length >= w.count)
+    this.waiters = this.waiters.filter((w) => this.log.length < w.count)
+    for (const w of ready) w.resolve()
+  }
+}
+
+function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw)
+  } catch {
+    return raw
+  }
+}
+
+const errorOf = (rule: FaultRule, base: ErrorReply): ErrorReply => (rule.message === undefined ? base : { ...base, message: rule.message })
