@@ -1,0 +1,177 @@
+/**
+ * A circuit breaker over a `BreakerStore`: the pure machine decides, the store's compare-and-set makes it stick.
+ * When instances race for a transition, exactly one write lands and the others re-decide against the record it
+ * left: that is how a fleet agrees on one open → half-open change and on who holds the few probe permits.
+ * The breaker must never become the outage: when the store throws it reports 'store-error' and lets the call
+ * through, unless the last record it saw says the target is still cooling down.
+ */
+import { randomUUID } from 'node:crypto'
+import { systemClock, type Clock } from '../clock.js'
+import * as machine from './machine.js'
+import { resolvePolicy } from './policy.js'
+import {
+  initialRecord,
+  type Admission, type BreakerEvent, type BreakerListener, type BreakerPolicy, type BreakerRecord, type BreakerStore,
+  type WindowCounts,
+} from './types.js'
+
+export interface CircuitBreakerOptions {
+  /** Where records live: `MemoryBreakerStore` for one container, a DynamoDB store for the fleet. */
+  readonly store: BreakerStore
+  /** Overrides of `DEFAULT_BREAKER_POLICY`, validated here (throws `BreakwaterConfigError`). */
+  readonly policy?: Partial<BreakerPolicy>
+  /** Defaults to the system clock. */
+  readonly clock?: Clock
+  /** Hears transitions, granted probes and store errors. May throw; it is ignored if it does. */
+  readonly listener?: BreakerListener
+  /** Makes probe permit ids. Defaults to random UUIDs; tests inject a counter. */
+  readonly newPermitId?: () => string
+}
+
+const SOURCE = 'breakwater/circuit-breaker'
+/** Compare-and-set attempts per decision. Three lost races in a row means the record is hot; give up politely. */
+const MAX_TRIES = 3
+/** Retry hint for a probe lost to contention: other instances are probing right now, check back soon. */
+const CONTENDED_RETRY_MS = 100
+/** What a failed `recordOutcome` leaves us: no window, so only a probe failure can still reopen. */
+const NO_COUNTS: WindowCounts = Object.freeze({ calls: 0, failures: 0, consecutiveFailures: 0 })
+
+/** One decision: the verdict, and the record to write for it (absent = nothing to write). */
+interface Step<T> { readonly value: T; readonly next?: BreakerRecord | undefined }
+interface Done<T> { readonly value: T; readonly record: BreakerRecord }
+
+/**
+ * @example
+ * const breaker = new CircuitBreaker({ store: new MemoryBreakerStore(), policy: { cooldownMs: 30_000 } })
+ * const key = 'us-east-1/anthropic.claude-3-haiku'
+ * const admission = await breaker.admit(key)
+ * if (admission.allowed) {
+ *   try { await call(); await breaker.onSuccess(key, admission) } catch { await breaker.onFailure(key, admission) }
+ * }
+ */
+export class CircuitBreaker {
+  readonly policy: BreakerPolicy
+  readonly #store: BreakerStore
+  readonly #clock: Clock
+  readonly #listener: BreakerListener | undefined
+  readonly #newPermitId: () => string
+  /** The newest record seen per key: what fail-open decides from when the store is down. */
+  readonly #lastKnown = new Map<string, BreakerRecord>()
+
+  constructor(options: CircuitBreakerOptions) {
+    this.policy = resolvePolicy(options.policy, SOURCE)
+    this.#store = options.store
+    this.#clock = options.clock ?? systemClock
+    this.#listener = options.listener
+    this.#newPermitId = options.newPermitId ?? randomUUID
+  }
+
+  /** May a call go to `key` now? In half-open, an allowed admission carries the probe permit to report back. */
+  async admit(key: string): Promise<Admission> {
+    const now = this.#clock.now()
+    try {
+      const done = await this.#transact(key, now, (record) => {
+        const { admission: value, next } = machine.admit(record, this.policy, now, this.#newPermitId)
+        return { value, next }
+      })
+      // Lost every race: other instances are taking the probes right now.
+      if (done === undefined) return { allowed: false, state: 'half-open', retryInMs: CONTENDED_RETRY_MS }
+      const admission = done.value
+      if (admission.allowed && admission.permit !== undefined) {
+        this.#emit({ type: 'probe-granted', key, stage: done.record.stage, permitId: admission.permit.id })
+      }
+      return admission
+    } catch (error) {
+      this.#emit({ type: 'store-error', key, operation: 'admit', error })
+      return machine.admitWithoutStore(this.#lastKnown.get(key), now)
+    }
+  }
+
+  /** The admitted call succeeded. Counts in the window; a probe's success advances the half-open ramp. */
+  async onSuccess(key: string, admission: Admission): Promise<void> {
+    if (!admission.allowed) return
+    await this.#recordOutcome(key, 'success')
+    const permit = admission.permit
+    // Without a permit a success changes no state (closed stays closed; a straggler cannot advance the ramp).
+    if (permit === undefined) return
+    await this.#update(key, 'onSuccess', (record, now) => machine.onSuccess(record, this.policy, now, permit.id))
+  }
+
+  /** The admitted call failed in a way that counts against the target (not the caller's fault). */
+  async onFailure(key: string, admission: Admission): Promise<void> {
+    if (!admission.allowed) return
+    const counts = (await this.#recordOutcome(key, 'failure')) ?? NO_COUNTS
+    const permitId = admission.permit?.id
+    // Neither a trip nor a probe: no state can change, so skip the read (the common failure at low rates).
+    if (permitId === undefined && !machine.shouldTrip(counts, this.policy)) return
+    await this.#update(key, 'onFailure', (record, now) => machine.onFailure(record, counts, this.policy, now, permitId))
+  }
+
+  /** Gives a probe permit back without a verdict (the call never reached the target, or the caller was at fault). */
+  async release(key: string, admission: Admission): Promise<void> {
+    if (!admission.allowed || admission.permit === undefined) return
+    const { id } = admission.permit
+    await this.#update(key, 'release', (record, now) => machine.release(record, now, id))
+  }
+
+  /** The record for `key` as the store has it; the last one seen (or a closed one) when the store fails. */
+  async read(key: string): Promise<BreakerRecord> {
+    try {
+      const record = await this.#store.read(key, this.#clock.now())
+      this.#lastKnown.set(key, record)
+      return record
+    } catch (error) {
+      this.#emit({ type: 'store-error', key, operation: 'read', error })
+      return this.#lastKnown.get(key) ?? initialRecord()
+    }
+  }
+
+  async #recordOutcome(key: string, outcome: 'success' | 'failure'): Promise<WindowCounts | undefined> {
+    try {
+      return await this.#store.recordOutcome(key, outcome, this.#clock.now(), this.policy.windowMs)
+    } catch (error) {
+      this.#emit({ type: 'store-error', key, operation: 'recordOutcome', error })
+      return undefined
+    }
+  }
+
+  async #update(key: string, operation: string, decide: (r: BreakerRecord, now: number) => BreakerRecord | undefined) {
+    const now = this.#clock.now()
+    try {
+      // Giving up after MAX_TRIES is harmless here: a lost probe verdict stalls the ramp until the lease runs out.
+      await this.#transact(key, now, (record) => ({ value: undefined, next: decide(record, now) }))
+    } catch (error) {
+      this.#emit({ type: 'store-error', key, operation, error })
+    }
+  }
+
+  /**
+   * Read, decide, compare-and-set; on a lost race decide again against the record that won. Resolves to the
+   * verdict and the record it stands on, or `undefined` when the verdict still needed a write after MAX_TRIES.
+   */
+  async #transact<T>(key: string, now: number, decide: (record: BreakerRecord) => Step<T>): Promise<Done<T> | undefined> {
+    let record = await this.#store.read(key, now)
+    for (let attempt = 0; ; attempt++) {
+      const { value, next } = decide(record)
+      if (next === undefined) {
+        this.#lastKnown.set(key, record)
+        return { value, record }
+      }
+      if (attempt === MAX_TRIES) return undefined
+      const result = await this.#store.compareAndSet(key, record, next)
+      this.#lastKnown.set(key, result.record)
+      if (result.ok) {
+        if (record.state !== next.state) {
+          this.#emit({ type: 'transition', key, from: record.state, to: next.state, record: next })
+        }
+        return { value, record: next }
+      }
+      record = result.record
+    }
+  }
+
+  #emit(event: BreakerEvent): void {
+    // A logging or metrics hook that throws must not turn into a failed call.
+    try { this.#listener?.(event) } catch { /* ignored */ }
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Breaker policy: defaults merged with the user's options and checked once, at creation time, so a typo or a
+ * nonsense value fails the cold start with a clear message instead of quietly never tripping.
+ */
+import { BreakwaterConfigError } from '../errors.js'
+import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from './types.js'
+
+type NumericField = Exclude<keyof BreakerPolicy, 'probeStages'>
+
+/** What each numeric field must be, and how to say so. */
+const NUMERIC_RULES: Readonly<Record<NumericField, { readonly ok: (v: number) => boolean; readonly must: string }>> = {
+  failureRateThreshold: { ok: (v) => v > 0 && v <= 1, must: 'must be a number in (0, 1]' },
+  windowMs: { ok: (v) => v > 0, must: 'must be a positive number of ms' },
+  minimumCalls: { ok: (v) => Number.isInteger(v) && v >= 1, must: 'must be a positive integer' },
+  consecutiveFailures: { ok: (v) => Number.isInteger(v) && v >= 1, must: 'must be a positive integer' },
+  cooldownMs: { ok: (v) => v >= 0, must: 'must be a non-negative number of ms' },
+  cooldownMultiplier: { ok: (v) => v >= 1, must: 'must be a number >= 1 (a cooldown never shrinks on reopen)' },
+  maxCooldownMs: { ok: (v) => v >= 0, must: 'must be a non-negative number of ms' },
+  permitLeaseMs: { ok: (v) => v > 0, must: 'must be a positive number of ms' },
+}
+
+const KNOWN_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_BREAKER_POLICY))
+
+/**
+ * Merges `partial` over `DEFAULT_BREAKER_POLICY` and validates the result. A field given as `undefined` keeps its
+ * default. Throws `BreakwaterConfigError(source, 'breaker.<field>', …)` on the first problem found.
+ *
+ * @example
+ * resolvePolicy({ cooldownMs: 30_000, probeStages: [1, 3] }, 'breakwater/circuit-breaker')
+ */
+export function resolvePolicy(partial: Partial<BreakerPolicy> | undefined, source: string): BreakerPolicy {
+  if (partial === undefined) return DEFAULT_BREAKER_POLICY
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
+    throw new BreakwaterConfigError(source, 'breaker', 'must be an object')
+  }
+  const given: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(partial)) {
+    if (!KNOWN_FIELDS.has(key)) {
+      throw new BreakwaterConfigError(source, `breaker.${key}`, `is not a breaker option (known: ${[...KNOWN_FIELDS].join(', ')})`)
+    }
+    if (value !== undefined) given[key] = value
+  }
+  const merged = { ...DEFAULT_BREAKER_POLICY, ...given } as Record<string, unknown>
+
+  for (const field of Object.keys(NUMERIC_RULES) as NumericField[]) {
+    const value = merged[field]
+    const rule = NUMERIC_RULES[field]
+    if (typeof value !== 'number' || !Number.isFinite(value) || !rule.ok(value)) {
+      throw new BreakwaterConfigError(source, `breaker.${field}`, `${rule.must}, got ${describe(value)}`)
+    }
+  }
+  const policy = merged as unknown as BreakerPolicy
+  if (policy.maxCooldownMs < policy.cooldownMs) {
+    throw new BreakwaterConfigError(source, 'breaker.maxCooldownMs',
+      `must be >= cooldownMs (${policy.cooldownMs}), got ${policy.maxCooldownMs}`)
+  }
+  const probeStages = checkStages(merged.probeStages, source)
+  return Object.freeze({ ...policy, probeStages })
+}
+
+/** Stages must ramp up: each a positive integer larger than the one before, so a stage never admits fewer probes. */
+function checkStages(value: unknown, source: string): readonly number[] {
+  const field = 'breaker.probeStages'
+  if (!Array.isArray(value) || value.length === 0) {
+    throw new BreakwaterConfigError(source, field, `must be a non-empty array of probe counts, got ${describe(value)}`)
+  }
+  let previous = 0
+  for (const n of value as unknown[]) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n <= previous) {
+      throw new BreakwaterConfigError(source, field, `must be strictly increasing positive integers, got [${value.join(', ')}]`)
+    }
+    previous = n
+  }
+  return Object.freeze([...(value as number[])])
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (Array.isArray(value)) return `[${value.join(', ')}]`
+  return String(value)
+}
