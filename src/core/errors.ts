@@ -19,10 +19,13 @@ export class BreakwaterError extends Error {
 /** Invalid options, thrown when a middleware is created. `field` names the offending option path. */
 export class BreakwaterConfigError extends BreakwaterError {
   readonly field: string
+  /** What is wrong with it, e.g. `must be a positive integer`. */
+  readonly problem: string
   constructor(source: string, field: string, problem: string, cause?: unknown) {
     super(`${source}: option "${field}" ${problem}`, { source, cause })
     this.name = 'BreakwaterConfigError'
     this.field = field
+    this.problem = problem
   }
 }
 

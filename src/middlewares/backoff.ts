@@ -7,7 +7,7 @@ import { resolveBackoffPolicy, resolveRetryBudgetPolicy } from '../core/backoff/
 import { RetryBudget } from '../core/backoff/retry-budget.js'
 import type { BackoffPolicy, RetryBudgetPolicy } from '../core/backoff/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
-import { expectMethods } from './options.js'
+import { expectMethods, optionsObject } from './options.js'
 import { enterRole } from './state.js'
 
 const SOURCE = 'breakwater/backoff'
@@ -23,8 +23,8 @@ export interface BackoffOptions extends Partial<BackoffPolicy> {
   readonly clock?: Clock
 }
 
-export function backoff(options: BackoffOptions = {}): MiddlewareObj {
-  const { retryBudget, clock, ...policyOptions } = options
+export function backoff(options?: BackoffOptions): MiddlewareObj {
+  const { retryBudget, clock, ...policyOptions } = optionsObject(SOURCE, options)
   const policy = resolveBackoffPolicy(policyOptions, SOURCE)
   const budgetPolicy = resolveRetryBudgetPolicy(retryBudget, SOURCE)
   expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])

@@ -9,7 +9,7 @@ import { backoff, type BackoffOptions } from './backoff.js'
 import { circuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js'
 import { fallback, type FallbackOptions } from './fallback.js'
 import { gracefulDegradation, type GracefulDegradationOptions } from './graceful-degradation.js'
-import { rejectUnknownKeys } from './options.js'
+import { optionsObject, rejectUnknownKeys, withinGroup } from './options.js'
 import { router, type RouterOptions } from './router.js'
 
 /**
@@ -42,19 +42,23 @@ export interface BreakwaterOptions extends Observability {
 const KEYS = ['routes', 'defaultRoute', 'client', 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics'] as const
 
 export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
-  rejectUnknownKeys('breakwater', options, KEYS)
-  const { logger, metrics, clock, random } = options
+  const given = optionsObject('breakwater', options)
+  rejectUnknownKeys('breakwater', given, KEYS)
+  const { logger, metrics, clock, random } = given
   const observability = { ...(logger && { logger }), ...(metrics && { metrics }) }
   const time = clock ? { clock } : {}
   const stack: MiddlewareObj[] = [router({
-    routes: options.routes,
-    ...(options.defaultRoute !== undefined && { defaultRoute: options.defaultRoute }),
-    ...(options.client && { client: options.client }),
+    routes: given.routes,
+    ...(given.defaultRoute !== undefined && { defaultRoute: given.defaultRoute }),
+    ...(given.client && { client: given.client }),
     ...observability, ...time, ...(random && { random }),
   })]
-  if (options.breaker !== false) stack.push(circuitBreaker({ ...options.breaker, ...observability, ...time }))
-  if (options.backoff !== false) stack.push(backoff({ ...options.backoff, ...time }))
-  if (options.fallback !== false) stack.push(fallback(options.fallback ?? {}))
-  if (options.degradation !== false) stack.push(gracefulDegradation({ ...options.degradation, ...observability }))
+  const group = <T>(name: string, value: T | false | undefined, make: (v: T) => MiddlewareObj): void => {
+    if (value !== false) stack.push(withinGroup(name, () => make(optionsObject('breakwater', value as object | undefined, name) as T)))
+  }
+  group('breaker', given.breaker, (b) => circuitBreaker({ ...b, ...observability, ...time }))
+  group('backoff', given.backoff, (b) => backoff({ ...b, ...time }))
+  group('fallback', given.fallback, (f) => fallback(f))
+  group('degradation', given.degradation, (d) => gracefulDegradation({ ...d, ...observability }))
   return stack
 }

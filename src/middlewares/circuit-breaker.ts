@@ -7,11 +7,11 @@ import { breakerListener, type Observability } from '../aws/observability.js'
 import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
 import { resolvePolicy } from '../core/breaker/machine.js'
 import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
-import type { BreakerPolicy, BreakerStore } from '../core/breaker/types.js'
+import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
 import { BREAKER_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
-import { expectMethods } from './options.js'
+import { expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
 import { enterRole } from './state.js'
 
 const SOURCE = 'breakwater/circuit-breaker'
@@ -30,10 +30,15 @@ export interface CircuitBreakerOptions extends Partial<BreakerPolicy>, Observabi
   readonly clock?: Clock
 }
 
-export function circuitBreaker(options: CircuitBreakerOptions = {}): MiddlewareObj {
-  const { store, failureClasses, clock, logger, metrics, ...policyOptions } = options
+const KEYS = [...Object.keys(DEFAULT_BREAKER_POLICY), 'store', 'failureClasses', 'clock', 'logger', 'metrics']
+
+export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
+  const given = optionsObject(SOURCE, options)
+  rejectUnknownKeys(SOURCE, given, KEYS, 'breaker')
+  const { store, failureClasses, clock, logger, metrics, ...policyOptions } = given
   const policy = resolvePolicy(policyOptions, SOURCE)
   expectMethods(SOURCE, 'store', store, ['read', 'recordOutcome', 'compareAndSet'])
+  expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])
   expectMethods(SOURCE, 'logger', logger, ['debug', 'info', 'warn'])
   expectMethods(SOURCE, 'metrics', metrics, ['addMetric'])
   const classes = resolveFailureClasses(failureClasses)
@@ -54,8 +59,8 @@ export function circuitBreaker(options: CircuitBreakerOptions = {}): MiddlewareO
 
 function resolveFailureClasses(list: readonly FailureClass[] | undefined): ReadonlySet<FailureClass> {
   if (list === undefined) return BREAKER_FAILURE_CLASSES
-  if (!Array.isArray(list) || list.length === 0) throw new BreakwaterConfigError(SOURCE, 'failureClasses', 'must be a non-empty list')
+  if (!Array.isArray(list) || list.length === 0) throw new BreakwaterConfigError(SOURCE, 'breaker.failureClasses', 'must be a non-empty list')
   const bad = list.find((c) => !COUNTABLE.includes(c))
-  if (bad !== undefined) throw new BreakwaterConfigError(SOURCE, 'failureClasses', `cannot count "${String(bad)}" (countable: ${COUNTABLE.join(', ')})`)
+  if (bad !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.failureClasses', `cannot count "${String(bad)}" (countable: ${COUNTABLE.join(', ')})`)
   return new Set(list)
 }

@@ -5,7 +5,10 @@
  */
 import type { MiddlewareObj, Request } from '@middy/core'
 import { resolveFallbackPolicy, type FallbackPolicy } from '../core/fallback/policy.js'
+import { optionsObject } from './options.js'
 import { enterRole } from './state.js'
+
+const SOURCE = 'breakwater/fallback'
 
 /**
  * Fallback options (all optional).
@@ -13,8 +16,8 @@ import { enterRole } from './state.js'
  */
 export type FallbackOptions = Partial<FallbackPolicy>
 
-export function fallback(options: FallbackOptions = {}): MiddlewareObj {
-  const policy = resolveFallbackPolicy(options, 'breakwater/fallback')
+export function fallback(options?: FallbackOptions): MiddlewareObj {
+  const policy = resolveFallbackPolicy(optionsObject(SOURCE, options), SOURCE)
   const breakwaterFallbackBefore = (request: Request): void => {
     enterRole(request, 'fallback').fallback = policy
   }

@@ -12,7 +12,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { METRIC } from '../aws/observability.js'
-import { AllTargetsFailedError, BreakwaterConfigError, BreakwaterError } from '../core/errors.js'
+import { AllTargetsFailedError, BreakwaterConfigError, BreakwaterError, CompositionError, MalformedOutputError } from '../core/errors.js'
 import { DEFAULT_BUSY_MESSAGE, DEFAULT_RETRY_AFTER_SECONDS, failureReply } from '../responders/classify-reply.js'
 import { detectEventSource, type EventSource } from '../responders/detect.js'
 import { requestIdFor, shapeReply } from '../responders/reply.js'
@@ -128,6 +128,12 @@ export function gracefulDegradation(
   const gracefulDegradationOnError = async (request: GracefulRequest): Promise<unknown> => {
     // Another onError hook (e.g. @middy/http-error-handler) already answered: its reply stands.
     if (request.response !== undefined) return undefined
+    // A wrong stack or option is a deployment bug, not a runtime failure: let it fail the invocation so Lambda's
+    // Errors metric, alarms and canary rollbacks see it, instead of hiding it behind healthy-looking 500 replies.
+    if (request.error instanceof CompositionError || request.error instanceof BreakwaterConfigError) {
+      opts.logger?.error('breakwater is misconfigured', { error: describeError(request.error) })
+      return undefined
+    }
     const source = detectEventSource(request.event)
     const reply = failureReply(request.error, {
       requestId: requestIdFor(request.event, request.context),
@@ -172,6 +178,8 @@ function describeError(error: unknown): Record<string, unknown> {
       model: a.target.model, region: a.target.region, attempt: a.attempt, outcome: a.outcome, errorName: a.errorName,
     }))
   }
-  if (error.cause instanceof Error) described.cause = { name: error.cause.name, message: error.cause.message }
+  // A MalformedOutputError's message is whatever the user's validator threw, which may quote the model's reply.
+  if (error.cause instanceof MalformedOutputError) described.cause = { name: error.cause.name }
+  else if (error.cause instanceof Error) described.cause = { name: error.cause.name, message: error.cause.message }
   return described
 }

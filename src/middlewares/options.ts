@@ -12,6 +12,28 @@ export function rejectUnknownKeys(source: string, options: object | undefined, a
   }
 }
 
+/** Options as given (`undefined` → `{}`); anything but a plain object is a config error, not a TypeError later. */
+export function optionsObject<T extends object>(source: string, options: T | undefined | null, field = 'options'): T {
+  if (options === undefined) return {} as T
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new BreakwaterConfigError(source, field, 'must be an object')
+  }
+  return options
+}
+
+/**
+ * Runs `create` and, if it throws a config error about a field outside `group`, re-throws it with the field
+ * under `group`, so the preset names `backoff.retryBudget.ratio` rather than `retryBudget.ratio`.
+ */
+export function withinGroup<T>(group: string, create: () => T): T {
+  try {
+    return create()
+  } catch (error) {
+    if (!(error instanceof BreakwaterConfigError) || error.field === group || error.field.startsWith(`${group}.`)) throw error
+    throw new BreakwaterConfigError(error.source, `${group}.${error.field}`, error.problem, error)
+  }
+}
+
 /** Throws unless `value` is undefined or an object having the named methods (duck-typed Logger, Metrics, store). */
 export function expectMethods(source: string, field: string, value: unknown, methods: readonly string[]): void {
   if (value === undefined) return

@@ -9,7 +9,7 @@ import { converseCall, invokeModelCall } from '../aws/bedrock-calls.js'
 import { cascadeListener, type Observability } from '../aws/observability.js'
 import { systemClock, type Clock, type Random } from '../core/clock.js'
 import { BedrockInvoker, type BedrockCalls } from './bedrock-invoker.js'
-import { expectMethods, rejectUnknownKeys } from './options.js'
+import { expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
 import { resolveDefaultRoute, resolveRoutes, type RouteSpec } from './routes.js'
 import { enterRole } from './state.js'
 
@@ -45,8 +45,8 @@ export type BreakwaterContext = Context & { bedrock: BedrockInvoker }
 const KEYS = ['routes', 'defaultRoute', 'client', 'clock', 'random', 'logger', 'metrics'] as const
 
 export function router(options: RouterOptions): MiddlewareObj {
-  rejectUnknownKeys(SOURCE, options, KEYS)
-  const routes = resolveRoutes(options?.routes)
+  rejectUnknownKeys(SOURCE, optionsObject(SOURCE, options), KEYS)
+  const routes = resolveRoutes(options.routes)
   const route = resolveDefaultRoute(routes, options.defaultRoute)
   expectMethods(SOURCE, 'logger', options.logger, ['debug', 'info', 'warn'])
   expectMethods(SOURCE, 'metrics', options.metrics, ['addMetric'])

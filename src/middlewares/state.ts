@@ -26,6 +26,8 @@ export interface BreakwaterState {
 interface RequestLike { internal: Record<string, unknown> }
 
 const callName = (role: Role): string => `${role}()`
+/** The `source` of errors raised for a role, matching the middlewares' own (`breakwater/circuit-breaker`). */
+const sourceOf = (role: Role): string => `breakwater/${role.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`
 
 /**
  * Called first thing in each middleware's `before`. The router opens the state; every other role needs it and
@@ -40,7 +42,7 @@ export function enterRole(request: RequestLike, role: Role): BreakwaterState {
     request.internal[STATE_KEY] = state
     return state
   }
-  const source = `breakwater/${role}`
+  const source = sourceOf(role)
   if (!existing) throw new CompositionError(source, `${callName(role)} needs router() before it in .use(): the router chooses the targets it protects. Order: ${ROLE_ORDER.map(callName).join(' → ')} → gracefulDegradation()`)
   const mine = ROLE_ORDER.indexOf(role)
   const lastRole = existing.roles[existing.roles.length - 1] as Role

@@ -124,6 +124,12 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
           if (!policies.backoff) continue targets
           const delay = retryDelay({ failureClass, retryNumber: failures - 1, retryAfterMs: classification.retryAfterMs, policy: backoff, random: req.random })
           if (!Number.isFinite(delay)) continue targets
+          if (!deadline.canAfford(delay, backoff.minAttemptMs)) {
+            // No time to wait here; the next target needs no wait and may still fit (checked at its first attempt).
+            record(target, attempt + 1, 'skipped-deadline', 0, 0)
+            listener?.deadlineSkip?.(target, req.route)
+            continue targets
+          }
           if (!policies.backoff.budget.tryAcquireRetry()) {
             record(target, attempt + 1, 'skipped-budget', 0, 0)
             continue targets

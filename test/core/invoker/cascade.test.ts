@@ -138,13 +138,17 @@ describe('runCascade', () => {
   it('never starts a wait or attempt past the deadline, and fails with a Retry-After', async () => {
     // 1.5 s left, 300 ms reserve, 1 s minimum attempt: after one 50 ms throttle there is no room for a wait + attempt.
     const { clock, request } = setup({ remainingMs: 1_500 })
-    const { call, sent } = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)], 'us-west-2': [sdkError('ThrottlingException', 429)], 'us-east-1b': [] })
+    const throttle = sdkError('ThrottlingException', 429)
+    const { call, sent } = scripted(clock, { 'us-east-1': [throttle], 'us-west-2': [throttle] })
     const start = clock.now()
     const err = await clock.run(runCascade(request(call))).catch((e: unknown) => e) as AllTargetsFailedError
     expect(err).toBeInstanceOf(AllTargetsFailedError)
-    expect(err.attempts.at(-1)?.outcome).toBe('skipped-deadline')
+    // Each target gets one call (no wait fits), and every call starts with at least minAttemptMs before the reserve.
+    expect(sent).toHaveLength(3)
+    for (const s of sent) expect(s.at - start).toBeLessThanOrEqual(1_500 - 300 - 1_000)
+    expect(clock.sleeps.filter((ms) => ms === 250)).toEqual([]) // the 250 ms backoff wait never started
+    expect(err.attempts.map((a) => a.outcome)).toEqual(['throttled', 'skipped-deadline', 'throttled', 'skipped-deadline', 'throttled', 'skipped-deadline'])
     expect(clock.now() - start).toBeLessThanOrEqual(1_500 - 300)
-    expect(sent).toHaveLength(1)
   })
 
   it('skips an open target with no call, and reports when it reopens', async () => {
