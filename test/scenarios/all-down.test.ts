@@ -1,0 +1,66 @@
+/**
+ * Scenario 3: every target is down. API Gateway gets a polite 503 with Retry-After and a JSON body, well before the
+ * Lambda deadline (a real 3 s countdown); once the breakers are open, the 503 costs no upstream call at all.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { FakeBedrock } from '../support/fake-bedrock.js'
+import { httpApiEvent, restEvent } from '../support/events.js'
+import { at, chatHandler, countdown, EAST, parseBody, regionsOf, WEST } from '../support/scenario.js'
+
+let server: FakeBedrock
+beforeAll(async () => { server = await FakeBedrock.start() })
+beforeEach(() => server.reset())
+afterAll(async () => { await server.stop() })
+
+const routes = { default: [at(EAST), at(WEST)] }
+const REQUEST_ID = 'all-down-0001'
+const BUSY = 'The assistant is busy right now. Please try again in a moment.'
+
+describe('everything down', () => {
+  it('HTTP API → 503, retry-after, { message, retryAfterSeconds, requestId }, back well before the deadline', async () => {
+    server.plan([{ kind: 'unavailable' }])
+    const chat = chatHandler(server, { routes, backoff: { baseMs: 10 } })
+    const { context, deadlineAt } = countdown(3_000, REQUEST_ID)
+    const result = await chat.invoke(httpApiEvent(), context)
+    const returnedAt = Date.now()
+
+    expect(result).toEqual({
+      statusCode: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '5' },
+      body: JSON.stringify({ message: BUSY, retryAfterSeconds: 5, requestId: REQUEST_ID }),
+    })
+    // Behavioural bound, not a benchmark: it answered with most of the 3 s still left (reserve 300 ms included).
+    expect(returnedAt).toBeLessThan(deadlineAt - 1_000)
+    // us-east-1 once (503 → next region at once), us-west-2 up to maxAttempts as the last target.
+    expect(regionsOf(server.calls)).toEqual([EAST, WEST, WEST, WEST])
+    expect(chat.errors).toHaveLength(1)
+  })
+
+  it('the server\'s Retry-After becomes the reply\'s; a wait past the deadline is not started', async () => {
+    server.plan([{ kind: 'unavailable', region: EAST }, { kind: 'throttle', region: WEST, retryAfterSeconds: 7 }])
+    const chat = chatHandler(server, { routes })
+    const { context, deadlineAt } = countdown(3_000, REQUEST_ID)
+    const result = await chat.invoke(restEvent(), context)
+
+    expect(result.statusCode).toBe(503)
+    expect(result.headers).toEqual({ 'content-type': 'application/json', 'retry-after': '7' })
+    expect(parseBody(result)).toEqual({ message: BUSY, retryAfterSeconds: 7, requestId: REQUEST_ID })
+    expect(Date.now()).toBeLessThan(deadlineAt - 1_000)
+    // us-west-2 is the last target, so a throttle would be retried there, but a 7 s wait does not fit in 3 s.
+    expect(regionsOf(server.calls)).toEqual([EAST, WEST])
+  })
+
+  it('with every breaker open the 503 costs no call, and Retry-After is the earliest reopening', async () => {
+    server.plan([{ kind: 'unavailable' }])
+    const chat = chatHandler(server, { routes, backoff: { baseMs: 1 }, breaker: { consecutiveFailures: 1, cooldownMs: 20_000 } })
+    await chat.invoke(httpApiEvent())
+    const before = server.callsTo()
+    expect(before).toBe(2) // each breaker opened on its first failure
+
+    const result = await chat.invoke(httpApiEvent(), countdown(3_000, REQUEST_ID).context)
+    expect(result.statusCode).toBe(503)
+    expect(result.headers?.['retry-after']).toBe('20')
+    expect(parseBody(result)).toEqual({ message: BUSY, retryAfterSeconds: 20, requestId: REQUEST_ID })
+    expect(server.callsTo()).toBe(before)
+  })
+})
