@@ -35,14 +35,14 @@ const count = (o: Observability, name: string): void => {
 export function cascadeListener(o: Observability): CascadeListener {
   return {
     attempt(r, route) {
-      const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, errorName: r.errorName, latencyMs: r.latencyMs, waitMs: r.waitMs }
+      const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs) }
       if (r.outcome === 'success') o.logger?.debug('breakwater attempt', keys)
       else o.logger?.warn('breakwater attempt failed', keys)
       if (!r.outcome.startsWith('skipped')) o.metrics?.addMetric(METRIC.upstreamLatency, MetricUnit.Milliseconds, r.latencyMs)
     },
     retry(target, waitMs, failureClass, route) {
       count(o, METRIC.retries)
-      o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs, failureClass })
+      o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs: Math.round(waitMs), failureClass })
     },
     deadlineSkip(target, route) {
       count(o, METRIC.deadlineSkips)

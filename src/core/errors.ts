@@ -59,7 +59,10 @@ export class BadRequestError extends CallerFaultError {
   }
 }
 
-/** The prompt is larger than any target accepts, even after truncation. Replied to with 413. */
+/**
+ * The prompt does not fit any model of the cascade, even after shortening the history (other regions of a model
+ * that overflowed are not tried: they share its window). Replied to with 413.
+ */
 export class ContextOverflowError extends CallerFaultError {
   constructor(message: string, cause?: unknown) {
     super(message, { source: 'breakwater/fallback', statusCode: 413, cause })

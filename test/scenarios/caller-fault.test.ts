@@ -59,20 +59,15 @@ describe('caller faults', () => {
     expect(server.callsTo({ region: EAST })).toBe(2)
   })
 
-  /**
-   * KNOWN BUG (src/core/invoker/cascade.ts `callerFault()` + src/responders/classify-reply.ts): the CallerFaultError
-   * built for a Bedrock 4xx embeds the raw upstream message, and failureReply() sends a CallerFaultError's message to
-   * the caller as is. classify-reply.ts's own rule ("an upstream or internal error's own message never reaches the
-   * caller (it can name models, accounts, regions or echo input)") is broken: an AccessDenied leaks the account id,
-   * the Lambda role and the model ARN to the end user. Remove `.failing` once fixed.
-   */
-  it.failing('BUG: the upstream message of a 4xx (account id, role, model ARN) never reaches the caller', async () => {
+  // Bedrock's own 4xx text can name the account, the Lambda role and the model ARN: it stays in the logs only.
+  it('the upstream message of a 4xx (account id, role, model ARN) never reaches the caller', async () => {
     server.plan([{ kind: 'access-denied', message: ACCESS_DENIED }])
     const result = await chatHandler(server, { routes }).invoke(httpApiEvent())
     expect(result.statusCode).toBe(403)
     expect(result.body).not.toContain('123456789012')
     expect(result.body).not.toContain('chat-fn-role')
     expect(result.body).not.toContain(HAIKU)
+    expect(JSON.parse(result.body as string)).toMatchObject({ message: 'This service is not allowed to use the model. (AccessDeniedException)' })
   })
 })
 

@@ -30,6 +30,8 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
   let input = req.input
   let last: { classification: Classification; error: unknown } | undefined
   let soonestReopenMs: number | undefined
+  /** Models whose context window the prompt does not fit, even shortened. */
+  const overflowed = new Set<string>()
   policies.backoff?.budget.recordRequest()
 
   const record = (target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, errorName?: string): void => {
@@ -42,6 +44,7 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
 
   targets: for (let ti = 0; ti < walk.length; ti++) {
     const target = walk[ti] as Target
+    if (overflowed.has(target.model)) continue
     const key = targetKey(target)
     const isLast = ti === walk.length - 1
     let waitMs = 0
@@ -94,7 +97,12 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
             throw callerFault(classification, error)
           case 'context-overflow': {
             const shorter = policies.fallback && truncations < policies.fallback.maxTruncations ? req.adapter?.truncate?.(input) : undefined
-            if (!shorter) throw new ContextOverflowError('the prompt is too long for the model, even after shortening the history', error)
+            if (!shorter) {
+              // Another region of the same model has the same window; another model may have a larger one.
+              overflowed.add(target.model)
+              if (walk.slice(ti + 1).some((t) => !overflowed.has(t.model))) continue targets
+              throw new ContextOverflowError('the prompt is too long for the model, even after shortening the history', error)
+            }
             input = shorter
             truncations++
             degrade('truncated-context')
@@ -147,10 +155,19 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
   throw exhausted(req.route, attempts, last, soonestReopenMs, req.defaultRetryAfterSeconds)
 }
 
+/**
+ * The caller's reply must not carry Bedrock's own text: an AccessDenied names the account, the role and the model
+ * ARN. The upstream error stays in `cause`, for the logs.
+ */
+const CALLER_FAULT_MESSAGES: Readonly<Record<number, string>> = {
+  400: 'The model rejected the request as invalid.',
+  403: 'This service is not allowed to use the model.',
+  404: 'The model is not available.',
+}
+
 function callerFault(c: Classification, error: unknown): CallerFaultError {
   const statusCode = c.errorName === 'AccessDeniedException' ? 403 : c.errorName === 'ResourceNotFoundException' ? 404 : 400
-  const message = error instanceof Error ? error.message : String(error)
-  return new CallerFaultError(`Bedrock rejected the request (${c.errorName}): ${message}`, { source: 'breakwater/invoker', statusCode, cause: error })
+  return new CallerFaultError(`${CALLER_FAULT_MESSAGES[statusCode]} (${c.errorName})`, { source: 'breakwater/invoker', statusCode, cause: error })
 }
 
 function exhausted(

@@ -210,3 +210,19 @@ describe('runCascade', () => {
     expect(result.attempts.map((a) => a.outcome)).toEqual(['throttled', 'throttled', 'skipped-budget', 'success'])
   })
 })
+
+describe('runCascade, context overflow across models', () => {
+  it('tries a different model when the prompt cannot be shortened, skipping other regions of the same model', async () => {
+    const { clock, request } = setup()
+    const overflow = sdkError('ValidationException', 400, 'Input is too long for requested model.')
+    const calls: Target[] = []
+    const call: CallFn<Input, string> = async (target) => {
+      calls.push(target)
+      if (target.model === EAST.model) throw overflow
+      return 'ok'
+    }
+    const result = await clock.run(runCascade(request(call)))
+    expect(calls.map((t) => `${t.model}@${t.region}`)).toEqual([`${EAST.model}@us-east-1`, `${SMALL.model}@us-east-1`])
+    expect(result.served.model).toBe(SMALL.model)
+  })
+})
