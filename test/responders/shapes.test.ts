@@ -5,6 +5,7 @@ import { httpReply } from '../../src/responders/http.js'
 import { requestIdFor, shapeReply } from '../../src/responders/reply.js'
 import { sqsReply } from '../../src/responders/sqs.js'
 import type { FailureReply } from '../../src/responders/types.js'
+import type { EventSource } from '../../src/responders/detect.js'
 import { albEvent, directEvent, functionUrlEvent, httpApiEvent, lambdaContext, restEvent, sqsEvent } from '../support/events.js'
 
 const busy: FailureReply = {
@@ -68,11 +69,11 @@ describe('directReply', () => {
 })
 
 describe('shapeReply', () => {
-  it.each([
+  it.each<[EventSource, unknown]>([
     ['apigw-rest', restEvent()],
     ['apigw-http', httpApiEvent()],
     ['function-url', functionUrlEvent()],
-  ] as const)('shapes %s as an HTTP proxy result', (source, event) => {
+  ])('shapes %s as an HTTP proxy result', (source, event) => {
     expect(shapeReply(source, busy, event)).toEqual(httpReply(busy))
   })
 

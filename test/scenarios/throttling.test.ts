@@ -17,10 +17,10 @@ const routes = { default: [at(EAST), at(WEST)] }
 const options = { routes, backoff: { throttleBaseMs: 20, baseMs: 10 }, random: () => 0.99 }
 
 describe('429 bursts', () => {
-  it.each([
+  it.each<[string, 'throttle' | 'model-not-ready']>([
     ['ThrottlingException', 'throttle'],
     ['ModelNotReadyException', 'model-not-ready'],
-  ] as const)('two %s then success: backoff, 3 attempts on the same target', async (errorType, kind) => {
+  ])('two %s then success: backoff, 3 attempts on the same target', async (errorType, kind) => {
     server.plan([{ kind, region: EAST, times: 2 }])
     const chat = chatHandler(server, options)
     const result = await chat.invoke(httpApiEvent())

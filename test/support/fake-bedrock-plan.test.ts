@@ -7,53 +7,40 @@ import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandInput } from
 import { NodeHttp2Handler } from '@smithy/node-http-handler'
 import { FakeBedrock } from './fake-bedrock.js'
 import { FAKE_CREDENTIALS, testClient } from './bedrock-client.js'
+import { useFakeBedrock } from './fake-bedrock-fixture.js'
 
 const MODEL = 'amazon.nova-lite-v1:0'
 const ask = (text: string): ConverseCommandInput => ({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }] })
 const outcome = (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: Error) => e.name)
 
-let server: FakeBedrock
-let east: BedrockRuntimeClient
-let west: BedrockRuntimeClient
-
-beforeAll(async () => {
-  server = await FakeBedrock.start()
-  east = testClient(server, 'us-east-1')
-  west = testClient(server, 'us-west-2')
-})
-afterEach(() => server.reset())
-afterAll(async () => {
-  east.destroy()
-  west.destroy()
-  await server.stop()
-})
+const bed = useFakeBedrock()
 
 describe('fault plan', () => {
   it('reads the region from the SigV4 scope, so one region fails while another serves', async () => {
-    server.plan([{ kind: 'unavailable', region: 'us-east-1' }])
-    expect(await outcome(east.send(new ConverseCommand(ask('a'))))).toBe('ServiceUnavailableException')
-    expect(await outcome(west.send(new ConverseCommand(ask('b'))))).toBe('ok')
-    expect(server.callsTo({ region: 'us-east-1' })).toBe(1)
-    expect(server.callsTo({ region: 'us-west-2', model: MODEL })).toBe(1)
-    expect(server.callsTo({ model: 'other' })).toBe(0)
+    bed.server.plan([{ kind: 'unavailable', region: 'us-east-1' }])
+    expect(await outcome(bed.east.send(new ConverseCommand(ask('a'))))).toBe('ServiceUnavailableException')
+    expect(await outcome(bed.west.send(new ConverseCommand(ask('b'))))).toBe('ok')
+    expect(bed.server.callsTo({ region: 'us-east-1' })).toBe(1)
+    expect(bed.server.callsTo({ region: 'us-west-2', model: MODEL })).toBe(1)
+    expect(bed.server.callsTo({ model: 'other' })).toBe(0)
   })
 
   it('spends a rule with `times`, then answers normally', async () => {
-    server.plan([{ kind: 'throttle', times: 2 }])
+    bed.server.plan([{ kind: 'throttle', times: 2 }])
     const results = []
-    for (let i = 0; i < 3; i++) results.push(await outcome(east.send(new ConverseCommand(ask('x')))))
+    for (let i = 0; i < 3; i++) results.push(await outcome(bed.east.send(new ConverseCommand(ask('x')))))
     expect(results).toEqual(['ThrottlingException', 'ThrottlingException', 'ok'])
-    expect(server.remaining()).toEqual([0])
+    expect(bed.server.remaining()).toEqual([0])
   })
 
   it('tries rules in order; filters by model and operation', async () => {
-    server.plan([
+    bed.server.plan([
       { kind: 'not-found', model: 'nope' },
       { kind: 'model-timeout', operation: 'invoke' },
       { kind: 'internal', operation: 'converse', times: 1 },
     ])
-    expect(await outcome(east.send(new ConverseCommand(ask('x'))))).toBe('InternalServerException')
-    expect(await outcome(east.send(new ConverseCommand(ask('x'))))).toBe('ok')
+    expect(await outcome(bed.east.send(new ConverseCommand(ask('x'))))).toBe('InternalServerException')
+    expect(await outcome(bed.east.send(new ConverseCommand(ask('x'))))).toBe('ok')
   })
 
   it('rolls `probability` with the injected random, so runs repeat', async () => {
@@ -72,37 +59,37 @@ describe('fault plan', () => {
   })
 
   it('`whenLongerThan.messages` hits only long histories', async () => {
-    server.plan([{ kind: 'context-overflow', whenLongerThan: { messages: 2 } }])
+    bed.server.plan([{ kind: 'context-overflow', whenLongerThan: { messages: 2 } }])
     const turns = (n: number): ConverseCommandInput['messages'] =>
       Array.from({ length: n }, (_, i) => ({ role: i % 2 ? 'assistant' as const : 'user' as const, content: [{ text: `t${i}` }] }))
-    expect(await outcome(east.send(new ConverseCommand({ modelId: MODEL, messages: turns(1) })))).toBe('ok')
-    expect(await outcome(east.send(new ConverseCommand({ modelId: MODEL, messages: turns(3) })))).toBe('ValidationException')
+    expect(await outcome(bed.east.send(new ConverseCommand({ modelId: MODEL, messages: turns(1) })))).toBe('ok')
+    expect(await outcome(bed.east.send(new ConverseCommand({ modelId: MODEL, messages: turns(3) })))).toBe('ValidationException')
   })
 
   it('rejects rules that cannot work', () => {
-    expect(() => server.plan([{ kind: 'throttle', probability: 2 }])).toThrow(RangeError)
-    expect(() => server.plan([{ kind: 'delay' }])).toThrow(/delayMs/)
+    expect(() => bed.server.plan([{ kind: 'throttle', probability: 2 }])).toThrow(RangeError)
+    expect(() => bed.server.plan([{ kind: 'delay' }])).toThrow(/delayMs/)
   })
 })
 
 describe('transport faults', () => {
   it('a hang never answers; the caller aborts it with an AbortSignal', async () => {
-    server.plan([{ kind: 'hang' }])
+    bed.server.plan([{ kind: 'hang' }])
     const controller = new AbortController()
-    const sent = east.send(new ConverseCommand(ask('x')), { abortSignal: controller.signal })
-    await server.waitForCalls(1)
+    const sent = bed.east.send(new ConverseCommand(ask('x')), { abortSignal: controller.signal })
+    await bed.server.waitForCalls(1)
     controller.abort(new Error('attempt timeout'))
     const err = await sent.then(() => undefined, (e: Error) => e)
     // The SDK's retry middleware re-creates the AbortError, so the signal's reason is not on it: check the signal.
     expect(err).toMatchObject({ name: 'AbortError', message: 'Request aborted' })
     expect(err?.cause).toBeUndefined()
-    await until(() => server.calls[0]?.endedAt !== undefined)
-    expect(server.calls[0]?.outcome).toBe('aborted')
+    await until(() => bed.server.calls[0]?.endedAt !== undefined)
+    expect(bed.server.calls[0]?.outcome).toBe('aborted')
   })
 
   it('a hang also ends with AbortSignal.timeout', async () => {
-    server.plan([{ kind: 'hang' }])
-    const err = await outcome(east.send(new ConverseCommand(ask('x')), { abortSignal: AbortSignal.timeout(50) }))
+    bed.server.plan([{ kind: 'hang' }])
+    const err = await outcome(bed.east.send(new ConverseCommand(ask('x')), { abortSignal: AbortSignal.timeout(50) }))
     expect(err).toBe('AbortError')
   })
 
@@ -118,57 +105,57 @@ describe('transport faults', () => {
   })
 
   it('a delay answers normally, late', async () => {
-    server.plan([{ kind: 'delay', delayMs: 60 }])
+    bed.server.plan([{ kind: 'delay', delayMs: 60 }])
     const started = Date.now()
-    await east.send(new ConverseCommand(ask('x')))
+    await bed.east.send(new ConverseCommand(ask('x')))
     expect(Date.now() - started).toBeGreaterThanOrEqual(55)
-    expect(server.calls[0]).toMatchObject({ outcome: 'ok', fault: 'delay' })
+    expect(bed.server.calls[0]).toMatchObject({ outcome: 'ok', fault: 'delay' })
   })
 
   it('a reset surfaces as a network error, not a service exception', async () => {
-    server.plan([{ kind: 'reset', times: 1 }, { kind: 'reset', resetScope: 'session', times: 1 }])
+    bed.server.plan([{ kind: 'reset', times: 1 }, { kind: 'reset', resetScope: 'session', times: 1 }])
     const failed = (e: Error & { code?: string }): Error & { code?: string } => e
-    const stream = await east.send(new ConverseCommand(ask('x'))).then(() => undefined, failed)
-    const session = await east.send(new ConverseCommand(ask('x'))).then(() => undefined, failed)
+    const stream = await bed.east.send(new ConverseCommand(ask('x'))).then(() => undefined, failed)
+    const session = await bed.east.send(new ConverseCommand(ask('x'))).then(() => undefined, failed)
     // In plain Node `stream.code` is ERR_HTTP2_STREAM_ERROR. Under Jest's VM modules the http2 error comes from
     // another realm, fails the SDK's `instanceof Error` and is wrapped into "AWS SDK error wrapper for Error [CODE]...".
     expect(stream?.code ?? stream?.message).toMatch(/ERR_HTTP2_STREAM_ERROR/)
     // A destroyed session ends the pending request as "did not get a response", named TimeoutError by the handler.
     expect(session).toMatchObject({ name: 'TimeoutError', message: expect.stringMatching(/did not get a response/) })
     expect(stream).not.toHaveProperty('$metadata.httpStatusCode')
-    expect(server.calls.map((c) => c.outcome)).toEqual(['reset', 'reset'])
+    expect(bed.server.calls.map((c) => c.outcome)).toEqual(['reset', 'reset'])
   })
 })
 
 describe('transport', () => {
   it('maxAttempts 1 makes exactly one HTTP request per send; the SDK default would retry', async () => {
-    server.plan([{ kind: 'unavailable' }])
-    await outcome(east.send(new ConverseCommand(ask('x'))))
-    expect(server.callsTo()).toBe(1)
-    const retrying = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: server.endpoint, credentials: FAKE_CREDENTIALS })
+    bed.server.plan([{ kind: 'unavailable' }])
+    await outcome(bed.east.send(new ConverseCommand(ask('x'))))
+    expect(bed.server.callsTo()).toBe(1)
+    const retrying = new BedrockRuntimeClient({ region: 'us-east-1', endpoint: bed.server.endpoint, credentials: FAKE_CREDENTIALS })
     try {
       await outcome(retrying.send(new ConverseCommand(ask('x'))))
-      expect(server.callsTo()).toBe(1 + 3)
+      expect(bed.server.callsTo()).toBe(1 + 3)
     } finally {
       retrying.destroy()
     }
   })
 
   it('speaks HTTP/2 cleartext, and the SDK default opens one HTTP/2 session per request', async () => {
-    await east.send(new ConverseCommand(ask('a')))
-    await east.send(new ConverseCommand(ask('b')))
-    const [a, b] = server.calls
+    await bed.east.send(new ConverseCommand(ask('a')))
+    await bed.east.send(new ConverseCommand(ask('b')))
+    const [a, b] = bed.server.calls
     expect(a?.protocol).toBe('h2c')
     expect(a?.session).not.toBe(b?.session)
   })
 
   it('a NodeHttp2Handler without disableConcurrentStreams reuses one session', async () => {
     const handler = new NodeHttp2Handler({ disableConcurrentStreams: false })
-    const client = testClient(server, 'us-east-1', { requestHandler: handler })
+    const client = testClient(bed.server, 'us-east-1', { requestHandler: handler })
     try {
       await Promise.all([client.send(new ConverseCommand(ask('a'))), client.send(new ConverseCommand(ask('b')))])
       await client.send(new ConverseCommand(ask('c')))
-      expect(new Set(server.calls.map((c) => c.session)).size).toBe(1)
+      expect(new Set(bed.server.calls.map((c) => c.session)).size).toBe(1)
     } finally {
       client.destroy()
     }
@@ -176,13 +163,13 @@ describe('transport', () => {
 
   it('refuses HTTP/1.1, so every logged call went over HTTP/2', async () => {
     const err = await new Promise<Error | undefined>((resolve) => {
-      const req = http.request({ host: '127.0.0.1', port: server.port, method: 'POST', path: `/model/${MODEL}/converse` })
+      const req = http.request({ host: '127.0.0.1', port: bed.server.port, method: 'POST', path: `/model/${MODEL}/converse` })
       req.on('response', (res) => { res.resume(); resolve(undefined) })
       req.on('error', resolve)
       req.end('{}')
     })
     expect(err?.message).toBeDefined()
-    expect(server.callsTo()).toBe(0)
+    expect(bed.server.callsTo()).toBe(0)
   })
 })
 

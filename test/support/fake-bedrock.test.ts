@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime'
 import { FakeBedrock, type FaultKind } from './fake-bedrock.js'
 import { testClient } from './bedrock-client.js'
+import { useFakeBedrock } from './fake-bedrock-fixture.js'
 
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0'
 const ask = (text: string, modelId = MODEL): ConverseCommandInput => ({ modelId, messages: [{ role: 'user', content: [{ text }] }] })
@@ -24,30 +25,16 @@ async function failure(p: Promise<unknown>): Promise<Error & Record<string, unkn
   throw new Error('expected the call to fail')
 }
 
-let server: FakeBedrock
-let east: BedrockRuntimeClient
-let west: BedrockRuntimeClient
-
-beforeAll(async () => {
-  server = await FakeBedrock.start()
-  east = testClient(server, 'us-east-1')
-  west = testClient(server, 'us-west-2')
-})
-afterEach(() => server.reset())
-afterAll(async () => {
-  east.destroy()
-  west.destroy()
-  await server.stop()
-})
+const bed = useFakeBedrock()
 
 describe('success replies', () => {
   it('answers Converse with text, usage and metrics, and logs the call', async () => {
-    const out = await east.send(new ConverseCommand(ask('hello')))
+    const out = await bed.east.send(new ConverseCommand(ask('hello')))
     expect(out.output?.message?.content?.[0]?.text).toBe(`echo: hello [${MODEL}@us-east-1]`)
     expect(out.stopReason).toBe('end_turn')
     expect(out.usage?.totalTokens).toBe((out.usage?.inputTokens ?? 0) + (out.usage?.outputTokens ?? 0))
     expect(out.$metadata.httpStatusCode).toBe(200)
-    const [call] = server.calls
+    const [call] = bed.server.calls
     expect(call).toMatchObject({ region: 'us-east-1', model: MODEL, operation: 'converse', status: 200, outcome: 'ok' })
     expect(call?.body).toEqual({ messages: [{ role: 'user', content: [{ text: 'hello' }] }] })
     expect(call?.endedAt).toBeGreaterThanOrEqual(call?.startedAt ?? Infinity)
@@ -55,22 +42,22 @@ describe('success replies', () => {
 
   it('answers InvokeModel with an Anthropic-messages-shaped body', async () => {
     const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] })
-    const out = await west.send(new InvokeModelCommand({ modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0', body, contentType: 'application/json' }))
+    const out = await bed.west.send(new InvokeModelCommand({ modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0', body, contentType: 'application/json' }))
     const reply = JSON.parse(new TextDecoder().decode(out.body)) as { content: { type: string; text: string }[]; stop_reason: string }
     expect(reply.content).toEqual([{ type: 'text', text: 'echo: hi [us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2]' }])
     expect(reply.stop_reason).toBe('end_turn')
-    expect(server.calls[0]).toMatchObject({ operation: 'invoke', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })
+    expect(bed.server.calls[0]).toMatchObject({ operation: 'invoke', model: 'us.anthropic.claude-sonnet-4-20250514-v1:0' })
   })
 
   it('uses the reply function it is given', async () => {
-    server.replyWith((c) => `${c.operation}:${c.lastUserText.toUpperCase()}`)
-    const out = await east.send(new ConverseCommand(ask('shout')))
+    bed.server.replyWith((c) => `${c.operation}:${c.lastUserText.toUpperCase()}`)
+    const out = await bed.east.send(new ConverseCommand(ask('shout')))
     expect(out.output?.message?.content?.[0]?.text).toBe('converse:SHOUT')
   })
 
   it('rejects what the real service rejects: a conversation that starts with the assistant', async () => {
     const input: ConverseCommandInput = { modelId: MODEL, messages: [{ role: 'assistant', content: [{ text: 'hi' }] }] }
-    const err = await failure(east.send(new ConverseCommand(input)))
+    const err = await failure(bed.east.send(new ConverseCommand(input)))
     expect(err).toBeInstanceOf(ValidationException)
     expect(err.message).toMatch(/must start with a user message/)
   })
@@ -91,29 +78,29 @@ describe('faults surface as the SDK exception classes', () => {
     { kind: 'not-found', ErrorClass: ResourceNotFoundException, status: 404 },
   ]
   it.each(cases.map((c) => ({ ...c, name: c.ErrorClass.name })))('$kind → $name (HTTP $status)', async ({ kind, ErrorClass, status }) => {
-    server.plan([{ kind }])
-    const err = await failure(east.send(new ConverseCommand(ask('x'))))
+    bed.server.plan([{ kind }])
+    const err = await failure(bed.east.send(new ConverseCommand(ask('x'))))
     expect(err).toBeInstanceOf(ErrorClass)
     expect(err.name).toBe(ErrorClass.name)
     expect(err.$metadata).toMatchObject({ httpStatusCode: status, attempts: 1 })
-    expect(server.calls[0]).toMatchObject({ status, errorType: ErrorClass.name, outcome: 'error', fault: kind })
+    expect(bed.server.calls[0]).toMatchObject({ status, errorType: ErrorClass.name, outcome: 'error', fault: kind })
   })
 
   it('context-overflow says so in the words Bedrock uses', async () => {
-    server.plan([{ kind: 'context-overflow' }])
-    const err = await failure(east.send(new ConverseCommand(ask('x'))))
+    bed.server.plan([{ kind: 'context-overflow' }])
+    const err = await failure(bed.east.send(new ConverseCommand(ask('x'))))
     expect(err.message).toBe('Input is too long for requested model.')
   })
 
   it('context-overflow can hit only requests longer than a limit', async () => {
-    server.plan([{ kind: 'context-overflow', whenLongerThan: { chars: 10 } }])
-    await expect(east.send(new ConverseCommand(ask('short')))).resolves.toBeDefined()
-    await expect(east.send(new ConverseCommand(ask('far too long for it')))).rejects.toThrow(/too long/)
+    bed.server.plan([{ kind: 'context-overflow', whenLongerThan: { chars: 10 } }])
+    await expect(bed.east.send(new ConverseCommand(ask('short')))).resolves.toBeDefined()
+    await expect(bed.east.send(new ConverseCommand(ask('far too long for it')))).rejects.toThrow(/too long/)
   })
 
   it('a throttle carries Retry-After, readable on the hidden $response of the SDK error', async () => {
-    server.plan([{ kind: 'throttle', retryAfterSeconds: 7 }])
-    const err = await failure(east.send(new ConverseCommand(ask('x'))))
+    bed.server.plan([{ kind: 'throttle', retryAfterSeconds: 7 }])
+    const err = await failure(bed.east.send(new ConverseCommand(ask('x'))))
     const response = err.$response as { statusCode: number; headers: Record<string, string> }
     expect(response.statusCode).toBe(429)
     expect(response.headers['retry-after']).toBe('7')
@@ -122,13 +109,13 @@ describe('faults surface as the SDK exception classes', () => {
   })
 
   it('ModelErrorException carries originalStatusCode', async () => {
-    server.plan([{ kind: 'model-error' }])
-    const err = await failure(east.send(new ConverseCommand(ask('x'))))
+    bed.server.plan([{ kind: 'model-error' }])
+    const err = await failure(bed.east.send(new ConverseCommand(ask('x'))))
     expect((err as unknown as ModelErrorException).originalStatusCode).toBe(500)
   })
 
   it('a rule message replaces the default one', async () => {
-    server.plan([{ kind: 'validation', message: 'messages.0: bad' }])
-    await expect(east.send(new ConverseCommand(ask('x')))).rejects.toThrow('messages.0: bad')
+    bed.server.plan([{ kind: 'validation', message: 'messages.0: bad' }])
+    await expect(bed.east.send(new ConverseCommand(ask('x')))).rejects.toThrow('messages.0: bad')
   })
 })
