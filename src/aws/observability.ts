@@ -35,7 +35,7 @@ const count = (o: Observability, name: string): void => {
 export function cascadeListener(o: Observability): CascadeListener {
   return {
     attempt(r, route) {
-      const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs) }
+      const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs) }
       if (r.outcome === 'success') o.logger?.debug('breakwater attempt', keys)
       else o.logger?.warn('breakwater attempt failed', keys)
       if (!r.outcome.startsWith('skipped')) o.metrics?.addMetric(METRIC.upstreamLatency, MetricUnit.Milliseconds, r.latencyMs)

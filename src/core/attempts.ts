@@ -1,3 +1,4 @@
+import type { BreakerStateName } from './breaker/types.js'
 import type { FailureClass } from './failure.js'
 import type { Target } from './targets.js'
 
@@ -24,4 +25,6 @@ export interface AttemptRecord {
   readonly latencyMs: number
   /** Time waited before this attempt, ms. */
   readonly waitMs: number
+  /** The target's breaker state when it was admitted (or refused); absent without circuitBreaker() or when skipped before asking. */
+  readonly breakerState?: BreakerStateName
 }

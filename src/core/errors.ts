@@ -99,12 +99,15 @@ export class AllTargetsFailedError extends BreakwaterError {
   readonly attempts: readonly AttemptRecord[]
   /** The failure class of the last attempt, if any attempt was made. */
   readonly lastClass: FailureClass | undefined
-  /** When a retry is worth it, in whole seconds (the earliest breaker reopening, or a default). */
-  readonly retryAfterSeconds: number
+  /**
+   * When a retry is worth it, in whole seconds: the earliest breaker reopening, else the server's Retry-After.
+   * Undefined when neither is known (the graceful responder then uses its configured default).
+   */
+  readonly retryAfterSeconds: number | undefined
   constructor(message: string, options: {
     attempts: readonly AttemptRecord[]
     lastClass: FailureClass | undefined
-    retryAfterSeconds: number
+    retryAfterSeconds: number | undefined
     cause?: unknown
   }) {
     super(message, { source: 'breakwater/invoker', cause: options.cause })

@@ -52,7 +52,6 @@ export interface BedrockCalls {
 
 /** Lambda waits at most 15 minutes, so with no Lambda context (a unit test, a script) that is the deadline. */
 const NO_CONTEXT_REMAINING_MS = 900_000
-export const DEFAULT_RETRY_AFTER_SECONDS = 5
 
 export interface InvokerDeps {
   readonly state: BreakwaterState
@@ -137,7 +136,6 @@ export class BedrockInvoker {
       clock,
       random: this.deps.random,
       listener: this.deps.listener,
-      defaultRetryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
       ...(options.signal && { signal: options.signal }),
       ...extra,
     }

@@ -72,6 +72,13 @@ describe('gracefulDegradation with a real Middy handler', () => {
     expect(log).toMatchObject({ level: 'ERROR', errorType: 'AllTargetsFailedError', statusCode: 503, source: 'apigw-rest', function_request_id: REQUEST_ID })
   })
 
+  it('AllTargetsFailedError with no hint of its own → the configured retryAfterSeconds', async () => {
+    const noHint = new AllTargetsFailedError('all targets failed', { attempts: [], lastClass: 'unavailable', retryAfterSeconds: undefined })
+    const { handler } = handlerThrowing(noHint, { retryAfterSeconds: 9 })
+    const result = await handler(restEvent(), lambdaContext()) as HttpResult
+    expect(result.headers['retry-after']).toBe('9')
+  })
+
   it('a raw SDK ThrottlingException that escaped → 503, its message never in the reply', async () => {
     const sdk = new ThrottlingException({ message: SECRET, $metadata: { httpStatusCode: 429 } })
     const result = await handlerThrowing(sdk).handler(httpApiEvent(), lambdaContext()) as HttpResult

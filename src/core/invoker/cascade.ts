@@ -34,13 +34,12 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
   const overflowed = new Set<string>()
   policies.backoff?.budget.recordRequest()
 
-  const record = (target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, errorName?: string): void => {
-    const r: AttemptRecord = errorName === undefined
-      ? { target, attempt, outcome, latencyMs, waitMs }
-      : { target, attempt, outcome, latencyMs, waitMs, errorName }
+  const record = (target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, extra?: Pick<AttemptRecord, 'errorName' | 'breakerState'>): void => {
+    const r: AttemptRecord = { target, attempt, outcome, latencyMs, waitMs, ...extra }
     attempts.push(r)
     listener?.attempt?.(r, req.route)
   }
+  const breakerOf = (a: Admission): Pick<AttemptRecord, 'breakerState'> => (policies.breaker ? { breakerState: a.state } : {})
 
   targets: for (let ti = 0; ti < walk.length; ti++) {
     const target = walk[ti] as Target
@@ -60,7 +59,7 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
       if (waitMs > 0) await clock.sleep(waitMs, req.signal)
       const admission = policies.breaker ? await policies.breaker.admit(key) : ALLOWED
       if (!admission.allowed) {
-        record(target, attempt, 'skipped-open', 0, waitMs)
+        record(target, attempt, 'skipped-open', 0, waitMs, breakerOf(admission))
         soonestReopenMs = Math.min(soonestReopenMs ?? Infinity, admission.retryInMs)
         continue targets
       }
@@ -71,7 +70,7 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
         const output = await req.call(target, input, attemptSignal.signal)
         req.validate?.(output)
         await policies.breaker?.onSuccess(key, admission)
-        record(target, attempt, 'success', clock.now() - started, waitMs)
+        record(target, attempt, 'success', clock.now() - started, waitMs, breakerOf(admission))
         if (ti > 0) degrade('fallback-target')
         const served = servedBy(req.route, target, attempts, degradations)
         listener?.served?.(served)
@@ -85,7 +84,7 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
           throw error
         }
         const { failureClass } = classification
-        record(target, attempt, failureClass, clock.now() - started, waitMs, classification.errorName)
+        record(target, attempt, failureClass, clock.now() - started, waitMs, { errorName: classification.errorName, ...breakerOf(admission) })
         last = { classification, error }
         const countsAgainst = (policies.breakerClasses ?? BREAKER_FAILURE_CLASSES).has(failureClass)
         if (countsAgainst) await policies.breaker?.onFailure(key, admission)
@@ -152,7 +151,7 @@ export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<Casca
       }
     }
   }
-  throw exhausted(req.route, attempts, last, soonestReopenMs, req.defaultRetryAfterSeconds)
+  throw exhausted(req.route, attempts, last, soonestReopenMs)
 }
 
 /**
@@ -175,10 +174,9 @@ function exhausted(
   attempts: readonly AttemptRecord[],
   last: { classification: Classification; error: unknown } | undefined,
   soonestReopenMs: number | undefined,
-  defaultRetryAfterSeconds: number,
 ): AllTargetsFailedError {
   const hintMs = soonestReopenMs ?? last?.classification.retryAfterMs
-  const retryAfterSeconds = hintMs === undefined ? defaultRetryAfterSeconds : Math.max(1, Math.ceil(hintMs / 1000))
+  const retryAfterSeconds = hintMs === undefined ? undefined : Math.max(1, Math.ceil(hintMs / 1000))
   const calls = attempts.filter((a) => !a.outcome.startsWith('skipped')).length
   return new AllTargetsFailedError(
     `route "${route}": no target could serve the request (${calls} calls, last: ${last?.classification.errorName ?? 'none made'})`,

@@ -70,8 +70,6 @@ export interface CascadeRequest<I, O> {
   /** The caller's signal (Middy's timeout signal): aborts everything. */
   readonly signal?: AbortSignal
   readonly listener?: CascadeListener
-  /** Retry-After for the final 503 when nothing better is known. */
-  readonly defaultRetryAfterSeconds: number
 }
 
 export interface CascadeResult<O> {

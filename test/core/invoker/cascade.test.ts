@@ -55,7 +55,6 @@ function setup(opts: { remainingMs?: number; policies?: Partial<CascadePolicies>
     clock,
     random: () => 0.5,
     adapter: { truncate: truncateHistory, reduceTokens: (i) => reduceMaxTokens(i, DEFAULT_FALLBACK_POLICY) },
-    defaultRetryAfterSeconds: 5,
     ...extra,
   })
   return { clock, policies, request }
@@ -172,7 +171,7 @@ describe('runCascade', () => {
     expect(err.cause).toBe(e)
     // east and west once each; the last target (us-east-1 small model) is retried in place up to maxAttempts
     expect(err.attempts.map((a) => a.target.region)).toEqual(['us-east-1', 'us-west-2', 'us-east-1', 'us-east-1', 'us-east-1'])
-    expect(err.retryAfterSeconds).toBe(5)
+    expect(err.retryAfterSeconds).toBeUndefined() // nothing known: the responder uses its configured default
   })
 
   it('without fallback uses only the first target; without backoff makes one attempt', async () => {
