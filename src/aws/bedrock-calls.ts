@@ -11,13 +11,13 @@ import type { CallFn } from '../core/invoker/types.js'
 import type { Target } from '../core/targets.js'
 import type { BedrockClientPool } from './bedrock-clients.js'
 
-/** Converse input without `modelId`: the target supplies it. */
-export type ConverseCallInput = Omit<ConverseCommandInput, 'modelId'>
-/** InvokeModel input without `modelId`: the target supplies it. */
-export type InvokeModelCallInput = Omit<InvokeModelCommandInput, 'modelId'>
+/** The Converse API input without `modelId`: the route's targets supply it. */
+export type ConverseInput = Omit<ConverseCommandInput, 'modelId'>
+/** The InvokeModel input without `modelId`. The body must suit every target of the route (one model family). */
+export type InvokeModelInput = Omit<InvokeModelCommandInput, 'modelId'>
 
 /** Sends `ConverseCommand` to the target's region and model, with the target's limits applied. */
-export function converseCall(pool: BedrockClientPool): CallFn<ConverseCallInput, ConverseCommandOutput> {
+export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, ConverseCommandOutput> {
   return async (target, input, signal) => {
     const client = await pool.getChecked(target.region)
     const command = new ConverseCommand({ ...applyTargetLimits(input, target), modelId: target.model })
@@ -29,7 +29,7 @@ export function converseCall(pool: BedrockClientPool): CallFn<ConverseCallInput,
  * Sends `InvokeModelCommand` to the target's region and model. The body is model-specific and opaque here, so
  * `maxTokens` / `maxMessages` are not applied: cheaper InvokeModel steps need a body written for them.
  */
-export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelCallInput, InvokeModelCommandOutput> {
+export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInput, InvokeModelCommandOutput> {
   return async (target, input, signal) => {
     const client = await pool.getChecked(target.region)
     return client.send(new InvokeModelCommand({ ...input, modelId: target.model }), { abortSignal: signal })
@@ -43,7 +43,7 @@ export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelCall
  * When the newest N hold no such start, the history is left whole: a longer request may still be served, an
  * invalid one never is. Returns the same object when nothing changes; never mutates the input.
  */
-export function applyTargetLimits<I extends ConverseCallInput>(input: I, target: Target): I {
+export function applyTargetLimits<I extends ConverseInput>(input: I, target: Target): I {
   let out = input
   if (target.maxTokens !== undefined) out = capMaxTokens(out, target.maxTokens)
   const messages = out.messages

@@ -74,13 +74,13 @@ interface ErrorLike {
  * Puts an error into its failure class. Returns `undefined` for errors that are not about the Bedrock call
  * (a bug in the handler, a TypeError): those propagate unchanged instead of being retried.
  */
-export function classify(error: unknown): Classification | undefined {
+export function classify(error: unknown, now: number = Date.now()): Classification | undefined {
   if (error instanceof MalformedOutputError) return { failureClass: 'malformed-output', errorName: error.name }
   if (error instanceof AttemptTimeoutError) return { failureClass: 'timed-out', errorName: error.name }
   if (typeof error !== 'object' || error === null) return undefined
   const e = error as ErrorLike
   const name = typeof e.name === 'string' ? e.name : 'Error'
-  const retryAfterMs = parseRetryAfter(e.$response?.headers)
+  const retryAfterMs = parseRetryAfter(e.$response?.headers, now)
   const withHint = (failureClass: FailureClass, errorName = name): Classification =>
     retryAfterMs === undefined ? { failureClass, errorName } : { failureClass, errorName, retryAfterMs }
 

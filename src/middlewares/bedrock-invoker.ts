@@ -2,24 +2,20 @@
  * `context.bedrock`: what the handler calls instead of `client.send(...)`. Each call walks the chosen route's
  * cascade under the policies the middlewares put into the request state.
  */
-import type {
-  ConverseCommandInput, ConverseCommandOutput, InvokeModelCommandInput, InvokeModelCommandOutput,
-} from '@aws-sdk/client-bedrock-runtime'
-import { extractText } from '../aws/bedrock-calls.js'
+import type { ConverseCommandOutput, InvokeModelCommandOutput } from '@aws-sdk/client-bedrock-runtime'
+import { extractText, type ConverseInput, type InvokeModelInput } from '../aws/bedrock-calls.js'
 import { Deadline } from '../core/backoff/deadline.js'
+import { MAX_LAMBDA_MS } from '../core/backoff/policy.js'
 import { DEFAULT_BACKOFF_POLICY } from '../core/backoff/types.js'
 import type { Clock, Random } from '../core/clock.js'
 import { BreakwaterConfigError, MalformedOutputError } from '../core/errors.js'
-import { reaskWithFormat, reduceMaxTokens, truncateHistory } from '../core/fallback/policy.js'
 import { runCascade } from '../core/invoker/cascade.js'
-import type { CallFn, CascadeListener, CascadeRequest, InputAdapter, Served } from '../core/invoker/types.js'
+import { converseAdapter } from '../core/invoker/converse-adapter.js'
+import type { CallFn, CascadeListener, CascadeRequest, Served } from '../core/invoker/types.js'
 import type { ResolvedRoute } from './routes.js'
 import type { BreakwaterState } from './state.js'
 
-/** The Converse API input without `modelId`: the route decides the model. */
-export type ConverseInput = Omit<ConverseCommandInput, 'modelId'>
-/** The InvokeModel input without `modelId`. The body must suit every target of the route (one model family). */
-export type InvokeModelInput = Omit<InvokeModelCommandInput, 'modelId'>
+export type { ConverseInput, InvokeModelInput }
 
 /** Per-call options. */
 export interface CallOptions {
@@ -50,8 +46,6 @@ export interface BedrockCalls {
   readonly invokeModel: CallFn<InvokeModelInput, InvokeModelCommandOutput>
 }
 
-/** Lambda waits at most 15 minutes, so with no Lambda context (a unit test, a script) that is the deadline. */
-const NO_CONTEXT_REMAINING_MS = 900_000
 
 export interface InvokerDeps {
   readonly state: BreakwaterState
@@ -63,12 +57,6 @@ export interface InvokerDeps {
   readonly listener: CascadeListener
   readonly remainingTimeMs: (() => number) | undefined
 }
-
-const converseAdapter = (state: BreakwaterState): InputAdapter<ConverseInput> => ({
-  truncate: (input) => truncateHistory(input),
-  reduceTokens: (input) => (state.fallback ? reduceMaxTokens(input, state.fallback) : input),
-  reask: (input, error) => reaskWithFormat(input, error.message),
-})
 
 export class BedrockInvoker {
   constructor(private readonly deps: InvokerDeps) {}
@@ -82,7 +70,7 @@ export class BedrockInvoker {
   async converse(input: ConverseInput, options: ConverseOptions = {}): Promise<ConverseReply> {
     const validate = options.validate
     const result = await runCascade(this.request(input, this.deps.calls.converse, options, {
-      adapter: converseAdapter(this.deps.state),
+      adapter: converseAdapter<ConverseInput>(this.deps.state.fallback),
       ...(validate && {
         validate: (output: ConverseCommandOutput) => {
           const text = extractText(output)
@@ -121,7 +109,7 @@ export class BedrockInvoker {
     const { state, clock } = this.deps
     const route = this.resolve(options.route)
     const reserveMs = state.backoff?.policy.reserveMs ?? DEFAULT_BACKOFF_POLICY.reserveMs
-    const deadline = new Deadline(clock, this.deps.remainingTimeMs?.() ?? NO_CONTEXT_REMAINING_MS, reserveMs)
+    const deadline = new Deadline(clock, this.deps.remainingTimeMs?.() ?? MAX_LAMBDA_MS /* no Lambda context (a test, a script): Lambda's longest timeout */, reserveMs)
     return {
       route: route.name,
       targets: route.targets,

@@ -51,7 +51,3 @@ export function enterRole(request: RequestLike, role: Role): BreakwaterState {
   existing.roles.push(role)
   return existing
 }
-
-export function readState(request: RequestLike): BreakwaterState | undefined {
-  return request.internal[STATE_KEY] as BreakwaterState | undefined
-}

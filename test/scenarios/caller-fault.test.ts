@@ -1,6 +1,8 @@
 /**
- * Scenario 5: the request itself is wrong (a generic ValidationException, AccessDenied, ResourceNotFound). The
- * caller gets its 4xx after exactly one call: no retry, no other region, and the breaker does not count it.
+ * Scenario 5: the request itself is wrong (a generic ValidationException): the caller gets its 400 after exactly one
+ * call, no retry, no other region, and the breaker does not count it. AccessDenied and ResourceNotFound are granted
+ * per region (model access, model availability): another region is tried, and the 403/404 comes only when every
+ * region refuses.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import { CallerFaultError } from '../../src/core/errors.js'
@@ -31,11 +33,22 @@ describe('caller faults', () => {
   it.each([
     ['access-denied', 403],
     ['not-found', 404],
-  ] as [FaultKind, number][])('%s → %i after exactly one call', async (kind, status) => {
+  ] as [FaultKind, number][])('%s everywhere → %i after one call per region, no retry', async (kind, status) => {
     server.plan([{ kind }])
     const result = await chatHandler(server, { routes }).invoke(httpApiEvent())
     expect(result.statusCode).toBe(status)
-    expect(server.callsTo()).toBe(1)
+    expect(regionsOf(server.calls)).toEqual([EAST, WEST])
+  })
+
+  it('access-denied in one region only → served by the other, and the breaker does not count it', async () => {
+    const chat = chatHandler(server, { routes, breaker: { consecutiveFailures: 1 } })
+    server.plan([{ kind: 'access-denied', region: EAST }])
+    const result = await chat.invoke(httpApiEvent())
+    expect(result.statusCode).toBe(200)
+    expect(parseBody(result)).toMatchObject({ served: { region: WEST, degraded: 'fallback-target' } })
+    server.plan([])
+    await chat.invoke(httpApiEvent())
+    expect(regionsOf(server.calls)).toEqual([EAST, WEST, EAST])
   })
 
   it('many ValidationExceptions never open the breaker: the next healthy call still goes to us-east-1', async () => {

@@ -1,21 +1,48 @@
+/** How a cascade ends: who served (and how degraded), or the error that says why nobody could. */
 import type { AttemptRecord } from '../attempts.js'
+import { AllTargetsFailedError, type CallerFaultError } from '../errors.js'
+import type { Classification } from '../failure.js'
 import type { Target } from '../targets.js'
+import { callerFault } from './attempt.js'
 import type { Degradation, Served } from './types.js'
 
 /** The most telling degradation first: a different model matters more to a caller than a shorter answer. */
 const WEIGHT: Readonly<Record<Degradation, number>> = {
-  cached: 4, 'fallback-target': 3, 'truncated-context': 2, 'reduced-max-tokens': 1,
+  'fallback-target': 3, 'truncated-context': 2, 'reduced-max-tokens': 1,
 }
 
+const callsIn = (attempts: readonly AttemptRecord[]): AttemptRecord[] => attempts.filter((a) => !a.outcome.startsWith('skipped'))
+
 export function servedBy(route: string, target: Target, attempts: readonly AttemptRecord[], degradations: readonly Degradation[]): Served {
-  const calls = attempts.filter((a) => !a.outcome.startsWith('skipped')).length
-  const worst = [...degradations].sort((a, b) => WEIGHT[b] - WEIGHT[a])[0]
-  return Object.freeze({
+  let worst: Degradation | undefined
+  for (const d of degradations) if (worst === undefined || WEIGHT[d] > WEIGHT[worst]) worst = d
+  return {
     route,
     model: target.model,
     region: target.region,
-    attempts: calls,
+    attempts: callsIn(attempts).length,
     degraded: worst ?? false,
-    degradations: Object.freeze([...degradations]),
-  })
+    degradations,
+  }
+}
+
+/**
+ * The error for a cascade that served nobody. When every call made was refused as the caller's fault (403/404 in
+ * every region), that is the answer; otherwise a 503-shaped AllTargetsFailedError whose Retry-After is the
+ * sooner of an open breaker's reopening and the server's own hint.
+ */
+export function exhausted(
+  route: string,
+  attempts: readonly AttemptRecord[],
+  last: { classification: Classification; error: unknown } | undefined,
+  reopenInMs: number | undefined,
+): AllTargetsFailedError | CallerFaultError {
+  const calls = callsIn(attempts)
+  if (last && calls.length > 0 && calls.every((a) => a.outcome === 'caller-fault')) return callerFault(last.classification, last.error)
+  const hints = [reopenInMs, last?.classification.retryAfterMs].filter((h): h is number => h !== undefined)
+  const retryAfterSeconds = hints.length === 0 ? undefined : Math.max(1, Math.ceil(Math.min(...hints) / 1000))
+  return new AllTargetsFailedError(
+    `route "${route}": no target could serve the request (${calls.length} calls, last: ${last?.classification.errorName ?? 'none made'})`,
+    { attempts, lastClass: last?.classification.failureClass, retryAfterSeconds, cause: last?.error },
+  )
 }

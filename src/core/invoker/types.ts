@@ -13,7 +13,7 @@ import type { MalformedOutputError } from '../errors.js'
 export type CallFn<I, O> = (target: Target, input: I, signal: AbortSignal) => Promise<O>
 
 /** How a request was made cheaper or moved to keep it served. */
-export type Degradation = 'fallback-target' | 'truncated-context' | 'reduced-max-tokens' | 'cached'
+export type Degradation = 'fallback-target' | 'truncated-context' | 'reduced-max-tokens'
 
 /** Where and how a reply was served; returned to the handler as `reply.served`. */
 export interface Served {

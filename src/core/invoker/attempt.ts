@@ -1,0 +1,76 @@
+/**
+ * One attempt on one target: the time slice it gets, the abort signal that enforces it, and what came back,
+ * classified. No policy decisions here; the cascade decides what the outcome leads to.
+ */
+import { withAttemptSignal, type Deadline } from '../backoff/deadline.js'
+import type { BackoffPolicy } from '../backoff/types.js'
+import type { Admission } from '../breaker/types.js'
+import type { Clock } from '../clock.js'
+import { CallerFaultError } from '../errors.js'
+import { classify, type Classification } from '../failure.js'
+import type { Target } from '../targets.js'
+import type { CallFn } from './types.js'
+
+/** A probe must report back before its permit's lease ends, or its verdict is dropped and another probe admitted. */
+const LEASE_MARGIN_MS = 250
+
+export interface TimeSlice {
+  readonly timeoutMs: number
+  /** The Lambda deadline, not the target's own time limit, set the timeout: a timeout then is not the target's fault. */
+  readonly deadlineBound: boolean
+}
+
+/** How long an attempt admitted now may run: the attempt timeout, cut by the probe lease and the deadline. */
+export function timeSlice(admission: Admission, policy: BackoffPolicy, deadline: Deadline, clock: Clock): TimeSlice {
+  const leaseLeft = admission.allowed && admission.permit ? admission.permit.expiresAt - clock.now() : Infinity
+  const byTarget = Math.min(policy.attemptTimeoutMs, leaseLeft - Math.min(LEASE_MARGIN_MS, leaseLeft / 10))
+  const byDeadline = deadline.remainingMs()
+  return { timeoutMs: Math.max(0, Math.min(byTarget, byDeadline)), deadlineBound: byDeadline < byTarget }
+}
+
+export type AttemptResult<O> =
+  | { readonly ok: true; readonly output: O; readonly latencyMs: number }
+  /** `classification` is undefined for errors that are not about the call (a bug): they propagate. */
+  | { readonly ok: false; readonly error: unknown; readonly classification: Classification | undefined; readonly latencyMs: number }
+
+/** Sends one attempt, aborted at `timeoutMs` or when the caller's signal aborts. Never throws. */
+export async function callOnce<I, O>(
+  call: CallFn<I, O>, target: Target, input: I, timeoutMs: number, clock: Clock, signal: AbortSignal | undefined,
+  validate: ((output: O) => void) | undefined,
+): Promise<AttemptResult<O>> {
+  const attemptSignal = withAttemptSignal(clock, timeoutMs, [signal])
+  const started = clock.now()
+  let latencyMs = 0
+  try {
+    const output = await call(target, input, attemptSignal.signal)
+    latencyMs = clock.now() - started
+    validate?.(output)
+    return { ok: true, output, latencyMs }
+  } catch (error) {
+    if (latencyMs === 0) latencyMs = clock.now() - started
+    // The SDK rejects an aborted send with a bare AbortError and drops the signal's reason: ours says why.
+    const cause = attemptSignal.signal.aborted && !signal?.aborted ? attemptSignal.signal.reason : error
+    return { ok: false, error, classification: classify(cause, clock.now()), latencyMs }
+  } finally {
+    attemptSignal.dispose()
+  }
+}
+
+/**
+ * The caller's reply must not carry Bedrock's own text: an AccessDenied names the account, the role and the model
+ * ARN. The upstream error stays in `cause`, for the logs.
+ */
+const CALLER_FAULT: Readonly<Record<string, { readonly status: number; readonly message: string }>> = {
+  AccessDeniedException: { status: 403, message: 'This service is not allowed to use the model.' },
+  UnrecognizedClientException: { status: 403, message: 'This service is not allowed to use the model.' },
+  ResourceNotFoundException: { status: 404, message: 'The model is not available.' },
+}
+const INVALID = { status: 400, message: 'The model rejected the request as invalid.' }
+
+export function callerFault(c: Classification, error: unknown): CallerFaultError {
+  const { status, message } = CALLER_FAULT[c.errorName] ?? INVALID
+  return new CallerFaultError(`${message} (${c.errorName})`, { source: 'breakwater/invoker', statusCode: status, cause: error })
+}
+
+/** Access and model availability are granted per region: another target may well serve. */
+export const isPerTargetFault = (fault: CallerFaultError): boolean => fault.statusCode === 403 || fault.statusCode === 404

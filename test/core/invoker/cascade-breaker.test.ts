@@ -1,0 +1,79 @@
+/** The engine and the breaker together: every admission settled once, and only the target's own faults counted. */
+import { AllTargetsFailedError } from '../../../src/core/errors.js'
+import { runCascade } from '../../../src/core/invoker/cascade.js'
+import type { CallFn } from '../../../src/core/invoker/types.js'
+import { targetKey } from '../../../src/core/targets.js'
+import { EAST, WEST, scripted, sdkError, setup, type Input } from './harness.js'
+
+const KEY = targetKey(EAST)
+const unavailable = (): Error => sdkError('ServiceUnavailableException', 503)
+
+/** Opens EAST's breaker (consecutiveFailures 3) and waits out its cooldown, so the next admission is a probe. */
+async function halfOpen(env: ReturnType<typeof setup>): Promise<void> {
+  const { clock, request, policies } = env
+  const down = scripted(clock, { 'us-east-1': [unavailable()] })
+  for (let i = 0; i < 3; i++) await clock.run(runCascade(request(down.call, { targets: [EAST, WEST] })))
+  expect((await policies.breaker!.read(KEY)).state).toBe('open')
+  clock.advance(1_000)
+}
+
+describe('runCascade with a breaker', () => {
+  it('releases a half-open permit when the caller aborts mid-call, so the next probe is not blocked', async () => {
+    const env = setup({ breaker: { cooldownMs: 500 } })
+    await halfOpen(env)
+    const { clock, request, policies } = env
+    const caller = new AbortController()
+    const call: CallFn<Input, string> = async (_t, _i, signal) => {
+      setImmediate(() => caller.abort(new Error('caller gave up')))
+      return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+    }
+    await expect(clock.run(runCascade(request(call, { signal: caller.signal, targets: [EAST] })))).rejects.toThrow('caller gave up')
+    const record = await policies.breaker!.read(KEY)
+    expect(record).toMatchObject({ state: 'half-open', permits: [] })
+    expect((await policies.breaker!.admit(KEY)).allowed).toBe(true)
+  })
+
+  it('a probe hanging to the attempt timeout (= the lease) still reports back in time and reopens the breaker', async () => {
+    const env = setup({ remainingMs: 120_000, breaker: { cooldownMs: 500 } }) // defaults: attemptTimeoutMs 30 000 = permitLeaseMs 30 000
+    await halfOpen(env)
+    const { clock, request, policies } = env
+    const hang = scripted(clock, { 'us-east-1': ['hang'] })
+    const result = await clock.run(runCascade(request(hang.call, { targets: [EAST, WEST] })))
+    expect(result.attempts[0]).toMatchObject({ outcome: 'timed-out', breakerState: 'half-open' })
+    expect(result.attempts[0]!.latencyMs).toBeLessThan(30_000)
+    expect(await policies.breaker!.read(KEY)).toMatchObject({ state: 'open', opens: 2 })
+  })
+
+  it('a timeout the Lambda deadline imposed is not counted against the target', async () => {
+    const env = setup({ remainingMs: 2_000, breaker: { consecutiveFailures: 1 } })
+    const { clock, request, policies } = env
+    const hang = scripted(clock, { 'us-east-1': ['hang'] })
+    await expect(clock.run(runCascade(request(hang.call)))).rejects.toBeInstanceOf(AllTargetsFailedError)
+    expect(hang.sent).toHaveLength(1)
+    expect((await policies.breaker!.read(KEY)).state).toBe('closed')
+  })
+
+  it('a throttled target retried in place counts as one failure per visit, not one per attempt', async () => {
+    const env = setup({ breaker: { consecutiveFailures: 2 } })
+    const { clock, request, policies } = env
+    const throttled = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)] })
+    const result = await clock.run(runCascade(request(throttled.call, { targets: [EAST, WEST] })))
+    expect(throttled.sent.map((s) => s.target.region)).toEqual(['us-east-1', 'us-east-1', 'us-east-1', 'us-west-2'])
+    expect(result.served.region).toBe('us-west-2')
+    expect((await policies.breaker!.read(KEY)).state).toBe('closed')
+    await clock.run(runCascade(request(throttled.call, { targets: [EAST, WEST] })))
+    expect((await policies.breaker!.read(KEY)).state).toBe('open')
+  })
+
+  it('Retry-After is the sooner of an open breaker and the server hint', async () => {
+    const env = setup({ breaker: { cooldownMs: 600_000, maxCooldownMs: 600_000 } })
+    const { clock, request } = env
+    const down = scripted(clock, { 'us-east-1': [unavailable()] })
+    for (let i = 0; i < 3; i++) await clock.run(runCascade(request(down.call, { targets: [EAST, WEST] })))
+    const hinted = Object.assign(sdkError('ThrottlingException', 429), { $response: { headers: { 'retry-after': '2' } } })
+    const west = scripted(clock, { 'us-west-2': [hinted] })
+    const err = await clock.run(runCascade(request(west.call, { targets: [EAST, WEST] }))).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(AllTargetsFailedError)
+    expect((err as AllTargetsFailedError).retryAfterSeconds).toBe(2)
+  })
+})
