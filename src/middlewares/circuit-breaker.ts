@@ -5,7 +5,7 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { breakerListener, type Observability } from '../aws/observability.js'
 import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
-import { resolvePolicy } from '../core/breaker/machine.js'
+import { resolvePolicy } from '../core/breaker/policy.js'
 import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'

@@ -15,7 +15,8 @@ import {
   type WindowCounts,
 } from './types.js'
 
-export interface CircuitBreakerOptions {
+/** Settings of the core `CircuitBreaker` (the middleware's `CircuitBreakerOptions` are built into these). */
+export interface CircuitBreakerSettings {
   /** Where records live: `MemoryBreakerStore` for one container, a DynamoDB store for the fleet. */
   readonly store: BreakerStore
   /** Overrides of `DEFAULT_BREAKER_POLICY`, validated here (throws `BreakwaterConfigError`). */
@@ -58,7 +59,7 @@ export class CircuitBreaker {
   /** The newest record seen per key: what fail-open decides from when the store is down. */
   readonly #lastKnown = new Map<string, BreakerRecord>()
 
-  constructor(options: CircuitBreakerOptions) {
+  constructor(options: CircuitBreakerSettings) {
     this.policy = resolvePolicy(options.policy, SOURCE)
     this.#store = options.store
     this.#clock = options.clock ?? systemClock
@@ -90,7 +91,7 @@ export class CircuitBreaker {
   /** The admitted call succeeded. Counts in the window; a probe's success advances the half-open ramp. */
   async onSuccess(key: string, admission: Admission): Promise<void> {
     if (!admission.allowed) return
-    await this.#recordOutcome(key, 'success')
+    await this.#recordOutcome(key, 'success', this.#since(key))
     const permit = admission.permit
     // Without a permit a success changes no state (closed stays closed; a straggler cannot advance the ramp).
     if (permit === undefined) return
@@ -100,11 +101,18 @@ export class CircuitBreaker {
   /** The admitted call failed in a way that counts against the target (not the caller's fault). */
   async onFailure(key: string, admission: Admission): Promise<void> {
     if (!admission.allowed) return
-    const counts = (await this.#recordOutcome(key, 'failure')) ?? NO_COUNTS
+    const since = this.#since(key)
+    const counts = (await this.#recordOutcome(key, 'failure', since)) ?? NO_COUNTS
     const permitId = admission.permit?.id
     // Neither a trip nor a probe: no state can change, so skip the read (the common failure at low rates).
     if (permitId === undefined && !machine.shouldTrip(counts, this.policy)) return
-    await this.#update(key, 'onFailure', (record, now) => machine.onFailure(record, counts, this.policy, now, permitId))
+    await this.#update(key, 'onFailure', (record, now) => {
+      // Counted against an older record than the one stored (another instance changed it since we last looked):
+      // those counts reach back past its last change, e.g. to the failures before a close. No trip on them; the
+      // next failure counts against this record, which `#transact` has now made the last known one.
+      const current = record.changedAt > since ? NO_COUNTS : counts
+      return machine.onFailure(record, current, this.policy, now, permitId)
+    })
   }
 
   /** Gives a probe permit back without a verdict (the call never reached the target, or the caller was at fault). */
@@ -126,9 +134,17 @@ export class CircuitBreaker {
     }
   }
 
-  async #recordOutcome(key: string, outcome: 'success' | 'failure'): Promise<WindowCounts | undefined> {
+  /**
+   * Where `key`'s window starts: the last change of the record this instance last saw (the admit that let this
+   * call through read it). After a close that is the close, so only outcomes since then count.
+   */
+  #since(key: string): number {
+    return this.#lastKnown.get(key)?.changedAt ?? 0
+  }
+
+  async #recordOutcome(key: string, outcome: 'success' | 'failure', since: number): Promise<WindowCounts | undefined> {
     try {
-      return await this.#store.recordOutcome(key, outcome, this.#clock.now(), this.policy.windowMs)
+      return await this.#store.recordOutcome(key, outcome, this.#clock.now(), this.policy.windowMs, since)
     } catch (error) {
       this.#emit({ type: 'store-error', key, operation: 'recordOutcome', error })
       return undefined

@@ -5,8 +5,6 @@
  */
 import type { Admission, BreakerPolicy, BreakerRecord, ProbePermit, WindowCounts } from './types.js'
 
-export { resolvePolicy } from './policy.js'
-
 /** The outcome of `admit`: the answer, and the record to write first when the answer changed something. */
 export interface AdmitResult {
   readonly admission: Admission

@@ -2,7 +2,8 @@
  * A breaker store that lives in the container: one process, so every method is atomic by construction (nothing
  * awaits between the version check and the write). Used alone for a per-container breaker, in tests, and as the
  * local fallback of a shared store. This is the hot path of every call, so it allocates little and never scans
- * more than one window of 1-second buckets.
+ * more than one window of 1-second buckets. Buckets before the newest `sinceMs` are dropped rather than kept for
+ * a caller with an older one (which BreakerStore.recordOutcome allows), so one running total serves every call.
  */
 import { initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts } from './types.js'
 
@@ -17,11 +18,15 @@ interface Bucket {
 }
 
 interface OutcomeWindow {
-  /** Oldest first. */
+  /** Oldest first, none starting before `from`. */
   readonly buckets: Bucket[]
   calls: number
   failures: number
   consecutiveFailures: number
+  /** The newest `sinceMs` given: the streak counts from it. */
+  since: number
+  /** The first bucket start after `since`: buckets before it no longer count. */
+  from: number
 }
 
 export class MemoryBreakerStore implements BreakerStore {
@@ -39,28 +44,33 @@ export class MemoryBreakerStore implements BreakerStore {
     return { ok: true, record: next }
   }
 
-  async recordOutcome(key: string, outcome: 'success' | 'failure', now: number, windowMs: number): Promise<WindowCounts> {
+  async recordOutcome(
+    key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number,
+  ): Promise<WindowCounts> {
     let window = this.#windows.get(key)
     if (window === undefined) {
-      window = { buckets: [], calls: 0, failures: 0, consecutiveFailures: 0 }
+      window = { buckets: [], calls: 0, failures: 0, consecutiveFailures: 0, since: 0, from: 0 }
       this.#windows.set(key, window)
     }
+    startOver(window, sinceMs)
     slide(window, now, windowMs)
+    if (outcome === 'failure') window.consecutiveFailures += 1
+    else window.consecutiveFailures = 0
     const start = now - (now % BUCKET_MS)
-    let bucket = window.buckets[window.buckets.length - 1]
-    // A clock that steps back (it should not, but) lands in the newest bucket rather than out of order.
-    if (bucket === undefined || start > bucket.start) {
-      bucket = { start, calls: 0, failures: 0 }
-      window.buckets.push(bucket)
-    }
-    bucket.calls += 1
-    window.calls += 1
-    if (outcome === 'failure') {
-      bucket.failures += 1
-      window.failures += 1
-      window.consecutiveFailures += 1
-    } else {
-      window.consecutiveFailures = 0
+    // The bucket `since` falls in is part before, part after: none of it counts (see BreakerStore.recordOutcome).
+    if (start >= window.from) {
+      let bucket = window.buckets[window.buckets.length - 1]
+      // A clock that steps back (it should not, but) lands in the newest bucket rather than out of order.
+      if (bucket === undefined || start > bucket.start) {
+        bucket = { start, calls: 0, failures: 0 }
+        window.buckets.push(bucket)
+      }
+      bucket.calls += 1
+      window.calls += 1
+      if (outcome === 'failure') {
+        bucket.failures += 1
+        window.failures += 1
+      }
     }
     return { calls: window.calls, failures: window.failures, consecutiveFailures: window.consecutiveFailures }
   }
@@ -72,12 +82,30 @@ export class MemoryBreakerStore implements BreakerStore {
   }
 }
 
-/** Drops buckets that ended at or before `now - windowMs`, keeping the running totals in step. */
+/**
+ * A newer `sinceMs` (the breaker changed state) starts the window over: the streak restarts and buckets that began
+ * before it go. An older one comes from a caller holding a stale record; it is answered from the newest.
+ */
+function startOver(window: OutcomeWindow, sinceMs: number): void {
+  if (!(sinceMs > window.since)) return
+  window.since = sinceMs
+  window.consecutiveFailures = 0
+  // The bucket `sinceMs` falls in (even one starting at that very ms) may hold outcomes from before it: skip it.
+  window.from = (Math.floor(sinceMs / BUCKET_MS) + 1) * BUCKET_MS
+  dropWhile(window, (bucket) => bucket.start < window.from)
+}
+
+/** Drops buckets that ended at or before `now - windowMs`. */
 function slide(window: OutcomeWindow, now: number, windowMs: number): void {
   const horizon = now - windowMs
+  dropWhile(window, (bucket) => bucket.start + BUCKET_MS <= horizon)
+}
+
+/** Drops the oldest buckets while `old` says so, keeping the running totals in step. */
+function dropWhile(window: OutcomeWindow, old: (bucket: Bucket) => boolean): void {
   let drop = 0
   for (const bucket of window.buckets) {
-    if (bucket.start + BUCKET_MS > horizon) break
+    if (!old(bucket)) break
     window.calls -= bucket.calls
     window.failures -= bucket.failures
     drop += 1

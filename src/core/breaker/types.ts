@@ -54,13 +54,16 @@ export interface BreakerRecord {
   readonly permits: readonly ProbePermit[]
 }
 
-/** What a store knows of recent outcomes for one target. */
+/**
+ * What a store knows of recent outcomes for one target: those of the sliding window that are not older than the
+ * `sinceMs` the caller gave (see `BreakerStore.recordOutcome`).
+ */
 export interface WindowCounts {
-  /** Calls (successes + failures) in the sliding window. */
+  /** Calls (successes + failures) in the window since `sinceMs`. */
   readonly calls: number
-  /** Failures in the sliding window. */
+  /** Failures in the window since `sinceMs`. */
   readonly failures: number
-  /** Failures since the last success. */
+  /** Failures since the last success, counting none recorded before `sinceMs`. */
   readonly consecutiveFailures: number
 }
 
@@ -79,8 +82,29 @@ export interface BreakerStore {
   /**
    * Adds one outcome to `key`'s sliding window and returns the window as the store now sees it. A store may
    * aggregate successes and write them later; failures should be written promptly.
+   *
+   * `sinceMs` starts the window over: the breaker passes the `changedAt` of the record it acts on, so after a
+   * close only outcomes since the close count — not the failures that tripped it, nor anything recorded while it
+   * was open or half-open. The counts cover outcomes of the last `windowMs` that are not older than `sinceMs`:
+   * - Rate (`calls`, `failures`): a store that counts in time buckets counts a bucket only if it starts after
+   *   `sinceMs` (0, a record never written, skips nothing). So it never counts an outcome from before `sinceMs`,
+   *   nor one from its very millisecond (which came first cannot be told), and it misses the rest of the bucket
+   *   `sinceMs` falls in: with 1-second buckets, up to 1 s just after a close. That is the safe side: counting a
+   *   pre-close failure is what re-trips a breaker that has just proved its target healthy, while a target that
+   *   is down again keeps failing in the next bucket, and the streak below catches it at once.
+   * - Streak (`consecutiveFailures`): exact. It restarts when a newer `sinceMs` arrives, so a failure in the same
+   *   second as the close counts towards the streak even though it misses the rate.
+   *
+   * A store may keep only the newest `sinceMs` it has been given per key and answer an older one from that (only
+   * a caller with a stale record passes an older one, and the breaker does not trip on counts from a stale
+   * record). A DynamoDB store fits: per-second items of `ADD calls, failures` counters, read back with a query from
+   * the later of `now - windowMs` and the second after the one `sinceMs` falls in; and a streak item holding
+   * `streak` and its `sinceMs`, where a failure is one `ADD streak 1` conditioned on the stored `sinceMs` not being
+   * older (else `SET streak = 1, sinceMs`), and a success is `SET streak = 0`.
    */
-  recordOutcome(key: string, outcome: 'success' | 'failure', now: number, windowMs: number): Promise<WindowCounts>
+  recordOutcome(
+    key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number,
+  ): Promise<WindowCounts>
   /** Writes `next` only if the stored version still equals `expected.version`. */
   compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult>
 }

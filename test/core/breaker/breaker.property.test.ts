@@ -57,6 +57,49 @@ describe('breaker properties', () => {
       }))
   })
 
+  it('after a close, trips on the failure rate of the outcomes since the close only', async () => {
+    await fc.assert(fc.asyncProperty(
+      fc.integer({ min: 1, max: 20 }), fc.double({ min: 0.05, max: 0.85, noNaN: true }), stagesArb,
+      fc.nat({ max: 999 }), fc.array(fc.boolean(), { maxLength: 30 }), fc.nat({ max: 2500 }), fc.array(fc.boolean(), { maxLength: 60 }),
+      async (minimumCalls, threshold, probeStages, offset, before, gap, outcomes) => {
+        const { breaker, clock } = make({
+          minimumCalls, failureRateThreshold: threshold, consecutiveFailures: 10_000, probeStages, cooldownMs: 1000,
+        })
+        await clock.advance(offset)
+        // Any history, then failures until it trips (200 of them push any mix past a threshold of 0.85).
+        for (const failed of [...before, ...Array<boolean>(200).fill(true)]) {
+          const admission = await breaker.admit(KEY)
+          if (!admission.allowed) break
+          if (failed) await breaker.onFailure(KEY, admission)
+          else await breaker.onSuccess(KEY, admission)
+        }
+        await clock.advanceTo((await breaker.read(KEY)).openUntil)
+        for (const size of probeStages) {
+          const probes = []
+          for (let i = 0; i < size; i++) probes.push(await breaker.admit(KEY))
+          for (const p of probes) await breaker.onSuccess(KEY, p)
+        }
+        const closedAt = (await breaker.read(KEY)).changedAt
+        expect((await breaker.read(KEY)).state).toBe('closed')
+
+        await clock.advance(gap)
+        // The rate counts whole 1-second buckets from the first one starting after the close.
+        const counted = clock.now() >= (Math.floor(closedAt / 1000) + 1) * 1000
+        let calls = 0
+        let failures = 0
+        for (const failed of outcomes) {
+          const admission = await breaker.admit(KEY)
+          if (failed) await breaker.onFailure(KEY, admission)
+          else await breaker.onSuccess(KEY, admission)
+          if (counted) calls++
+          if (counted && failed) failures++
+          const trips = failed && calls >= minimumCalls && failures / calls >= threshold
+          expect((await breaker.read(KEY)).state).toBe(trips ? 'open' : 'closed')
+          if (trips) break
+        }
+      }))
+  })
+
   it('grows the cooldown on every reopen up to the cap, and starts over after a close', async () => {
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 1, max: 10_000 }), fc.constantFrom(1, 1.5, 2, 3, 10), fc.integer({ min: 1, max: 50 }),

@@ -46,8 +46,8 @@ class Recorder implements BreakerStore {
 /** Every store call waits for the scheduler; a read's value is taken first and handed over late (a stale read). */
 const scheduled = (s: fc.Scheduler, inner: BreakerStore): BreakerStore => ({
   read: (key, now) => s.schedule(inner.read(key, now), 'read'),
-  recordOutcome: (key, outcome, now, windowMs) =>
-    s.schedule(Promise.resolve(), outcome).then(() => inner.recordOutcome(key, outcome, now, windowMs)),
+  recordOutcome: (key, outcome, now, windowMs, sinceMs) =>
+    s.schedule(Promise.resolve(), outcome).then(() => inner.recordOutcome(key, outcome, now, windowMs, sinceMs)),
   compareAndSet: (key, expected, next) => s.schedule(Promise.resolve(), 'cas').then(() => inner.compareAndSet(key, expected, next)),
 })
 
