@@ -2,6 +2,8 @@
  * Powertools glue: turns engine and breaker events into structured log lines and EMF metrics. Prompt text is
  * never logged (events carry none). Metrics carry no dimensions of ours, so cardinality stays what the user set.
  */
+import { cleanupMiddlewares } from '@aws-lambda-powertools/commons'
+import type { MiddyLikeRequest } from '@aws-lambda-powertools/commons/types'
 import type { Logger } from '@aws-lambda-powertools/logger'
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics'
 import type { BreakerListener } from '../core/breaker/types.js'
@@ -30,6 +32,19 @@ export const METRIC = {
 
 const count = (o: Observability, name: string): void => {
   o.metrics?.addMetric(name, MetricUnit.Count, 1)
+}
+
+/** Adds one `DegradedResponses` (Count) to `metrics`, when there is one. */
+export function countDegraded(metrics: Pick<Metrics, 'addMetric'> | undefined): void {
+  metrics?.addMetric(METRIC.degraded, MetricUnit.Count, 1)
+}
+
+/**
+ * Runs the cleanups that Powertools middlewares (`logMetrics`, `injectLambdaContext`, ...) left in `request.internal`.
+ * A middleware that answers early skips the hooks after it, their flushes among them; this runs them anyway.
+ */
+export async function flushPowertoolsMiddlewares(request: MiddyLikeRequest): Promise<void> {
+  await cleanupMiddlewares(request)
 }
 
 export function cascadeListener(o: Observability): CascadeListener {

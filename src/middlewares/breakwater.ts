@@ -22,8 +22,34 @@ import { router, type RouterOptions } from './router.js'
  * }))
  */
 export interface BreakwaterOptions extends Observability {
+  /**
+   * Named routes, each an ordered cascade of targets: `'model@region'` or `{ model, region, maxTokens?, maxMessages? }`,
+   * preferred first. A route may also be `{ targets, invokeModel: true }` to serve `invokeModel()` raw bodies (one
+   * model family only). Passed to {@link router}; see {@link RouterOptions.routes}.
+   * @example
+   * ```ts
+   * routes: {
+   *   default: [
+   *     'us.anthropic.claude-3-5-haiku-20241022-v1:0@us-east-1',                     // preferred
+   *     'us.anthropic.claude-3-5-haiku-20241022-v1:0@us-west-2',                     // other region
+   *     { model: 'amazon.nova-micro-v1:0', region: 'us-east-1', maxTokens: 512 },   // smaller, cheaper
+   *   ],
+   *   premium: ['us.anthropic.claude-3-5-sonnet-20240620-v1:0@us-east-1', 'us.anthropic.claude-3-5-sonnet-20240620-v1:0@us-west-2'],
+   * }
+   * ```
+   */
   readonly routes: RouterOptions['routes']
+  /**
+   * The route of every call that names none (`converse(input, { route })` names one). It must be a key of `routes`.
+   * See {@link RouterOptions.defaultRoute}.
+   * @defaultValue `'default'` when there is such a route, else the first route
+   */
   readonly defaultRoute?: string
+  /**
+   * How the Bedrock Runtime clients (one per region, SDK retries off) are built: `clientConfig` for extra client
+   * settings, or `factory` for clients you build yourself with `maxAttempts: 1`. See {@link RouterOptions.client}.
+   * @defaultValue `{}`: a default `BedrockRuntimeClient` per region
+   */
   readonly client?: RouterOptions['client']
   /** Circuit breaker options, or `false` for none. */
   readonly breaker?: Omit<CircuitBreakerOptions, 'logger' | 'metrics' | 'clock'> | false

@@ -3,15 +3,14 @@
  * (API Gateway, ALB, function URL, SQS batch, direct invoke) instead of a raw Lambda error carrying an SDK message.
  *
  * Placement: Middy 7 runs `onError` hooks in reverse `.use()` order, so `.use()` this LAST — it then runs FIRST on
- * error, answers, and stops the chain. Because the hooks after it are skipped, it calls Powertools'
- * `cleanupMiddlewares()` so `logMetrics()` still flushes and `injectLambdaContext()` still cleans up.
+ * error, answers, and stops the chain. Because the hooks after it are skipped, it runs Powertools'
+ * `cleanupMiddlewares()` (through src/aws) so `logMetrics()` still flushes and `injectLambdaContext()` still cleans up.
  */
-import { cleanupMiddlewares } from '@aws-lambda-powertools/commons'
 import type { Logger } from '@aws-lambda-powertools/logger'
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics'
+import type { Metrics } from '@aws-lambda-powertools/metrics'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
-import { METRIC } from '../aws/observability.js'
+import { countDegraded, flushPowertoolsMiddlewares } from '../aws/observability.js'
 import { AllTargetsFailedError, BreakwaterConfigError, BreakwaterError, CompositionError, MalformedOutputError } from '../core/errors.js'
 import { DEFAULT_BUSY_MESSAGE, DEFAULT_RETRY_AFTER_SECONDS, failureReply } from '../responders/classify-reply.js'
 import { detectEventSource, type EventSource } from '../responders/detect.js'
@@ -144,11 +143,11 @@ export function gracefulDegradation(
     const result = opts.reply ? opts.reply(reply, source, request) : shapeReply(source, reply, request.event)
     // undefined: the override hands the error back to Middy (it rethrows unless a later hook answers).
     if (result === undefined) return undefined
-    if (reply.degraded) opts.metrics?.addMetric(METRIC.degraded, MetricUnit.Count, 1)
+    if (reply.degraded) countDegraded(opts.metrics)
     request.response = result
     // Returning a value skips the remaining onError hooks (logMetrics' flush among them): run their cleanups now,
     // after the metric above was added so it is part of the flush.
-    await cleanupMiddlewares(request)
+    await flushPowertoolsMiddlewares(request)
     return result
   }
 

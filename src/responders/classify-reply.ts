@@ -6,6 +6,7 @@
 import { STATUS_CODES } from 'node:http'
 import { AllTargetsFailedError, CallerFaultError } from '../core/errors.js'
 import { classify, type FailureClass } from '../core/failure.js'
+import { isRecord } from './detect.js'
 import type { FailureReply } from './types.js'
 
 /** The polite text of a degraded (503) reply unless configured otherwise. */
@@ -30,19 +31,15 @@ const DEGRADED_CLASSES: ReadonlySet<FailureClass> = new Set(['throttled', 'unava
 
 interface HttpErrorLike { statusCode?: unknown; status?: unknown; expose?: unknown; message?: unknown; name?: unknown }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null
-}
-
 /** Middy's `timeoutEarlyResponse` throws `TimeoutError` with `cause.package === '@middy/core'`. */
 function isMiddyTimeout(error: unknown): boolean {
   return error instanceof Error && error.name === 'TimeoutError' &&
-    isObject(error.cause) && error.cause.package === '@middy/core'
+    isRecord(error.cause) && error.cause.package === '@middy/core'
 }
 
 /** A 4xx from `http-errors` or Middy's `createError` (e.g. @middy/http-json-body-parser's 415/422). */
 function httpClientStatus(error: unknown): number | undefined {
-  if (!isObject(error)) return undefined
+  if (!isRecord(error)) return undefined
   const e = error as HttpErrorLike
   const status = typeof e.statusCode === 'number' ? e.statusCode : e.status
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 499 ? status : undefined
@@ -104,11 +101,11 @@ export function failureReply(error: unknown, opts: FailureReplyOptions): Failure
   // An SDK or network error that escaped the invoker unwrapped: the model tier failed, not the caller. Its name is
   // a public AWS/Node error code and safe to report; its message is not.
   const classification = classify(error)
-  const isSdkError = isObject(error) && isObject(error.$metadata)
+  const isSdkError = isRecord(error) && isRecord(error.$metadata)
   if (isSdkError || (classification !== undefined && DEGRADED_CLASSES.has(classification.failureClass))) {
     const hintMs = classification?.retryAfterMs
     const retry = hintMs === undefined ? defaultRetry : seconds(hintMs / 1000, defaultRetry)
-    const name = isObject(error) && typeof error.name === 'string' ? error.name : 'UpstreamError'
+    const name = isRecord(error) && typeof error.name === 'string' ? error.name : 'UpstreamError'
     return degraded(classification?.errorName ?? name, retry)
   }
 

@@ -24,7 +24,11 @@ export type EventSource = 'apigw-rest' | 'apigw-http' | 'alb' | 'function-url' |
 /** Function URL domains are `<url-id>.lambda-url.<region>.on.aws`; HTTP APIs use execute-api or a custom domain. */
 const FUNCTION_URL_DOMAIN = /\.lambda-url\.[a-z0-9-]+\.on\.aws$/i
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/**
+ * An object whose keys can be read: events, their parts, errors. Arrays and class instances pass too; callers check
+ * the fields they need. Shared by the responders (the classifier imports it from here).
+ */
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null
 }
 

@@ -53,10 +53,15 @@ export class Deadline {
 }
 
 /**
- * The reason every dispose() aborts its cleanup controller with. Built once: `abort()` without a reason makes a new
+ * The reason every dispose() cancels its timer with. Built once: `abort()` without a reason makes a new
  * DOMException, stack trace included, on every attempt, which showed up as GC time in the overhead bench.
  */
 const DISPOSED = Object.freeze(new Error('attempt finished'))
+
+/** The `.then` rejection handler of a cancelled timer: cancelled by dispose() or by a parent, nothing left to do. */
+const ignore = (): void => {}
+/** dispose() of a signal that was aborted before it had a timer or a parent listener: nothing to let go of. */
+const nothingToDispose = (): void => {}
 
 /** An abort signal for one attempt, and the means to stop its timer once the attempt is over. */
 export interface AttemptSignal {
@@ -73,6 +78,11 @@ export interface AttemptSignal {
  * parent may live as long as the container and would otherwise collect one listener per attempt until GC, and the
  * timer must be a cancellable `clock.sleep` so fake clocks drive it and Jest sees no open handle.
  * A `timeoutMs` of 0 or less aborts at once; `Infinity` sets no timer.
+ *
+ * This runs once per attempt, so it allocates little: one listener, made only when there is a parent, shared by
+ * every parent and taken off with `removeEventListener` (`addEventListener(..., { signal })` would cost an options
+ * object, a listener on that signal and a WeakRef per parent, and V8 keeps WeakRef targets alive until the task
+ * ends), and a timer controller only when there is a timer.
  */
 export function withAttemptSignal(
   clock: Clock,
@@ -80,31 +90,59 @@ export function withAttemptSignal(
   parents: readonly (AbortSignal | undefined)[],
 ): AttemptSignal {
   const controller = new AbortController()
-  // Aborting `cleanup` cancels the sleep and removes every parent listener in one go.
-  const cleanup = new AbortController()
-  const dispose = (): void => cleanup.abort(DISPOSED)
+  const signal = controller.signal
+  // An aborted parent decides at once, before anything is attached that would need letting go.
+  for (const parent of parents) {
+    if (parent?.aborted) {
+      controller.abort(parent.reason)
+      return { signal, dispose: nothingToDispose }
+    }
+  }
+  if (!(timeoutMs > 0)) {
+    controller.abort(new AttemptTimeoutError(0))
+    return { signal, dispose: nothingToDispose }
+  }
+
+  // The parents listened to, kept apart from `parents` (the caller may reuse its array). Nearly always one parent,
+  // held without an array.
+  let first: AbortSignal | undefined
+  let more: AbortSignal[] | undefined
+  let onParentAbort: ((event: Event) => void) | undefined
+  let timer: AbortController | undefined
+  let disposed = false
+
+  const dispose = (): void => {
+    if (disposed) return
+    disposed = true
+    if (onParentAbort !== undefined) {
+      first!.removeEventListener('abort', onParentAbort)
+      if (more) for (const parent of more) parent.removeEventListener('abort', onParentAbort)
+    }
+    timer?.abort(DISPOSED)
+  }
   const abort = (reason: unknown): void => {
-    if (!controller.signal.aborted) controller.abort(reason)
+    if (!signal.aborted) controller.abort(reason)
     dispose()
   }
 
   for (const parent of parents) {
-    if (parent === undefined) continue
-    if (parent.aborted) {
-      abort(parent.reason)
-      return { signal: controller.signal, dispose }
-    }
-    parent.addEventListener('abort', () => abort(parent.reason), { once: true, signal: cleanup.signal })
+    if (parent === undefined || parent === first) continue
+    if (first === undefined) {
+      first = parent
+      // One handler for every parent: the event's target says which one aborted.
+      onParentAbort = (event) => abort((event.target as AbortSignal).reason)
+    } else (more ??= []).push(parent)
+    // Adding the same listener to a signal twice is a no-op, so a parent given twice is listened to once.
+    parent.addEventListener('abort', onParentAbort!)
   }
 
-  if (!(timeoutMs > 0)) {
-    abort(new AttemptTimeoutError(0))
-  } else if (Number.isFinite(timeoutMs)) {
-    clock.sleep(timeoutMs, cleanup.signal).then(
+  if (Number.isFinite(timeoutMs)) {
+    timer = new AbortController()
+    clock.sleep(timeoutMs, timer.signal).then(
       // A sleep that settled just as the attempt ended must not abort a signal already handed back.
-      () => { if (!cleanup.signal.aborted) abort(new AttemptTimeoutError(timeoutMs)) },
-      () => { /* cancelled by dispose() or by a parent: nothing left to do */ },
+      () => { if (!disposed) abort(new AttemptTimeoutError(timeoutMs)) },
+      ignore,
     )
   }
-  return { signal: controller.signal, dispose }
+  return { signal, dispose }
 }

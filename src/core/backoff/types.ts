@@ -22,7 +22,12 @@ export interface BackoffPolicy {
 export interface RetryBudgetPolicy {
   /** Retries allowed per request over the window, e.g. 0.2 = retries may add 20 % to upstream load. Default 0.2. */
   readonly ratio: number
-  /** Retries always allowed per second, so a low-traffic container can still retry. Default 5. */
+  /**
+   * Retries always allowed per second, on top of `ratio`, so a low-traffic container can still retry. Fractions are
+   * fine. Default 0.5, i.e. 5 retries per 10 s window: a Lambda container serves one request at a time and manages
+   * only a few retries a second, so a floor of several per second would never bind and the budget would not stop
+   * a storm.
+   */
   readonly minRetriesPerSecond: number
   /** The window requests and retries are counted over. Default 10 000. */
   readonly windowMs: number
@@ -41,6 +46,6 @@ export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = Object.freeze({
 
 export const DEFAULT_RETRY_BUDGET: RetryBudgetPolicy = Object.freeze({
   ratio: 0.2,
-  minRetriesPerSecond: 5,
+  minRetriesPerSecond: 0.5,
   windowMs: 10_000,
 })

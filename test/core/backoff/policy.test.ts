@@ -93,6 +93,10 @@ describe('resolveRetryBudgetPolicy', () => {
     expect(resolveRetryBudgetPolicy({ ratio: 0.5 }, SOURCE)).toEqual({ ...DEFAULT_RETRY_BUDGET, ratio: 0.5 })
     expect(() => resolveRetryBudgetPolicy({ ratio: 0, minRetriesPerSecond: 0, windowMs: 1_000 }, SOURCE)).not.toThrow()
     expect(() => resolveRetryBudgetPolicy({ ratio: 10, windowMs: 60_000 }, SOURCE)).not.toThrow()
+    // Fractional floors: the default is 0.5/s, and a tenth of a retry per second is one per 10 s window.
+    expect(DEFAULT_RETRY_BUDGET.minRetriesPerSecond).toBe(0.5)
+    expect(resolveRetryBudgetPolicy({ minRetriesPerSecond: 0.1 }, SOURCE).minRetriesPerSecond).toBe(0.1)
+    expect(resolveRetryBudgetPolicy({ minRetriesPerSecond: 0.25, windowMs: 4_000 }, SOURCE).minRetriesPerSecond).toBe(0.25)
   })
 
   it.each([

@@ -23,16 +23,43 @@ const policy = (p: Partial<RetryBudgetPolicy> = {}): RetryBudgetPolicy => ({ ...
 describe('RetryBudget', () => {
   it('lets a quiet container retry minRetriesPerSecond × window seconds, then refuses', () => {
     const budget = new RetryBudget(DEFAULT_RETRY_BUDGET, new ManualClock(1_700_000_000_000))
-    expect(budget.snapshot()).toEqual({ requests: 0, retries: 0, available: 50 })
-    expect(drain(budget)).toBe(50)
-    expect(budget.snapshot()).toEqual({ requests: 0, retries: 50, available: 0 })
+    expect(budget.snapshot()).toEqual({ requests: 0, retries: 0, available: 5 })
+    expect(drain(budget)).toBe(5)
+    expect(budget.snapshot()).toEqual({ requests: 0, retries: 5, available: 0 })
   })
 
   it('adds ratio × requests on top', () => {
     const budget = new RetryBudget(DEFAULT_RETRY_BUDGET, new ManualClock(0))
     for (let i = 0; i < 100; i++) budget.recordRequest()
-    expect(budget.snapshot()).toEqual({ requests: 100, retries: 0, available: 70 })
-    expect(drain(budget)).toBe(70)
+    expect(budget.snapshot()).toEqual({ requests: 100, retries: 0, available: 25 })
+    expect(drain(budget)).toBe(25)
+  })
+
+  describe('with the default policy', () => {
+    const { minRetriesPerSecond, ratio, windowMs } = DEFAULT_RETRY_BUDGET
+    const floor = minRetriesPerSecond * (windowMs / 1_000)
+
+    it('binds in a storm: 100 requests in 10 s, each wanting 4 retries, get at most floor + ratio × 100', () => {
+      const clock = new ManualClock(1_700_000_000_000)
+      const budget = new RetryBudget(DEFAULT_RETRY_BUDGET, clock)
+      let granted = 0
+      for (let i = 0; i < 100; i++) {
+        clock.t = 1_700_000_000_000 + i * 100
+        budget.recordRequest()
+        for (let retry = 0; retry < 4; retry++) if (budget.tryAcquireRetry()) granted++
+      }
+      expect(clock.t - 1_700_000_000_000).toBeLessThan(windowMs)
+      // 5 + 0.2 × 100 = 25 of the 400 retries wanted: the storm adds 25 % to upstream load, not 400 %.
+      expect(granted).toBeLessThanOrEqual(floor + ratio * 100)
+      expect(granted).toBe(25)
+    })
+
+    it('still lets a quiet container (one request) make all of its retries', () => {
+      const budget = new RetryBudget(DEFAULT_RETRY_BUDGET, new ManualClock(1_700_000_000_000))
+      budget.recordRequest()
+      const granted = [1, 2, 3, 4].filter(() => budget.tryAcquireRetry()).length
+      expect(granted).toBe(4)
+    })
   })
 
   it('grants up to the fractional limit: 0.2 × 11 requests = 2.2 allows 3', () => {
