@@ -36,6 +36,14 @@ describe('everything down', () => {
     expect(chat.errors).toHaveLength(1)
   })
 
+  it('with nothing known about recovery, the reply carries the configured degradation.retryAfterSeconds', async () => {
+    server.plan([{ kind: 'unavailable' }])
+    const chat = chatHandler(server, { routes, backoff: { baseMs: 10 }, degradation: { retryAfterSeconds: 9 } })
+    const result = await chat.invoke(httpApiEvent())
+    expect(result.headers).toMatchObject({ 'retry-after': '9' })
+    expect(parseBody(result)).toMatchObject({ retryAfterSeconds: 9 })
+  })
+
   it('the server\'s Retry-After becomes the reply\'s; a wait past the deadline is not started', async () => {
     server.plan([{ kind: 'unavailable', region: EAST }, { kind: 'throttle', region: WEST, retryAfterSeconds: 7 }])
     const chat = chatHandler(server, { routes })
