@@ -68,14 +68,14 @@ describe('Deadline', () => {
   })
 
   it('property: an attempt timeout never outlasts the cap or the time before the reserve', () => {
-    fc.assert(fc.property(ms, fc.integer({ min: 0, max: 60_000 }), ms, ms, (remainingAtStart, reserve, elapsed, cap) => {
+    fc.assert(fc.property(ms, fc.integer({ min: 0, max: 60_000 }), ms, ms, (remainingAtStart, reserve, spent, cap) => {
       const clock = new ManualClock(0)
       const d = new Deadline(clock, remainingAtStart, reserve)
-      clock.t = elapsed
-      const timeout = d.attemptTimeoutMs(cap)
-      expect(timeout).toBeGreaterThanOrEqual(0)
-      expect(timeout).toBeLessThanOrEqual(cap)
-      expect(elapsed + timeout).toBeLessThanOrEqual(Math.max(elapsed, remainingAtStart - reserve))
+      clock.t = spent
+      const slice = d.attemptTimeoutMs(cap)
+      expect(slice).toBeGreaterThanOrEqual(0)
+      expect(slice).toBeLessThanOrEqual(cap)
+      expect(spent + slice).toBeLessThanOrEqual(Math.max(spent, remainingAtStart - reserve))
     }))
   })
 })
