@@ -3,11 +3,13 @@
  * the fleet). Open targets are skipped without a call; half-open ones admit probes in stages.
  */
 import type { MiddlewareObj, Request } from '@middy/core'
+import { DynamoDBBreakerStore, type DynamoDBBreakerStoreOptions } from '../aws/dynamodb/store.js'
 import { breakerListener, type Observability } from '../aws/observability.js'
 import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
+import { FallbackBreakerStore } from '../core/breaker/fallback-store.js'
 import { resolvePolicy } from '../core/breaker/policy.js'
 import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
-import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerStore } from '../core/breaker/types.js'
+import { DEFAULT_BREAKER_POLICY, type BreakerListener, type BreakerPolicy, type BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
 import { BREAKER_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
@@ -15,6 +17,7 @@ import { expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
 import { enterRole } from './state.js'
 
 const SOURCE = 'breakwater/circuit-breaker'
+const SHARED_CLOCK_SKEW_MS = 2_000
 const COUNTABLE: readonly FailureClass[] = ['throttled', 'unavailable', 'timed-out', 'malformed-output']
 
 /**
@@ -22,7 +25,17 @@ const COUNTABLE: readonly FailureClass[] = ['throttled', 'unavailable', 'timed-o
  * @example circuitBreaker({ failureRateThreshold: 0.5, cooldownMs: 30_000, probeStages: [1, 5, 10] })
  */
 export interface CircuitBreakerOptions extends Partial<BreakerPolicy>, Observability {
-  /** Where breaker state lives. Default: a MemoryBreakerStore (this container only). */
+  /**
+   * The DynamoDB table that shares breaker state with every instance (see README for its CloudFormation). When the
+   * table fails or is slow, the breaker runs on local state (and counts `BreakerStoreErrors`) until it is back.
+   * @example circuitBreaker({ tableName: process.env.BREAKER_TABLE })
+   */
+  readonly tableName?: string
+  /** Tuning of the DynamoDB store: `client`, `clientConfig`, `refreshMs`, `flushMs`. Only with `tableName`. */
+  readonly dynamodb?: Omit<DynamoDBBreakerStoreOptions, 'tableName' | 'clock'>
+  /** After a failure of the shared store, how long to run on local state before trying it again, ms. Default 30 000. */
+  readonly localFallbackMs?: number
+  /** Where breaker state lives, for a store of your own. Default: the table if `tableName`, else this container only. */
   readonly store?: BreakerStore
   /** Failure classes that count against a target. Default: throttled, unavailable, timed-out. */
   readonly failureClasses?: readonly FailureClass[]
@@ -30,24 +43,29 @@ export interface CircuitBreakerOptions extends Partial<BreakerPolicy>, Observabi
   readonly clock?: Clock
 }
 
-const KEYS = [...Object.keys(DEFAULT_BREAKER_POLICY), 'store', 'failureClasses', 'clock', 'logger', 'metrics']
+const KEYS = [...Object.keys(DEFAULT_BREAKER_POLICY), 'tableName', 'dynamodb', 'localFallbackMs', 'store', 'failureClasses', 'clock', 'logger', 'metrics']
 
 export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
   const given = optionsObject(SOURCE, options)
   rejectUnknownKeys(SOURCE, given, KEYS, 'breaker')
-  const { store, failureClasses, clock, logger, metrics, ...policyOptions } = given
-  const policy = resolvePolicy(policyOptions, SOURCE)
+  const { tableName, dynamodb, localFallbackMs, store, failureClasses, clock, logger, metrics, ...policyOptions } = given
+  // `tableName: process.env.BREAKER_TABLE` with the variable unset must not quietly become a per-container breaker.
+  if ('tableName' in given && tableName === undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'is undefined (is the environment variable set?)')
+  // Instances sharing a table have clocks of their own: allow the ±2 s the issue's fleet may differ by.
+  const skew = policyOptions.clockSkewMs ?? (tableName !== undefined ? SHARED_CLOCK_SKEW_MS : undefined)
+  const policy = resolvePolicy({ ...policyOptions, clockSkewMs: skew }, SOURCE)
   expectMethods(SOURCE, 'store', store, ['read', 'recordOutcome', 'compareAndSet'])
   expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])
   expectMethods(SOURCE, 'logger', logger, ['debug', 'info', 'warn'])
   expectMethods(SOURCE, 'metrics', metrics, ['addMetric'])
   const classes = resolveFailureClasses(failureClasses)
+  const listener = breakerListener({ ...(logger && { logger }), ...(metrics && { metrics }) })
   // One breaker per container: its cache and the in-memory store outlive the invocation.
   const breaker = new CircuitBreaker({
-    store: store ?? new MemoryBreakerStore(),
+    store: resolveStore({ tableName, dynamodb, localFallbackMs, store, clock }, listener),
     policy,
     clock: clock ?? systemClock,
-    listener: breakerListener({ ...(logger && { logger }), ...(metrics && { metrics }) }),
+    listener,
   })
   const shared = Object.freeze({ breaker, failureClasses: classes })
 
@@ -55,6 +73,25 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
     enterRole(request, 'circuitBreaker').breaker = shared
   }
   return { name: 'breakwater-circuit-breaker', before: breakwaterCircuitBreakerBefore }
+}
+
+type StoreOptions = Pick<CircuitBreakerOptions, 'tableName' | 'dynamodb' | 'localFallbackMs' | 'store' | 'clock'>
+
+function resolveStore(o: StoreOptions, listener: BreakerListener): BreakerStore {
+  if (o.tableName === undefined) {
+    if (o.dynamodb !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb', 'needs breaker.tableName')
+    if (o.localFallbackMs !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'needs breaker.tableName')
+    return o.store ?? new MemoryBreakerStore()
+  }
+  if (o.store !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.store', 'cannot be combined with breaker.tableName')
+  if (typeof o.tableName !== 'string' || o.tableName.trim() === '') throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'must be a table name (is the environment variable set?)')
+  if (o.localFallbackMs !== undefined && !(o.localFallbackMs > 0)) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'must be a positive number of ms')
+  return new FallbackBreakerStore({
+    primary: new DynamoDBBreakerStore({ ...o.dynamodb, tableName: o.tableName, ...(o.clock && { clock: o.clock }) }),
+    ...(o.localFallbackMs !== undefined && { retryAfterMs: o.localFallbackMs }),
+    ...(o.clock && { clock: o.clock }),
+    onError: (operation, key, error) => listener({ type: 'store-error', key, operation, error }),
+  })
 }
 
 function resolveFailureClasses(list: readonly FailureClass[] | undefined): ReadonlySet<FailureClass> {

@@ -119,7 +119,7 @@ export class CircuitBreaker {
   async release(key: string, admission: Admission): Promise<void> {
     if (!admission.allowed || admission.permit === undefined) return
     const { id } = admission.permit
-    await this.#update(key, 'release', (record, now) => machine.release(record, now, id))
+    await this.#update(key, 'release', (record, now) => machine.release(record, now, id, this.policy.clockSkewMs))
   }
 
   /** The record for `key` as the store has it; the last one seen (or a closed one) when the store fails. */

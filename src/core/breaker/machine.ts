@@ -38,7 +38,7 @@ function admitProbe(
   stored: BreakerRecord, current: BreakerRecord, policy: BreakerPolicy, now: number, newPermitId: () => string,
 ): AdmitResult {
   // A permit past its lease belongs to a holder that died or hung; its slot is free again.
-  const live = current.permits.filter((p) => p.expiresAt > now)
+  const live = current.permits.filter((p) => isLive(p, now, policy.clockSkewMs))
   if (live.length + current.stageSuccesses < stageSize(policy, current.stage)) {
     const permit: ProbePermit = { id: newPermitId(), expiresAt: now + policy.permitLeaseMs }
     return {
@@ -47,7 +47,7 @@ function admitProbe(
     }
   }
   // The stage is full: the earliest a slot can free up for sure is when the oldest live lease runs out.
-  const earliest = live.reduce((min, p) => Math.min(min, p.expiresAt), Number.POSITIVE_INFINITY)
+  const earliest = live.reduce((min, p) => Math.min(min, p.expiresAt + policy.clockSkewMs), Number.POSITIVE_INFINITY)
   const retryInMs = Number.isFinite(earliest) ? Math.max(MIN_RETRY_MS, earliest - now) : MIN_RETRY_MS
   const admission: Admission = { allowed: false, state: 'half-open', retryInMs }
   return current === stored ? { admission } : { admission, next: { ...current, version: stored.version + 1 } }
@@ -57,7 +57,7 @@ function admitProbe(
 export function onSuccess(
   record: BreakerRecord, policy: BreakerPolicy, now: number, permitId?: string,
 ): BreakerRecord | undefined {
-  if (record.state !== 'half-open' || !holdsLivePermit(record, now, permitId)) return undefined
+  if (record.state !== 'half-open' || !holdsLivePermit(record, now, permitId, policy.clockSkewMs)) return undefined
   const permits = record.permits.filter((p) => p.id !== permitId)
   const stageSuccesses = record.stageSuccesses + 1
   const version = record.version + 1
@@ -77,15 +77,15 @@ export function onFailure(
   record: BreakerRecord, counts: WindowCounts, policy: BreakerPolicy, now: number, permitId?: string,
 ): BreakerRecord | undefined {
   if (record.state === 'closed') return shouldTrip(counts, policy) ? opened(record, policy, now) : undefined
-  if (record.state === 'half-open' && holdsLivePermit(record, now, permitId)) return opened(record, policy, now)
+  if (record.state === 'half-open' && holdsLivePermit(record, now, permitId, policy.clockSkewMs)) return opened(record, policy, now)
   return undefined
 }
 
 /** A permit handed back without a verdict (the call never reached the target, or its failure did not count). */
-export function release(record: BreakerRecord, now: number, permitId: string): BreakerRecord | undefined {
+export function release(record: BreakerRecord, now: number, permitId: string, clockSkewMs = 0): BreakerRecord | undefined {
   if (record.state !== 'half-open' || !record.permits.some((p) => p.id === permitId)) return undefined
   // Expired permits go with it: the write is happening anyway.
-  const permits = record.permits.filter((p) => p.id !== permitId && p.expiresAt > now)
+  const permits = record.permits.filter((p) => p.id !== permitId && isLive(p, now, clockSkewMs))
   return { ...record, version: record.version + 1, permits }
 }
 
@@ -133,6 +133,11 @@ function opened(record: BreakerRecord, policy: BreakerPolicy, now: number): Brea
   }
 }
 
-function holdsLivePermit(record: BreakerRecord, now: number, permitId: string | undefined): boolean {
-  return permitId !== undefined && record.permits.some((p) => p.id === permitId && p.expiresAt > now)
+function holdsLivePermit(record: BreakerRecord, now: number, permitId: string | undefined, clockSkewMs: number): boolean {
+  return permitId !== undefined && record.permits.some((p) => p.id === permitId && isLive(p, now, clockSkewMs))
+}
+
+/** Live until its lease ends plus the clock skew allowance: another instance's clock may run behind ours. */
+function isLive(permit: ProbePermit, now: number, clockSkewMs: number): boolean {
+  return permit.expiresAt + clockSkewMs > now
 }

@@ -17,6 +17,7 @@ const NUMERIC_RULES: Readonly<Record<NumericField, { readonly ok: (v: number) =>
   cooldownMultiplier: { ok: (v) => v >= 1, must: 'must be a number >= 1 (a cooldown never shrinks on reopen)' },
   maxCooldownMs: { ok: (v) => v >= 0, must: 'must be a non-negative number of ms' },
   permitLeaseMs: { ok: (v) => v > 0, must: 'must be a positive number of ms' },
+  clockSkewMs: { ok: (v) => v >= 0 && v <= 60_000, must: 'must be a number of ms from 0 to 60 000' },
 }
 
 const KNOWN_FIELDS: ReadonlySet<string> = new Set(Object.keys(DEFAULT_BREAKER_POLICY))

@@ -26,6 +26,12 @@ export interface BreakerPolicy {
   readonly probeStages: readonly number[]
   /** A probe permit not reported back within this is taken as lost (its holder died) and freed. Default 30 000. */
   readonly permitLeaseMs: number
+  /**
+   * How far apart the clocks of the instances sharing the state may be. A permit is reclaimed only this long after
+   * its lease ends (by the reclaimer's clock), so a holder whose clock runs behind is never overtaken while it is
+   * still probing. Default 0 in-container; the DynamoDB store's preset default is 2 000.
+   */
+  readonly clockSkewMs: number
 }
 
 /** A probe permit handed out in half-open state. */
@@ -132,6 +138,7 @@ export const DEFAULT_BREAKER_POLICY: BreakerPolicy = Object.freeze({
   maxCooldownMs: 600_000,
   probeStages: Object.freeze([1, 5, 10]),
   permitLeaseMs: 30_000,
+  clockSkewMs: 0,
 })
 
 /** The record of a breaker that has never been written. */

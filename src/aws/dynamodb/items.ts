@@ -1,0 +1,71 @@
+/**
+ * The breaker table's items and their DynamoDB shape. One table, composite key:
+ *
+ * | pk (S)            | sk (S)                 | attributes                                                     | TTL |
+ * |-------------------|------------------------|----------------------------------------------------------------|-----|
+ * | `<model>@<region>`| `state`                | state, version, changedAt, openUntil, opens, stage,            | no  |
+ * |                   |                        | stageSuccesses, permits (list of { id, expiresAt })            |     |
+ * | `<model>@<region>`| `w#<bucket start, ms>` | calls, failures (ADD counters), expiresAt (epoch s)            | yes |
+ *
+ * The state item changes only through conditional writes on `version`; window items only through `ADD`. A target's
+ * items share a partition, so the window is one Query.
+ */
+import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import type { BreakerRecord, BreakerStateName, ProbePermit } from '../../core/breaker/types.js'
+
+export const STATE_SK = 'state'
+/** The TTL attribute the table must be configured with (window items only). */
+export const TTL_ATTRIBUTE = 'expiresAt'
+export const BUCKET_MS = 1000
+/** Window items outlive their window by this much before TTL deletes them (TTL itself may lag by hours). */
+const TTL_MARGIN_S = 300
+
+type Item = Record<string, AttributeValue>
+
+const num = (n: number): AttributeValue => ({ N: String(n) })
+const readNum = (v: AttributeValue | undefined): number => (v && 'N' in v && v.N !== undefined ? Number(v.N) : 0)
+const STATES: readonly BreakerStateName[] = ['closed', 'open', 'half-open']
+
+export const stateKey = (key: string): Item => ({ pk: { S: key }, sk: { S: STATE_SK } })
+
+/** Zero-padded so the sort key orders buckets in time. */
+export const bucketSk = (startMs: number): string => `w#${String(startMs).padStart(15, '0')}`
+export const bucketStart = (ms: number): number => ms - (((ms % BUCKET_MS) + BUCKET_MS) % BUCKET_MS)
+export const bucketExpiry = (startMs: number, windowMs: number): number => Math.ceil((startMs + BUCKET_MS + windowMs) / 1000) + TTL_MARGIN_S
+
+export function recordToItem(key: string, r: BreakerRecord): Item {
+  return {
+    ...stateKey(key),
+    state: { S: r.state },
+    version: num(r.version),
+    changedAt: num(r.changedAt),
+    openUntil: num(r.openUntil),
+    opens: num(r.opens),
+    stage: num(r.stage),
+    stageSuccesses: num(r.stageSuccesses),
+    permits: { L: r.permits.map((p) => ({ M: { id: { S: p.id }, expiresAt: num(p.expiresAt) } })) },
+  }
+}
+
+/** Reads a state item back; an item this code did not write (or a corrupt one) reads as "unknown state: closed". */
+export function itemToRecord(item: Item): BreakerRecord {
+  const state = item.state && 'S' in item.state ? (item.state.S as BreakerStateName) : 'closed'
+  const list = item.permits && 'L' in item.permits ? item.permits.L ?? [] : []
+  const permits: ProbePermit[] = []
+  for (const entry of list) {
+    const m = 'M' in entry ? entry.M : undefined
+    if (m?.id && 'S' in m.id && m.id.S) permits.push({ id: m.id.S, expiresAt: readNum(m.expiresAt) })
+  }
+  return {
+    state: STATES.includes(state) ? state : 'closed',
+    version: readNum(item.version),
+    changedAt: readNum(item.changedAt),
+    openUntil: readNum(item.openUntil),
+    opens: readNum(item.opens),
+    stage: readNum(item.stage),
+    stageSuccesses: readNum(item.stageSuccesses),
+    permits,
+  }
+}
+
+export const countsOf = (item: Item): { calls: number; failures: number } => ({ calls: readNum(item.calls), failures: readNum(item.failures) })

@@ -1,0 +1,187 @@
+/**
+ * DynamoDBBreakerStore: breaker state shared by every Lambda instance. Every state change is a conditional write on
+ * `version`, so of many instances racing for one transition exactly one lands and the others learn the winner's
+ * record from the failed condition. The happy path is served from a per-container cache, and successes are
+ * counted locally and flushed rarely, so a healthy instance almost never calls DynamoDB (cost model: README).
+ */
+import {
+  ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  type AttributeValue, type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb'
+import { systemClock, type Clock } from '../../core/clock.js'
+import { initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts } from '../../core/breaker/types.js'
+import { BreakwaterConfigError } from '../../core/errors.js'
+import { bucketExpiry, bucketSk, bucketStart, BUCKET_MS, countsOf, itemToRecord, recordToItem, stateKey } from './items.js'
+
+const SOURCE = 'breakwater/dynamodb-breaker-store'
+
+export interface DynamoDBBreakerStoreOptions {
+  /** The breaker table (key schema `pk` S / `sk` S, TTL on `expiresAt`; see README). */
+  readonly tableName: string
+  /** A client of your own. Default: one built with `clientConfig`, 2 attempts and 300 ms timeouts. */
+  readonly client?: DynamoDBClient
+  /** Extra config for the default client (region, endpoint, credentials). */
+  readonly clientConfig?: DynamoDBClientConfig
+  /** How long a read state is trusted on the happy path, ms. Default 10 000. */
+  readonly refreshMs?: number
+  /** Successes are counted locally and written at most this often (or with the next failure), ms. Default 10 000. */
+  readonly flushMs?: number
+  /** Time source for the cache, for tests. Default: the system clock. */
+  readonly clock?: Clock
+}
+
+/** How many DynamoDB requests this store made, by kind: what the cost bench reads. */
+export interface StoreUsage { gets: number; queries: number; puts: number; updates: number }
+
+interface Cached { readonly record: BreakerRecord; readonly fetchedAt: number }
+interface Local {
+  /** Successes not yet written, and when the oldest of them happened. */
+  pending: number
+  pendingSince: number
+  /** This instance's consecutive failures (the fleet-wide signal is the rate) and the sinceMs it counts from. */
+  streak: number
+  since: number
+}
+
+/** Short timeouts and two attempts: the breaker must never hold a request up for long because its store is slow. */
+const DEFAULT_CLIENT: DynamoDBClientConfig = { maxAttempts: 2, requestHandler: { requestTimeout: 300, connectionTimeout: 300 } }
+
+export class DynamoDBBreakerStore implements BreakerStore {
+  readonly usage: StoreUsage = { gets: 0, queries: 0, puts: 0, updates: 0 }
+  readonly #table: string
+  readonly #client: DynamoDBClient
+  readonly #refreshMs: number
+  readonly #flushMs: number
+  readonly #cache = new Map<string, Cached>()
+  readonly #local = new Map<string, Local>()
+  readonly #clock: Clock
+
+  constructor(options: DynamoDBBreakerStoreOptions) {
+    if (typeof options?.tableName !== 'string' || options.tableName.length < 3) {
+      throw new BreakwaterConfigError(SOURCE, 'tableName', 'must be the name of the breaker table')
+    }
+    this.#table = options.tableName
+    this.#client = options.client ?? new DynamoDBClient({ ...DEFAULT_CLIENT, ...options.clientConfig })
+    this.#refreshMs = positive('refreshMs', options.refreshMs, 10_000)
+    this.#flushMs = positive('flushMs', options.flushMs, 10_000)
+    this.#clock = options.clock ?? systemClock
+  }
+
+  async read(key: string, now: number): Promise<BreakerRecord> {
+    const cached = this.#cache.get(key)
+    if (cached && now - cached.fetchedAt < this.#refreshMs) return cached.record
+    return this.#fetch(key, now, false)
+  }
+
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
+    const now = this.#clock.now()
+    try {
+      this.usage.puts++
+      await this.#client.send(new PutItemCommand({
+        TableName: this.#table,
+        Item: recordToItem(key, next),
+        // Version 0 is a record never written: only "no item yet" matches it.
+        ConditionExpression: expected.version === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+        ...(expected.version !== 0 && { ExpressionAttributeValues: { ':expected': { N: String(expected.version) } } }),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }))
+      this.#cache.set(key, { record: next, fetchedAt: now })
+      return { ok: true, record: next }
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error
+      // Where the endpoint returns the item that failed the condition, that is the winner's record; else read it.
+      const record = error.Item ? itemToRecord(error.Item) : await this.#fetch(key, now, true)
+      this.#cache.set(key, { record, fetchedAt: now })
+      return { ok: false, record }
+    }
+  }
+
+  async recordOutcome(key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number): Promise<WindowCounts> {
+    const local = this.#localFor(key, sinceMs)
+    if (outcome === 'success') {
+      local.streak = 0
+      if (local.pending === 0) local.pendingSince = now
+      local.pending++
+      if (now - local.pendingSince >= this.#flushMs) await this.#add(key, now, windowMs, 0)
+      // Successes never trip anything: the breaker reads counts only on a failure.
+      return { calls: 0, failures: 0, consecutiveFailures: 0 }
+    }
+    local.streak++
+    await this.#add(key, now, windowMs, 1)
+    const counts = await this.#window(key, now, windowMs, sinceMs)
+    return { ...counts, consecutiveFailures: local.streak }
+  }
+
+  /** Adds this instance's pending successes (and `failures`) to the current bucket in one atomic ADD. */
+  async #add(key: string, now: number, windowMs: number, failures: number): Promise<void> {
+    const local = this.#local.get(key) as Local
+    const successes = local.pending
+    const start = bucketStart(now)
+    this.usage.updates++
+    await this.#client.send(new UpdateItemCommand({
+      TableName: this.#table,
+      Key: { pk: { S: key }, sk: { S: bucketSk(start) } },
+      UpdateExpression: 'ADD calls :calls, failures :failures SET expiresAt = if_not_exists(expiresAt, :ttl)',
+      ExpressionAttributeValues: {
+        ':calls': { N: String(successes + failures) },
+        ':failures': { N: String(failures) },
+        ':ttl': { N: String(bucketExpiry(start, windowMs)) },
+      },
+    }))
+    // Only what was written is taken off: successes counted while the write was in flight stay pending.
+    local.pending -= successes
+  }
+
+  /** The fleet's counts over the window, from the first whole bucket after `sinceMs` (see BreakerStore). */
+  async #window(key: string, now: number, windowMs: number, sinceMs: number): Promise<{ calls: number; failures: number }> {
+    const from = Math.max(bucketStart(now - windowMs), sinceMs > 0 ? bucketStart(sinceMs) + BUCKET_MS : 0)
+    let calls = 0
+    let failures = 0
+    let startKey: Record<string, AttributeValue> | undefined
+    do {
+      this.usage.queries++
+      const page = await this.#client.send(new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': { S: key }, ':from': { S: bucketSk(from) }, ':to': { S: bucketSk(bucketStart(now)) } },
+        ConsistentRead: true,
+        ...(startKey && { ExclusiveStartKey: startKey }),
+      }))
+      for (const item of page.Items ?? []) {
+        const c = countsOf(item)
+        calls += c.calls
+        failures += c.failures
+      }
+      startKey = page.LastEvaluatedKey
+    } while (startKey)
+    return { calls, failures }
+  }
+
+  async #fetch(key: string, now: number, consistent: boolean): Promise<BreakerRecord> {
+    this.usage.gets++
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: stateKey(key), ConsistentRead: consistent }))
+    const record = out.Item ? itemToRecord(out.Item) : initialRecord()
+    this.#cache.set(key, { record, fetchedAt: now })
+    return record
+  }
+
+  #localFor(key: string, sinceMs: number): Local {
+    let local = this.#local.get(key)
+    if (!local) {
+      local = { pending: 0, pendingSince: 0, streak: 0, since: sinceMs }
+      this.#local.set(key, local)
+    }
+    // A newer state starts the streak over (see BreakerStore.recordOutcome); pending successes stay: they happened.
+    if (sinceMs > local.since) {
+      local.since = sinceMs
+      local.streak = 0
+    }
+    return local
+  }
+}
+
+function positive(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new BreakwaterConfigError(SOURCE, field, 'must be a positive number of ms')
+  return value
+}
