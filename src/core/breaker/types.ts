@@ -103,10 +103,9 @@ export interface BreakerStore {
    *
    * A store may keep only the newest `sinceMs` it has been given per key and answer an older one from that (only
    * a caller with a stale record passes an older one, and the breaker does not trip on counts from a stale
-   * record). A DynamoDB store fits: per-second items of `ADD calls, failures` counters, read back with a query from
-   * the later of `now - windowMs` and the second after the one `sinceMs` falls in; and a streak item holding
-   * `streak` and its `sinceMs`, where a failure is one `ADD streak 1` conditioned on the stored `sinceMs` not being
-   * older (else `SET streak = 1, sinceMs`), and a success is `SET streak = 0`.
+   * record). The DynamoDB store keeps per-second items of `ADD calls, failures` counters, read back with a query
+   * from the later of `now - windowMs` and the second after the one `sinceMs` falls in, and counts the streak per
+   * instance: the fleet-wide signal is the rate, and the streak is the trip for traffic too low to have a rate.
    */
   recordOutcome(
     key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number,
