@@ -41,10 +41,21 @@ interface Local {
   /** This instance's consecutive failures (the fleet-wide signal is the rate) and the sinceMs it counts from. */
   streak: number
   since: number
+  /** The state was just refreshed: write pending successes in the same invocation, so the two share one. */
+  flushDue: boolean
 }
 
-/** Short timeouts and two attempts: the breaker must never hold a request up for long because its store is slow. */
-const DEFAULT_CLIENT: DynamoDBClientConfig = { maxAttempts: 2, requestHandler: { requestTimeout: 300, connectionTimeout: 300 } }
+/**
+ * Short timeouts and two attempts: the breaker must never hold a request up for long because its store is slow.
+ * `throwOnRequestTimeout`: without it the handler only logs a warning when requestTimeout passes, and a table that
+ * accepts the connection but never answers would hold the request until the Lambda timeout.
+ */
+const DEFAULT_CLIENT: DynamoDBClientConfig = {
+  maxAttempts: 2,
+  requestHandler: { requestTimeout: 300, connectionTimeout: 300, throwOnRequestTimeout: true },
+}
+/** A half-open state changes with every probe: trusted this long at most, so a closed fleet is seen quickly. */
+const HALF_OPEN_REFRESH_MS = 1_000
 
 export class DynamoDBBreakerStore implements BreakerStore {
   readonly usage: StoreUsage = { gets: 0, queries: 0, puts: 0, updates: 0 }
@@ -69,8 +80,20 @@ export class DynamoDBBreakerStore implements BreakerStore {
 
   async read(key: string, now: number): Promise<BreakerRecord> {
     const cached = this.#cache.get(key)
-    if (cached && now - cached.fetchedAt < this.#refreshMs) return cached.record
-    return this.#fetch(key, now, false)
+    if (cached && this.#fresh(cached, now)) return cached.record
+    const record = await this.#fetch(key, now, false)
+    const local = this.#local.get(key)
+    if (local && local.pending > 0) local.flushDue = true
+    return record
+  }
+
+  /** Closed: trusted for refreshMs. Open: until it may go half-open. Half-open: briefly, it changes with each probe. */
+  #fresh(cached: Cached, now: number): boolean {
+    const age = now - cached.fetchedAt
+    const { state, openUntil } = cached.record
+    if (state === 'closed') return age < this.#refreshMs
+    if (state === 'open' && now < openUntil) return true
+    return age < Math.min(this.#refreshMs, HALF_OPEN_REFRESH_MS)
   }
 
   async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
@@ -102,13 +125,16 @@ export class DynamoDBBreakerStore implements BreakerStore {
       local.streak = 0
       if (local.pending === 0) local.pendingSince = now
       local.pending++
-      if (now - local.pendingSince >= this.#flushMs) await this.#add(key, now, windowMs, 0)
+      if (local.flushDue || now - local.pendingSince >= this.#flushMs) await this.#add(key, now, windowMs, 0)
       // Successes never trip anything: the breaker reads counts only on a failure.
       return { calls: 0, failures: 0, consecutiveFailures: 0 }
     }
     local.streak++
     await this.#add(key, now, windowMs, 1)
     const counts = await this.#window(key, now, windowMs, sinceMs)
+    // A failing target may have been opened by another instance: read the state afresh at the next admission
+    // rather than calling it again on a cached "closed" (one GetItem per failure, and only while it fails).
+    this.#cache.delete(key)
     return { ...counts, consecutiveFailures: local.streak }
   }
 
@@ -130,11 +156,16 @@ export class DynamoDBBreakerStore implements BreakerStore {
     }))
     // Only what was written is taken off: successes counted while the write was in flight stay pending.
     local.pending -= successes
+    local.flushDue = false
   }
 
   /** The fleet's counts over the window, from the first whole bucket after `sinceMs` (see BreakerStore). */
   async #window(key: string, now: number, windowMs: number, sinceMs: number): Promise<{ calls: number; failures: number }> {
     const from = Math.max(bucketStart(now - windowMs), sinceMs > 0 ? bucketStart(sinceMs) + BUCKET_MS : 0)
+    const to = bucketStart(now)
+    // Still in the second of the last change (or a clock behind the writer's): no whole bucket counts yet, and
+    // DynamoDB rejects a BETWEEN whose bounds are reversed.
+    if (from > to) return { calls: 0, failures: 0 }
     let calls = 0
     let failures = 0
     let startKey: Record<string, AttributeValue> | undefined
@@ -143,7 +174,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
       const page = await this.#client.send(new QueryCommand({
         TableName: this.#table,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': { S: key }, ':from': { S: bucketSk(from) }, ':to': { S: bucketSk(bucketStart(now)) } },
+        ExpressionAttributeValues: { ':pk': { S: key }, ':from': { S: bucketSk(from) }, ':to': { S: bucketSk(to) } },
         ConsistentRead: true,
         ...(startKey && { ExclusiveStartKey: startKey }),
       }))
@@ -168,7 +199,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
   #localFor(key: string, sinceMs: number): Local {
     let local = this.#local.get(key)
     if (!local) {
-      local = { pending: 0, pendingSince: 0, streak: 0, since: sinceMs }
+      local = { pending: 0, pendingSince: 0, streak: 0, since: sinceMs, flushDue: false }
       this.#local.set(key, local)
     }
     // A newer state starts the streak over (see BreakerStore.recordOutcome); pending successes stay: they happened.
