@@ -141,22 +141,29 @@ export class DynamoDBBreakerStore implements BreakerStore {
   /** Adds this instance's pending successes (and `failures`) to the current bucket in one atomic ADD. */
   async #add(key: string, now: number, windowMs: number, failures: number): Promise<void> {
     const local = this.#local.get(key) as Local
+    // Taken off before the write, so a concurrent flush (parallel calls in one handler) cannot write them again;
+    // given back if the write fails. Successes counted while it is in flight stay pending for the next one.
     const successes = local.pending
+    local.pending = 0
+    local.pendingSince = now
+    local.flushDue = false
     const start = bucketStart(now)
     this.usage.updates++
-    await this.#client.send(new UpdateItemCommand({
-      TableName: this.#table,
-      Key: { pk: { S: key }, sk: { S: bucketSk(start) } },
-      UpdateExpression: 'ADD calls :calls, failures :failures SET expiresAt = if_not_exists(expiresAt, :ttl)',
-      ExpressionAttributeValues: {
-        ':calls': { N: String(successes + failures) },
-        ':failures': { N: String(failures) },
-        ':ttl': { N: String(bucketExpiry(start, windowMs)) },
-      },
-    }))
-    // Only what was written is taken off: successes counted while the write was in flight stay pending.
-    local.pending -= successes
-    local.flushDue = false
+    try {
+      await this.#client.send(new UpdateItemCommand({
+        TableName: this.#table,
+        Key: { pk: { S: key }, sk: { S: bucketSk(start) } },
+        UpdateExpression: 'ADD calls :calls, failures :failures SET expiresAt = if_not_exists(expiresAt, :ttl)',
+        ExpressionAttributeValues: {
+          ':calls': { N: String(successes + failures) },
+          ':failures': { N: String(failures) },
+          ':ttl': { N: String(bucketExpiry(start, windowMs)) },
+        },
+      }))
+    } catch (error) {
+      local.pending += successes
+      throw error
+    }
   }
 
   /** The fleet's counts over the window, from the first whole bucket after `sinceMs` (see BreakerStore). */

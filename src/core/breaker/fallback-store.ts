@@ -1,8 +1,9 @@
 /**
  * A shared store with a local fallback: when the shared store (DynamoDB) fails, throttles or times out, the breaker
  * carries on with in-container state for a while instead of failing or holding up the user's request, and tries
- * the shared store again after `retryAfterMs`. Records of the two stores never mix: their versions differ, so the
- * first compare-and-set after a switch fails and the breaker re-decides on the record of the store now in use.
+ * the shared store again after `retryAfterMs`. Each store keeps its own records; after a switch the breaker's next
+ * compare-and-set is checked against the record of the store now in use, and when its version differs (the usual
+ * case) the breaker re-decides on that record.
  */
 import { systemClock, type Clock } from '../clock.js'
 import { MemoryBreakerStore } from './memory-store.js'
