@@ -5,13 +5,14 @@
  * counted locally and flushed rarely, so a healthy instance almost never calls DynamoDB (cost model: README).
  */
 import {
-  ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
-  type AttributeValue, type DynamoDBClientConfig,
+  ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand,
+  type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb'
 import { systemClock, type Clock } from '../../core/clock.js'
 import { initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts } from '../../core/breaker/types.js'
 import { BreakwaterConfigError } from '../../core/errors.js'
-import { bucketExpiry, bucketSk, bucketStart, BUCKET_MS, countsOf, itemToRecord, recordToItem, stateKey } from './items.js'
+import { bucketExpiry, bucketSk, bucketStart, itemToRecord, recordToItem, stateKey } from './items.js'
+import { queryWindow } from './window.js'
 
 const SOURCE = 'breakwater/dynamodb-breaker-store'
 
@@ -131,7 +132,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
     }
     local.streak++
     await this.#add(key, now, windowMs, 1)
-    const counts = await this.#window(key, now, windowMs, sinceMs)
+    const counts = await queryWindow({ client: this.#client, table: this.#table, key, now, windowMs, sinceMs, onQuery: () => { this.usage.queries++ } })
     // A failing target may have been opened by another instance: read the state afresh at the next admission
     // rather than calling it again on a cached "closed" (one GetItem per failure, and only while it fails).
     this.#cache.delete(key)
@@ -164,35 +165,6 @@ export class DynamoDBBreakerStore implements BreakerStore {
       local.pending += successes
       throw error
     }
-  }
-
-  /** The fleet's counts over the window, from the first whole bucket after `sinceMs` (see BreakerStore). */
-  async #window(key: string, now: number, windowMs: number, sinceMs: number): Promise<{ calls: number; failures: number }> {
-    const from = Math.max(bucketStart(now - windowMs), sinceMs > 0 ? bucketStart(sinceMs) + BUCKET_MS : 0)
-    const to = bucketStart(now)
-    // Still in the second of the last change (or a clock behind the writer's): no whole bucket counts yet, and
-    // DynamoDB rejects a BETWEEN whose bounds are reversed.
-    if (from > to) return { calls: 0, failures: 0 }
-    let calls = 0
-    let failures = 0
-    let startKey: Record<string, AttributeValue> | undefined
-    do {
-      this.usage.queries++
-      const page = await this.#client.send(new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': { S: key }, ':from': { S: bucketSk(from) }, ':to': { S: bucketSk(to) } },
-        ConsistentRead: true,
-        ...(startKey && { ExclusiveStartKey: startKey }),
-      }))
-      for (const item of page.Items ?? []) {
-        const c = countsOf(item)
-        calls += c.calls
-        failures += c.failures
-      }
-      startKey = page.LastEvaluatedKey
-    } while (startKey)
-    return { calls, failures }
   }
 
   async #fetch(key: string, now: number, consistent: boolean): Promise<BreakerRecord> {

@@ -1,0 +1,43 @@
+/** Reading the fleet's failure-rate window back: one strongly consistent Query over a target's bucket items. */
+import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { bucketSk, bucketStart, BUCKET_MS, countsOf } from './items.js'
+
+export interface WindowQuery {
+  readonly client: DynamoDBClient
+  readonly table: string
+  readonly key: string
+  readonly now: number
+  readonly windowMs: number
+  readonly sinceMs: number
+  /** Called once per Query page sent (the store's usage counter). */
+  readonly onQuery: () => void
+}
+
+/** The fleet's counts over the window, from the first whole bucket after `sinceMs` (see BreakerStore). */
+export async function queryWindow(q: WindowQuery): Promise<{ calls: number; failures: number }> {
+  const from = Math.max(bucketStart(q.now - q.windowMs), q.sinceMs > 0 ? bucketStart(q.sinceMs) + BUCKET_MS : 0)
+  const to = bucketStart(q.now)
+  // Still in the second of the last change (or a clock behind the writer's): no whole bucket counts yet, and
+  // DynamoDB rejects a BETWEEN whose bounds are reversed.
+  if (from > to) return { calls: 0, failures: 0 }
+  let calls = 0
+  let failures = 0
+  let startKey: Record<string, AttributeValue> | undefined
+  do {
+    q.onQuery()
+    const page = await q.client.send(new QueryCommand({
+      TableName: q.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': { S: q.key }, ':from': { S: bucketSk(from) }, ':to': { S: bucketSk(to) } },
+      ConsistentRead: true,
+      ...(startKey && { ExclusiveStartKey: startKey }),
+    }))
+    for (const item of page.Items ?? []) {
+      const c = countsOf(item)
+      calls += c.calls
+      failures += c.failures
+    }
+    startKey = page.LastEvaluatedKey
+  } while (startKey)
+  return { calls, failures }
+}
