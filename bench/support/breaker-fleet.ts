@@ -11,6 +11,7 @@ import { CircuitBreaker } from '../../src/core/breaker/circuit-breaker.js'
 import { FallbackBreakerStore } from '../../src/core/breaker/fallback-store.js'
 import type { BreakerEvent, BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from '../../src/core/breaker/types.js'
 import type { Clock } from '../../src/core/clock.js'
+import { seededRandom } from '../../test/support/fake-bedrock-faults.js'
 
 /** The clock skew the middleware assumes when given a table (SHARED_CLOCK_SKEW_MS). */
 const SHARED_CLOCK_SKEW_MS = 2_000
@@ -74,7 +75,7 @@ class ConflictCountingStore implements BreakerStore {
 interface Instance { readonly store: DynamoDBBreakerStore; readonly breaker: CircuitBreaker; nextAtMs: number }
 
 export async function runFleet(run: FleetRun): Promise<FleetResult> {
-  const random = mulberry32(run.seed)
+  const random = seededRandom(run.seed)
   const sim = { t: 0 }
   const stats = run.phases.map((p): PhaseStats => ({
     phase: p.name, seconds: p.seconds, invocations: 0, withCall: 0, admitted: 0, rejected: 0, transitions: 0, conflicts: 0,
@@ -156,15 +157,3 @@ export async function runFleet(run: FleetRun): Promise<FleetResult> {
 }
 
 const fmtS = (ms: number): string => `${(ms / 1000).toFixed(2).padStart(7)} s`
-
-/** A small seeded PRNG: the same flags give the same fleet (phases and skews). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
