@@ -62,7 +62,7 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
   const listener = breakerListener({ ...(logger && { logger }), ...(metrics && { metrics }) })
   // One breaker per container: its cache and the in-memory store outlive the invocation.
   const breaker = new CircuitBreaker({
-    store: resolveStore({ tableName, dynamodb, localFallbackMs, store, clock }, listener),
+    store: resolveStore({ tableName, dynamodb, localFallbackMs, store, clock }, listener, policy.windowMs),
     policy,
     clock: clock ?? systemClock,
     listener,
@@ -77,15 +77,22 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
 
 type StoreOptions = Pick<CircuitBreakerOptions, 'tableName' | 'dynamodb' | 'localFallbackMs' | 'store' | 'clock'>
 
-function resolveStore(o: StoreOptions, listener: BreakerListener): BreakerStore {
+/** Successes reach the fleet's window up to flushMs late; past a sixth of the window they skew the rate upward. */
+const MAX_FLUSH_SHARE_OF_WINDOW = 6
+
+function resolveStore(o: StoreOptions, listener: BreakerListener, windowMs: number): BreakerStore {
   if (o.tableName === undefined) {
     if (o.dynamodb !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb', 'needs breaker.tableName')
     if (o.localFallbackMs !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'needs breaker.tableName')
     return o.store ?? new MemoryBreakerStore()
   }
   if (o.store !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.store', 'cannot be combined with breaker.tableName')
+  const flushMs = o.dynamodb?.flushMs ?? 10_000
+  if (typeof flushMs === 'number' && flushMs > windowMs / MAX_FLUSH_SHARE_OF_WINDOW) {
+    throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb.flushMs', `must be at most windowMs / ${MAX_FLUSH_SHARE_OF_WINDOW} (${windowMs / MAX_FLUSH_SHARE_OF_WINDOW} ms): successes written later than that make the fleet's failure rate look higher than it is`)
+  }
   if (typeof o.tableName !== 'string' || o.tableName.trim() === '') throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'must be a table name (is the environment variable set?)')
-  if (o.localFallbackMs !== undefined && !(o.localFallbackMs > 0)) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'must be a positive number of ms')
+  if (o.localFallbackMs !== undefined && !(typeof o.localFallbackMs === 'number' && o.localFallbackMs > 0 && Number.isFinite(o.localFallbackMs))) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'must be a positive number of ms')
   return new FallbackBreakerStore({
     primary: new DynamoDBBreakerStore({ ...o.dynamodb, tableName: o.tableName, ...(o.clock && { clock: o.clock }) }),
     ...(o.localFallbackMs !== undefined && { retryAfterMs: o.localFallbackMs }),

@@ -27,6 +27,11 @@ export interface DynamoDBBreakerStoreOptions {
   readonly refreshMs?: number
   /** Successes are counted locally and written at most this often (or with the next failure), ms. Default 10 000. */
   readonly flushMs?: number
+  /**
+   * The most one DynamoDB request may take, attempts and backoff included, ms. Past it the request is aborted and
+   * the breaker runs on local state: its store must never hold a user's request up for long. Default 700.
+   */
+  readonly operationTimeoutMs?: number
   /** Time source for the cache, for tests. Default: the system clock. */
   readonly clock?: Clock
 }
@@ -67,6 +72,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
   readonly #cache = new Map<string, Cached>()
   readonly #local = new Map<string, Local>()
   readonly #clock: Clock
+  readonly #operationTimeoutMs: number
 
   constructor(options: DynamoDBBreakerStoreOptions) {
     if (typeof options?.tableName !== 'string' || options.tableName.length < 3) {
@@ -77,6 +83,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
     this.#refreshMs = positive('refreshMs', options.refreshMs, 10_000)
     this.#flushMs = positive('flushMs', options.flushMs, 10_000)
     this.#clock = options.clock ?? systemClock
+    this.#operationTimeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs, 700)
   }
 
   async read(key: string, now: number): Promise<BreakerRecord> {
@@ -105,10 +112,10 @@ export class DynamoDBBreakerStore implements BreakerStore {
         TableName: this.#table,
         Item: recordToItem(key, next),
         // Version 0 is a record never written: only "no item yet" matches it.
-        ConditionExpression: expected.version === 0 ? 'attribute_not_exists(pk)' : 'version = :expected',
+        ConditionExpression: expected.version === 0 ? 'attribute_not_exists(pk) OR attribute_not_exists(version)' : 'version = :expected',
         ...(expected.version !== 0 && { ExpressionAttributeValues: { ':expected': { N: String(expected.version) } } }),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }))
+      }), { abortSignal: this.#budget() })
       this.#cache.set(key, { record: next, fetchedAt: now })
       return { ok: true, record: next }
     } catch (error) {
@@ -132,7 +139,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
     }
     local.streak++
     await this.#add(key, now, windowMs, 1)
-    const counts = await queryWindow({ client: this.#client, table: this.#table, key, now, windowMs, sinceMs, onQuery: () => { this.usage.queries++ } })
+    const counts = await queryWindow({ client: this.#client, table: this.#table, key, now, windowMs, sinceMs, onQuery: () => { this.usage.queries++ }, abortSignal: this.#budget() })
     // A failing target may have been opened by another instance: read the state afresh at the next admission
     // rather than calling it again on a cached "closed" (one GetItem per failure, and only while it fails).
     this.#cache.delete(key)
@@ -160,7 +167,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
           ':failures': { N: String(failures) },
           ':ttl': { N: String(bucketExpiry(start, windowMs)) },
         },
-      }))
+      }), { abortSignal: this.#budget() })
     } catch (error) {
       local.pending += successes
       throw error
@@ -169,10 +176,14 @@ export class DynamoDBBreakerStore implements BreakerStore {
 
   async #fetch(key: string, now: number, consistent: boolean): Promise<BreakerRecord> {
     this.usage.gets++
-    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: stateKey(key), ConsistentRead: consistent }))
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: stateKey(key), ConsistentRead: consistent }), { abortSignal: this.#budget() })
     const record = out.Item ? itemToRecord(out.Item) : initialRecord()
     this.#cache.set(key, { record, fetchedAt: now })
     return record
+  }
+
+  #budget(): AbortSignal {
+    return AbortSignal.timeout(this.#operationTimeoutMs)
   }
 
   #localFor(key: string, sinceMs: number): Local {

@@ -11,6 +11,8 @@ export interface WindowQuery {
   readonly sinceMs: number
   /** Called once per Query page sent (the store's usage counter). */
   readonly onQuery: () => void
+  /** Aborts the query when the store's operation budget runs out. */
+  readonly abortSignal: AbortSignal
 }
 
 /** The fleet's counts over the window, from the first whole bucket after `sinceMs` (see BreakerStore). */
@@ -31,7 +33,7 @@ export async function queryWindow(q: WindowQuery): Promise<{ calls: number; fail
       ExpressionAttributeValues: { ':pk': { S: q.key }, ':from': { S: bucketSk(from) }, ':to': { S: bucketSk(to) } },
       ConsistentRead: true,
       ...(startKey && { ExclusiveStartKey: startKey }),
-    }))
+    }), { abortSignal: q.abortSignal })
     for (const item of page.Items ?? []) {
       const c = countsOf(item)
       calls += c.calls

@@ -30,8 +30,14 @@ export interface CircuitBreakerSettings {
 }
 
 const SOURCE = 'breakwater/circuit-breaker'
-/** Compare-and-set attempts per decision. Three lost races in a row means the record is hot; give up politely. */
+/** Compare-and-set attempts for an admission. Three lost races in a row means the record is hot; try elsewhere. */
 const MAX_TRIES = 3
+/**
+ * Compare-and-set attempts for a probe's verdict. A verdict must land (a lost failure would let a ramp close over a
+ * failed probe), and each lost race means another writer made progress, so this is bounded by the writers of one
+ * stage; the cap only guards against a store that never accepts anything.
+ */
+const MAX_VERDICT_TRIES = 64
 /** Retry hint for a probe lost to contention: other instances are probing right now, check back soon. */
 const CONTENDED_RETRY_MS = 100
 /** What a failed `recordOutcome` leaves us: no window, so only a probe failure can still reopen. */
@@ -154,8 +160,7 @@ export class CircuitBreaker {
   async #update(key: string, operation: string, decide: (r: BreakerRecord, now: number) => BreakerRecord | undefined) {
     const now = this.#clock.now()
     try {
-      // Giving up after MAX_TRIES is harmless here: a lost probe verdict stalls the ramp until the lease runs out.
-      await this.#transact(key, now, (record) => ({ value: undefined, next: decide(record, now) }))
+      await this.#transact(key, now, (record) => ({ value: undefined, next: decide(record, now) }), MAX_VERDICT_TRIES)
     } catch (error) {
       this.#emit({ type: 'store-error', key, operation, error })
     }
@@ -163,9 +168,9 @@ export class CircuitBreaker {
 
   /**
    * Read, decide, compare-and-set; on a lost race decide again against the record that won. Resolves to the
-   * verdict and the record it stands on, or `undefined` when the verdict still needed a write after MAX_TRIES.
+   * verdict and the record it stands on, or `undefined` when the verdict still needed a write after `tries`.
    */
-  async #transact<T>(key: string, now: number, decide: (record: BreakerRecord) => Step<T>): Promise<Done<T> | undefined> {
+  async #transact<T>(key: string, now: number, decide: (record: BreakerRecord) => Step<T>, tries = MAX_TRIES): Promise<Done<T> | undefined> {
     let record = await this.#store.read(key, now)
     for (let attempt = 0; ; attempt++) {
       const { value, next } = decide(record)
@@ -173,7 +178,7 @@ export class CircuitBreaker {
         this.#lastKnown.set(key, record)
         return { value, record }
       }
-      if (attempt === MAX_TRIES) return undefined
+      if (attempt === tries) return undefined
       const result = await this.#store.compareAndSet(key, record, next)
       this.#lastKnown.set(key, result.record)
       if (result.ok) {

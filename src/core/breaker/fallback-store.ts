@@ -1,13 +1,16 @@
 /**
  * A shared store with a local fallback: when the shared store (DynamoDB) fails, throttles or times out, the breaker
  * carries on with in-container state for a while instead of failing or holding up the user's request, and tries
- * the shared store again after `retryAfterMs`. Each store keeps its own records; after a switch the breaker's next
- * compare-and-set is checked against the record of the store now in use, and when its version differs (the usual
- * case) the breaker re-decides on that record.
+ * the shared store again after `retryAfterMs`.
+ *
+ * The two stores never mix: every record handed out is remembered with the store it came from, and a
+ * compare-and-set goes only to that store while it is the one in use; a decision taken on the other store's record
+ * loses and is taken again on the current one. The local store starts from the last record the shared one gave
+ * (an open breaker stays open while DynamoDB is down), not from a blank closed state.
  */
 import { systemClock, type Clock } from '../clock.js'
 import { MemoryBreakerStore } from './memory-store.js'
-import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
+import { type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts } from './types.js'
 
 export interface FallbackStoreOptions {
   /** The shared store. */
@@ -21,12 +24,21 @@ export interface FallbackStoreOptions {
   readonly clock?: Clock
 }
 
+type Origin = 'primary' | 'local'
+
 export class FallbackBreakerStore implements BreakerStore {
   readonly #primary: BreakerStore
   readonly #local: BreakerStore
   readonly #retryAfterMs: number
   readonly #onError: FallbackStoreOptions['onError']
   readonly #clock: Clock
+  /** Which store each record handed out came from. */
+  readonly #origin = new WeakMap<BreakerRecord, Origin>()
+  /** The newest record the shared store gave per key: the local store's starting point. */
+  readonly #lastShared = new Map<string, BreakerRecord>()
+  /** Local episodes (stretches of local mode) so far, and the one in which each key's local record was seeded. */
+  #episode = 0
+  readonly #seededIn = new Map<string, number>()
   #localUntil = 0
 
   constructor(options: FallbackStoreOptions) {
@@ -42,28 +54,56 @@ export class FallbackBreakerStore implements BreakerStore {
     return this.#clock.now() < this.#localUntil
   }
 
-  read(key: string, now: number): Promise<BreakerRecord> {
-    return this.#use('read', key, (s) => s.read(key, now))
+  async read(key: string, now: number): Promise<BreakerRecord> {
+    return this.#use('read', key, (store, origin) => this.#tag(store.read(key, now), origin, key))
   }
 
   recordOutcome(key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number): Promise<WindowCounts> {
     return this.#use('recordOutcome', key, (s) => s.recordOutcome(key, outcome, now, windowMs, sinceMs))
   }
 
-  compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
-    return this.#use('compareAndSet', key, (s) => s.compareAndSet(key, expected, next))
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
+    return this.#use('compareAndSet', key, async (store, origin) => {
+      if ((this.#origin.get(expected) ?? 'primary') !== origin) {
+        // Decided on the other store's record: lose, and let the breaker decide again on this store's.
+        return { ok: false, record: await this.#tag(store.read(key, this.#clock.now()), origin, key) }
+      }
+      const result = await store.compareAndSet(key, expected, next)
+      await this.#tag(Promise.resolve(result.record), origin, key)
+      return result
+    })
   }
 
-  async #use<T>(operation: 'read' | 'recordOutcome' | 'compareAndSet', key: string, op: (store: BreakerStore) => Promise<T>): Promise<T> {
-    if (this.local) return op(this.#local)
+  async #tag(record: Promise<BreakerRecord>, origin: Origin, key: string): Promise<BreakerRecord> {
+    const r = await record
+    this.#origin.set(r, origin)
+    if (origin === 'primary') this.#lastShared.set(key, r)
+    return r
+  }
+
+  async #use<T>(operation: 'read' | 'recordOutcome' | 'compareAndSet', key: string, op: (store: BreakerStore, origin: Origin) => Promise<T>): Promise<T> {
+    if (this.local) return op(await this.#seeded(key), 'local')
     try {
-      return await op(this.#primary)
+      return await op(this.#primary, 'primary')
     } catch (error) {
+      if (!this.local) this.#episode++
       this.#localUntil = this.#clock.now() + this.#retryAfterMs
       try {
         this.#onError?.(operation, key, error)
       } catch { /* a failing listener must not turn a store outage into a request failure */ }
-      return op(this.#local)
+      return op(await this.#seeded(key), 'local')
     }
+  }
+
+  /** The local store, starting each local episode of `key` from the last record the shared store gave for it. */
+  async #seeded(key: string): Promise<BreakerStore> {
+    const shared = this.#lastShared.get(key)
+    if (shared !== undefined && this.#seededIn.get(key) !== this.#episode) {
+      this.#seededIn.set(key, this.#episode)
+      const current = await this.#local.read(key, this.#clock.now())
+      // A copy: the shared record object stays tagged as the shared store's.
+      await this.#local.compareAndSet(key, current, { ...shared })
+    }
+    return this.#local
   }
 }

@@ -36,13 +36,11 @@ function withFallback(size: number) {
   return { f, storeErrors, fallbacks }
 }
 
-/** A call through the breaker as the invoker makes it; resolves to the admission and how long admit() took, real ms. */
-async function call(x: Instance, outcome: 'success' | 'failure'): Promise<{ admission: Admission; admitMs: number }> {
-  const started = performance.now()
+/** A call through the breaker as the invoker makes it; resolves to the admission. */
+async function call(x: Instance, outcome: 'success' | 'failure'): Promise<{ admission: Admission }> {
   const admission = await x.breaker.admit(KEY)
-  const admitMs = performance.now() - started
   if (admission.allowed) await (outcome === 'success' ? x.breaker.onSuccess(KEY, admission) : x.breaker.onFailure(KEY, admission))
-  return { admission, admitMs }
+  return { admission }
 }
 
 describeWithOutage('the store stopped mid-run', () => {
@@ -55,8 +53,7 @@ describeWithOutage('the store stopped mid-run', () => {
     await clock.advance(1_000) // caches are due for a refresh
     const down = await f.all((x) => call(x, 'success'))
     expect(down.every((r) => r.admission.allowed)).toBe(true)
-    // No admit waited past the client's own timeouts (2 attempts x 300 ms): the store never holds a request up.
-    expect(Math.max(...down.map((r) => r.admitMs))).toBeLessThan(2_000)
+    // (How long a hung table may hold a call is bounded by the store's operation budget: store-budget.test.ts.)
     expect(storeErrors.every((n) => n >= 1)).toBe(true)
     expect(fallbacks.every((s) => s.local)).toBe(true)
 

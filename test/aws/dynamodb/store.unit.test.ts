@@ -49,7 +49,7 @@ describe('compareAndSet', () => {
     expect(put()).toEqual({
       TableName: TABLE,
       Item: expect.objectContaining({ pk: { S: KEY }, sk: { S: 'state' }, state: { S: 'open' }, version: { N: '1' } }),
-      ConditionExpression: 'attribute_not_exists(pk)',
+      ConditionExpression: 'attribute_not_exists(pk) OR attribute_not_exists(version)',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     })
   })
