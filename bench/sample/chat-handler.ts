@@ -2,15 +2,16 @@
  * A sample chat handler, written the way a Breakwater user would: parse the request, call
  * `context.bedrock.converse(...)`, return a 200 shaped for the caller. Everything that goes wrong upstream is
  * Breakwater's to handle: a bad request becomes a 400 (BadRequestError), an overlong prompt a 413, an outage a 503
- * with Retry-After. SQS batches are processed record by record and report their failures for redelivery.
+ * with Retry-After. SQS batches are processed record by record (Powertools batch) and report their failures for redelivery.
  *
  * `createHandler(options)` takes the preset's options, so the demo, tests and benches can point the clients at a
  * fake Bedrock and inject a clock.
  */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import middy from '@middy/core'
-import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent } from 'aws-lambda'
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { breakwater, type BreakwaterContext, type BreakwaterOptions, type BedrockInvoker } from '../../src/index.js'
 import {
   albOk, directOk, httpBody, httpOk, parseChatRequest, sourceOf, toMessages,
@@ -30,6 +31,7 @@ export interface ChatHandlerOptions extends BreakwaterOptions {
 export function createHandler(options: ChatHandlerOptions) {
   const { system = SYSTEM_PROMPT, maxTokens = 1024, ...preset } = options
   const { logger, metrics } = preset
+  const sqsProcessor = new BatchProcessor(EventType.SQS)
 
   const ask = async (bedrock: BedrockInvoker, request: ChatRequest, signal: AbortSignal): Promise<ChatAnswer> => {
     const reply = await bedrock.converse({
@@ -40,25 +42,26 @@ export function createHandler(options: ChatHandlerOptions) {
     return { reply: reply.text, model: reply.served.model, region: reply.served.region, degraded: reply.served.degraded }
   }
 
-  /** Each record on its own: one failure does not fail the batch; failed ones go back to the queue. */
-  const processBatch = async (event: SQSEvent, bedrock: BedrockInvoker, signal: AbortSignal): Promise<SQSBatchResponse> => {
-    const batchItemFailures: SQSBatchItemFailure[] = []
-    for (const record of event.Records) {
-      if (signal.aborted) {
-        // Out of time: leave the rest for redelivery rather than start calls that cannot finish.
-        batchItemFailures.push({ itemIdentifier: record.messageId })
-        continue
-      }
+  /**
+   * Each record on its own, through Powertools' batch utility: a record whose handler throws is reported in
+   * `batchItemFailures` and goes back to the queue; the others are deleted. Sequential, not Powertools' parallel
+   * default, so a batch does not fire its records at Bedrock all at once and an aborted invocation starts no new call.
+   * When every record fails Powertools throws FullBatchFailureError, and gracefulDegradation reports every messageId.
+   */
+  const processBatch = (event: SQSEvent, bedrock: BedrockInvoker, context: Context, signal: AbortSignal): Promise<SQSBatchResponse> => {
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      // Out of time: leave this record for redelivery rather than start a call that cannot finish.
+      if (signal.aborted) throw new Error('the invocation ran out of time before this record')
       try {
         const answer = await ask(bedrock, parseChatRequest(record.body), signal)
         logger?.info('chat record answered', { messageId: record.messageId, model: answer.model, degraded: answer.degraded })
       } catch (error) {
         const { name, message } = error instanceof Error ? error : new Error(String(error))
         logger?.warn('chat record failed', { messageId: record.messageId, errorType: name, error: message })
-        batchItemFailures.push({ itemIdentifier: record.messageId })
+        throw error
       }
     }
-    return { batchItemFailures }
+    return processPartialResponse(event, recordHandler, sqsProcessor, { context, processInParallel: false })
   }
 
   const handler = middy<unknown, unknown, Error, Context>()
@@ -70,7 +73,7 @@ export function createHandler(options: ChatHandlerOptions) {
     const source = sourceOf(event)
     switch (source) {
       case 'sqs':
-        return processBatch(event as SQSEvent, bedrock, signal)
+        return processBatch(event as SQSEvent, bedrock, context, signal)
       case 'direct':
         return directOk(await ask(bedrock, parseChatRequest(event), signal))
       case 'alb':

@@ -45,6 +45,16 @@ function httpClientStatus(error: unknown): number | undefined {
   return typeof status === 'number' && Number.isInteger(status) && status >= 400 && status <= 499 ? status : undefined
 }
 
+/**
+ * Powertools batch's `FullBatchFailureError` (every record of a batch failed), recognised by shape so responders
+ * import nothing from Powertools. Its `recordErrors` are what actually went wrong.
+ */
+function fullBatchRecordErrors(error: unknown): unknown[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'FullBatchFailureError') return undefined
+  const { recordErrors } = error as Error & { recordErrors?: unknown }
+  return Array.isArray(recordErrors) && recordErrors.length > 0 ? recordErrors : undefined
+}
+
 /** Whole seconds, never negative; `fallback` when the hint is missing or not a finite number. */
 function seconds(value: unknown, fallback: number): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : fallback
@@ -60,7 +70,12 @@ function seconds(value: unknown, fallback: number): number {
  * | Middy's early-timeout `TimeoutError` | 503 + Retry-After | yes | the polite message |
  * | `http-errors` / Middy `createError` 4xx | its status | no | its message if `expose !== false` |
  * | an escaped AWS SDK error (`$metadata`) or network/timeout error | 503 + Retry-After | yes | the polite message |
+ * | Powertools batch `FullBatchFailureError` | that of its worst record error (degraded, else 5xx, else the first) | as that error | as that error |
  * | anything else (a bug) | 500 | no | a generic message |
+ *
+ * A whole SQS batch that failed record by record is an outage (or a batch of bad requests), not a bug: classifying
+ * it by its records keeps the log level, `errorType` and the DegradedResponses metric right. The SQS reply itself
+ * lists every messageId either way.
  *
  * @example
  * ```ts
@@ -72,6 +87,11 @@ export function failureReply(error: unknown, opts: FailureReplyOptions): Failure
   const busyMessage = opts.message ?? DEFAULT_BUSY_MESSAGE
   const defaultRetry = opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS
   const { requestId } = opts
+  const recordErrors = fullBatchRecordErrors(error)
+  if (recordErrors) {
+    const replies = recordErrors.map((e) => failureReply(e, opts))
+    return (replies.find((r) => r.degraded) ?? replies.find((r) => r.statusCode >= 500) ?? replies[0]) as FailureReply
+  }
   const degraded = (errorType: string, retryAfterSeconds: number): FailureReply =>
     ({ statusCode: 503, message: busyMessage, retryAfterSeconds, requestId, errorType, degraded: true })
 
