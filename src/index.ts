@@ -9,8 +9,14 @@ export { backoff, type BackoffOptions } from './middlewares/backoff.js'
 export { fallback, type FallbackOptions } from './middlewares/fallback.js'
 export { gracefulDegradation, type GracefulDegradationOptions } from './middlewares/graceful-degradation.js'
 export type { RouteSpec } from './middlewares/routes.js'
+export type { Rule } from './core/routing/rules.js'
+export type { Predicate } from './core/routing/predicates.js'
+export type { CanarySettings } from './core/routing/canary.js'
+export type { SplitKey, RequestKeyFn } from './middlewares/routing-options.js'
+export type { TracerLike } from './aws/tracing.js'
 export type {
   BedrockInvoker, CallOptions, ConverseInput, ConverseOptions, ConverseReply, InvokeModelInput, InvokeModelReply,
+  JsonSchema, StructuredReply,
 } from './middlewares/bedrock-invoker.js'
 export type { Served, Degradation } from './core/invoker/types.js'
 export type { Target, TargetSpec } from './core/targets.js'

@@ -7,6 +7,7 @@ import type { MiddyLikeRequest } from '@aws-lambda-powertools/commons/types'
 import type { Logger } from '@aws-lambda-powertools/logger'
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics'
 import type { BreakerListener } from '../core/breaker/types.js'
+import type { CanaryListener } from '../core/routing/canary.js'
 import type { CascadeListener } from '../core/invoker/types.js'
 
 /** Where Breakwater reports. Both are optional; pass the same instances your handler flushes with Middy. */
@@ -28,6 +29,7 @@ export const METRIC = {
   deadlineSkips: 'DeadlineSkips',
   upstreamLatency: 'UpstreamLatency',
   storeErrors: 'BreakerStoreErrors',
+  canaryAborted: 'CanaryAborted',
 } as const
 
 const count = (o: Observability, name: string): void => {
@@ -86,6 +88,18 @@ export function breakerListener(o: Observability): BreakerListener {
         count(o, METRIC.storeErrors)
         o.logger?.warn('breakwater breaker store failed; using local state', { target: e.key, operation: e.operation, error: e.error as Error })
         break
+    }
+  }
+}
+
+/** A canary's green side lost its traffic (warn + `CanaryAborted`) or got it back (info). */
+export function canaryListener(o: Observability): CanaryListener {
+  return (e) => {
+    if (e.type === 'aborted') {
+      count(o, METRIC.canaryAborted)
+      o.logger?.warn('breakwater canary aborted: green gets no traffic', { route: e.route, reason: e.reason, greenFailureRate: e.greenFailureRate, blueFailureRate: e.blueFailureRate })
+    } else {
+      o.logger?.info('breakwater canary resumed: green gets its weight again', { route: e.route })
     }
   }
 }

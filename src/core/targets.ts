@@ -36,6 +36,11 @@ export function parseTarget(spec: TargetSpec, field: string, source: string): Ta
   }
   const unknown = Object.keys(t).filter((k) => !['model', 'region', 'maxTokens', 'maxMessages'].includes(k))
   if (unknown.length > 0) throw new BreakwaterConfigError(source, `${field}.${unknown[0]}`, 'is not a target option')
+  const geo = inferenceProfileGeo(t.model)
+  if (geo !== undefined && !profileServedFrom(geo, t.region)) {
+    const fits = regionGeographies(t.region)
+    throw new BreakwaterConfigError(source, `${field}.region`, `cannot serve the "${geo}." inference profile ${t.model}: ${t.region} is a source region of ${fits.length > 0 ? fits.map((g) => `"${g}."`).join(', ') + ' and "global."' : 'only "global."'} profiles`)
+  }
   return Object.freeze({ ...t })
 }
 
@@ -43,6 +48,33 @@ function fromShorthand(spec: string, field: string, source: string): Target {
   const at = spec.lastIndexOf('@')
   if (at <= 0 || at === spec.length - 1) throw new BreakwaterConfigError(source, field, `must be "model@region" (got ${JSON.stringify(spec)})`)
   return { model: spec.slice(0, at), region: spec.slice(at + 1) }
+}
+
+/**
+ * Which geographic inference profiles (`us.`, `eu.`, ...) a region can call: Bedrock only accepts a profile id in
+ * one of its source regions. Checked by region prefix, so a region AWS opens later in a known area needs no update;
+ * the `ap-` regions split further (Japan and Australia have their own profiles as well as `apac.`).
+ * `global.` profiles are accepted everywhere (not listed here). Regions of other areas (`sa-`, `me-`, `af-`, `il-`,
+ * `mx-`) have no geographic profile of their own here: only `global.` or plain model ids.
+ */
+const REGION_GEOGRAPHIES: readonly (readonly [RegExp, readonly string[]])[] = [
+  [/^us-gov-/, ['us-gov']],
+  [/^us-/, ['us']],
+  [/^ca-/, ['ca']],
+  [/^eu-/, ['eu']],
+  [/^ap-northeast-[13]$/, ['apac', 'jp']],
+  [/^ap-southeast-[24]$/, ['apac', 'au']],
+  [/^ap-/, ['apac']],
+]
+
+/** The geographic inference profile prefixes `region` is a source region of (`global` excluded: it fits all). */
+export function regionGeographies(region: string): readonly string[] {
+  return REGION_GEOGRAPHIES.find(([pattern]) => pattern.test(region))?.[1] ?? []
+}
+
+/** Can a call in `region` use an inference profile of geography `geo` (`us`, `eu`, `global`, ...)? */
+export function profileServedFrom(geo: string, region: string): boolean {
+  return geo === 'global' || regionGeographies(region).includes(geo)
 }
 
 /** The geography prefix of a cross-region inference profile id (`us`, `eu`, ...), or undefined for a model id. */

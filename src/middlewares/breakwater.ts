@@ -51,6 +51,18 @@ export interface BreakwaterOptions extends Observability {
    * @defaultValue `{}`: a default `BedrockRuntimeClient` per region
    */
   readonly client?: RouterOptions['client']
+  /** Rules choosing the route per request (input size, messages, tools/images/documents, tier, custom). See {@link RouterOptions.rules}. */
+  readonly rules?: RouterOptions['rules']
+  /** How the user tier is read from the event. See {@link RouterOptions.tier}. */
+  readonly tier?: RouterOptions['tier']
+  /** The key that keeps a user on one side of a blue/green split. See {@link RouterOptions.splitKey}. */
+  readonly splitKey?: RouterOptions['splitKey']
+  /** When green traffic is withdrawn automatically. See {@link RouterOptions.canary}. */
+  readonly canary?: RouterOptions['canary']
+  /** A Powertools Tracer: one subsegment per attempt. See {@link RouterOptions.tracer}. */
+  readonly tracer?: RouterOptions['tracer']
+  /** How much slower than its sibling regions a region may be before it sinks. See {@link RouterOptions.slowFactor}. */
+  readonly slowFactor?: RouterOptions['slowFactor']
   /** Circuit breaker options, or `false` for none. */
   readonly breaker?: Omit<CircuitBreakerOptions, 'logger' | 'metrics' | 'clock'> | false
   /** Backoff and retry-budget options, or `false` for no retries. */
@@ -65,7 +77,8 @@ export interface BreakwaterOptions extends Observability {
   readonly random?: Random
 }
 
-const KEYS = ['routes', 'defaultRoute', 'client', 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics'] as const
+const ROUTER_KEYS = ['defaultRoute', 'client', 'rules', 'tier', 'splitKey', 'canary', 'tracer', 'slowFactor'] as const
+const KEYS = ['routes', ...ROUTER_KEYS, 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics'] as const
 
 export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   const given = optionsObject('breakwater', options)
@@ -73,12 +86,9 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   const { logger, metrics, clock, random } = given
   const observability = { ...(logger && { logger }), ...(metrics && { metrics }) }
   const time = clock ? { clock } : {}
-  const stack: MiddlewareObj[] = [router({
-    routes: given.routes,
-    ...(given.defaultRoute !== undefined && { defaultRoute: given.defaultRoute }),
-    ...(given.client && { client: given.client }),
-    ...observability, ...time, ...(random && { random }),
-  })]
+  const routerOptions: Record<string, unknown> = { routes: given.routes, ...observability, ...time, ...(random && { random }) }
+  for (const key of ROUTER_KEYS) if (given[key] !== undefined) routerOptions[key] = given[key]
+  const stack: MiddlewareObj[] = [router(routerOptions as unknown as RouterOptions)]
   const group = <T>(name: string, value: T | false | undefined, make: (v: T) => MiddlewareObj): void => {
     if (value !== false) stack.push(withinGroup(name, () => make(optionsObject('breakwater', value as object | undefined, name) as T)))
   }

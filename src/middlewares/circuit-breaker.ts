@@ -37,18 +37,27 @@ export interface CircuitBreakerOptions extends Partial<BreakerPolicy>, Observabi
   readonly localFallbackMs?: number
   /** Where breaker state lives, for a store of your own. Default: the table if `tableName`, else this container only. */
   readonly store?: BreakerStore
+  /**
+   * A successful call slower than this counts against its target as a failure (its reply is still returned), like
+   * Resilience4j's slow-call rate. Default: off.
+   * @example circuitBreaker({ slowCallMs: 8_000 })
+   */
+  readonly slowCallMs?: number
   /** Failure classes that count against a target. Default: throttled, unavailable, timed-out. */
   readonly failureClasses?: readonly FailureClass[]
   /** Time source, for tests and benches. */
   readonly clock?: Clock
 }
 
-const KEYS = [...Object.keys(DEFAULT_BREAKER_POLICY), 'tableName', 'dynamodb', 'localFallbackMs', 'store', 'failureClasses', 'clock', 'logger', 'metrics']
+const KEYS = [...Object.keys(DEFAULT_BREAKER_POLICY), 'tableName', 'dynamodb', 'localFallbackMs', 'store', 'slowCallMs', 'failureClasses', 'clock', 'logger', 'metrics']
 
 export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
   const given = optionsObject(SOURCE, options)
   rejectUnknownKeys(SOURCE, given, KEYS, 'breaker')
-  const { tableName, dynamodb, localFallbackMs, store, failureClasses, clock, logger, metrics, ...policyOptions } = given
+  const { tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, clock, logger, metrics, ...policyOptions } = given
+  if (slowCallMs !== undefined && !(typeof slowCallMs === 'number' && slowCallMs > 0 && Number.isFinite(slowCallMs))) {
+    throw new BreakwaterConfigError(SOURCE, 'breaker.slowCallMs', 'must be a positive number of ms')
+  }
   // `tableName: process.env.BREAKER_TABLE` with the variable unset must not quietly become a per-container breaker.
   if ('tableName' in given && tableName === undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'is undefined (is the environment variable set?)')
   // Instances sharing a table have clocks of their own: allow the ±2 s the issue's fleet may differ by.
@@ -67,7 +76,7 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
     clock: clock ?? systemClock,
     listener,
   })
-  const shared = Object.freeze({ breaker, failureClasses: classes })
+  const shared = Object.freeze({ breaker, failureClasses: classes, ...(slowCallMs !== undefined && { slowCallMs }) })
 
   const breakwaterCircuitBreakerBefore = (request: Request): void => {
     enterRole(request, 'circuitBreaker').breaker = shared

@@ -4,22 +4,30 @@
  * malformed output. Without it, only the route's first target is used.
  */
 import type { MiddlewareObj, Request } from '@middy/core'
-import { resolveFallbackPolicy, type FallbackPolicy } from '../core/fallback/policy.js'
+import { resolveFallbackPolicy, type FallbackPolicyOptions } from '../core/fallback/policy.js'
+import { ReplyCache } from '../core/fallback/reply-cache.js'
 import { optionsObject } from './options.js'
+import type { ConverseCache } from './reply-cache.js'
 import { enterRole } from './state.js'
 
 const SOURCE = 'breakwater/fallback'
 
 /**
- * Fallback options (all optional).
+ * Fallback options (all optional). `cache` turns on the cached-response fallback: when every target fails, the last
+ * good reply to the same request (same route, input and response schema) is served with `served.degraded: 'cached'`.
  * @example fallback({ maxTruncations: 2, timeoutMaxTokensFactor: 0.5 })
+ * @example fallback({ cache: { maxEntries: 500, ttlMs: 3_600_000 } })
  */
-export type FallbackOptions = Partial<FallbackPolicy>
+export type FallbackOptions = FallbackPolicyOptions
 
 export function fallback(options?: FallbackOptions): MiddlewareObj {
   const policy = resolveFallbackPolicy(optionsObject(SOURCE, options), SOURCE)
+  // One cache per middleware instance, so per container: it lives across invocations like the Bedrock clients.
+  const cache: ConverseCache | undefined = policy.cache ? new ReplyCache(policy.cache) : undefined
   const breakwaterFallbackBefore = (request: Request): void => {
-    enterRole(request, 'fallback').fallback = policy
+    const state = enterRole(request, 'fallback')
+    state.fallback = policy
+    if (cache) state.replyCache = cache
   }
   return { name: 'breakwater-fallback', before: breakwaterFallbackBefore }
 }

@@ -6,12 +6,18 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { BedrockClientPool, type BedrockClientPoolOptions } from '../aws/bedrock-clients.js'
 import { converseCall, invokeModelCall } from '../aws/bedrock-calls.js'
-import { cascadeListener, type Observability } from '../aws/observability.js'
+import { canaryListener, cascadeListener, type Observability } from '../aws/observability.js'
+import { mergeListeners, tracingListener, type TracerLike } from '../aws/tracing.js'
+import { LatencyTracker } from '../core/health/latency.js'
+import { BreakwaterConfigError } from '../core/errors.js'
 import { systemClock, type Clock, type Random } from '../core/clock.js'
 import { BedrockInvoker, type BedrockCalls } from './bedrock-invoker.js'
 import { expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
+import type { CanarySettings } from '../core/routing/canary.js'
+import type { Rule } from '../core/routing/rules.js'
 import { resolveDefaultRoute, resolveRoutes, type RouteSpec } from './routes.js'
-import { enterRole } from './state.js'
+import { buildChooser, recordingCanary, type RequestKeyFn, type SplitKey } from './routing-options.js'
+import { enterRole, type BreakwaterState } from './state.js'
 
 const SOURCE = 'breakwater/router'
 
@@ -29,10 +35,50 @@ export interface RouterOptions extends Observability {
    * }
    */
   readonly routes: Readonly<Record<string, RouteSpec>>
-  /** The route used for every request unless a call names another. Default: `default`, else the first route. */
+  /** The route used when no rule matches and the call names none. Default: `default`, else the first route. */
   readonly defaultRoute?: string
+  /**
+   * Ordered routing rules, first match wins, else `defaultRoute`. A rule holds when all its predicates do:
+   * `inputTokens` / `messages` ranges, `has: 'tools' | 'images' | 'documents'`, `tier`, `custom`.
+   * @example
+   * rules: [
+   *   { route: 'vision', when: { has: 'images' } },
+   *   { route: 'large', when: [{ tier: 'pro' }, { inputTokens: { min: 2_000 } }] },
+   *   { route: 'small', when: { inputTokens: { max: 300 } } },
+   * ]
+   */
+  readonly rules?: readonly Rule[]
+  /**
+   * The user tier the `tier` predicate compares. Default: the `custom:tier` authorizer claim (REST/Cognito or HTTP
+   * API JWT), else the Lambda authorizer's `tier`, else the `x-user-tier` header.
+   * @example tier: (event) => (event as APIGatewayProxyEvent).requestContext.authorizer?.plan
+   */
+  readonly tier?: RequestKeyFn
+  /**
+   * The sticky key of blue/green splits: `'user'` (the `sub` claim, else the `x-user-id` header), `'session'`
+   * (`x-session-id` header) or a function. Requests without a key go blue. Default `'user'`.
+   * @example splitKey: (event) => (event as { body?: string }).body?.length ? undefined : 'anonymous'
+   */
+  readonly splitKey?: SplitKey
+  /**
+   * When a green cascade loses its traffic: `maxFailureRateGap` (default 0.1) over the last `window` outcomes per side
+   * (100, compared once both have `minSamples`, 20); after such an abort green is retried after `cooldownMs` (60 000).
+   * @example canary: { maxFailureRateGap: 0.05 }
+   */
+  readonly canary?: Partial<CanarySettings>
   /** How the Bedrock Runtime clients (one per region, `maxAttempts: 1`) are built. */
   readonly client?: BedrockClientPoolOptions
+  /**
+   * A Powertools Tracer: each attempt gets a subsegment annotated with model_id, region, attempt and token counts.
+   * @example router({ routes, tracer: new Tracer({ serviceName: 'chat' }) })
+   */
+  readonly tracer?: TracerLike
+  /**
+   * Health-aware order: a region whose p95 latency (in this container) is more than this many times the best p95 of
+   * the same model's other regions sinks below them for a while. Default 2.
+   * @example router({ routes, slowFactor: 3 })
+   */
+  readonly slowFactor?: number
   /** Time source, for tests and benches. Default: the system clock. */
   readonly clock?: Clock
   /** Random source in [0, 1) for jitter, for tests and benches. Default: Math.random. */
@@ -42,27 +88,45 @@ export interface RouterOptions extends Observability {
 /** The Lambda context as the handler sees it behind router(). */
 export type BreakwaterContext = Context & { bedrock: BedrockInvoker }
 
-const KEYS = ['routes', 'defaultRoute', 'client', 'clock', 'random', 'logger', 'metrics'] as const
+const KEYS = ['routes', 'defaultRoute', 'rules', 'tier', 'splitKey', 'canary', 'client', 'tracer', 'slowFactor', 'clock', 'random', 'logger', 'metrics'] as const
 
 export function router(options: RouterOptions): MiddlewareObj {
   rejectUnknownKeys(SOURCE, optionsObject(SOURCE, options), KEYS)
   const routes = resolveRoutes(options.routes)
-  const route = resolveDefaultRoute(routes, options.defaultRoute)
+  const defaultRoute = resolveDefaultRoute(routes, options.defaultRoute)
   expectMethods(SOURCE, 'logger', options.logger, ['debug', 'info', 'warn'])
   expectMethods(SOURCE, 'metrics', options.metrics, ['addMetric'])
   expectMethods(SOURCE, 'clock', options.clock, ['now', 'sleep'])
+  expectMethods(SOURCE, 'tracer', options.tracer, ['getSegment', 'setSegment', 'isTracingEnabled'])
+  const slowFactor = options.slowFactor
+  if (slowFactor !== undefined && !(typeof slowFactor === 'number' && slowFactor >= 1 && Number.isFinite(slowFactor))) {
+    throw new BreakwaterConfigError(SOURCE, 'slowFactor', 'must be a number >= 1')
+  }
+  const clock = options.clock ?? systemClock
+  // Per container: the latencies of this container's calls, which order a route's regions by health.
+  const latency = new LatencyTracker({ clock })
+  const chooser = buildChooser(options, routes, defaultRoute, clock, canaryListener(options))
   // Created once per container, at init: clients (and their connections) are reused across invocations.
   const pool = new BedrockClientPool(options.client ?? {})
   const calls: BedrockCalls = { converse: converseCall(pool), invokeModel: invokeModelCall(pool) }
-  const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
-  const listener = cascadeListener(options)
+  const listener = recordingCanary(chooser, mergeListeners(cascadeListener(options), options.tracer && tracingListener(options.tracer)))
+  // The breaker is a per-container object that circuitBreaker() puts into each request's state after this `before`;
+  // the previous request's state hands it over, so the route chosen here already sees open green targets.
+  let previous: BreakwaterState | undefined
 
-  const breakwaterRouterBefore = (request: Request): void => {
+  const breakwaterRouterBefore = async (request: Request): Promise<void> => {
+    const breaker = previous?.breaker?.breaker
     const state = enterRole(request, 'router')
+    previous = state
+    const routing = chooser.forRequest(request.event, request.context)
+    state.routing = routing
+    // Event-only choice (tier, custom rules, split): input predicates need `converse(input)`, where the invoker
+    // calls `state.routing.chooseRoute(input, options.route, state.breaker?.breaker)` for the final answer.
+    const route = await routing.chooseRoute(undefined, undefined, breaker)
     const context = request.context as Partial<Context>
     const remainingTimeMs = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis.bind(context) : undefined
-    ;(request.context as BreakwaterContext).bedrock = new BedrockInvoker({ state, routes, route, calls, clock, random, listener, remainingTimeMs })
+    ;(request.context as BreakwaterContext).bedrock = new BedrockInvoker({ state, routes, route, calls, clock, random, listener, remainingTimeMs, latency, ...(slowFactor !== undefined && { slowFactor }) })
   }
   return { name: 'breakwater-router', before: breakwaterRouterBefore }
 }

@@ -11,13 +11,24 @@ export type RouteSpec = readonly TargetSpec[] | {
   readonly targets: readonly TargetSpec[]
   /** This route serves `invokeModel()` raw bodies: every target must be of one model family (checked at init). */
   readonly invokeModel?: boolean
+  /**
+   * A green cascade taking `weight` % of the keys (sticky by the router's `splitKey`); the `targets` above are blue.
+   * Green's weight drops to 0 while one of its targets' breakers is open or it fails more than blue (`canary`).
+   * @example green: { targets: ['us.anthropic.claude-3-7-sonnet-20250219-v1:0@us-east-1'], weight: 5 }
+   */
+  readonly green?: { readonly targets: readonly TargetSpec[]; readonly weight: number }
 }
+
+/** The suffix of the name a route's green cascade is registered (and reported in `served.route`) under. */
+export const GREEN_SUFFIX = '#green'
 
 export interface ResolvedRoute {
   readonly name: string
   readonly targets: readonly Target[]
   /** The distinct model families in the cascade; invokeModel needs exactly one. */
   readonly families: readonly string[]
+  /** The green cascade of a blue/green route: registered as its own route `name#green`. */
+  readonly green?: { readonly route: string; readonly weight: number }
 }
 
 const SOURCE = 'breakwater/router'
@@ -29,20 +40,35 @@ export function resolveRoutes(routes: unknown): Map<string, ResolvedRoute> {
   const entries = Object.entries(routes as Record<string, unknown>)
   if (entries.length === 0) throw new BreakwaterConfigError(SOURCE, 'routes', 'must name at least one route')
   const resolved = new Map<string, ResolvedRoute>()
-  for (const [name, spec] of entries) resolved.set(name, resolveRoute(name, spec))
+  for (const [name, spec] of entries) {
+    const route = resolveRoute(name, spec)
+    resolved.set(name, route)
+    if (route.green) {
+      if (name.endsWith(GREEN_SUFFIX) || (routes as Record<string, unknown>)[route.green.route] !== undefined) {
+        throw new BreakwaterConfigError(SOURCE, `routes.${name}.green`, `is registered as "${route.green.route}", which is taken by another route`)
+      }
+      const greenSpec = (spec as { green: { targets: unknown[] }; invokeModel?: boolean }).green
+      const green = resolveRoute(route.green.route, greenSpec.targets, `routes.${name}.green.targets`)
+      if (spec && (spec as { invokeModel?: boolean }).invokeModel === true && new Set([...route.families, ...green.families]).size > 1) {
+        throw new BreakwaterConfigError(SOURCE, `routes.${name}.green.targets`, `serves invokeModel() but mixes model families with blue (${[...new Set([...route.families, ...green.families])].join(', ')})`)
+      }
+      resolved.set(green.name, green)
+    }
+  }
   return resolved
 }
 
-function resolveRoute(name: string, spec: unknown): ResolvedRoute {
-  const field = `routes.${name}`
+function resolveRoute(name: string, spec: unknown, fieldName?: string): ResolvedRoute {
+  const field = fieldName ?? `routes.${name}`
   const isList = Array.isArray(spec)
   if (!isList && (typeof spec !== 'object' || spec === null)) throw new BreakwaterConfigError(SOURCE, field, 'must be a list of targets or { targets, invokeModel? }')
-  const obj = spec as { targets?: unknown; invokeModel?: unknown }
+  const obj = spec as { targets?: unknown; invokeModel?: unknown; green?: unknown }
   if (!isList) {
-    const unknown = Object.keys(obj).find((k) => k !== 'targets' && k !== 'invokeModel')
-    if (unknown) throw new BreakwaterConfigError(SOURCE, `${field}.${unknown}`, 'is not a route option (known: targets, invokeModel)')
+    const unknown = Object.keys(obj).find((k) => !ROUTE_KEYS.includes(k))
+    if (unknown) throw new BreakwaterConfigError(SOURCE, `${field}.${unknown}`, `is not a route option (known: ${ROUTE_KEYS.join(', ')})`)
     if (obj.invokeModel !== undefined && typeof obj.invokeModel !== 'boolean') throw new BreakwaterConfigError(SOURCE, `${field}.invokeModel`, 'must be a boolean')
   }
+  const green = isList || obj.green === undefined ? undefined : checkGreen(obj.green, `${field}.green`, `${name}${GREEN_SUFFIX}`)
   const list = isList ? (spec as unknown[]) : obj.targets
   const listField = isList ? field : `${field}.targets`
   if (!Array.isArray(list) || list.length === 0) throw new BreakwaterConfigError(SOURCE, listField, 'must be a non-empty list of targets')
@@ -51,7 +77,19 @@ function resolveRoute(name: string, spec: unknown): ResolvedRoute {
   if (!isList && obj.invokeModel === true && families.length > 1) {
     throw new BreakwaterConfigError(SOURCE, `${field}.targets`, `serves invokeModel() but mixes model families (${families.join(', ')}): raw bodies can only fall back within one family`)
   }
-  return Object.freeze({ name, targets: Object.freeze(targets), families: Object.freeze(families) })
+  return Object.freeze({ name, targets: Object.freeze(targets), families: Object.freeze(families), ...(green && { green }) })
+}
+
+const ROUTE_KEYS = ['targets', 'invokeModel', 'green']
+
+function checkGreen(green: unknown, field: string, route: string): { route: string; weight: number } {
+  if (typeof green !== 'object' || green === null || Array.isArray(green)) throw new BreakwaterConfigError(SOURCE, field, 'must be { targets, weight }')
+  const { targets, weight, ...rest } = green as { targets?: unknown; weight?: unknown }
+  const extra = Object.keys(rest)[0]
+  if (extra !== undefined) throw new BreakwaterConfigError(SOURCE, `${field}.${extra}`, 'is not a green option (known: targets, weight)')
+  if (!Array.isArray(targets) || targets.length === 0) throw new BreakwaterConfigError(SOURCE, `${field}.targets`, 'must be a non-empty list of targets')
+  if (typeof weight !== 'number' || !(weight >= 0 && weight <= 100)) throw new BreakwaterConfigError(SOURCE, `${field}.weight`, `must be a percentage from 0 to 100 (got ${JSON.stringify(weight)})`)
+  return Object.freeze({ route, weight })
 }
 
 /** The route used when the request names none: `defaultRoute`, else "default", else the first route. */

@@ -8,6 +8,8 @@ import type { RetryBudget } from '../core/backoff/retry-budget.js'
 import { CompositionError } from '../core/errors.js'
 import type { FailureClass } from '../core/failure.js'
 import type { FallbackPolicy } from '../core/fallback/policy.js'
+import type { RequestRouting } from '../core/routing/chooser.js'
+import type { ConverseCache } from './reply-cache.js'
 
 export const STATE_KEY = 'breakwater'
 
@@ -18,9 +20,13 @@ export type Role = (typeof ROLE_ORDER)[number]
 export interface BreakwaterState {
   /** The roles whose `before` ran in this request, in order. */
   readonly roles: Role[]
-  breaker?: { readonly breaker: CircuitBreaker; readonly failureClasses: ReadonlySet<FailureClass> }
+  breaker?: { readonly breaker: CircuitBreaker; readonly failureClasses: ReadonlySet<FailureClass>; readonly slowCallMs?: number }
   backoff?: { readonly policy: BackoffPolicy; readonly budget: RetryBudget }
   fallback?: FallbackPolicy
+  /** Set by router(): chooses the route of each call (rules, then the blue/green split) once its input is known. */
+  routing?: RequestRouting
+  /** The container's cache of good replies, when `fallback({ cache })` enabled it. */
+  replyCache?: ConverseCache
 }
 
 interface RequestLike { internal: Record<string, unknown> }

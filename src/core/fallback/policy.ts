@@ -1,9 +1,11 @@
 /**
  * What the fallback does with each failure class beyond walking the cascade: shorten the history on context
- * overflow, ask for fewer tokens after a timeout, re-ask after malformed output.
+ * overflow, ask for fewer tokens after a timeout, re-ask after malformed output, serve a cached reply (opt-in) when
+ * every target failed.
  */
 import { BreakwaterConfigError } from '../errors.js'
 import { capMaxTokens, keepNewestMessages, type ConverseLike } from './messages.js'
+import { DEFAULT_REPLY_CACHE, type ReplyCacheOptions } from './reply-cache.js'
 
 export interface FallbackPolicy {
   /** Walk the route's cascade to the next target on unavailable, timed-out or exhausted-throttle. Default true. */
@@ -16,6 +18,16 @@ export interface FallbackPolicy {
   readonly timeoutMaxTokens: number
   /** Extra attempts on the same target after output that did not validate. Default 1. */
   readonly malformedRetries: number
+  /**
+   * Serve the last good reply to the same request when every target failed (`served.degraded: 'cached'`), from an
+   * in-container LRU. `false` (the default) disables it.
+   */
+  readonly cache: ReplyCacheOptions | false
+}
+
+/** Fallback options as given: every field optional; `cache: true` means the default cache size and TTL. */
+export type FallbackPolicyOptions = Partial<Omit<FallbackPolicy, 'cache'>> & {
+  readonly cache?: boolean | Partial<ReplyCacheOptions>
 }
 
 export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = Object.freeze({
@@ -24,11 +36,12 @@ export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = Object.freeze({
   timeoutMaxTokensFactor: 0.5,
   timeoutMaxTokens: 512,
   malformedRetries: 1,
+  cache: false,
 })
 
 /** Merges and checks fallback options; `field` prefixes name the offending option. */
-export function resolveFallbackPolicy(partial: Partial<FallbackPolicy> | undefined, source: string): FallbackPolicy {
-  const merged = { ...DEFAULT_FALLBACK_POLICY, ...partial }
+export function resolveFallbackPolicy(partial: FallbackPolicyOptions | undefined, source: string): FallbackPolicy {
+  const merged = { ...DEFAULT_FALLBACK_POLICY, ...partial, cache: resolveCache(partial?.cache, source) }
   for (const key of Object.keys(partial ?? {})) {
     if (!(key in DEFAULT_FALLBACK_POLICY)) throw new BreakwaterConfigError(source, `fallback.${key}`, 'is not a fallback option')
   }
@@ -39,6 +52,19 @@ export function resolveFallbackPolicy(partial: Partial<FallbackPolicy> | undefin
   }
   const f = merged.timeoutMaxTokensFactor
   if (typeof f !== 'number' || !(f > 0 && f <= 1)) throw new BreakwaterConfigError(source, 'fallback.timeoutMaxTokensFactor', 'must be a number in (0, 1]')
+  return Object.freeze(merged)
+}
+
+function resolveCache(cache: FallbackPolicyOptions['cache'], source: string): ReplyCacheOptions | false {
+  if (cache === undefined || cache === false) return false
+  if (cache === true) return DEFAULT_REPLY_CACHE
+  if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) throw new BreakwaterConfigError(source, 'fallback.cache', 'must be a boolean or { maxEntries?, ttlMs? }')
+  for (const key of Object.keys(cache)) {
+    if (!(key in DEFAULT_REPLY_CACHE)) throw new BreakwaterConfigError(source, `fallback.cache.${key}`, 'is not a cache option (known: maxEntries, ttlMs)')
+  }
+  const merged = { ...DEFAULT_REPLY_CACHE, ...cache }
+  if (!Number.isInteger(merged.maxEntries) || merged.maxEntries < 1) throw new BreakwaterConfigError(source, 'fallback.cache.maxEntries', 'must be an integer >= 1')
+  if (typeof merged.ttlMs !== 'number' || !Number.isFinite(merged.ttlMs) || merged.ttlMs <= 0) throw new BreakwaterConfigError(source, 'fallback.cache.ttlMs', 'must be a finite number > 0')
   return Object.freeze(merged)
 }
 
@@ -58,11 +84,16 @@ export function reduceMaxTokens<I extends ConverseLike>(input: I, policy: Fallba
   return capMaxTokens(input, next)
 }
 
+/** The system blocks reaskWithFormat added, so a later re-ask replaces its own instruction instead of piling up. */
+const reaskBlocks = new WeakSet<object>()
+
 /**
- * Re-asks after output that failed to validate: the reason goes into the system prompt (Converse wants turns to
- * alternate, so a system block is the one place to add an instruction without rewriting the conversation).
+ * Re-asks after output that failed to validate: the reason (and `format`, a statement of the expected output, when
+ * known) goes into the system prompt (Converse wants turns to alternate, so a system block is the one place to add
+ * an instruction without rewriting the conversation). An earlier re-ask's block is replaced, not repeated.
  */
-export function reaskWithFormat<I extends ConverseLike & { readonly system?: readonly object[] }>(input: I, reason: string): I {
-  const instruction = { text: `Your previous reply was rejected: ${reason}. Reply again, following the required output format exactly.` }
-  return { ...input, system: [...(input.system ?? []), instruction] }
+export function reaskWithFormat<I extends ConverseLike & { readonly system?: readonly object[] }>(input: I, reason: string, format?: string): I {
+  const instruction = { text: `Your previous reply was rejected: ${reason}. Reply again, following the required output format exactly.${format ? ` ${format}` : ''}` }
+  reaskBlocks.add(instruction)
+  return { ...input, system: [...(input.system ?? []).filter((block) => !reaskBlocks.has(block)), instruction] }
 }

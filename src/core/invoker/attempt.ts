@@ -4,12 +4,14 @@
  */
 import { withAttemptSignal, type Deadline } from '../backoff/deadline.js'
 import type { BackoffPolicy } from '../backoff/types.js'
+import type { CircuitBreaker } from '../breaker/circuit-breaker.js'
 import type { Admission } from '../breaker/types.js'
 import type { Clock } from '../clock.js'
 import { CallerFaultError } from '../errors.js'
 import { classify, type Classification } from '../failure.js'
+import { plannedMaxTokens } from '../health/speed.js'
 import type { Target } from '../targets.js'
-import type { CallFn } from './types.js'
+import type { CallFn, CascadeRequest } from './types.js'
 
 /** A probe must report back before its permit's lease ends, or its verdict is dropped and another probe admitted. */
 const LEASE_MARGIN_MS = 250
@@ -26,6 +28,29 @@ export function timeSlice(admission: Admission, policy: BackoffPolicy, deadline:
   const byTarget = Math.min(policy.attemptTimeoutMs, leaseLeft - Math.min(LEASE_MARGIN_MS, leaseLeft / 10))
   const byDeadline = deadline.remainingMs()
   return { timeoutMs: Math.max(0, Math.min(byTarget, byDeadline)), deadlineBound: byDeadline < byTarget }
+}
+
+/**
+ * Deadline-planned degrade (with fallback() in force): when the tracker knows the target's speed and the slice
+ * would not fit the reply asked for, the attempt asks for the tokens that fit (`cap`). See health/speed.ts.
+ * For this attempt only: the cascade keeps the request as asked, so a later attempt with more time (another
+ * target's first, after a fast failure) is not held to this slice.
+ */
+export function planAttempt<I>(
+  req: Pick<CascadeRequest<I, never>, 'adapter' | 'latency' | 'policies'>, target: Target, key: string, input: I, sliceMs: number,
+): { readonly input: I; readonly cap?: number } {
+  const { adapter, latency, policies } = req
+  if (!policies.fallback || !adapter?.capTokens || !latency) return { input }
+  const cap = plannedMaxTokens(latency.health(key)?.speed, sliceMs, adapter.maxTokens?.(input), target.maxTokens)
+  return cap === undefined ? { input } : { input: adapter.capTokens(input, cap), cap }
+}
+
+/** Reports an admitted call's verdict to the breaker, when there is one. */
+export async function settle(breaker: CircuitBreaker | undefined, key: string, admission: Admission, how: 'success' | 'failure' | 'release'): Promise<void> {
+  if (!breaker) return
+  if (how === 'success') await breaker.onSuccess(key, admission)
+  else if (how === 'failure') await breaker.onFailure(key, admission)
+  else await breaker.release(key, admission)
 }
 
 export type AttemptResult<O> =

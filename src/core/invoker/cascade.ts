@@ -12,7 +12,7 @@ import type { Admission } from '../breaker/types.js'
 import { ContextOverflowError, MalformedOutputError } from '../errors.js'
 import { BREAKER_FAILURE_CLASSES, type Classification, type FailureClass } from '../failure.js'
 import { targetKey, type Target } from '../targets.js'
-import { callOnce, callerFault, isPerTargetFault, timeSlice } from './attempt.js'
+import { callOnce, callerFault, isPerTargetFault, planAttempt, settle, timeSlice } from './attempt.js'
 import { exhausted, servedBy } from './served.js'
 import type { CascadeRequest, CascadeResult, Degradation } from './types.js'
 
@@ -75,36 +75,46 @@ class CascadeRun<I, O> {
       }
       const slice = timeSlice(admission, this.backoff, deadline, clock)
       if (slice.timeoutMs <= 0) {
-        await this.settle(key, admission, 'release')
+        await settle(policies.breaker, key, admission, 'release')
         return this.deadlineSkip(target, attempt, waitMs)
       }
-      const result = await callOnce(this.req.call, target, this.input, slice.timeoutMs, clock, this.req.signal, this.req.validate)
+      const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs)
+      const token = listener?.attemptStart?.(target, attempt, this.req.route)
+      const result = await callOnce(this.req.call, target, plan.input, slice.timeoutMs, clock, this.req.signal, this.req.validate)
       if (result.ok) {
-        await this.settle(key, admission, 'success')
-        this.record(target, attempt, 'success', result.latencyMs, waitMs, admission)
+        const outputTokens = this.req.measure?.(result.output)?.outputTokens
+        this.req.latency?.record(key, result.latencyMs, outputTokens)
+        // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
+        await settle(policies.breaker, key, admission, result.latencyMs > (policies.slowCallMs ?? Infinity) ? 'failure' : 'success')
+        const record = this.record(target, attempt, 'success', result.latencyMs, waitMs, admission)
+        listener?.attemptEnd?.(token, { record, output: result.output })
         if (ti > 0) this.degrade('fallback-target')
+        // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
+        if (plan.cap !== undefined && !(outputTokens !== undefined && outputTokens < plan.cap)) this.degrade('reduced-max-tokens')
         const served = servedBy(this.req.route, target, this.attempts, this.degradations)
         listener?.served?.(served)
         return { output: result.output, served, attempts: this.attempts }
       }
       const { error, classification } = result
       if (this.req.signal?.aborted || !classification) {
-        await this.settle(key, admission, 'release')
+        listener?.attemptEnd?.(token, { error })
+        await settle(policies.breaker, key, admission, 'release')
         throw this.req.signal?.aborted ? (this.req.signal.reason ?? error) : error
       }
       const failureClass = classification.failureClass
-      this.record(target, attempt, failureClass, result.latencyMs, waitMs, admission, classification.errorName)
+      const record = this.record(target, attempt, failureClass, result.latencyMs, waitMs, admission, classification.errorName)
+      listener?.attemptEnd?.(token, { record, error })
       this.last = { classification, error }
       waitMs = 0
       switch (failureClass) {
         case 'caller-fault': {
-          await this.settle(key, admission, 'release')
+          await settle(policies.breaker, key, admission, 'release')
           const fault = callerFault(classification, error)
           if (isPerTargetFault(fault) && !isLast && policies.fallback?.nextTarget) return 'next'
           throw fault
         }
         case 'context-overflow': {
-          await this.settle(key, admission, 'release')
+          await settle(policies.breaker, key, admission, 'release')
           const shorter = truncations < (policies.fallback?.maxTruncations ?? 0) ? this.req.adapter?.truncate?.(this.input) : undefined
           if (shorter) {
             this.input = shorter
@@ -117,7 +127,7 @@ class CascadeRun<I, O> {
           throw new ContextOverflowError('the prompt is too long for the model, even after shortening the history', error)
         }
         case 'malformed-output': {
-          await this.settle(key, admission, 'release')
+          await settle(policies.breaker, key, admission, 'release')
           const reask = this.req.adapter?.reask
           if (!reask || reasks >= (policies.fallback?.malformedRetries ?? 0) || !(error instanceof MalformedOutputError)) return 'next'
           this.input = reask(this.input, error)
@@ -136,7 +146,7 @@ class CascadeRun<I, O> {
           const counts = (policies.breakerClasses ?? BREAKER_FAILURE_CLASSES).has(failureClass)
             && !(failureClass === 'throttled' && delay !== undefined)
             && !(failureClass === 'timed-out' && slice.deadlineBound)
-          await this.settle(key, admission, counts ? 'failure' : 'release')
+          await settle(policies.breaker, key, admission, counts ? 'failure' : 'release')
           if (delay === undefined) return 'next'
           waitMs = delay
           listener?.retry?.(target, delay, failureClass, this.req.route)
@@ -156,8 +166,7 @@ class CascadeRun<I, O> {
     if (!Number.isFinite(delay)) return undefined
     if (!this.req.deadline.canAfford(delay, this.backoff.minAttemptMs)) {
       // No time to wait here; the next target needs no wait and may still fit (checked at its first attempt).
-      this.record(target, attempt + 1, 'skipped-deadline', 0, 0)
-      this.req.listener?.deadlineSkip?.(target, this.req.route)
+      this.deadlineSkip(target, attempt + 1, 0)
       return undefined
     }
     if (!budget.tryAcquireRetry()) {
@@ -173,15 +182,7 @@ class CascadeRun<I, O> {
     return 'stop'
   }
 
-  private async settle(key: string, admission: Admission, how: 'success' | 'failure' | 'release'): Promise<void> {
-    const breaker = this.req.policies.breaker
-    if (!breaker) return
-    if (how === 'success') await breaker.onSuccess(key, admission)
-    else if (how === 'failure') await breaker.onFailure(key, admission)
-    else await breaker.release(key, admission)
-  }
-
-  private record(target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, admission?: Admission, errorName?: string): void {
+  private record(target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, admission?: Admission, errorName?: string): AttemptRecord {
     const r: AttemptRecord = {
       target, attempt, outcome, latencyMs, waitMs,
       ...(errorName !== undefined && { errorName }),
@@ -189,6 +190,7 @@ class CascadeRun<I, O> {
     }
     this.attempts.push(r)
     this.req.listener?.attempt?.(r, this.req.route)
+    return r
   }
 
   private degrade(d: Degradation): void {

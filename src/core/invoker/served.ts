@@ -6,9 +6,12 @@ import type { Target } from '../targets.js'
 import { callerFault } from './attempt.js'
 import type { Degradation, Served } from './types.js'
 
-/** The most telling degradation first: a different model matters more to a caller than a shorter answer. */
+/**
+ * The most telling degradation first: an old answer matters more than a different model, which matters more to a
+ * caller than a shorter answer.
+ */
 const WEIGHT: Readonly<Record<Degradation, number>> = {
-  'fallback-target': 3, 'truncated-context': 2, 'reduced-max-tokens': 1,
+  cached: 4, 'fallback-target': 3, 'truncated-context': 2, 'reduced-max-tokens': 1,
 }
 
 const callsIn = (attempts: readonly AttemptRecord[]): AttemptRecord[] => attempts.filter((a) => !a.outcome.startsWith('skipped'))

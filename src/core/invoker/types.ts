@@ -8,12 +8,16 @@ import type { FailureClass } from '../failure.js'
 import type { FallbackPolicy } from '../fallback/policy.js'
 import type { Target } from '../targets.js'
 import type { MalformedOutputError } from '../errors.js'
+import type { LatencyTracker } from '../health/latency.js'
 
 /** Sends one attempt to one target. The signal aborts it at the attempt timeout or the deadline. */
 export type CallFn<I, O> = (target: Target, input: I, signal: AbortSignal) => Promise<O>
 
-/** How a request was made cheaper or moved to keep it served. */
-export type Degradation = 'fallback-target' | 'truncated-context' | 'reduced-max-tokens'
+/**
+ * How a request was made cheaper or moved to keep it served. `cached`: every target failed and the last good reply
+ * to the same request was served from the in-container cache (`fallback({ cache })`).
+ */
+export type Degradation = 'cached' | 'fallback-target' | 'truncated-context' | 'reduced-max-tokens'
 
 /** Where and how a reply was served; returned to the handler as `reply.served`. */
 export interface Served {
@@ -36,6 +40,20 @@ export interface InputAdapter<I> {
   reduceTokens?(input: I): I
   /** The same request with instructions about the expected format, after output failed to validate. */
   reask?(input: I, error: MalformedOutputError): I
+  /** The `maxTokens` the request asks for, or undefined when it sets none (the model's default). */
+  maxTokens?(input: I): number | undefined
+  /** The same request with `maxTokens` at most `maxTokens`; the same object when it already asks for no more. */
+  capTokens?(input: I, maxTokens: number): I
+}
+
+/** How one attempt ended, for `CascadeListener.attemptEnd`. */
+export interface AttemptEnd {
+  /** The attempt's record; absent when the call ended in an error that is not about the target (caller's abort, a bug). */
+  readonly record?: AttemptRecord
+  /** The call's output, when it succeeded (validated or not: see `record.outcome`). */
+  readonly output?: unknown
+  /** The call's error, when it failed. */
+  readonly error?: unknown
 }
 
 /** What the engine tells logs and metrics about. */
@@ -44,6 +62,13 @@ export interface CascadeListener {
   retry?(target: Target, waitMs: number, failureClass: FailureClass, route: string): void
   deadlineSkip?(target: Target, route: string): void
   served?(served: Served): void
+  /**
+   * An upstream call is about to start (tracing). Whatever it returns comes back to `attemptEnd`, which is called
+   * exactly once for it, on every path. Must not throw.
+   */
+  attemptStart?(target: Target, attempt: number, route: string): unknown
+  /** The call `attemptStart` announced has ended. Must not throw. */
+  attemptEnd?(token: unknown, end: AttemptEnd): void
 }
 
 /** The policies in force for one request; a missing one means that middleware is not in the stack. */
@@ -51,6 +76,11 @@ export interface CascadePolicies {
   readonly breaker?: CircuitBreaker
   /** Which failure classes count against the breaker. */
   readonly breakerClasses?: ReadonlySet<FailureClass>
+  /**
+   * A successful call slower than this (ms) counts as a failure against the target's breaker (Resilience4j's
+   * slow-call threshold); its output is still returned. Absent = off. Only with a breaker.
+   */
+  readonly slowCallMs?: number
   readonly backoff?: { readonly policy: BackoffPolicy; readonly budget: RetryBudget }
   readonly fallback?: FallbackPolicy
 }
@@ -70,6 +100,13 @@ export interface CascadeRequest<I, O> {
   /** The caller's signal (Middy's timeout signal): aborts everything. */
   readonly signal?: AbortSignal
   readonly listener?: CascadeListener
+  /**
+   * The container's latency tracker: successful calls are recorded in it, and it sizes `maxTokens` when the time
+   * left would not fit the reply (deadline-planned degrade, with fallback() and `adapter.capTokens`).
+   */
+  readonly latency?: LatencyTracker
+  /** Reads the output tokens a reply reports (Converse: `usage.outputTokens`), for the tracker's tokens/s. */
+  readonly measure?: (output: O) => { readonly outputTokens?: number | undefined } | undefined
 }
 
 export interface CascadeResult<O> {

@@ -1,0 +1,111 @@
+/**
+ * In-container health of each target, from its recent successful calls: latency percentiles (p50, p95) and, when
+ * the calls report output tokens, how fast the target generates. Kept per container, like the breaker's cache:
+ * a Lambda instance learns from the calls it made itself, with no store round trip on the request path.
+ *
+ * Samples age out (`maxAgeMs`), so a region that sank for being slow, and so gets no traffic, is forgotten and
+ * tried again in its configured place: it cannot stay sunk on old news.
+ */
+import { systemClock, type Clock } from '../clock.js'
+import { estimateSpeed, type Speed } from './speed.js'
+
+export type { Speed } from './speed.js'
+
+export interface LatencyTrackerOptions {
+  /** Successful calls remembered per target. Default 64. */
+  readonly size?: number
+  /** Samples older than this are ignored, ms. Default 300 000 (5 minutes). */
+  readonly maxAgeMs?: number
+  /** A target is judged only on at least this many fresh samples. Default 5. */
+  readonly minSamples?: number
+  /** Time source. Default: the system clock. */
+  readonly clock?: Clock
+}
+
+/** What the tracker knows of one target. */
+export interface TargetHealth {
+  /** Fresh samples the figures stand on. */
+  readonly samples: number
+  readonly p50Ms: number
+  readonly p95Ms: number
+  /** Generation speed, when enough calls reported their output tokens. */
+  readonly speed?: Speed
+}
+
+/** One target's last `size` calls: latency, output tokens (NaN = not reported) and when, in parallel rings. */
+class Ring {
+  readonly latency: Float64Array
+  readonly tokens: Float64Array
+  readonly at: Float64Array
+  next = 0
+  count = 0
+
+  constructor(size: number) {
+    this.latency = new Float64Array(size)
+    this.tokens = new Float64Array(size)
+    this.at = new Float64Array(size)
+  }
+
+  push(latencyMs: number, outputTokens: number, at: number): void {
+    this.latency[this.next] = latencyMs
+    this.tokens[this.next] = outputTokens
+    this.at[this.next] = at
+    this.next = (this.next + 1) % this.latency.length
+    this.count = Math.min(this.count + 1, this.latency.length)
+  }
+}
+
+/** Nearest-rank percentile of an ascending list. */
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number
+
+export class LatencyTracker {
+  readonly size: number
+  readonly maxAgeMs: number
+  readonly minSamples: number
+  readonly #clock: Clock
+  readonly #rings = new Map<string, Ring>()
+
+  constructor(options: LatencyTrackerOptions = {}) {
+    this.size = options.size ?? 64
+    this.maxAgeMs = options.maxAgeMs ?? 300_000
+    this.minSamples = options.minSamples ?? 5
+    this.#clock = options.clock ?? systemClock
+    if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`LatencyTracker: size must be a positive integer (got ${this.size})`)
+    if (!(this.maxAgeMs > 0)) throw new RangeError(`LatencyTracker: maxAgeMs must be > 0 (got ${this.maxAgeMs})`)
+    if (!Number.isInteger(this.minSamples) || this.minSamples < 1) throw new RangeError(`LatencyTracker: minSamples must be a positive integer (got ${this.minSamples})`)
+  }
+
+  /** Records one successful call to `key` (a `targetKey`). `outputTokens` when the reply reported it. */
+  record(key: string, latencyMs: number, outputTokens?: number): void {
+    if (!Number.isFinite(latencyMs) || latencyMs < 0) return
+    let ring = this.#rings.get(key)
+    if (ring === undefined) this.#rings.set(key, (ring = new Ring(this.size)))
+    const tokens = outputTokens !== undefined && Number.isFinite(outputTokens) && outputTokens >= 0 ? outputTokens : NaN
+    ring.push(latencyMs, tokens, this.#clock.now())
+  }
+
+  /** The target's health from its fresh samples, or undefined while there are fewer than `minSamples`. */
+  health(key: string): TargetHealth | undefined {
+    const ring = this.#rings.get(key)
+    if (ring === undefined) return undefined
+    const since = this.#clock.now() - this.maxAgeMs
+    const latencies: number[] = []
+    const withTokens: Array<{ latencyMs: number; tokens: number }> = []
+    for (let i = 0; i < ring.count; i++) {
+      if (ring.at[i]! < since) continue
+      const latencyMs = ring.latency[i]!
+      latencies.push(latencyMs)
+      const tokens = ring.tokens[i]!
+      if (!Number.isNaN(tokens)) withTokens.push({ latencyMs, tokens })
+    }
+    if (latencies.length < this.minSamples) return undefined
+    latencies.sort((a, b) => a - b)
+    const speed = withTokens.length >= this.minSamples ? estimateSpeed(withTokens) : undefined
+    return { samples: latencies.length, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95), ...(speed && { speed }) }
+  }
+
+  /** Forgets everything (tests, or a container told the fleet changed). */
+  clear(): void {
+    this.#rings.clear()
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Health-aware order of a cascade: a region that is much slower than another region of the same model sinks below
+ * it. The order across models is the route's, untouched: it says which model the user prefers, and a faster
+ * smaller model is not a better answer. Open targets need nothing here: the breaker skips them with no call.
+ */
+import { targetKey, type Target } from '../targets.js'
+import type { LatencyTracker } from './latency.js'
+
+export interface HealthOrderOptions {
+  /**
+   * A target sinks when its p95 latency is more than this many times the best p95 among the targets of the same
+   * model. Default 2.
+   */
+  readonly slowFactor?: number
+}
+
+export const DEFAULT_SLOW_FACTOR = 2
+
+/**
+ * The targets in the order to try them: within the positions the route gives one model, its regions that are not
+ * slow come first (in the route's order), then the slow ones (in the route's order). Targets the tracker does not
+ * yet know (fewer samples than it needs) are never slow. Returns `targets` itself when nothing moves, so the happy
+ * path allocates nothing beyond the grouping.
+ *
+ * @example
+ * const latency = new LatencyTracker()                       // once per container
+ * const targets = orderByHealth(route.targets, latency)      // per call, before runCascade
+ */
+export function orderByHealth(targets: readonly Target[], tracker: LatencyTracker, options: HealthOrderOptions = {}): readonly Target[] {
+  const slowFactor = options.slowFactor ?? DEFAULT_SLOW_FACTOR
+  if (!(slowFactor >= 1)) throw new RangeError(`orderByHealth: slowFactor must be >= 1 (got ${slowFactor})`)
+  if (targets.length < 2) return targets
+  const byModel = new Map<string, Array<{ target: Target; p95: number | undefined }>>()
+  for (const target of targets) {
+    const group = byModel.get(target.model) ?? []
+    if (group.length === 0) byModel.set(target.model, group)
+    group.push({ target, p95: tracker.health(targetKey(target))?.p95Ms })
+  }
+  const queues = new Map<string, Target[]>()
+  let moved = false
+  for (const [model, group] of byModel) {
+    if (group.length < 2) continue
+    const known = group.map((g) => g.p95).filter((p): p is number => p !== undefined)
+    if (known.length < 2) continue
+    const limit = slowFactor * Math.min(...known)
+    const isSlow = (p: number | undefined): boolean => p !== undefined && p > limit
+    const order = [...group.filter((g) => !isSlow(g.p95)), ...group.filter((g) => isSlow(g.p95))].map((g) => g.target)
+    if (order.some((t, i) => t !== group[i]!.target)) moved = true
+    queues.set(model, order)
+  }
+  if (!moved) return targets
+  // Each model keeps the positions the route gave it; only who fills them changes.
+  return targets.map((t) => queues.get(t.model)?.shift() ?? t)
+}

@@ -1,0 +1,127 @@
+/**
+ * Automatic canary abort. Green's traffic drops to 0 while one of its targets' breakers is open, or while its
+ * failure rate over the last `window` outcomes exceeds blue's by more than `maxFailureRateGap`. Traffic returns
+ * when the breakers close (half-open counts as closed here: the probes need traffic), or, after a failure-rate
+ * abort, once `cooldownMs` has passed: green's window starts over and must prove itself again.
+ * In-container state, like the breaker's cache: each instance judges from the outcomes it saw.
+ */
+import type { Clock } from '../clock.js'
+
+export type Side = 'blue' | 'green'
+
+export interface CanarySettings {
+  /** Green is aborted while its failure rate exceeds blue's by more than this (0..1). Default 0.1. */
+  readonly maxFailureRateGap: number
+  /** Outcomes remembered per side and route (the last N). Default 100. */
+  readonly window: number
+  /** Outcomes each side needs before the failure rates are compared. Default 20. */
+  readonly minSamples: number
+  /** After a failure-rate abort, how long green gets no traffic before it is tried again, ms. Default 60 000. */
+  readonly cooldownMs: number
+}
+
+export const DEFAULT_CANARY: CanarySettings = Object.freeze({ maxFailureRateGap: 0.1, window: 100, minSamples: 20, cooldownMs: 60_000 })
+
+export type AbortReason = 'green-open' | 'failure-rate'
+export type CanaryEvent =
+  | { readonly type: 'aborted'; readonly route: string; readonly reason: AbortReason; readonly greenFailureRate?: number; readonly blueFailureRate?: number }
+  | { readonly type: 'resumed'; readonly route: string }
+export type CanaryListener = (event: CanaryEvent) => void
+
+/** The last N outcomes, as a ring. */
+class OutcomeWindow {
+  readonly #ok: boolean[] = []
+  #next = 0
+  #failures = 0
+  constructor(private readonly size: number) {}
+  add(ok: boolean): void {
+    if (this.#ok.length < this.size) this.#ok.push(ok)
+    else {
+      if (!(this.#ok[this.#next] as boolean)) this.#failures--
+      this.#ok[this.#next] = ok
+      this.#next = (this.#next + 1) % this.size
+    }
+    if (!ok) this.#failures++
+  }
+  get count(): number { return this.#ok.length }
+  get failureRate(): number { return this.#ok.length === 0 ? 0 : this.#failures / this.#ok.length }
+}
+
+interface RouteCanary {
+  readonly blue: OutcomeWindow
+  green: OutcomeWindow
+  aborted: AbortReason | undefined
+  /** Failure-rate aborts only: when green may be tried again. */
+  retryAt: number
+}
+
+export class CanaryMonitor {
+  readonly settings: CanarySettings
+  readonly #routes = new Map<string, RouteCanary>()
+  readonly #clock: Pick<Clock, 'now'>
+  readonly #listener: CanaryListener | undefined
+
+  constructor(options: { settings?: Partial<CanarySettings>; clock: Pick<Clock, 'now'>; listener?: CanaryListener }) {
+    this.settings = Object.freeze({ ...DEFAULT_CANARY, ...options.settings })
+    this.#clock = options.clock
+    this.#listener = options.listener
+  }
+
+  /** One outcome of a call served by `route`'s blue or green cascade (ok = no failure counted against it). */
+  record(route: string, side: Side, ok: boolean): void {
+    this.#of(route)[side].add(ok)
+  }
+
+  /** Green's and blue's failure rates over the window, for logs and tests. */
+  failureRates(route: string): { blue: number; green: number } {
+    const c = this.#of(route)
+    return { blue: c.blue.failureRate, green: c.green.failureRate }
+  }
+
+  /** Why green is aborted, or undefined while it takes traffic. */
+  abortedFor(route: string): AbortReason | undefined {
+    return this.#routes.get(route)?.aborted
+  }
+
+  /**
+   * Green's effective weight now: `baseWeight`, or 0 while aborted. `greenOpen`: is a green target's breaker open?
+   * Emits 'aborted' when green loses its traffic and 'resumed' when it gets it back.
+   */
+  weightFor(route: string, baseWeight: number, greenOpen: boolean): number {
+    const c = this.#of(route)
+    const next = this.#verdict(c, greenOpen)
+    if (next !== c.aborted) {
+      const was = c.aborted
+      c.aborted = next
+      if (next === 'failure-rate') c.retryAt = this.#clock.now() + this.settings.cooldownMs
+      if (next !== undefined && was === undefined) this.#emit({ type: 'aborted', route, reason: next, ...(next === 'failure-rate' && { greenFailureRate: c.green.failureRate, blueFailureRate: c.blue.failureRate }) })
+      if (next === undefined) this.#emit({ type: 'resumed', route })
+    }
+    return next === undefined ? baseWeight : 0
+  }
+
+  #verdict(c: RouteCanary, greenOpen: boolean): AbortReason | undefined {
+    if (greenOpen) return 'green-open'
+    if (c.aborted === 'failure-rate') {
+      if (this.#clock.now() < c.retryAt) return 'failure-rate'
+      c.green = new OutcomeWindow(this.settings.window) // start over: green must prove itself on fresh outcomes
+      return undefined
+    }
+    const { minSamples, maxFailureRateGap } = this.settings
+    if (c.green.count < minSamples || c.blue.count < minSamples) return undefined
+    return c.green.failureRate - c.blue.failureRate > maxFailureRateGap ? 'failure-rate' : undefined
+  }
+
+  #of(route: string): RouteCanary {
+    let c = this.#routes.get(route)
+    if (!c) {
+      c = { blue: new OutcomeWindow(this.settings.window), green: new OutcomeWindow(this.settings.window), aborted: undefined, retryAt: 0 }
+      this.#routes.set(route, c)
+    }
+    return c
+  }
+
+  #emit(event: CanaryEvent): void {
+    try { this.#listener?.(event) } catch { /* a logging hook must not fail the call */ }
+  }
+}

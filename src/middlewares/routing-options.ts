@@ -1,0 +1,91 @@
+/** The router's routing options (`rules`, `tier`, `splitKey`, `canary`), checked at init and built into a chooser. */
+import type { CascadeListener } from '../core/invoker/types.js'
+import type { Clock } from '../core/clock.js'
+import { BreakwaterConfigError } from '../core/errors.js'
+import { targetKey } from '../core/targets.js'
+import { CanaryMonitor, DEFAULT_CANARY, type CanaryListener, type CanarySettings } from '../core/routing/canary.js'
+import { RouteChooser, type GreenSplit } from '../core/routing/chooser.js'
+import { defaultTier, defaultUserKey, sessionKey } from '../core/routing/request-keys.js'
+import { compileRules, type Rule } from '../core/routing/rules.js'
+import { rejectUnknownKeys } from './options.js'
+import type { ResolvedRoute } from './routes.js'
+
+const SOURCE = 'breakwater/router'
+
+/** Reads something about the caller from the Lambda event and context. */
+export type RequestKeyFn = (event: unknown, context: unknown) => string | undefined
+/** Where the sticky blue/green key comes from. */
+export type SplitKey = 'user' | 'session' | RequestKeyFn
+
+export interface RoutingOptions {
+  readonly rules?: readonly Rule[]
+  readonly tier?: RequestKeyFn
+  readonly splitKey?: SplitKey
+  readonly canary?: Partial<CanarySettings>
+}
+
+/** Attempt outcomes that count as a canary failure; others (caller faults, overflow, skips) are not the model's. */
+const CANARY_FAILURES = new Set(['throttled', 'unavailable', 'timed-out', 'malformed-output'])
+
+export function buildChooser(o: RoutingOptions, routes: ReadonlyMap<string, ResolvedRoute>, defaultRoute: string, clock: Clock, listener: CanaryListener): RouteChooser {
+  const declared = [...routes.values()].filter((r) => ![...routes.values()].some((b) => b.green?.route === r.name)).map((r) => r.name)
+  const rules = compileRules(o.rules, declared, SOURCE)
+  if (o.tier !== undefined && typeof o.tier !== 'function') throw new BreakwaterConfigError(SOURCE, 'tier', 'must be a function (event, context) => string | undefined')
+  const splits = new Map<string, GreenSplit>()
+  for (const r of routes.values()) {
+    if (!r.green) continue
+    const green = routes.get(r.green.route) as ResolvedRoute
+    splits.set(r.name, { route: green.name, weight: r.green.weight, targetKeys: green.targets.map(targetKey) })
+  }
+  return new RouteChooser({
+    rules, defaultRoute, splits, clock,
+    tier: guarded(o.tier ?? defaultTier),
+    splitKey: guarded(resolveSplitKey(o.splitKey)),
+    monitor: new CanaryMonitor({ settings: checkCanary(o.canary), clock, listener }),
+  })
+}
+
+/** A user function that throws or returns a non-string gives "unknown", never a failed request. */
+const guarded = (fn: RequestKeyFn): RequestKeyFn => (event, context) => {
+  try {
+    const v = fn(event, context)
+    return typeof v === 'string' && v !== '' ? v : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function resolveSplitKey(key: SplitKey | undefined): RequestKeyFn {
+  if (key === undefined || key === 'user') return defaultUserKey
+  if (key === 'session') return sessionKey
+  if (typeof key === 'function') return key
+  throw new BreakwaterConfigError(SOURCE, 'splitKey', `must be 'user', 'session' or a function (event, context) => string (got ${JSON.stringify(key)})`)
+}
+
+function checkCanary(canary: Partial<CanarySettings> | undefined): Partial<CanarySettings> {
+  if (canary === undefined) return {}
+  rejectUnknownKeys(SOURCE, canary, Object.keys(DEFAULT_CANARY), 'canary')
+  const { maxFailureRateGap: gap, window, minSamples, cooldownMs } = canary
+  if (gap !== undefined && !(typeof gap === 'number' && gap >= 0 && gap <= 1)) throw new BreakwaterConfigError(SOURCE, 'canary.maxFailureRateGap', 'must be a number from 0 to 1')
+  for (const [name, v] of [['window', window], ['minSamples', minSamples], ['cooldownMs', cooldownMs]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new BreakwaterConfigError(SOURCE, `canary.${name}`, 'must be a positive integer')
+  }
+  if ((minSamples ?? DEFAULT_CANARY.minSamples) > (window ?? DEFAULT_CANARY.window)) throw new BreakwaterConfigError(SOURCE, 'canary.minSamples', 'cannot exceed canary.window')
+  return canary
+}
+
+/** Feeds the canary from attempt records: the route tells the side (`name` blue, `name#green` green). */
+export function recordingCanary(chooser: RouteChooser, inner: CascadeListener): CascadeListener {
+  const { monitor, splits } = chooser.settings
+  return {
+    ...inner,
+    attempt(record, route) {
+      inner.attempt?.(record, route)
+      const blue = chooser.blueOf.get(route)
+      const side = blue !== undefined ? 'green' : splits.has(route) ? 'blue' : undefined
+      if (side === undefined) return
+      if (record.outcome === 'success') monitor.record(blue ?? route, side, true)
+      else if (CANARY_FAILURES.has(record.outcome)) monitor.record(blue ?? route, side, false)
+    },
+  }
+}

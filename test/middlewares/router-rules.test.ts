@@ -1,0 +1,129 @@
+/**
+ * router() routing options through a real Middy handler, the real Bedrock client and the fake Bedrock: rules on the
+ * event (tier), the sticky blue/green split, the canary abort when green's region goes down, and the init checks.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import middy from '@middy/core'
+import type { MiddlewareObj } from '@middy/core'
+import { BreakwaterConfigError } from '../../src/core/errors.js'
+import { isGreen } from '../../src/core/routing/hash.js'
+import { circuitBreaker } from '../../src/middlewares/circuit-breaker.js'
+import { fallback } from '../../src/middlewares/fallback.js'
+import { router, type BreakwaterContext, type RouterOptions } from '../../src/middlewares/router.js'
+import { STATE_KEY, type BreakwaterState } from '../../src/middlewares/state.js'
+import { fakeClientConfig } from '../support/bedrock-client.js'
+import { lambdaContext } from '../support/events.js'
+import { FakeBedrock } from '../support/fake-bedrock.js'
+
+let server: FakeBedrock
+beforeAll(async () => { server = await FakeBedrock.start() })
+beforeEach(() => server.reset())
+afterAll(async () => { await server.stop() })
+
+const SMALL = 'amazon.nova-micro-v1:0@us-east-1'
+const LARGE = 'us.anthropic.claude-3-5-sonnet-20240620-v1:0@us-east-1'
+const GREEN = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0@us-west-2'
+const msg = (text: string) => ({ role: 'user' as const, content: [{ text }] })
+
+function handler(options: Omit<RouterOptions, 'client'>, breaker = false) {
+  const states: BreakwaterState[] = []
+  const capture: MiddlewareObj = { before: (r) => { states.push((r.internal as Record<string, unknown>)[STATE_KEY] as BreakwaterState) } }
+  const h = middy(async (_event: unknown, context: BreakwaterContext) => {
+    const reply = await context.bedrock.converse({ messages: [msg('hello')] })
+    return reply.served
+  }).use(router({ ...options, client: { clientConfig: fakeClientConfig(server) } }))
+  if (breaker) h.use(circuitBreaker({ consecutiveFailures: 2, cooldownMs: 60_000 })).use(fallback())
+  h.use(capture)
+  return { invoke: (event: unknown) => h(event as never, lambdaContext() as never), states }
+}
+
+const fieldOf = (options: Partial<RouterOptions>): string => {
+  try { router({ routes: { default: [SMALL], large: [LARGE] }, ...options } as RouterOptions) } catch (e) { if (e instanceof BreakwaterConfigError) return e.field; throw e }
+  throw new Error('did not throw')
+}
+
+describe('router() routing options at init', () => {
+  it('names the offending field', () => {
+    expect(fieldOf({ rules: [{ route: 'large', when: { tier: 'a' } }, { route: 'default', when: { tier: 'b' } }, { route: 'huge', when: { tier: 'c' } }] })).toBe('rules[2].route')
+    expect(fieldOf({ routes: { x: ['eu.anthropic.claude-3-7-sonnet-20250219-v1:0@us-east-1'] } })).toBe('routes.x[0].region')
+    expect(fieldOf({ routes: { x: { targets: [SMALL], green: { targets: [GREEN], weight: 101 } } } })).toBe('routes.x.green.weight')
+    expect(fieldOf({ routes: { x: { targets: [SMALL], green: { targets: ['eu.m.x@us-west-2'], weight: 5 } } } })).toBe('routes.x.green.targets[0].region')
+    expect(fieldOf({ routes: { x: { targets: [SMALL], green: { targets: [GREEN], weight: 5 } }, 'x#green': [SMALL] } })).toBe('routes.x.green')
+    expect(fieldOf({ rules: [{ route: 'x#green', when: { tier: 'a' } }], routes: { x: { targets: [SMALL], green: { targets: [GREEN], weight: 5 } } } })).toBe('rules[0].route')
+    expect(fieldOf({ splitKey: 'cookie' as never })).toBe('splitKey')
+    expect(fieldOf({ tier: 'gold' as never })).toBe('tier')
+    expect(fieldOf({ canary: { maxFailureRateGap: 2 } })).toBe('canary.maxFailureRateGap')
+    expect(fieldOf({ canary: { window: 10, minSamples: 20 } })).toBe('canary.minSamples')
+    expect(fieldOf({ canary: { gap: 1 } as never })).toBe('canary.gap')
+  })
+})
+
+describe('rules through a Middy handler', () => {
+  const routes = { default: [SMALL], large: [LARGE] }
+
+  it('routes by the tier claim / header before the handler runs, else the default route', async () => {
+    const h = handler({ routes, rules: [{ route: 'large', when: { tier: ['pro', 'team'] } }] })
+    const pro = await h.invoke({ requestContext: { authorizer: { jwt: { claims: { 'custom:tier': 'pro' } } } } })
+    const team = await h.invoke({ headers: { 'x-user-tier': 'team' } })
+    const free = await h.invoke({ headers: { 'x-user-tier': 'free' } })
+    expect([pro, team, free]).toMatchObject([{ route: 'large' }, { route: 'large' }, { route: 'default' }])
+    expect(server.calls.map((c) => c.model)).toEqual([LARGE.split('@')[0], LARGE.split('@')[0], SMALL.split('@')[0]])
+  })
+
+  it('a tier function overrides the default extraction', async () => {
+    const h = handler({ routes, tier: (e) => (e as { plan?: string }).plan, rules: [{ route: 'large', when: { tier: 'gold' } }] })
+    expect(await h.invoke({ plan: 'gold', headers: { 'x-user-tier': 'free' } })).toMatchObject({ route: 'large' })
+  })
+
+  it('state.routing.chooseRoute applies input rules: a greeting goes small, a long analysis large', async () => {
+    const h = handler({ routes, defaultRoute: 'large', rules: [{ route: 'default', when: { inputTokens: { max: 200 } } }] })
+    await h.invoke({})
+    const routing = h.states[0]!.routing!
+    expect(await routing.chooseRoute({ messages: [msg('hi!')] })).toBe('default')
+    expect(await routing.chooseRoute({ messages: [msg('Compare these two contracts clause by clause. '.repeat(100))] })).toBe('large')
+    expect(await routing.chooseRoute({ messages: [msg('hi!')] }, 'large')).toBe('large') // a named route skips the rules
+  })
+
+  it('end to end: converse() with a greeting is served by the small model, a long analysis by the large one', async () => {
+    const served: string[] = []
+    const h = middy(async (event: { text: string }, context: BreakwaterContext) => {
+      served.push((await context.bedrock.converse({ messages: [msg(event.text)] })).served.model)
+    }).use(router({ routes, defaultRoute: 'large', rules: [{ route: 'default', when: { inputTokens: { max: 200 } } }], client: { clientConfig: fakeClientConfig(server) } }))
+    await h({ text: 'hi!' } as never, lambdaContext() as never)
+    await h({ text: 'Compare these two contracts clause by clause. '.repeat(100) } as never, lambdaContext() as never)
+    expect(served).toEqual([SMALL.split('@')[0], LARGE.split('@')[0]])
+  })
+})
+
+describe('blue/green through a Middy handler', () => {
+  const users = Array.from({ length: 400 }, (_, i) => `user-${i}`)
+  const greenUsers = users.filter((u) => isGreen(u, 25))
+  const blueUsers = users.filter((u) => !isGreen(u, 25))
+  const routes = { default: { targets: [SMALL], green: { targets: [GREEN], weight: 25 } } }
+
+  it('is sticky by user: the same user always lands on the same side', async () => {
+    const h = handler({ routes })
+    for (const u of [...greenUsers.slice(0, 3), ...blueUsers.slice(0, 3), greenUsers[0]!]) {
+      const served = await h.invoke({ headers: { 'x-user-id': u } })
+      expect(served).toMatchObject({ route: isGreen(u, 25) ? 'default#green' : 'default' })
+    }
+    expect(await h.invoke({})).toMatchObject({ route: 'default' }) // no key: blue
+  })
+
+  it('aborts the canary while green is open (metric + warn), green users fall back to blue', async () => {
+    const metrics: string[] = []
+    const warnings: string[] = []
+    const logger = { debug: () => undefined, info: () => undefined, warn: (m: string) => { warnings.push(m) } }
+    server.plan([{ kind: 'unavailable', region: 'us-west-2' }])
+    const h = handler({
+      routes: { default: { targets: [SMALL], green: { targets: [GREEN, SMALL], weight: 25 } } },
+      logger: logger as never, metrics: { addMetric: (name: string) => { metrics.push(name) } } as never,
+    }, true)
+    for (let i = 0; i < 2; i++) expect(await h.invoke({ headers: { 'x-user-id': greenUsers[i] } })).toMatchObject({ route: 'default#green', region: 'us-east-1' })
+    // Two failures opened us-west-2; the next green user is routed blue at init of the request.
+    expect(await h.invoke({ headers: { 'x-user-id': greenUsers[2] } })).toMatchObject({ route: 'default', attempts: 1 })
+    expect(metrics.filter((m) => m === 'CanaryAborted')).toHaveLength(1)
+    expect(warnings).toContain('breakwater canary aborted: green gets no traffic')
+    expect(server.callsTo({ region: 'us-west-2' })).toBe(2)
+  })
+})
