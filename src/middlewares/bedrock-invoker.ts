@@ -101,11 +101,6 @@ export interface InvokerDeps {
 export class BedrockInvoker {
   constructor(private readonly deps: InvokerDeps) {}
 
-  /** The route the router chose for this request. */
-  get route(): string {
-    return this.deps.route
-  }
-
   /**
    * Calls the Converse API through the route's cascade. With `responseSchema`, the reply's JSON is `reply.json`
    * (typed by `T`, which is not checked beyond the schema). With `fallback({ cache })`, a request every target

@@ -7,7 +7,8 @@ import type { Context } from 'aws-lambda'
 import { BedrockClientPool, type BedrockClientPoolOptions } from '../aws/bedrock-clients.js'
 import { converseCall, invokeModelCall } from '../aws/bedrock-calls.js'
 import { canaryListener, cascadeListener, type Observability } from '../aws/observability.js'
-import { mergeListeners, tracingListener, type TracerLike } from '../aws/tracing.js'
+import { tracingListener, type TracerLike } from '../aws/tracing.js'
+import { guardListener, mergeListeners } from '../core/invoker/listeners.js'
 import { LatencyTracker } from '../core/health/latency.js'
 import { BreakwaterConfigError } from '../core/errors.js'
 import { systemClock, type Clock, type Random } from '../core/clock.js'
@@ -17,7 +18,7 @@ import type { CanarySettings } from '../core/routing/canary.js'
 import type { Rule } from '../core/routing/rules.js'
 import { resolveDefaultRoute, resolveRoutes, type RouteSpec } from './routes.js'
 import { buildChooser, recordingCanary, type RequestKeyFn, type SplitKey } from './routing-options.js'
-import { enterRole, type BreakwaterState } from './state.js'
+import { enterRole } from './state.js'
 
 const SOURCE = 'breakwater/router'
 
@@ -110,23 +111,15 @@ export function router(options: RouterOptions): MiddlewareObj {
   const pool = new BedrockClientPool(options.client ?? {})
   const calls: BedrockCalls = { converse: converseCall(pool), invokeModel: invokeModelCall(pool) }
   const random = options.random ?? Math.random
-  const listener = recordingCanary(chooser, mergeListeners(cascadeListener(options), options.tracer && tracingListener(options.tracer)))
-  // The breaker is a per-container object that circuitBreaker() puts into each request's state after this `before`;
-  // the previous request's state hands it over, so the route chosen here already sees open green targets.
-  let previous: BreakwaterState | undefined
-
-  const breakwaterRouterBefore = async (request: Request): Promise<void> => {
-    const breaker = previous?.breaker?.breaker
+  const listener = guardListener(recordingCanary(chooser, mergeListeners(cascadeListener(options), options.tracer && tracingListener(options.tracer))))
+  const breakwaterRouterBefore = (request: Request): void => {
     const state = enterRole(request, 'router')
-    previous = state
-    const routing = chooser.forRequest(request.event, request.context)
-    state.routing = routing
-    // Event-only choice (tier, custom rules, split): input predicates need `converse(input)`, where the invoker
-    // calls `state.routing.chooseRoute(input, options.route, state.breaker?.breaker)` for the final answer.
-    const route = await routing.chooseRoute(undefined, undefined, breaker)
+    // The route is chosen when converse()/invokeModel() is called: input rules need the input, and the breaker
+    // (for the canary) is in the request state only once circuitBreaker()'s before has run.
+    state.routing = chooser.forRequest(request.event, request.context)
     const context = request.context as Partial<Context>
     const remainingTimeMs = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis.bind(context) : undefined
-    ;(request.context as BreakwaterContext).bedrock = new BedrockInvoker({ state, routes, route, calls, clock, random, listener, remainingTimeMs, latency, ...(slowFactor !== undefined && { slowFactor }) })
+    ;(request.context as BreakwaterContext).bedrock = new BedrockInvoker({ state, routes, route: defaultRoute, calls, clock, random, listener, remainingTimeMs, latency, ...(slowFactor !== undefined && { slowFactor }) })
   }
   return { name: 'breakwater-router', before: breakwaterRouterBefore }
 }

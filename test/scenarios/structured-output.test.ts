@@ -71,14 +71,15 @@ describe('structured output', () => {
     expect(systemOf(server.calls[1])[1]).toContain('rejected: the reply does not match the schema: reply/total must be integer.')
   })
 
-  it('malformed twice on the first target (1 re-ask) → the next target serves, with one re-ask block, not two', async () => {
+  it('malformed twice on the first target (1 re-ask) → the next target serves, asked without the re-ask', async () => {
     server.replyWith((c) => (c.region === EAST ? 'I cannot answer in JSON.' : GOOD))
     const result = await orderHandler().invoke()
 
     expect(result.statusCode).toBe(200)
     expect(parseBody(result)).toMatchObject({ json: { total: 2 }, served: { region: WEST, attempts: 3, degraded: 'fallback-target' } })
     expect(regionsOf(server.calls)).toEqual([EAST, EAST, WEST])
-    expect(systemOf(server.calls[2])).toHaveLength(2) // the caller's block + the latest re-ask
+    // The next model never replied: it gets the caller's request, not "your previous reply was rejected".
+    expect(systemOf(server.calls[2])).toHaveLength(1)
   })
 
   it('fallback.malformedRetries: 2 re-asks twice per target, replacing its instruction each time', async () => {

@@ -39,6 +39,8 @@ class Ring {
   readonly at: Float64Array
   next = 0
   count = 0
+  /** The last health computed from this ring, and when: reused until a new sample or a second passes. */
+  memo: { readonly value: TargetHealth | undefined; readonly at: number } | undefined
 
   constructor(size: number) {
     this.latency = new Float64Array(size)
@@ -52,8 +54,12 @@ class Ring {
     this.at[this.next] = at
     this.next = (this.next + 1) % this.latency.length
     this.count = Math.min(this.count + 1, this.latency.length)
+    this.memo = undefined
   }
 }
+
+/** How long a computed health is reused when no sample arrives (samples only age out, slowly). */
+const MEMO_MS = 1_000
 
 /** Nearest-rank percentile of an ascending list. */
 const percentile = (sorted: readonly number[], p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number
@@ -88,7 +94,16 @@ export class LatencyTracker {
   health(key: string): TargetHealth | undefined {
     const ring = this.#rings.get(key)
     if (ring === undefined) return undefined
-    const since = this.#clock.now() - this.maxAgeMs
+    // On the hot path twice per call (order, then maxTokens plan): sorting 64 samples each time is the cost.
+    const now = this.#clock.now()
+    if (ring.memo !== undefined && now - ring.memo.at < MEMO_MS) return ring.memo.value
+    const value = this.#compute(ring, now)
+    ring.memo = { value, at: now }
+    return value
+  }
+
+  #compute(ring: Ring, now: number): TargetHealth | undefined {
+    const since = now - this.maxAgeMs
     const latencies: number[] = []
     const withTokens: Array<{ latencyMs: number; tokens: number }> = []
     for (let i = 0; i < ring.count; i++) {

@@ -34,12 +34,14 @@ export function orderByHealth(targets: readonly Target[], tracker: LatencyTracke
   for (const target of targets) {
     const group = byModel.get(target.model) ?? []
     if (group.length === 0) byModel.set(target.model, group)
-    group.push({ target, p95: tracker.health(targetKey(target))?.p95Ms })
+    group.push({ target, p95: undefined })
   }
   const queues = new Map<string, Target[]>()
   let moved = false
   for (const [model, group] of byModel) {
+    // A model with one region has nothing to reorder: its health is not even computed.
     if (group.length < 2) continue
+    for (const g of group) g.p95 = tracker.health(targetKey(g.target))?.p95Ms
     const known = group.map((g) => g.p95).filter((p): p is number => p !== undefined)
     if (known.length < 2) continue
     const limit = slowFactor * Math.min(...known)

@@ -37,10 +37,11 @@ export function timeSlice(admission: Admission, policy: BackoffPolicy, deadline:
  * target's first, after a fast failure) is not held to this slice.
  */
 export function planAttempt<I>(
-  req: Pick<CascadeRequest<I, never>, 'adapter' | 'latency' | 'policies'>, target: Target, key: string, input: I, sliceMs: number,
+  req: Pick<CascadeRequest<I, never>, 'adapter' | 'latency' | 'policies'> & { readonly validate?: unknown }, target: Target, key: string, input: I, sliceMs: number,
 ): { readonly input: I; readonly cap?: number } {
   const { adapter, latency, policies } = req
-  if (!policies.fallback || !adapter?.capTokens || !latency) return { input }
+  // A reply that must validate (structured output) cut short by a cap is malformed for sure: a wasted paid call.
+  if (!policies.fallback || !adapter?.capTokens || !latency || req.validate !== undefined) return { input }
   const cap = plannedMaxTokens(latency.health(key)?.speed, sliceMs, adapter.maxTokens?.(input), target.maxTokens)
   return cap === undefined ? { input } : { input: adapter.capTokens(input, cap), cap }
 }

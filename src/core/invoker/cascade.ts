@@ -64,6 +64,7 @@ class CascadeRun<I, O> {
     let failures = 0
     let truncations = 0
     let reasks = 0
+    let beforeReask: I | undefined
     for (let attempt = 1; ; attempt++) {
       if (!deadline.canAfford(waitMs, this.backoff.minAttemptMs)) return this.deadlineSkip(target, attempt, waitMs)
       if (waitMs > 0) await clock.sleep(waitMs, this.req.signal)
@@ -84,10 +85,11 @@ class CascadeRun<I, O> {
       if (result.ok) {
         const outputTokens = this.req.measure?.(result.output)?.outputTokens
         this.req.latency?.record(key, result.latencyMs, outputTokens)
+        const record = this.record(target, attempt, 'success', result.latencyMs, waitMs, admission)
+        // Ended before the verdict's store write, so the trace times the Bedrock call and nothing else.
+        listener?.attemptEnd?.(token, { record, output: result.output })
         // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
         await settle(policies.breaker, key, admission, result.latencyMs > (policies.slowCallMs ?? Infinity) ? 'failure' : 'success')
-        const record = this.record(target, attempt, 'success', result.latencyMs, waitMs, admission)
-        listener?.attemptEnd?.(token, { record, output: result.output })
         if (ti > 0) this.degrade('fallback-target')
         // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
         if (plan.cap !== undefined && !(outputTokens !== undefined && outputTokens < plan.cap)) this.degrade('reduced-max-tokens')
@@ -129,7 +131,12 @@ class CascadeRun<I, O> {
         case 'malformed-output': {
           await settle(policies.breaker, key, admission, 'release')
           const reask = this.req.adapter?.reask
-          if (!reask || reasks >= (policies.fallback?.malformedRetries ?? 0) || !(error instanceof MalformedOutputError)) return 'next'
+          if (!reask || reasks >= (policies.fallback?.malformedRetries ?? 0) || !(error instanceof MalformedOutputError)) {
+            // The next target never replied: it gets the request without this target's re-ask instruction.
+            if (beforeReask !== undefined) this.input = beforeReask
+            return 'next'
+          }
+          beforeReask ??= this.input
           this.input = reask(this.input, error)
           reasks++
           continue

@@ -27,3 +27,25 @@ export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | und
     }),
   }
 }
+
+/**
+ * The listener with every callback made safe: a log or metric hook that throws (Powertools' addMetric does when a
+ * metric name is reused with another unit) must not fail the user's request, skip a breaker verdict or leave a
+ * trace subsegment open. Built once per container by the router, so the hot path pays one try per callback.
+ */
+export function guardListener(listener: CascadeListener): CascadeListener {
+  const safe = <A extends unknown[], R>(fn: ((...args: A) => R) | undefined) =>
+    fn && ((...args: A): R | undefined => {
+      try {
+        return fn.apply(listener, args)
+      } catch {
+        return undefined
+      }
+    })
+  const guarded: CascadeListener = {}
+  for (const name of ['attempt', 'retry', 'deadlineSkip', 'served', 'attemptStart', 'attemptEnd'] as const) {
+    const wrapped = safe(listener[name] as ((...args: unknown[]) => unknown) | undefined)
+    if (wrapped) (guarded as Record<string, unknown>)[name] = wrapped
+  }
+  return guarded
+}

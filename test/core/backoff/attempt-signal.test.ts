@@ -7,7 +7,6 @@ import { FakeClock } from '../../support/fake-clock.js'
 
 /** Lets promise callbacks run (FakeClock.advance does this itself). */
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
-const timeouts = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 
 describe('withAttemptSignal', () => {
   it('aborts with AttemptTimeoutError exactly when the clock reaches the timeout, and leaves no timer', async () => {
@@ -67,18 +66,35 @@ describe('withAttemptSignal', () => {
     expect(clock.pending).toBe(0)
   })
 
-  it('with the system clock: times out for real, and dispose() leaves no open Timeout handle', async () => {
-    const before = timeouts()
-    const long = withAttemptSignal(systemClock, 60_000, [])
-    expect(timeouts()).toBe(before + 1)
-    long.dispose()
-    await flush()
-    expect(timeouts()).toBe(before)
+  it('with the system clock: times out for real, and dispose() clears its timer', async () => {
+    // Watches this test's own timers, not the process-wide count (other suites' timers may still be pending).
+    const created: unknown[] = []
+    const cleared = new Set<unknown>()
+    const realSet = globalThis.setTimeout
+    const realClear = globalThis.clearTimeout
+    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
+      const t = realSet(fn, ms)
+      created.push(t)
+      return t
+    }) as typeof setTimeout
+    globalThis.clearTimeout = ((t: Parameters<typeof clearTimeout>[0]) => {
+      cleared.add(t)
+      realClear(t)
+    }) as typeof clearTimeout
+    try {
+      const long = withAttemptSignal(systemClock, 60_000, [])
+      expect(created).toHaveLength(1)
+      long.dispose()
+      await flush()
+      expect(cleared.has(created[0])).toBe(true)
 
-    const short = withAttemptSignal(systemClock, 20, [])
-    await new Promise((resolve) => short.signal.addEventListener('abort', resolve, { once: true }))
-    expect(short.signal.reason).toBeInstanceOf(AttemptTimeoutError)
-    expect(timeouts()).toBe(before)
+      const short = withAttemptSignal(systemClock, 20, [])
+      await new Promise((resolve) => short.signal.addEventListener('abort', resolve, { once: true }))
+      expect(short.signal.reason).toBeInstanceOf(AttemptTimeoutError)
+    } finally {
+      globalThis.setTimeout = realSet
+      globalThis.clearTimeout = realClear
+    }
   })
 
   it('property: the first of the timeout and the parent aborts decides the reason; no timer outlives it', async () => {
