@@ -1,0 +1,74 @@
+/**
+ * `npm run build:examples`: compiles the example functions (layer/examples/*.ts and the sample handler they use from
+ * bench/sample/) into layer/functions/chat/, the CodeUri of the example functions in template.yaml.
+ *
+ *   layer/functions/chat/package.json               {"type": "module"}: the .js files are ES modules
+ *   layer/functions/chat/layer/examples/*.js        the handlers (Handler: layer/examples/chat.handler, ...)
+ *   layer/functions/chat/bench/sample/*.js          the sample chat handler they are built from
+ *   layer/functions/chat/src/index.js               `export * from 'breakwater'`: the sample imports ../../src/index.js;
+ *                                                   in the function that is the layer's package, not a copy
+ *
+ * Bundles nothing: every bare import must be 'breakwater' or a package the layer carries (checked), so the functions
+ * are a few kilobytes and take every library from the layer.
+ */
+import { execFileSync } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { EXAMPLE_IMPORTS } from './build.js'
+import { filesUnder, pinTimes, summarize, type TreeSummary } from './tree.js'
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+export const FUNCTIONS_DIR = join(ROOT, 'layer', 'functions')
+export const CHAT_CODE_DIR = join(FUNCTIONS_DIR, 'chat')
+
+const SHIM = "// The sample handler imports '../../src/index.js'; in a function that is the layer's package.\nexport * from 'breakwater'\n"
+const PACKAGE_JSON = `${JSON.stringify({ name: 'breakwater-example-chat', version: '0.0.0', private: true, type: 'module' }, null, 2)}\n`
+
+/** `from '...'` and `import('...')` specifiers of an emitted module. */
+const specifiers = (code: string): string[] =>
+  [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1] ?? '')
+
+/** Every relative import resolves inside the function; every bare one to the layer. */
+function checkImports(codeDir: string): void {
+  const allowed = new Set<string>(['breakwater', ...EXAMPLE_IMPORTS])
+  const problems: string[] = []
+  for (const file of filesUnder(codeDir).filter((f) => f.endsWith('.js'))) {
+    for (const spec of specifiers(readFileSync(file, 'utf8'))) {
+      if (spec.startsWith('node:')) continue
+      if (spec.startsWith('.')) {
+        const target = resolve(dirname(file), spec)
+        if (!target.startsWith(codeDir + '/') || !filesUnder(dirname(target)).includes(target)) problems.push(`${relative(codeDir, file)}: ${spec} is not in the function`)
+      } else if (!allowed.has(spec)) {
+        problems.push(`${relative(codeDir, file)}: '${spec}' is neither breakwater nor a package the layer carries (EXAMPLE_IMPORTS in layer/build.ts)`)
+      }
+    }
+  }
+  if (problems.length > 0) throw new Error(`layer/build-examples: imports that will not resolve in Lambda:\n  ${problems.join('\n  ')}`)
+}
+
+/** Builds the example functions' code into `outDir` (replaced). */
+export function buildExamples(outDir: string = CHAT_CODE_DIR): TreeSummary {
+  const staging = mkdtempSync(join(tmpdir(), 'breakwater-examples-'))
+  try {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+    execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'layer', 'tsconfig.examples.json'), '--outDir', staging], { cwd: ROOT, stdio: 'inherit' })
+    rmSync(outDir, { recursive: true, force: true })
+    mkdirSync(outDir, { recursive: true })
+    for (const part of ['layer', 'bench']) cpSync(join(staging, part), join(outDir, part), { recursive: true })
+    mkdirSync(join(outDir, 'src'))
+    writeFileSync(join(outDir, 'src', 'index.js'), SHIM)
+    writeFileSync(join(outDir, 'package.json'), PACKAGE_JSON)
+    checkImports(outDir)
+    pinTimes(outDir)
+    return summarize(outDir)
+  } finally {
+    rmSync(staging, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const built = buildExamples()
+  console.log(`${relative(ROOT, CHAT_CODE_DIR)}: ${built.files} files, ${(built.bytes / 1024).toFixed(1)} KB, sha256 ${built.sha256}`)
+}
