@@ -1,48 +1,11 @@
 /**
- * Reads an AWS SAM template the way `sam local invoke` needs it: the YAML with its CloudFormation short tags
- * (`!Ref`, `!Sub`, `!GetAtt`, ...), intrinsic functions resolved the way SAM local resolves them (a resource's `Ref`
- * is its logical ID, parameters take their defaults), and one function's settings with `Globals.Function` merged in.
- *
- * js-yaml is not a direct dependency (it comes with Jest); it is loaded through `createRequire` and typed here by the
- * few members used, which js-yaml 3 and 4 both have.
+ * Reads an AWS SAM template the way `sam local invoke` needs it: intrinsic functions resolved the way SAM local
+ * resolves them (a resource's `Ref` is its logical ID, parameters take their defaults), and one function's settings
+ * with `Globals.Function` merged in.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
+import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
-type JsonObject = { [key: string]: Json }
-
-interface YamlType { readonly tag: string }
-interface YamlSchema { extend?(types: YamlType[]): YamlSchema }
-interface JsYaml {
-  Type: new (tag: string, options: { kind: 'scalar' | 'sequence' | 'mapping'; construct: (data: unknown) => unknown }) => YamlType
-  DEFAULT_SCHEMA?: YamlSchema
-  DEFAULT_SAFE_SCHEMA?: YamlSchema
-  Schema: { create?(base: YamlSchema[], types: YamlType[]): YamlSchema }
-  load(text: string, options: { schema: YamlSchema; filename?: string }): unknown
-}
-const yaml = createRequire(import.meta.url)('js-yaml') as JsYaml
-
-const FUNCTIONS = ['Ref', 'Condition'].concat(['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If',
-  'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'ToJsonString', 'Transform', 'Length'].map((f) => `Fn::${f}`))
-
-/** `!Ref X` → `{ Ref: 'X' }`, `!GetAtt A.B` → `{ 'Fn::GetAtt': ['A', 'B'] }`, `!Sub ...` → `{ 'Fn::Sub': ... }`. */
-function cloudFormationSchema(): YamlSchema {
-  const types: YamlType[] = []
-  for (const name of FUNCTIONS) {
-    const tag = `!${name.replace('Fn::', '')}`
-    for (const kind of ['scalar', 'sequence', 'mapping'] as const) {
-      types.push(new yaml.Type(tag, {
-        kind,
-        construct: (data) => ({ [name]: name === 'Fn::GetAtt' && typeof data === 'string' ? data.split(/\.(.*)/s, 2) : data }),
-      }))
-    }
-  }
-  if (yaml.DEFAULT_SCHEMA?.extend) return yaml.DEFAULT_SCHEMA.extend(types) // js-yaml 4
-  if (yaml.Schema.create && yaml.DEFAULT_SAFE_SCHEMA) return yaml.Schema.create([yaml.DEFAULT_SAFE_SCHEMA], types) // js-yaml 3
-  throw new Error('breakwater/invoke: unsupported js-yaml version')
-}
+import { INTRINSICS, isObject, loadTemplate, type Json, type JsonObject } from './cfn-yaml.js'
 
 export interface Template {
   readonly path: string
@@ -51,12 +14,12 @@ export interface Template {
 
 /** Parses a SAM / CloudFormation template, short tags included, into plain JSON with long-form intrinsics. */
 export function readTemplate(path: string): Template {
-  const body = yaml.load(readFileSync(path, 'utf8'), { schema: cloudFormationSchema(), filename: path })
+  const body = loadTemplate(path) as Json
   if (!isObject(body) || !isObject(body.Resources)) throw new Error(`${path}: not a CloudFormation template (no Resources)`)
   return { path, body }
 }
 
-export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v)
+export { isObject }
 
 export interface ResolveContext {
   readonly region: string
@@ -99,7 +62,7 @@ export function resolveValue(template: Template, value: Json, ctx: ResolveContex
   if (!isObject(value)) return value
   const keys = Object.keys(value)
   const [fn] = keys
-  if (keys.length === 1 && fn !== undefined && FUNCTIONS.includes(fn)) {
+  if (keys.length === 1 && fn !== undefined && INTRINSICS.includes(fn)) {
     const arg = value[fn] as Json
     const list = (): Json[] => (Array.isArray(arg) ? arg : [arg])
     const str = (v: Json | undefined): string => (typeof v === 'string' ? v : JSON.stringify(v))

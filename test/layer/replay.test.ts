@@ -15,6 +15,7 @@ import { jest } from '@jest/globals'
 import { ScanCommand } from '@aws-sdk/client-dynamodb'
 import { invokeFunction, main, type InvokeOptions, type InvokeResult } from '../../layer/invoke.js'
 import { isObject, readTemplate } from '../../layer/invoke-template.js'
+import type { Json } from '../../layer/cfn-yaml.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const FIXTURES = readdirSync(join(ROOT, 'events')).filter((f) => f.endsWith('.json')).sort()
@@ -102,7 +103,7 @@ ${probe('MiddyFromFunction', 'middy.handler')}
 
 /** The template's example functions by event source, when template.yaml has them. */
 function exampleFunctions(): { http: string; sqs: string } | undefined {
-  const resources = readTemplate(join(ROOT, 'template.yaml')).body.Resources as Record<string, unknown>
+  const resources = readTemplate(join(ROOT, 'template.yaml')).body.Resources as Record<string, Json>
   const withEvent = (type: string): string | undefined => Object.entries(resources).find(([, r]) =>
     isObject(r) && r.Type === 'AWS::Serverless::Function' && isObject(r.Properties) && isObject(r.Properties.Events) &&
     Object.values(r.Properties.Events).some((e) => isObject(e) && e.Type === type))?.[0]

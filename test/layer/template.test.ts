@@ -14,7 +14,7 @@ import { buildExamples, CHAT_CODE_DIR } from '../../layer/build-examples.js'
 import { EXAMPLE_ENV } from '../../layer/examples/config.js'
 import { STATE_SK, TTL_ATTRIBUTE, stateKey } from '../../src/aws/dynamodb/items.js'
 import { METRIC } from '../../src/aws/observability.js'
-import { asArray, isObject, loadTemplate, type Json, type JsonObject } from './cfn-yaml.js'
+import { asArray, isObject, loadTemplate, type Json, type JsonObject } from '../../layer/cfn-yaml.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const template = loadTemplate(join(ROOT, 'template.yaml'))
