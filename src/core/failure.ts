@@ -127,3 +127,9 @@ export function parseRetryAfter(
 
 /** Which failure classes count against a target's breaker by default. */
 export const BREAKER_FAILURE_CLASSES: ReadonlySet<FailureClass> = new Set(['throttled', 'unavailable', 'timed-out'])
+
+/**
+ * The failure classes that are the model's or the service's doing, not the caller's and not an oversized prompt:
+ * what a breaker can count, what the canary holds against a side, and what a caller is told is "busy, try later".
+ */
+export const UPSTREAM_FAILURE_CLASSES: ReadonlySet<FailureClass> = new Set(['throttled', 'unavailable', 'timed-out', 'malformed-output'])

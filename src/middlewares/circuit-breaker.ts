@@ -12,13 +12,12 @@ import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
 import { DEFAULT_BREAKER_POLICY, type BreakerListener, type BreakerPolicy, type BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
-import { BREAKER_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
+import { BREAKER_FAILURE_CLASSES, UPSTREAM_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
 import { expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
 import { enterRole } from './state.js'
 
 const SOURCE = 'breakwater/circuit-breaker'
 const SHARED_CLOCK_SKEW_MS = 2_000
-const COUNTABLE: readonly FailureClass[] = ['throttled', 'unavailable', 'timed-out', 'malformed-output']
 
 /**
  * Breaker options: the policy fields (all optional, defaults in README) plus where state lives.
@@ -113,7 +112,7 @@ function resolveStore(o: StoreOptions, listener: BreakerListener, windowMs: numb
 function resolveFailureClasses(list: readonly FailureClass[] | undefined): ReadonlySet<FailureClass> {
   if (list === undefined) return BREAKER_FAILURE_CLASSES
   if (!Array.isArray(list) || list.length === 0) throw new BreakwaterConfigError(SOURCE, 'breaker.failureClasses', 'must be a non-empty list')
-  const bad = list.find((c) => !COUNTABLE.includes(c))
-  if (bad !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.failureClasses', `cannot count "${String(bad)}" (countable: ${COUNTABLE.join(', ')})`)
+  const bad = list.find((c) => !UPSTREAM_FAILURE_CLASSES.has(c))
+  if (bad !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.failureClasses', `cannot count "${String(bad)}" (countable: ${[...UPSTREAM_FAILURE_CLASSES].join(', ')})`)
   return new Set(list)
 }

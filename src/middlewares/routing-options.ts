@@ -2,6 +2,7 @@
 import type { CascadeListener } from '../core/invoker/types.js'
 import type { Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
+import { UPSTREAM_FAILURE_CLASSES } from '../core/failure.js'
 import { targetKey } from '../core/targets.js'
 import { CanaryMonitor, DEFAULT_CANARY, type CanaryListener, type CanarySettings } from '../core/routing/canary.js'
 import { RouteChooser, type GreenSplit } from '../core/routing/chooser.js'
@@ -25,7 +26,7 @@ export interface RoutingOptions {
 }
 
 /** Attempt outcomes that count as a canary failure; others (caller faults, overflow, skips) are not the model's. */
-const CANARY_FAILURES = new Set(['throttled', 'unavailable', 'timed-out', 'malformed-output'])
+const CANARY_FAILURES: ReadonlySet<string> = UPSTREAM_FAILURE_CLASSES
 
 export function buildChooser(o: RoutingOptions, routes: ReadonlyMap<string, ResolvedRoute>, defaultRoute: string, clock: Clock, listener: CanaryListener): RouteChooser {
   const declared = [...routes.values()].filter((r) => ![...routes.values()].some((b) => b.green?.route === r.name)).map((r) => r.name)

@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http'
 import { AllTargetsFailedError, CallerFaultError } from '../core/errors.js'
-import { classify, type FailureClass } from '../core/failure.js'
+import { classify, UPSTREAM_FAILURE_CLASSES } from '../core/failure.js'
 import { isRecord } from './detect.js'
 import type { FailureReply } from './types.js'
 
@@ -27,7 +27,7 @@ export interface FailureReplyOptions {
 }
 
 /** Upstream failures that mean "busy or down, try later" when such an error escapes the invoker unwrapped. */
-const DEGRADED_CLASSES: ReadonlySet<FailureClass> = new Set(['throttled', 'unavailable', 'timed-out', 'malformed-output'])
+const DEGRADED_CLASSES = UPSTREAM_FAILURE_CLASSES
 
 interface HttpErrorLike { statusCode?: unknown; status?: unknown; expose?: unknown; message?: unknown; name?: unknown }
 

@@ -1,5 +1,5 @@
 import { Tracer } from '@aws-lambda-powertools/tracer'
-import { TRACE_ANNOTATION, mergeListeners, tracingListener, type TraceSegment, type TraceSubsegment, type TracerLike } from '../../src/aws/tracing.js'
+import { mergeListeners, tracingListener, type TraceSegment, type TraceSubsegment, type TracerLike } from '../../src/aws/tracing.js'
 import { runCascade } from '../../src/core/invoker/cascade.js'
 import type { CallFn, CascadeListener } from '../../src/core/invoker/types.js'
 import { EAST, WEST, sdkError, setup, type Input } from '../core/invoker/harness.js'
@@ -74,10 +74,6 @@ describe('tracingListener', () => {
     const broken = new FakeTracer()
     broken.getSegment = () => { throw new Error('no context') }
     await expect(run(tracingListener(broken))).resolves.toMatchObject({ served: { region: 'us-west-2' } })
-  })
-
-  it('uses the annotation names the issue asks for', () => {
-    expect(TRACE_ANNOTATION).toMatchObject({ model: 'model_id', region: 'region', attempt: 'attempt' })
   })
 
   it('accepts a real Powertools Tracer (typed), which is a no-op outside Lambda', async () => {

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
 import middy from '@middy/core'
 import type { MiddlewareObj } from '@middy/core'
+import { systemClock, type Clock } from '../../src/core/clock.js'
 import { BreakwaterConfigError } from '../../src/core/errors.js'
 import { isGreen } from '../../src/core/routing/hash.js'
 import { circuitBreaker } from '../../src/middlewares/circuit-breaker.js'
@@ -25,14 +26,14 @@ const LARGE = 'us.anthropic.claude-3-5-sonnet-20240620-v1:0@us-east-1'
 const GREEN = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0@us-west-2'
 const msg = (text: string) => ({ role: 'user' as const, content: [{ text }] })
 
-function handler(options: Omit<RouterOptions, 'client'>, breaker = false) {
+function handler(options: Omit<RouterOptions, 'client'>, breaker = false, clock?: Clock) {
   const states: BreakwaterState[] = []
   const capture: MiddlewareObj = { before: (r) => { states.push((r.internal as Record<string, unknown>)[STATE_KEY] as BreakwaterState) } }
   const h = middy(async (_event: unknown, context: BreakwaterContext) => {
     const reply = await context.bedrock.converse({ messages: [msg('hello')] })
     return reply.served
   }).use(router({ ...options, client: { clientConfig: fakeClientConfig(server) } }))
-  if (breaker) h.use(circuitBreaker({ consecutiveFailures: 2, cooldownMs: 60_000 })).use(fallback())
+  if (breaker) h.use(circuitBreaker({ consecutiveFailures: 2, cooldownMs: 60_000, ...(clock && { clock }) })).use(fallback())
   h.use(capture)
   return { invoke: (event: unknown) => h(event as never, lambdaContext() as never), states }
 }
@@ -125,5 +126,25 @@ describe('blue/green through a Middy handler', () => {
     expect(metrics.filter((m) => m === 'CanaryAborted')).toHaveLength(1)
     expect(warnings).toContain('breakwater canary aborted: green gets no traffic')
     expect(server.callsTo({ region: 'us-west-2' })).toBe(2)
+  })
+
+  it('traffic returns to green once its breaker cools down and its region is healthy again', async () => {
+    let skew = 0 // the breaker's cooldown passes by moving this clock, not by waiting a minute
+    const clock: Clock = { now: () => Date.now() + skew, sleep: systemClock.sleep }
+    server.plan([{ kind: 'unavailable', region: 'us-west-2', times: 2 }])
+    const h = handler({
+      routes: { default: { targets: [SMALL], green: { targets: [GREEN, SMALL], weight: 25 } } },
+      canary: { minSamples: 2, window: 10 }, clock,
+    }, true, clock)
+    const asUser = (u: string | undefined) => h.invoke({ headers: { 'x-user-id': u } })
+    // Green's region fails twice: both green users are served by green's second target, and us-west-2's breaker opens.
+    for (let i = 0; i < 2; i++) expect(await asUser(greenUsers[i])).toMatchObject({ route: 'default#green', region: 'us-east-1' })
+    for (let i = 0; i < 2; i++) expect(await asUser(blueUsers[i])).toMatchObject({ route: 'default' })
+    expect(await asUser(greenUsers[2])).toMatchObject({ route: 'default' }) // canary aborted: blue
+    skew = 61_000 // the breaker half-opens; the fake is healthy again (its two faults are spent)
+    // Green's window still holds the two failures that opened the breaker; they must not abort green a second time.
+    expect(await asUser(greenUsers[3])).toMatchObject({ route: 'default#green', region: 'us-west-2', attempts: 1 })
+    expect(await asUser(greenUsers[4])).toMatchObject({ route: 'default#green', region: 'us-west-2' })
+    expect(server.callsTo({ region: 'us-west-2' })).toBe(4)
   })
 })

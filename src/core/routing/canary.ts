@@ -2,7 +2,9 @@
  * Automatic canary abort. Green's traffic drops to 0 while one of its targets' breakers is open, or while its
  * failure rate over the last `window` outcomes exceeds blue's by more than `maxFailureRateGap`. Traffic returns
  * when the breakers close (half-open counts as closed here: the probes need traffic), or, after a failure-rate
- * abort, once `cooldownMs` has passed: green's window starts over and must prove itself again.
+ * abort, once `cooldownMs` has passed. Either way green's window starts over and must prove itself again: the
+ * failures that opened the breaker were judged already, and judging them twice would abort green at once.
+ * The two reasons keep their own clocks: an open breaker during a failure-rate abort does not end or extend it.
  * In-container state, like the breaker's cache: each instance judges from the outcomes it saw.
  */
 import type { Clock } from '../clock.js'
@@ -51,8 +53,8 @@ interface RouteCanary {
   readonly blue: OutcomeWindow
   green: OutcomeWindow
   aborted: AbortReason | undefined
-  /** Failure-rate aborts only: when green may be tried again. */
-  retryAt: number
+  /** A pending failure-rate abort: when green may be tried again. Kept while a breaker-open abort shows instead. */
+  failureRateUntil: number | undefined
 }
 
 export class CanaryMonitor {
@@ -93,7 +95,6 @@ export class CanaryMonitor {
     if (next !== c.aborted) {
       const was = c.aborted
       c.aborted = next
-      if (next === 'failure-rate') c.retryAt = this.#clock.now() + this.settings.cooldownMs
       if (next !== undefined && was === undefined) this.#emit({ type: 'aborted', route, reason: next, ...(next === 'failure-rate' && { greenFailureRate: c.green.failureRate, blueFailureRate: c.blue.failureRate }) })
       if (next === undefined) this.#emit({ type: 'resumed', route })
     }
@@ -102,20 +103,30 @@ export class CanaryMonitor {
 
   #verdict(c: RouteCanary, greenOpen: boolean): AbortReason | undefined {
     if (greenOpen) return 'green-open'
-    if (c.aborted === 'failure-rate') {
-      if (this.#clock.now() < c.retryAt) return 'failure-rate'
-      c.green = new OutcomeWindow(this.settings.window) // start over: green must prove itself on fresh outcomes
+    const now = this.#clock.now()
+    if (c.failureRateUntil !== undefined) {
+      if (now < c.failureRateUntil) return 'failure-rate'
+      c.failureRateUntil = undefined
+      this.#startOver(c)
       return undefined
     }
-    const { minSamples, maxFailureRateGap } = this.settings
+    if (c.aborted === 'green-open') { this.#startOver(c); return undefined } // the breaker closed (or half-opened)
+    const { minSamples, maxFailureRateGap, cooldownMs } = this.settings
     if (c.green.count < minSamples || c.blue.count < minSamples) return undefined
-    return c.green.failureRate - c.blue.failureRate > maxFailureRateGap ? 'failure-rate' : undefined
+    if (c.green.failureRate - c.blue.failureRate <= maxFailureRateGap) return undefined
+    c.failureRateUntil = now + cooldownMs
+    return 'failure-rate'
+  }
+
+  /** Green must prove itself again on fresh outcomes. */
+  #startOver(c: RouteCanary): void {
+    c.green = new OutcomeWindow(this.settings.window)
   }
 
   #of(route: string): RouteCanary {
     let c = this.#routes.get(route)
     if (!c) {
-      c = { blue: new OutcomeWindow(this.settings.window), green: new OutcomeWindow(this.settings.window), aborted: undefined, retryAt: 0 }
+      c = { blue: new OutcomeWindow(this.settings.window), green: new OutcomeWindow(this.settings.window), aborted: undefined, failureRateUntil: undefined }
       this.#routes.set(route, c)
     }
     return c

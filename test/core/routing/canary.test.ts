@@ -44,6 +44,46 @@ describe('CanaryMonitor', () => {
   })
 })
 
+describe('CanaryMonitor after a breaker-open abort', () => {
+  const settings = { minSamples: 10, cooldownMs: 1_000 }
+  const fill = (m: CanaryMonitor, side: 'blue' | 'green', n: number, ok: boolean) => { for (let i = 0; i < n; i++) m.record('r', side, ok) }
+
+  it('traffic returns when green is healthy again after its breaker closes: the failures that opened it are not judged twice', () => {
+    const t = { now: 0 }
+    const events: CanaryEvent[] = []
+    const m = new CanaryMonitor({ settings, clock: clockAt(t), listener: (e) => events.push(e) })
+    fill(m, 'blue', 20, true)
+    fill(m, 'green', 10, true)
+    fill(m, 'green', 10, false) // green 50 % failing: these failures open its breaker before the canary judges the rate
+    expect(m.weightFor('r', 5, true)).toBe(0)
+    expect(m.abortedFor('r')).toBe('green-open')
+    t.now = 5_000 // the breaker cooled down and half-opens: its probes need green's traffic now, not cooldownMs later
+    expect(m.weightFor('r', 5, false)).toBe(5)
+    expect(m.abortedFor('r')).toBeUndefined()
+    expect(m.failureRates('r').green).toBe(0)
+    fill(m, 'green', 20, true) // green is healthy again and stays in
+    expect(m.weightFor('r', 5, false)).toBe(5)
+    expect(events.map((e) => e.type)).toEqual(['aborted', 'resumed'])
+  })
+
+  it('a breaker-open abort neither ends nor extends a pending failure-rate abort', () => {
+    const t = { now: 0 }
+    const m = new CanaryMonitor({ settings, clock: clockAt(t) })
+    fill(m, 'blue', 20, true)
+    fill(m, 'green', 20, false)
+    expect(m.weightFor('r', 5, false)).toBe(0) // failure-rate abort until t = 1 000
+    t.now = 400
+    expect(m.weightFor('r', 5, true)).toBe(0)
+    expect(m.abortedFor('r')).toBe('green-open')
+    t.now = 600 // the breaker is no longer open, but the failure-rate cooldown still runs
+    expect(m.weightFor('r', 5, false)).toBe(0)
+    expect(m.abortedFor('r')).toBe('failure-rate')
+    t.now = 1_000 // its own retry time, not 600 + cooldownMs
+    expect(m.weightFor('r', 5, false)).toBe(5)
+    expect(m.failureRates('r').green).toBe(0)
+  })
+})
+
 describe('RouteChooser with the canary', () => {
   const t = { now: 10_000 }
   const records = new Map<string, BreakerRecord>()
