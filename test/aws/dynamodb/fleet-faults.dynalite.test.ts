@@ -2,23 +2,18 @@
  * The fleet breaker when things go wrong around it: the store stops mid-run (each instance wrapped in a
  * FallbackBreakerStore, as circuitBreaker({ tableName }) wires it), and instances whose clocks disagree by up to 2 s.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { FallbackBreakerStore } from '../../../src/core/breaker/fallback-store.js'
 import type { Admission } from '../../../src/core/breaker/types.js'
-import { describeWithOutage, startDynamoDB, type TestDynamoDB } from '../../support/dynamodb.js'
-import { FakeClock } from '../../support/fake-clock.js'
+import { describeWithOutage, useTable, type TestDynamoDB } from '../../support/dynamodb.js'
+import type { FakeClock } from '../../support/fake-clock.js'
 import { fleet, KEY, openRecord, seed, type Fleet, type FleetOptions, type Instance } from '../../support/fleet.js'
 
 const T0 = 1_700_000_000_250
-let db: TestDynamoDB
-let table: string
-let clock: FakeClock
-beforeAll(async () => { db = await startDynamoDB() })
-afterAll(async () => { await db.stop() })
-beforeEach(async () => {
-  table = await db.newTable()
-  clock = new FakeClock(T0)
-})
+let db!: TestDynamoDB
+let table!: string
+let clock!: FakeClock
+useTable(T0, (f) => ({ db, table, clock } = f))
 const make = (o: Omit<FleetOptions, 'db' | 'table' | 'clock'>): Fleet => fleet({ db, table, clock, ...o })
 
 /** A fleet as the middleware builds it: DynamoDB store (its own default client: 2 attempts, 300 ms timeouts) + local fallback. */

@@ -3,24 +3,19 @@
  * own DynamoDBBreakerStore and client) race over real HTTP against one table. Time is a shared FakeClock, so only
  * the interleaving of requests is left to chance, and every assertion holds for any interleaving.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { stageSize } from '../../../src/core/breaker/machine.js'
 import { resolvePolicy } from '../../../src/core/breaker/policy.js'
 import type { Admission, BreakerPolicy } from '../../../src/core/breaker/types.js'
-import { startDynamoDB, type TestDynamoDB } from '../../support/dynamodb.js'
-import { FakeClock } from '../../support/fake-clock.js'
+import { useTable, type TestDynamoDB } from '../../support/dynamodb.js'
+import type { FakeClock } from '../../support/fake-clock.js'
 import { fleet, KEY, openRecord, seed, type Fleet, type FleetOptions } from '../../support/fleet.js'
 
 const T0 = 1_700_000_000_250
-let db: TestDynamoDB
-let table: string
-let clock: FakeClock
-beforeAll(async () => { db = await startDynamoDB() })
-afterAll(async () => { await db.stop() })
-beforeEach(async () => {
-  table = await db.newTable()
-  clock = new FakeClock(T0)
-})
+let db!: TestDynamoDB
+let table!: string
+let clock!: FakeClock
+useTable(T0, (f) => ({ db, table, clock } = f))
 const make = (o: Omit<FleetOptions, 'db' | 'table' | 'clock'>): Fleet => fleet({ db, table, clock, ...o })
 
 describe('an outage', () => {

@@ -2,26 +2,21 @@
  * DynamoDBBreakerStore on the real DynamoDB wire protocol: dynalite started by the suite, or the server named by
  * BREAKWATER_DYNAMODB_ENDPOINT (see test/support/dynamodb.ts). Each test gets a table of its own.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { DynamoDBBreakerStore } from '../../../src/aws/dynamodb/store.js'
 import { initialRecord, type BreakerRecord } from '../../../src/core/breaker/types.js'
-import { startDynamoDB, type TestDynamoDB } from '../../support/dynamodb.js'
-import { FakeClock } from '../../support/fake-clock.js'
+import { useTable, type TestDynamoDB } from '../../support/dynamodb.js'
+import type { FakeClock } from '../../support/fake-clock.js'
 
 const T0 = 1_700_000_000_250
 const KEY = 'anthropic.claude-3-haiku@us-east-1'
 const WINDOW = 10_000
 
-let db: TestDynamoDB
-let table: string
-let clock: FakeClock
-beforeAll(async () => { db = await startDynamoDB() })
-afterAll(async () => { await db.stop() })
-beforeEach(async () => {
-  table = await db.newTable()
-  clock = new FakeClock(T0)
-})
+let db!: TestDynamoDB
+let table!: string
+let clock!: FakeClock
+useTable(T0, (f) => ({ db, table, clock } = f))
 /** A store as one Lambda instance would have it: its own client, its own cache. */
 const instance = (o: { flushMs?: number; refreshMs?: number } = {}) =>
   new DynamoDBBreakerStore({ tableName: table, client: db.client(), clock, ...o })
