@@ -12,8 +12,6 @@ import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBC
 import type { Server } from 'node:http'
 import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
 import { createRequire } from 'node:module'
-import { afterAll, beforeAll, beforeEach } from '@jest/globals'
-import { FakeClock } from './fake-clock.js'
 
 const ENV = 'BREAKWATER_DYNAMODB_ENDPOINT'
 const external = process.env[ENV]?.trim() || undefined
@@ -154,15 +152,4 @@ async function hangOn(port: number): Promise<{ server: NetServer; sockets: Set<S
 function closeBlackHole(hole: { server: NetServer; sockets: Set<Socket> }): Promise<void> {
   for (const s of hole.sockets) s.destroy()
   return new Promise((resolve) => hole.server.close(() => resolve()))
-}
-
-/** What each test of a file sharing one DynamoDB gets: the server, a table of its own, a fresh fake clock. */
-export interface TableFixture { readonly db: TestDynamoDB; readonly table: string; readonly clock: FakeClock }
-
-/** Registers the hooks: one DynamoDB per file, and before each test a new table and a FakeClock at `start`. */
-export function useTable(start: number, assign: (fixture: TableFixture) => void): void {
-  let db: TestDynamoDB
-  beforeAll(async () => { db = await startDynamoDB() })
-  afterAll(async () => { await db.stop() })
-  beforeEach(async () => { assign({ db, table: await db.newTable(), clock: new FakeClock(start) }) })
 }

@@ -6,7 +6,8 @@ import { describe, expect, it } from '@jest/globals'
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { DynamoDBBreakerStore } from '../../../src/aws/dynamodb/store.js'
 import { initialRecord, type BreakerRecord } from '../../../src/core/breaker/types.js'
-import { useTable, type TestDynamoDB } from '../../support/dynamodb.js'
+import type { TestDynamoDB } from '../../support/dynamodb.js'
+import { useTable } from '../../support/dynamodb-table.js'
 import type { FakeClock } from '../../support/fake-clock.js'
 
 const T0 = 1_700_000_000_250
