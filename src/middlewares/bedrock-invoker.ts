@@ -14,7 +14,7 @@ import { orderByHealth } from '../core/health/order.js'
 import { runCascade } from '../core/invoker/cascade.js'
 import { converseAdapter, converseUsage } from '../core/invoker/converse-adapter.js'
 import type { CallFn, CascadeListener, CascadeRequest, CascadeResult, Served } from '../core/invoker/types.js'
-import { structuredOutput, type JsonSchema, type StructuredOutput } from '../core/output/json-schema.js'
+import { loadSchemaValidator, structuredOutput, type JsonSchema, type StructuredOutput } from '../core/output/json-schema.js'
 import { isCacheable, replyCacheKey, type CachedConverse } from './reply-cache.js'
 import type { ResolvedRoute } from './routes.js'
 import type { BreakwaterState } from './state.js'
@@ -111,6 +111,7 @@ export class BedrockInvoker {
   async converse(input: ConverseInput, given: ConverseOptions = {}): Promise<ConverseReply | StructuredReply> {
     const options = { ...given, route: await this.pick(input, given.route) }
     const schema = options.responseSchema
+    if (schema !== undefined) await loadSchemaValidator()
     const structured = schema === undefined ? undefined : structuredOutput(schema) // a bad schema throws before any call
     const json = new WeakMap<ConverseCommandOutput, unknown>()
     const cache = this.deps.state.replyCache

@@ -3,7 +3,8 @@
  * the fleet). Open targets are skipped without a call; half-open ones admit probes in stages.
  */
 import type { MiddlewareObj, Request } from '@middy/core'
-import { DynamoDBBreakerStore, type DynamoDBBreakerStoreOptions } from '../aws/dynamodb/store.js'
+import { resolveStoreOptions, type DynamoDBBreakerStoreOptions } from '../aws/dynamodb/options.js'
+import { LazyBreakerStore } from '../core/breaker/lazy-store.js'
 import { breakerListener, type Observability } from '../aws/observability.js'
 import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
 import { FallbackBreakerStore } from '../core/breaker/fallback-store.js'
@@ -101,8 +102,11 @@ function resolveStore(o: StoreOptions, listener: BreakerListener, windowMs: numb
   }
   if (typeof o.tableName !== 'string' || o.tableName.trim() === '') throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'must be a table name (is the environment variable set?)')
   if (o.localFallbackMs !== undefined && !(typeof o.localFallbackMs === 'number' && o.localFallbackMs > 0 && Number.isFinite(o.localFallbackMs))) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'must be a positive number of ms')
+  const storeOptions: DynamoDBBreakerStoreOptions = { ...o.dynamodb, tableName: o.tableName, ...(o.clock && { clock: o.clock }) }
+  resolveStoreOptions(storeOptions) // checked at init; the store (and the DynamoDB client) loads on first use
+  const primary = new LazyBreakerStore(async () => new (await import('../aws/dynamodb/store.js')).DynamoDBBreakerStore(storeOptions))
   return new FallbackBreakerStore({
-    primary: new DynamoDBBreakerStore({ ...o.dynamodb, tableName: o.tableName, ...(o.clock && { clock: o.clock }) }),
+    primary,
     ...(o.localFallbackMs !== undefined && { retryAfterMs: o.localFallbackMs }),
     ...(o.clock && { clock: o.clock }),
     onError: (operation, key, error) => listener({ type: 'store-error', key, operation, error }),

@@ -10,31 +10,13 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import { systemClock, type Clock } from '../../core/clock.js'
 import { initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts } from '../../core/breaker/types.js'
-import { BreakwaterConfigError } from '../../core/errors.js'
 import { bucketExpiry, bucketSk, bucketStart, itemToRecord, recordToItem, stateKey } from './items.js'
+import { resolveStoreOptions, type DynamoDBBreakerStoreOptions } from './options.js'
 import { queryWindow } from './window.js'
 
-const SOURCE = 'breakwater/dynamodb-breaker-store'
+export type { DynamoDBBreakerStoreOptions }
 
-export interface DynamoDBBreakerStoreOptions {
-  /** The breaker table (key schema `pk` S / `sk` S, TTL on `expiresAt`; see README). */
-  readonly tableName: string
-  /** A client of your own. Default: one built with `clientConfig`, 2 attempts and 300 ms timeouts. */
-  readonly client?: DynamoDBClient
-  /** Extra config for the default client (region, endpoint, credentials). */
-  readonly clientConfig?: DynamoDBClientConfig
-  /** How long a read state is trusted on the happy path, ms. Default 10 000. */
-  readonly refreshMs?: number
-  /** Successes are counted locally and written at most this often (or with the next failure), ms. Default 10 000. */
-  readonly flushMs?: number
-  /**
-   * The most one DynamoDB request may take, attempts and backoff included, ms. Past it the request is aborted and
-   * the breaker runs on local state: its store must never hold a user's request up for long. Default 700.
-   */
-  readonly operationTimeoutMs?: number
-  /** Time source for the cache, for tests. Default: the system clock. */
-  readonly clock?: Clock
-}
+
 
 /** How many DynamoDB requests this store made, by kind: what the cost bench reads. */
 export interface StoreUsage { gets: number; queries: number; puts: number; updates: number }
@@ -75,15 +57,13 @@ export class DynamoDBBreakerStore implements BreakerStore {
   readonly #operationTimeoutMs: number
 
   constructor(options: DynamoDBBreakerStoreOptions) {
-    if (typeof options?.tableName !== 'string' || options.tableName.length < 3) {
-      throw new BreakwaterConfigError(SOURCE, 'tableName', 'must be the name of the breaker table')
-    }
-    this.#table = options.tableName
+    const resolved = resolveStoreOptions(options)
+    this.#table = resolved.tableName
     this.#client = options.client ?? new DynamoDBClient({ ...DEFAULT_CLIENT, ...options.clientConfig })
-    this.#refreshMs = positive('refreshMs', options.refreshMs, 10_000)
-    this.#flushMs = positive('flushMs', options.flushMs, 10_000)
+    this.#refreshMs = resolved.refreshMs
+    this.#flushMs = resolved.flushMs
     this.#clock = options.clock ?? systemClock
-    this.#operationTimeoutMs = positive('operationTimeoutMs', options.operationTimeoutMs, 700)
+    this.#operationTimeoutMs = resolved.operationTimeoutMs
   }
 
   async read(key: string, now: number): Promise<BreakerRecord> {
@@ -199,10 +179,4 @@ export class DynamoDBBreakerStore implements BreakerStore {
     }
     return local
   }
-}
-
-function positive(field: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new BreakwaterConfigError(SOURCE, field, 'must be a positive number of ms')
-  return value
 }

@@ -1,7 +1,10 @@
 /** Structured output: JSON + JSON Schema validation by ajv, compiled once per schema object, concise reasons. */
-import { describe, expect, it } from '@jest/globals'
+import { beforeAll, describe, expect, it } from '@jest/globals'
 import { BreakwaterConfigError, MalformedOutputError } from '../../../src/core/errors.js'
-import { MAX_FORMAT_CHARS, structuredOutput } from '../../../src/core/output/json-schema.js'
+import { loadSchemaValidator, MAX_FORMAT_CHARS, structuredOutput } from '../../../src/core/output/json-schema.js'
+
+// ajv is loaded lazily (cold start); the invoker awaits this before its first structured call.
+beforeAll(() => loadSchemaValidator())
 
 const ORDER = {
   type: 'object',

@@ -1,0 +1,35 @@
+/**
+ * A store built on first use. The DynamoDB store pulls in the DynamoDB client, a fifth of the layer entry's cold
+ * import; a function whose breaker never runs (or runs without a table) should not pay for it at init.
+ */
+import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
+
+export class LazyBreakerStore implements BreakerStore {
+  readonly #load: () => Promise<BreakerStore>
+  #store: Promise<BreakerStore> | undefined
+
+  constructor(load: () => Promise<BreakerStore>) {
+    this.#load = load
+  }
+
+  /** The store, loading it once. A failed load is retried at the next call (and is a store error meanwhile). */
+  #get(): Promise<BreakerStore> {
+    this.#store ??= this.#load().catch((error: unknown) => {
+      this.#store = undefined
+      throw error
+    })
+    return this.#store
+  }
+
+  async read(key: string, now: number): Promise<BreakerRecord> {
+    return (await this.#get()).read(key, now)
+  }
+
+  async recordOutcome(key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number): Promise<WindowCounts> {
+    return (await this.#get()).recordOutcome(key, outcome, now, windowMs, sinceMs)
+  }
+
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
+    return (await this.#get()).compareAndSet(key, expected, next)
+  }
+}
