@@ -1,0 +1,84 @@
+/**
+ * The three "usual" recipes, written the way a user would write them without Breakwater: a plain Lambda handler that
+ * calls Bedrock and returns a 200, or lets the error escape (the caller then sees a raw error).
+ * Every instance builds its own clients, as a Lambda container would at init.
+ */
+import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime'
+import {
+  circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retry, wrap,
+} from 'cockatiel'
+import { fakeClientConfig } from '../../test/support/bedrock-client.js'
+import { seededRandom } from '../../test/support/fake-bedrock.js'
+import { PRIMARY_MODEL, PRIMARY_REGION, SMALL_MODEL } from './scenarios.js'
+import type { ChaosInstance, StrategyEnv } from './types.js'
+
+interface HttpEvent { readonly body: string }
+
+/** One Converse call; the reply shaped like the sample handler's (`{ reply, model, region, degraded }`). */
+async function converse(client: BedrockRuntimeClient, model: string, region: string, event: HttpEvent, degraded: boolean) {
+  const { prompt } = JSON.parse(event.body) as { prompt: string }
+  const out = await client.send(new ConverseCommand({
+    modelId: model,
+    messages: [{ role: 'user', content: [{ text: prompt }] }],
+    inferenceConfig: { maxTokens: 1024 },
+  }))
+  const reply = out.output?.message?.content?.[0]?.text ?? ''
+  return { statusCode: 200, body: JSON.stringify({ reply, model, region, degraded: degraded ? 'fallback-target' : false }) }
+}
+
+/** 1. naive: the SDK's defaults (standard retry mode, 3 attempts), one model, one region. */
+export function naive(env: StrategyEnv): ChaosInstance {
+  const client = new BedrockRuntimeClient({ ...fakeClientConfig(env.server), region: PRIMARY_REGION })
+  return {
+    handle: (event) => converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false),
+    close: () => client.destroy(),
+  }
+}
+
+/** Throttling, 5xx, timeouts and network errors: what a careful user retries. */
+function retryable(error: unknown): boolean {
+  const e = error as { $metadata?: { httpStatusCode?: number }; name?: string }
+  const status = e.$metadata?.httpStatusCode
+  return status === undefined || status === 408 || status === 429 || status >= 500
+}
+
+/** 2. textbook: up to 5 attempts with full-jitter exponential backoff (base 250 ms, cap 8 s), then one fallback model. */
+export function textbook(env: StrategyEnv, id: number): ChaosInstance {
+  const client = new BedrockRuntimeClient({ ...fakeClientConfig(env.server), region: PRIMARY_REGION, maxAttempts: 1 })
+  const random = seededRandom(1000 + id)
+  const handle = async (event: unknown) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        return await converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false)
+      } catch (error) {
+        if (!retryable(error) || attempt === 4) break
+        const waitMs = random() * Math.min(8_000, 250 * 2 ** attempt)
+        await new Promise((resolve) => setTimeout(resolve, waitMs))
+      }
+    }
+    return converse(client, SMALL_MODEL, PRIMARY_REGION, event as HttpEvent, true)
+  }
+  return { handle, close: () => client.destroy() }
+}
+
+/**
+ * 3. cockatiel: an in-instance breaker (5 consecutive failures, half-open after `halfOpenAfterMs`) inside cockatiel's
+ * retry (3 retries, exponential backoff), then the fallback model. Each instance has its own breaker.
+ */
+export function cockatiel(env: StrategyEnv, id: number): ChaosInstance {
+  const client = new BedrockRuntimeClient({ ...fakeClientConfig(env.server), region: PRIMARY_REGION, maxAttempts: 1 })
+  const breaker = circuitBreaker(handleAll, { halfOpenAfter: env.halfOpenAfterMs, breaker: new ConsecutiveBreaker(5) })
+  const policy = wrap(retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }), breaker)
+  const key = `${PRIMARY_MODEL}@${PRIMARY_REGION}`
+  breaker.onBreak(() => env.onBreaker({ key, to: 'open', instance: id }))
+  breaker.onHalfOpen(() => env.onBreaker({ key, to: 'half-open', instance: id }))
+  breaker.onReset(() => env.onBreaker({ key, to: 'closed', instance: id }))
+  const handle = async (event: unknown) => {
+    try {
+      return await policy.execute(() => converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false))
+    } catch {
+      return converse(client, SMALL_MODEL, PRIMARY_REGION, event as HttpEvent, true)
+    }
+  }
+  return { handle, close: () => { client.destroy() } }
+}

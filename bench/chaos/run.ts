@@ -1,0 +1,119 @@
+/**
+ * `npm run bench:chaos -- [scenario ...] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]`
+ *
+ * Per scenario, the four strategies run at the same time, each with its own fleet and its own fake Bedrock following
+ * the same fault script, on the same seeded arrivals; Breakwater's breaker lives in one dynalite (a fresh table per
+ * scenario). Writes `chaos-results.json` and `chaos-report.html` to `--out` (default bench/chaos/out).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { seededRandom } from '../../test/support/fake-bedrock.js'
+import { startDynalite } from '../support/dynalite-server.js'
+import { arrivals, runFleet } from './fleet.js'
+import { renderReport } from './report.js'
+import { CHAOS_SCENARIOS, DEFAULT_SCENARIOS, scaled, type ChaosScenario } from './scenarios.js'
+import { series, summarize, type Series, type Summary } from './summary.js'
+import { STRATEGIES, type StrategyName } from './types.js'
+
+export interface ChaosOptions {
+  readonly scenarios: readonly string[]
+  readonly instances: number
+  /** Arrivals per second. */
+  readonly rate: number
+  /** Overrides every scenario's length, seconds (after scaling). */
+  readonly durationS?: number
+  /** Multiplies every scripted time and duration (0.25 = four times faster); the Lambda timeout is not scaled. */
+  readonly scale: number
+  readonly timeoutMs: number
+  readonly halfOpenAfterMs: number
+  readonly outDir: string
+  readonly seed: number
+  readonly log?: (line: string) => void
+}
+
+export interface ScenarioResult {
+  readonly scenario: ChaosScenario
+  readonly strategies: Record<StrategyName, { readonly summary: Summary; readonly series: Series }>
+}
+
+export interface ChaosResults {
+  readonly command: string
+  readonly options: Omit<ChaosOptions, 'log' | 'outDir'>
+  readonly results: readonly ScenarioResult[]
+}
+
+export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: string; results: ChaosResults }> {
+  const unknown = o.scenarios.filter((s) => !CHAOS_SCENARIOS.has(s))
+  if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${[...CHAOS_SCENARIOS.keys()].join(', ')}`)
+  const dynamo = await startDynalite()
+  const results: ScenarioResult[] = []
+  try {
+    for (const [index, name] of o.scenarios.entries()) {
+      const scenario = scaled(CHAOS_SCENARIOS.get(name) as ChaosScenario, o.scale, o.durationS)
+      const tableName = `chaos-${index}-${name}`
+      await dynamo.createBreakerTable(tableName)
+      const load = arrivals(o.rate, scenario.durationS, seededRandom(o.seed + index))
+      o.log?.(`${name}: ${load.length} requests over ${scenario.durationS} s, ${o.instances} instances max, 4 strategies at once`)
+      const fleet = { instances: o.instances, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, dynamo: { clientConfig: dynamo.clientConfig, tableName } }
+      const runs = await Promise.all(STRATEGIES.map((s) => runFleet(s, scenario, load, fleet)))
+      const strategies = Object.fromEntries(runs.map((run) => [run.strategy, { summary: summarize(run, scenario), series: series(run, scenario.durationS) }])) as ScenarioResult['strategies']
+      for (const s of STRATEGIES) {
+        const m = strategies[s].summary
+        o.log?.(`  ${s.padEnd(10)} success ${(m.successRate * 100).toFixed(1)}%  degraded ${(m.degradedRate * 100).toFixed(1)}%  raw ${m.outcomes['raw-error']}  overruns ${m.overruns}  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  calls/req ${m.amplification}`)
+      }
+      results.push({ scenario, strategies })
+    }
+  } finally {
+    await dynamo.close()
+  }
+  const { log: _log, outDir, ...options } = o
+  const all: ChaosResults = { command: commandOf(o), options, results }
+  mkdirSync(outDir, { recursive: true })
+  const json = join(outDir, 'chaos-results.json')
+  const html = join(outDir, 'chaos-report.html')
+  writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`)
+  writeFileSync(html, renderReport(all))
+  return { json, html, results: all }
+}
+
+function commandOf(o: ChaosOptions): string {
+  return `npm run bench:chaos -- ${o.scenarios.join(' ')} --instances ${o.instances} --rate ${o.rate}` +
+    `${o.durationS === undefined ? '' : ` --duration ${o.durationS}`} --scale ${o.scale} --timeout ${o.timeoutMs}`
+}
+
+const USAGE = 'usage: npm run bench:chaos -- [scenario ...] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]'
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv], allowPositionals: true,
+    options: {
+      instances: { type: 'string' }, rate: { type: 'string' }, duration: { type: 'string' }, scale: { type: 'string' },
+      timeout: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' }, 'half-open-after': { type: 'string' },
+    },
+  })
+  const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v))
+  const options: ChaosOptions = {
+    scenarios: positionals.length > 0 ? positionals : [...DEFAULT_SCENARIOS],
+    instances: num(values.instances, 20), rate: num(values.rate, 10),
+    ...(values.duration !== undefined && { durationS: Number(values.duration) }),
+    scale: num(values.scale, 1), timeoutMs: num(values.timeout, 10_000), halfOpenAfterMs: num(values['half-open-after'], 5_000),
+    outDir: resolve(values.out ?? 'bench/chaos/out'), seed: num(values.seed, 7),
+    log: (line) => process.stdout.write(`${line}\n`),
+  }
+  const bad = [options.instances, options.rate, options.scale, options.timeoutMs, options.durationS ?? 1].some((n) => !(n > 0))
+  if (bad) {
+    process.stderr.write(`${USAGE}\nevery number must be positive\n`)
+    return 2
+  }
+  const { json, html } = await runChaos(options)
+  process.stdout.write(`wrote ${json}\nwrote ${html}\n`)
+  return 0
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  process.exitCode = await main(process.argv.slice(2))
+  // Abandoned invocations (overruns) may still hold client sockets; the run is over.
+  process.exit()
+}

@@ -1,0 +1,92 @@
+/** The numbers of one strategy's run: rates, latency, amplification, breaker timing, DynamoDB cost, and per-second series. */
+import type { ChaosScenario } from './scenarios.js'
+import { OUTCOMES, type BreakerTo, type Outcome, type StrategyRun } from './types.js'
+
+export interface Summary {
+  readonly requests: number
+  readonly outcomes: Record<Outcome, number>
+  /** ok + degraded, over all requests. */
+  readonly successRate: number
+  readonly degradedRate: number
+  readonly rawErrorRate: number
+  readonly overruns: number
+  readonly p50Ms: number
+  readonly p99Ms: number
+  /** Upstream Bedrock calls per request. */
+  readonly amplification: number
+  /** Calls to a target the same request had already called, per request. */
+  readonly retriesPerRequest: number
+  /** Seconds from the fault's start to the first breaker opening; null when none opened. */
+  readonly timeToTripS: number | null
+  /** Seconds from the fault's end to the last breaker closing; null when none closed after it (or none opened). */
+  readonly timeToRecoverS: number | null
+  readonly instances: number
+  readonly instanceSeconds: number
+  readonly dynamo: { readonly reads: number; readonly writes: number; readonly perRequest: number; readonly perInstanceSecond: number }
+}
+
+export interface Series {
+  /** Per second of arrival: requests by outcome. */
+  readonly outcomes: Record<Outcome, number[]>
+  /** Per second: upstream calls started. */
+  readonly calls: number[]
+  /** Breaker transitions (target key → [second, state]); fleet-wide for Breakwater, any instance for cockatiel. */
+  readonly breaker: Record<string, [number, BreakerTo][]>
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] as number)
+const round = (n: number, digits = 3): number => Number(n.toFixed(digits))
+
+export function summarize(run: StrategyRun, scenario: ChaosScenario): Summary {
+  const n = run.requests.length || 1
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>
+  for (const r of run.requests) outcomes[r.outcome]++
+  const served = run.requests.filter((r) => r.outcome !== 'throttled').map((r) => r.latencyMs).sort((a, b) => a - b)
+  const seen = new Set<string>()
+  let retries = 0
+  for (const c of run.calls) {
+    const key = `${c.requestId}|${c.target}`
+    if (seen.has(key)) retries++
+    seen.add(key)
+  }
+  const fault = scenario.fault
+  const opens = run.transitions.filter((t) => t.to === 'open')
+  const firstOpen = fault ? opens.find((t) => t.atMs >= fault.fromS * 1000) : undefined
+  const closes = run.transitions.filter((t) => t.to === 'closed' && fault && t.atMs >= fault.toS * 1000)
+  const lastClose = closes.at(-1)
+  const ddbOps = run.dynamo.reads + run.dynamo.writes
+  return {
+    requests: run.requests.length,
+    outcomes,
+    successRate: round((outcomes.ok + outcomes.degraded) / n),
+    degradedRate: round(outcomes.degraded / n),
+    rawErrorRate: round(outcomes['raw-error'] / n),
+    overruns: outcomes.overrun,
+    p50Ms: Math.round(percentile(served, 0.5)),
+    p99Ms: Math.round(percentile(served, 0.99)),
+    amplification: round(run.calls.length / n),
+    retriesPerRequest: round(retries / n),
+    timeToTripS: fault && firstOpen ? round(firstOpen.atMs / 1000 - fault.fromS, 2) : null,
+    timeToRecoverS: fault && lastClose && firstOpen ? round(lastClose.atMs / 1000 - fault.toS, 2) : null,
+    instances: run.instances,
+    instanceSeconds: round(run.instanceSeconds, 1),
+    dynamo: {
+      reads: run.dynamo.reads, writes: run.dynamo.writes,
+      perRequest: round(ddbOps / n), perInstanceSecond: round(ddbOps / Math.max(run.instanceSeconds, 1e-9)),
+    },
+  }
+}
+
+export function series(run: StrategyRun, durationS: number): Series {
+  const seconds = Math.ceil(durationS)
+  const zeros = (): number[] => Array.from({ length: seconds }, () => 0)
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, zeros()])) as Record<Outcome, number[]>
+  const at = (ms: number): number => Math.min(seconds - 1, Math.max(0, Math.floor(ms / 1000)))
+  for (const r of run.requests) (outcomes[r.outcome] as number[])[at(r.atMs)]! += 1
+  const calls = zeros()
+  for (const c of run.calls) calls[at(c.atMs)]! += 1
+  const breaker: Record<string, [number, BreakerTo][]> = {}
+  for (const t of run.transitions) (breaker[t.key] ??= []).push([round(t.atMs / 1000, 2), t.to])
+  return { outcomes, calls, breaker }
+}
