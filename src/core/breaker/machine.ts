@@ -13,6 +13,8 @@ export interface AdmitResult {
 }
 
 /** Floor of a retry hint, so a caller that sleeps on it never spins on 0. */
+/** The most a full half-open stage tells callers to wait: probes usually report within a call. */
+const FULL_STAGE_RETRY_MS = 1_000
 const MIN_RETRY_MS = 1
 
 /** May a call go to this target now? Open breakers whose cooldown is over become half-open here. */
@@ -46,9 +48,10 @@ function admitProbe(
       next: { ...current, version: stored.version + 1, permits: [...live, permit] },
     }
   }
-  // The stage is full: the earliest a slot can free up for sure is when the oldest live lease runs out.
+  // The stage is full. A slot is free for sure only when the oldest live lease runs out (~30 s), but probes
+  // normally report within a call's time: the hint (which can become a caller's Retry-After) says "soon".
   const earliest = live.reduce((min, p) => Math.min(min, p.expiresAt + policy.clockSkewMs), Number.POSITIVE_INFINITY)
-  const retryInMs = Number.isFinite(earliest) ? Math.max(MIN_RETRY_MS, earliest - now) : MIN_RETRY_MS
+  const retryInMs = Number.isFinite(earliest) ? Math.max(MIN_RETRY_MS, Math.min(FULL_STAGE_RETRY_MS, earliest - now)) : MIN_RETRY_MS
   const admission: Admission = { allowed: false, state: 'half-open', retryInMs }
   return current === stored ? { admission } : { admission, next: { ...current, version: stored.version + 1 } }
 }
