@@ -13,16 +13,25 @@ import { PRIMARY_MODEL, PRIMARY_REGION, SMALL_MODEL } from './scenarios.js'
 import type { ChaosInstance, StrategyEnv } from './types.js'
 
 interface HttpEvent { readonly body: string }
+interface Turn { readonly role: 'user' | 'assistant'; readonly content: string }
 
-/** One Converse call; the reply shaped like the sample handler's (`{ reply, model, region, degraded }`). */
-async function converse(client: BedrockRuntimeClient, model: string, region: string, event: HttpEvent, degraded: boolean) {
-  const { prompt } = JSON.parse(event.body) as { prompt: string }
+/** The instruction a caller wanting JSON adds to the system prompt. */
+export const JSON_INSTRUCTION = 'Reply with JSON only: {"answer": "<your answer>"}.'
+
+/**
+ * One Converse call with the request's history; the reply shaped like the sample handler's (`{ reply, model, region,
+ * degraded }`). With `json`, the reply is JSON.parse'd and its `answer` returned: a SyntaxError escapes like any error.
+ */
+async function converse(client: BedrockRuntimeClient, model: string, region: string, event: HttpEvent, degraded: boolean, json = false) {
+  const { prompt, history = [] } = JSON.parse(event.body) as { prompt: string; history?: Turn[] }
   const out = await client.send(new ConverseCommand({
     modelId: model,
-    messages: [{ role: 'user', content: [{ text: prompt }] }],
+    ...(json && { system: [{ text: JSON_INSTRUCTION }] }),
+    messages: [...history, { role: 'user' as const, content: prompt }].map((t) => ({ role: t.role, content: [{ text: t.content }] })),
     inferenceConfig: { maxTokens: 1024 },
   }))
-  const reply = out.output?.message?.content?.[0]?.text ?? ''
+  const text = out.output?.message?.content?.[0]?.text ?? ''
+  const reply = json ? (JSON.parse(text) as { answer: string }).answer : text
   return { statusCode: 200, body: JSON.stringify({ reply, model, region, degraded: degraded ? 'fallback-target' : false }) }
 }
 
@@ -30,12 +39,12 @@ async function converse(client: BedrockRuntimeClient, model: string, region: str
 export function naive(env: StrategyEnv): ChaosInstance {
   const client = new BedrockRuntimeClient({ ...fakeClientConfig(env.server), region: PRIMARY_REGION })
   return {
-    handle: (event) => converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false),
+    handle: (event) => converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false, env.workload.json),
     close: () => client.destroy(),
   }
 }
 
-/** Throttling, 5xx, timeouts and network errors: what a careful user retries. */
+/** Throttling, 5xx, timeouts and network errors (and, for a JSON caller, a reply that did not parse): what a careful user retries. */
 function retryable(error: unknown): boolean {
   const e = error as { $metadata?: { httpStatusCode?: number }; name?: string }
   const status = e.$metadata?.httpStatusCode
@@ -46,17 +55,18 @@ function retryable(error: unknown): boolean {
 export function textbook(env: StrategyEnv, id: number): ChaosInstance {
   const client = new BedrockRuntimeClient({ ...fakeClientConfig(env.server), region: PRIMARY_REGION, maxAttempts: 1 })
   const random = seededRandom(1000 + id)
+  const json = env.workload.json ?? false
   const handle = async (event: unknown) => {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        return await converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false)
+        return await converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false, json)
       } catch (error) {
         if (!retryable(error) || attempt === 4) break
         const waitMs = random() * Math.min(8_000, 250 * 2 ** attempt)
         await new Promise((resolve) => setTimeout(resolve, waitMs))
       }
     }
-    return converse(client, SMALL_MODEL, PRIMARY_REGION, event as HttpEvent, true)
+    return converse(client, SMALL_MODEL, PRIMARY_REGION, event as HttpEvent, true, json)
   }
   return { handle, close: () => client.destroy() }
 }
@@ -70,14 +80,15 @@ export function cockatiel(env: StrategyEnv, id: number): ChaosInstance {
   const breaker = circuitBreaker(handleAll, { halfOpenAfter: env.halfOpenAfterMs, breaker: new ConsecutiveBreaker(5) })
   const policy = wrap(retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }), breaker)
   const key = `${PRIMARY_MODEL}@${PRIMARY_REGION}`
+  const json = env.workload.json ?? false
   breaker.onBreak(() => env.onBreaker({ key, to: 'open', instance: id }))
   breaker.onHalfOpen(() => env.onBreaker({ key, to: 'half-open', instance: id }))
   breaker.onReset(() => env.onBreaker({ key, to: 'closed', instance: id }))
   const handle = async (event: unknown) => {
     try {
-      return await policy.execute(() => converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false))
+      return await policy.execute(() => converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false, json))
     } catch {
-      return converse(client, SMALL_MODEL, PRIMARY_REGION, event as HttpEvent, true)
+      return converse(client, SMALL_MODEL, PRIMARY_REGION, event as HttpEvent, true, json)
     }
   }
   return { handle, close: () => { client.destroy() } }

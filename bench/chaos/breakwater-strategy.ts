@@ -5,8 +5,13 @@
  * counted by a middleware on the instance's own DynamoDB client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import middy from '@middy/core'
+import type { Context } from 'aws-lambda'
+import { breakwater, type BreakwaterContext, type BreakwaterOptions } from '../../src/index.js'
 import { fakeClientConfig } from '../../test/support/bedrock-client.js'
 import { createHandler } from '../sample/chat-handler.js'
+import { httpBody, httpOk, parseChatRequest, toMessages } from '../sample/chat-request.js'
+import { JSON_INSTRUCTION } from './baselines.js'
 import { ROUTES } from '../scenarios.js'
 import { SinkLogger } from '../support/powertools-sinks.js'
 import type { BreakerTo, ChaosInstance, StrategyEnv } from './types.js'
@@ -32,17 +37,36 @@ export function breakwaterInstance(env: StrategyEnv, id: number): ChaosInstance 
     env.onBreaker({ key: String(entry.target), to: entry.to as BreakerTo, instance: id })
   }, { serviceName: 'chaos', logLevel: 'INFO' })
 
-  const handler = createHandler({
+  const options: BreakwaterOptions = {
     routes: ROUTES,
     client: { clientConfig: fakeClientConfig(env.server) },
     breaker: { tableName: env.dynamo.tableName, dynamodb: { client: ddb }, cooldownMs: env.halfOpenAfterMs },
     // A hung call is given up after 3 s, so the cascade still has time for the next region.
     backoff: { attemptTimeoutMs: 3_000 },
     logger,
-  })
+  }
+  const handler = env.workload.json ? jsonHandler(options) : createHandler(options)
   return {
     handle: (event, context) => handler(event, context),
     close: () => ddb.destroy(),
     dynamo,
   }
+}
+
+/** `{ answer: string }`: what a JSON caller asks for. Declared once, as the `responseSchema` docs ask. */
+const ANSWER = { type: 'object', required: ['answer'], properties: { answer: { type: 'string' } } } as const
+
+/**
+ * The sample handler's HTTP path, asking for JSON the Breakwater way: `responseSchema` (a reply that is not valid JSON
+ * is re-asked with the reason, then the next target is tried). Same request and reply shapes as the sample handler.
+ */
+function jsonHandler(options: BreakwaterOptions) {
+  return middy<unknown, unknown, Error, Context>().use(breakwater(options)).handler(async (event, context, { signal }) => {
+    const { bedrock } = context as BreakwaterContext
+    const request = parseChatRequest(httpBody(event as { body?: string | null }))
+    const reply = await bedrock.converse<{ answer: string }>({
+      system: [{ text: JSON_INSTRUCTION }], messages: toMessages(request), inferenceConfig: { maxTokens: 1024 },
+    }, { signal, responseSchema: ANSWER })
+    return httpOk({ reply: reply.json.answer, model: reply.served.model, region: reply.served.region, degraded: reply.served.degraded })
+  })
 }

@@ -6,14 +6,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { FakeBedrock } from '../../test/support/fake-bedrock.js'
+import { FakeBedrock, seededRandom, type ReplyContext } from '../../test/support/fake-bedrock.js'
 import { lastUserText } from '../../test/support/fake-bedrock-wire.js'
 import { lambdaContext } from '../support/lambda-context.js'
 import { cockatiel, naive, textbook } from './baselines.js'
 import { breakwaterInstance } from './breakwater-strategy.js'
-import { PRIMARY_MODEL, PRIMARY_REGION, type ChaosScenario } from './scenarios.js'
+import { PRIMARY_MODEL, PRIMARY_REGION, type ChaosScenario, type ScriptStep } from './scenarios.js'
 import type {
-  Arrival, BreakerTransition, ChaosInstance, Outcome, RequestRecord, StrategyEnv, StrategyName, StrategyRun, UpstreamCall,
+  Arrival, BreakerTransition, ChaosInstance, Outcome, RequestRecord, StrategyEnv, StrategyName, StrategyRun, Turn, UpstreamCall, Workload,
 } from './types.js'
 
 const FACTORIES: Record<StrategyName, (env: StrategyEnv, id: number) => ChaosInstance> = {
@@ -30,14 +30,40 @@ export interface FleetOptions {
   readonly dynamo: StrategyEnv['dynamo']
 }
 
-/** Open-loop Poisson arrivals at `rate` per second, from a seeded source: identical for every strategy. */
-export function arrivals(rate: number, durationS: number, random: () => number): Arrival[] {
+/** A prior conversation of `turns` messages, alternating user / assistant, starting with the user. */
+function historyOf(id: number, turns: number): Turn[] {
+  return Array.from({ length: turns }, (_, i): Turn => (i % 2 === 0
+    ? { role: 'user', content: `earlier question ${i / 2 + 1} about order A-${1000 + id}: when does it ship, and can I change the address?` }
+    : { role: 'assistant', content: 'It ships within two days; the address can be changed until it does. '.repeat(3) }))
+}
+
+/**
+ * Open-loop Poisson arrivals at `rate` per second, from a seeded source: identical for every strategy. Which arrivals
+ * carry a long history is rolled per id from its own seed, so the arrival times do not depend on the workload.
+ */
+export function arrivals(rate: number, durationS: number, random: () => number, workload: Workload = {}): Arrival[] {
   const out: Arrival[] = []
   for (let t = -Math.log(1 - random()) / rate * 1000; t < durationS * 1000; t += -Math.log(1 - random()) / rate * 1000) {
     const id = out.length + 1
-    out.push({ id, atMs: t, prompt: `chaos request #${id}: where is my order A-${1000 + id}?` })
+    const long = (workload.longShare ?? 0) > 0 && seededRandom(id * 7919)() < (workload.longShare ?? 0)
+    out.push({
+      id, atMs: t, prompt: `chaos request #${id}: where is my order A-${1000 + id}?`,
+      ...(long && { history: historyOf(id, workload.historyTurns ?? 12) }),
+    })
   }
   return out
+}
+
+/**
+ * The fake's reply text for a step: plain text as usual, or for a JSON workload `{"answer": ...}`, and prose instead
+ * with the step's `malformed` probability (seeded, per fleet).
+ */
+function replyFor(workload: Workload, step: ScriptStep, random: () => number): ((c: ReplyContext) => string) | undefined {
+  if (!workload.json) return undefined
+  const bad = step.malformed
+  return (c) => (bad && c.model === bad.model && random() < bad.probability
+    ? `Sure! Your order ${c.lastUserText.replace(/^.*order /, '').replace(/\?$/, '')} ships within two days.`
+    : JSON.stringify({ answer: `echo: ${c.lastUserText} [${c.model}@${c.region}]` }))
 }
 
 function classify(result: unknown): Outcome {
@@ -54,11 +80,19 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   const server = await FakeBedrock.start()
   const transitions: BreakerTransition[] = []
   const start = Date.now()
+  const workload = scenario.workload ?? {}
   const env: StrategyEnv = {
-    server, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, dynamo: o.dynamo,
+    server, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, dynamo: o.dynamo, workload,
     onBreaker: (t) => transitions.push({ ...t, atMs: Date.now() - start }),
   }
-  const timers = scenario.script.map((step) => setTimeout(() => server.plan(step.rules), Math.max(0, step.atS * 1000)))
+  const replyRandom = seededRandom(4242)
+  const apply = (step: ScriptStep): void => {
+    server.plan(step.rules)
+    const reply = replyFor(workload, step, replyRandom)
+    if (reply) server.replyWith(reply)
+  }
+  apply(scenario.script[0] as ScriptStep)
+  const timers = scenario.script.slice(1).map((step) => setTimeout(() => apply(step), Math.max(0, step.atS * 1000)))
   const idle: { id: number; instance: ChaosInstance }[] = []
   const all: { instance: ChaosInstance; born: number; died?: number }[] = []
   let live = 0
@@ -76,7 +110,7 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
       slot = { id: all.length - 1, instance: (all[all.length - 1] as { instance: ChaosInstance }).instance }
     }
     record.instance = slot.id
-    const event = { ...BASE_EVENT, body: JSON.stringify({ prompt: arrival.prompt }) }
+    const event = { ...BASE_EVENT, body: JSON.stringify({ prompt: arrival.prompt, ...(arrival.history && { history: arrival.history }) }) }
     const context = lambdaContext({ timeoutMs: o.timeoutMs, requestId: `${strategy}-${arrival.id}` })
     const began = Date.now()
     let timer: NodeJS.Timeout | undefined

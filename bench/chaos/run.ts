@@ -54,7 +54,7 @@ export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: s
       const scenario = scaled(CHAOS_SCENARIOS.get(name) as ChaosScenario, o.scale, o.durationS)
       const tableName = `chaos-${index}-${name}`
       await dynamo.createBreakerTable(tableName)
-      const load = arrivals(o.rate, scenario.durationS, seededRandom(o.seed + index))
+      const load = arrivals(o.rate, scenario.durationS, seededRandom(o.seed + index), scenario.workload)
       o.log?.(`${name}: ${load.length} requests over ${scenario.durationS} s, ${o.instances} instances max, 4 strategies at once`)
       const fleet = { instances: o.instances, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, dynamo: { clientConfig: dynamo.clientConfig, tableName } }
       const runs = await Promise.all(STRATEGIES.map((s) => runFleet(s, scenario, load, fleet)))

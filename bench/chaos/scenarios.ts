@@ -4,12 +4,19 @@
  */
 import type { FaultRule } from '../../test/support/fake-bedrock.js'
 import { PRIMARY_MODEL, SMALL_MODEL } from '../scenarios.js'
+import type { Workload } from './types.js'
 
 export { PRIMARY_MODEL, SMALL_MODEL }
 export const PRIMARY_REGION = 'us-east-1'
 export const SECONDARY_REGION = 'us-west-2'
 
-export interface ScriptStep { readonly atS: number; readonly rules: readonly FaultRule[]; readonly label: string }
+/** `malformed`: from this step on, successful replies of `model` are prose instead of JSON with this probability. */
+export interface ScriptStep {
+  readonly atS: number
+  readonly rules: readonly FaultRule[]
+  readonly label: string
+  readonly malformed?: { readonly model: string; readonly probability: number }
+}
 
 export interface ChaosScenario {
   readonly name: string
@@ -19,17 +26,30 @@ export interface ChaosScenario {
   /** The window the fault is active, seconds: shaded in the chart, the reference for time to trip / recover. */
   readonly fault?: { readonly fromS: number; readonly toS: number }
   readonly script: readonly ScriptStep[]
+  /** What the callers send (long histories) and want (JSON). Default: a one-line prompt, plain text. */
+  readonly workload?: Workload
 }
 
 const HEALTHY: ScriptStep = { atS: 0, rules: [], label: 'healthy' }
 
 /** A scenario with a healthy lead-in, `rules` from `fromS` to `toS`, then healthy again until `durationS`. */
-function window(name: string, summary: string, fromS: number, toS: number, durationS: number, rules: readonly FaultRule[]): ChaosScenario {
+function window(name: string, summary: string, fromS: number, toS: number, durationS: number, rules: readonly FaultRule[],
+  extra: Pick<ChaosScenario, 'workload'> & Pick<ScriptStep, 'malformed'> = {}): ChaosScenario {
+  const { malformed, ...rest } = extra
   return {
-    name, summary, durationS, fault: { fromS, toS },
-    script: [HEALTHY, { atS: fromS, rules, label: name }, { atS: toS, rules: [], label: 'recovered' }],
+    name, summary, durationS, fault: { fromS, toS }, ...rest,
+    script: [HEALTHY, { atS: fromS, rules, label: name, ...(malformed && { malformed }) }, { atS: toS, rules: [], label: 'recovered' }],
   }
 }
+
+/** The fault for the whole run: no lead-in, no recovery. */
+function sustained(name: string, summary: string, durationS: number, rules: readonly FaultRule[], workload?: Workload): ChaosScenario {
+  return { name, summary, durationS, fault: { fromS: 0, toS: durationS }, script: [{ atS: 0, rules, label: name }], ...(workload && { workload }) }
+}
+
+/** Prior messages a long conversation carries; every model rejects more than CONTEXT_MESSAGES messages. */
+const HISTORY_TURNS = 12
+const CONTEXT_MESSAGES = 4
 
 const scenarios: readonly ChaosScenario[] = [
   { name: 'healthy', summary: 'every region and model answers', durationS: 20, script: [HEALTHY] },
@@ -40,6 +60,15 @@ const scenarios: readonly ChaosScenario[] = [
   window('full-outage', 'every region and model answers 503 for 20 s', 10, 30, 50, [{ kind: 'unavailable' }]),
   window('hangs', `${PRIMARY_REGION} accepts calls and never answers for 15 s`, 10, 25, 40,
     [{ kind: 'hang', region: PRIMARY_REGION }]),
+  sustained('sustained-throttle', `${PRIMARY_REGION} answers 429 to 70 % of calls for the whole run`, 30,
+    [{ kind: 'throttle', region: PRIMARY_REGION, probability: 0.7 }]),
+  sustained('context-overflow',
+    `30 % of requests carry a ${HISTORY_TURNS}-message history; every model rejects more than ${CONTEXT_MESSAGES} messages ("Input is too long")`, 20,
+    [{ kind: 'context-overflow', whenLongerThan: { messages: CONTEXT_MESSAGES } }], { longShare: 0.3, historyTurns: HISTORY_TURNS }),
+  window('malformed-output', 'callers want JSON; the primary model answers prose instead 50 % of the time for 15 s', 5, 20, 25, [],
+    { workload: { json: true }, malformed: { model: PRIMARY_MODEL, probability: 0.5 } }),
+  window('slow-first-byte', `${PRIMARY_REGION} answers every call after 4 s for 15 s`, 10, 25, 40,
+    [{ kind: 'delay', region: PRIMARY_REGION, delayMs: 4_000 }]),
 ]
 
 export const CHAOS_SCENARIOS: ReadonlyMap<string, ChaosScenario> = new Map(scenarios.map((s) => [s.name, s]))

@@ -24,6 +24,7 @@ export interface StrategyEnv {
   readonly halfOpenAfterMs: number
   readonly dynamo: { readonly clientConfig: DynamoDBClientConfig; readonly tableName: string }
   readonly onBreaker: (t: Omit<BreakerTransition, 'atMs'>) => void
+  readonly workload: Workload
 }
 
 export interface ChaosInstance {
@@ -33,7 +34,17 @@ export interface ChaosInstance {
   readonly dynamo?: { reads: number; writes: number }
 }
 
-export interface Arrival { readonly id: number; readonly atMs: number; readonly prompt: string }
+export interface Turn { readonly role: 'user' | 'assistant'; readonly content: string }
+export interface Arrival { readonly id: number; readonly atMs: number; readonly prompt: string; readonly history?: readonly Turn[] }
+
+/** What the callers send and ask for: a share of long conversations, and whether the reply must be JSON. */
+export interface Workload {
+  /** Share in [0, 1] of arrivals that carry a prior conversation of `historyTurns` messages. */
+  readonly longShare?: number
+  readonly historyTurns?: number
+  /** The caller wants `{ "answer": string }` back: Breakwater asks with `responseSchema`, the baselines JSON.parse. */
+  readonly json?: boolean
+}
 
 export interface RequestRecord {
   readonly id: number

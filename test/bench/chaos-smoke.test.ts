@@ -1,5 +1,5 @@
 /**
- * Keeps the chaos bench from rotting: a run of a few seconds (one scenario, two instances) completes and writes its
+ * Keeps the chaos bench from rotting: a run of a few seconds (two scenarios, two instances) completes and writes its
  * JSON results and HTML report. No timing or rate is asserted: the bench measures, the suite does not.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -13,13 +13,15 @@ describe('chaos bench smoke run', () => {
 
   it('completes and writes the JSON results and the HTML report', async () => {
     const { json, html } = await runChaos({
-      scenarios: ['regional-outage'], instances: 2, rate: 4, scale: 0.05, timeoutMs: 3_000, halfOpenAfterMs: 500,
+      // malformed-output too: its JSON workload takes other paths (responseSchema, the baselines' JSON.parse).
+      scenarios: ['regional-outage', 'malformed-output'], instances: 2, rate: 4, scale: 0.05, timeoutMs: 3_000, halfOpenAfterMs: 500,
       outDir, seed: 1,
     })
     expect(existsSync(json)).toBe(true)
     expect(existsSync(html)).toBe(true)
     const results = JSON.parse(readFileSync(json, 'utf8')) as { results: { strategies: Record<string, unknown> }[] }
-    expect(Object.keys(results.results[0]?.strategies ?? {}).sort()).toEqual(['breakwater', 'cockatiel', 'naive', 'textbook'])
+    expect(results.results).toHaveLength(2)
+    for (const r of results.results) expect(Object.keys(r.strategies).sort()).toEqual(['breakwater', 'cockatiel', 'naive', 'textbook'])
     expect(readFileSync(html, 'utf8')).toContain('<svg')
   }, 30_000)
 })
