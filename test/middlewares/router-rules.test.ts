@@ -2,7 +2,7 @@
  * router() routing options through a real Middy handler, the real Bedrock client and the fake Bedrock: rules on the
  * event (tier), the sticky blue/green split, the canary abort when green's region goes down, and the init checks.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import middy from '@middy/core'
 import type { MiddlewareObj } from '@middy/core'
 import { systemClock, type Clock } from '../../src/core/clock.js'
@@ -14,12 +14,11 @@ import { router, type BreakwaterContext, type RouterOptions } from '../../src/mi
 import { STATE_KEY, type BreakwaterState } from '../../src/middlewares/state.js'
 import { fakeClientConfig } from '../support/bedrock-client.js'
 import { lambdaContext } from '../support/events.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const SMALL = 'amazon.nova-micro-v1:0@us-east-1'
 const LARGE = 'us.anthropic.claude-3-5-sonnet-20240620-v1:0@us-east-1'

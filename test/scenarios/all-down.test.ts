@@ -2,15 +2,14 @@
  * Scenario 3: every target is down. API Gateway gets a polite 503 with Retry-After and a JSON body, well before the
  * Lambda deadline (a real 3 s countdown); once the breakers are open, the 503 costs no upstream call at all.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { describe, expect, it } from '@jest/globals'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent, restEvent } from '../support/events.js'
 import { at, chatHandler, countdown, EAST, parseBody, regionsOf, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const routes = { default: [at(EAST), at(WEST)] }
 const REQUEST_ID = 'all-down-0001'

@@ -4,19 +4,18 @@
  * caller fault, a lesser (shortened) reply or an expired entry is never served from it (which requests share a key:
  * test/middlewares/reply-cache.test.ts).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import middy from '@middy/core'
 import { breakwater, type BreakwaterContext, type BreakwaterOptions, type JsonSchema } from '../../src/index.js'
 import { fakeClientConfig } from '../support/bedrock-client.js'
 import { httpApiEvent, lambdaContext } from '../support/events.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { FakeClock } from '../support/fake-clock.js'
 import { ask, at, chatHandler, EAST, HAIKU, history, parseBody, WEST, type ChatResult } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const routes = { default: [at(EAST), at(WEST)] }
 const options = { routes, backoff: { baseMs: 1 }, fallback: { cache: { maxEntries: 10, ttlMs: 60_000 } } } as const

@@ -4,16 +4,15 @@
  * per region (model access, model availability): another region is tried, and the 403/404 comes only when every
  * region refuses.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { CallerFaultError } from '../../src/core/errors.js'
-import { FakeBedrock, type FaultKind } from '../support/fake-bedrock.js'
+import { type FakeBedrock, type FaultKind } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, HAIKU, parseBody, regionsOf, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const routes = { default: [at(EAST), at(WEST)] }
 

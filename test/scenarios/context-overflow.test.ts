@@ -2,15 +2,14 @@
  * Scenario 4: the prompt overflows the model's context. A long history is halved (newest turns kept, still
  * opening with a user turn) and the same target is retried; a single prompt that is too long on its own gets 413.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { describe, expect, it } from '@jest/globals'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, history, messagesSent, parseBody, regionsOf, user, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const routes = { default: [at(EAST), at(WEST)] }
 

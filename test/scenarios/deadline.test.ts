@@ -2,15 +2,14 @@
  * Scenario 6: little Lambda time left and a long backoff. No sleep runs past the deadline: the handler answers
  * before the context's deadline, and the server sees no call start after deadline − reserve.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { describe, expect, it } from '@jest/globals'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, countdown, EAST, parseBody, regionsOf, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const RESERVE_MS = 300
 /** Throttle backoff ceilings 2 000 ms then 4 000 (capped at 2 000); `random` picks the share of it that is waited. */

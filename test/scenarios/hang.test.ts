@@ -2,15 +2,14 @@
  * Scenario 8: a target that never answers. The attempt is aborted at `backoff.attemptTimeoutMs`, the server sees the
  * call end as aborted, and the next target serves — asked for fewer tokens, since the first one timed out.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { describe, expect, it } from '@jest/globals'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, parseBody, regionsOf, until, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const ATTEMPT_TIMEOUT_MS = 250
 const routes = { default: [at(EAST), at(WEST)] }

@@ -4,17 +4,16 @@
  * (a raw body written for one family is not valid for another).
  */
 import middy from '@middy/core'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { breakwater, BreakwaterConfigError, type BreakwaterContext, type BreakwaterOptions, type Served } from '../../src/index.js'
 import { fakeClientConfig } from '../support/bedrock-client.js'
 import { directEvent, lambdaContext } from '../support/events.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { at, EAST, HAIKU, regionsOf, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const HAIKU_PROFILE = 'us.anthropic.claude-3-5-haiku-20241022-v1:0'
 const NOVA = 'amazon.nova-lite-v1:0'

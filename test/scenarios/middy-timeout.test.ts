@@ -3,15 +3,14 @@
  * Middy gives up at `remaining − timeoutEarlyInMillis`, the cascade stops with it — the call in flight is aborted, a
  * backoff sleep is cut short, and no further call is made after the caller already got its 503.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { describe, expect, it } from '@jest/globals'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, countdown, EAST, parseBody, pause, regionsOf, until, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const routes = { default: [at(EAST), at(WEST)] }
 const BUSY = 'The assistant is busy right now. Please try again in a moment.'

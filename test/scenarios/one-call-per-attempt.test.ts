@@ -4,18 +4,17 @@
  */
 import type { BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime'
 import middy from '@middy/core'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import { breakwater, type BreakwaterContext } from '../../src/index.js'
 import { AllTargetsFailedError } from '../../src/core/errors.js'
 import { fakeClientConfig } from '../support/bedrock-client.js'
 import { directEvent, lambdaContext } from '../support/events.js'
-import { FakeBedrock, type FaultRule } from '../support/fake-bedrock.js'
+import { type FakeBedrock, type FaultRule } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { ask, at, callsIn, chatHandler, EAST, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const routes = { default: [at(EAST), at(WEST)] }
 

@@ -2,15 +2,14 @@
  * Scenario 1: one region answers 503. The other region serves at once; once the failing region's breaker is open,
  * no call goes there at all, and every reply says it was served by a fallback target.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { describe, expect, it } from '@jest/globals'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, parseBody, pause, regionsOf, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const routes = { default: [at(EAST), at(WEST)] }
 

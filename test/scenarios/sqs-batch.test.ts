@@ -4,7 +4,7 @@
  * so SQS redelivers those and only those. A record that fails does not fail the batch (the Lambda returns normally);
  * a batch in which every record failed reaches gracefulDegradation, which reports every messageId.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { Logger } from '@aws-lambda-powertools/logger'
 import { Metrics } from '@aws-lambda-powertools/metrics'
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
@@ -13,13 +13,12 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda'
 import { BadRequestError, breakwater, type BreakwaterContext } from '../../src/index.js'
 import { fakeClientConfig } from '../support/bedrock-client.js'
 import { lambdaContext, sqsEvent } from '../support/events.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { at, EAST, regionsOf, user, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 /** Prompts longer than this get a caller-fault ValidationException from the fake (one call, no retry, no fallback). */
 const FAIL_OVER_CHARS = 40

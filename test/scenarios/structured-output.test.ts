@@ -3,20 +3,19 @@
  * valid JSON for the schema is re-asked on the same target with the reason and the schema in `system`; after
  * `fallback.malformedRetries` re-asks the next target is tried; `reply.json` is the parsed value.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import type { SystemContentBlock } from '@aws-sdk/client-bedrock-runtime'
 import middy from '@middy/core'
 import { breakwater, type BreakwaterContext, type BreakwaterOptions, type JsonSchema, type Served } from '../../src/index.js'
 import { AllTargetsFailedError, BreakwaterConfigError } from '../../src/core/errors.js'
 import { fakeClientConfig } from '../support/bedrock-client.js'
 import { httpApiEvent, lambdaContext } from '../support/events.js'
-import { FakeBedrock, type CallRecord } from '../support/fake-bedrock.js'
+import { type FakeBedrock, type CallRecord } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { ask, at, EAST, parseBody, regionsOf, WEST, type ChatResult } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 interface Order { readonly total: number; readonly items: readonly string[] }
 const ORDER: JsonSchema = {

@@ -2,15 +2,14 @@
  * Scenario 2: a burst of 429s. The same target is retried after a full-jitter backoff (the waits really happen,
  * the calls on the server are spaced by them) and then serves; nothing moves to another region.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { describe, expect, it } from '@jest/globals'
+import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, parseBody, regionsOf, WEST } from '../support/scenario.js'
 
-let server: FakeBedrock
-beforeAll(async () => { server = await FakeBedrock.start() })
-beforeEach(() => server.reset())
-afterAll(async () => { await server.stop() })
+let server!: FakeBedrock
+useFakeBedrockServer((s) => { server = s })
 
 const routes = { default: [at(EAST), at(WEST)] }
 /** Full jitter draws uniform in [0, base·2^n]: a random of 0.99 makes the waits ~20 ms then ~40 ms. */

@@ -2,25 +2,11 @@
  * DynamoDBBreakerStore's window counters against aws-sdk-client-mock: the exact UpdateItem (ADD) and Query requests,
  * when successes are flushed, and which seconds a failure's window covers.
  */
-import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { DynamoDBClient, GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
-import { mockClient } from 'aws-sdk-client-mock'
-import { DynamoDBBreakerStore, type DynamoDBBreakerStoreOptions } from '../../../src/aws/dynamodb/store.js'
-import { FakeClock } from '../../support/fake-clock.js'
+import { describe, expect, it } from '@jest/globals'
+import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb'
+import { calls, ddb, KEY, query, store, T0, TABLE, update } from './mocked-store.js'
 
-const ddb = mockClient(DynamoDBClient)
-const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, maxAttempts: 1 })
-afterAll(() => { ddb.restore(); client.destroy() })
-
-const T0 = 1_700_000_000_300 // 300 ms into a second
-const KEY = 'anthropic.claude-3-haiku@us-east-1'
-const TABLE = 'breaker-table'
 const WINDOW = 60_000
-beforeEach(() => { ddb.reset() })
-const store = (o: Partial<DynamoDBBreakerStoreOptions> = {}) => new DynamoDBBreakerStore({ tableName: TABLE, client, clock: new FakeClock(T0), ...o })
-const calls = () => ddb.calls().length
-const update = (i = 0) => ddb.commandCalls(UpdateItemCommand)[i]?.args[0].input
-const query = (i = 0) => ddb.commandCalls(QueryCommand)[i]?.args[0].input
 const bucket = (ms: number) => `w#${String(ms - (ms % 1000)).padStart(15, '0')}`
 const ttl = (ms: number) => Math.ceil((ms - (ms % 1000) + 1000 + WINDOW) / 1000) + 300
 

@@ -2,34 +2,16 @@
  * DynamoDBBreakerStore against aws-sdk-client-mock: the exact state requests it sends (condition expressions and
  * their values), when it reads, and what it caches. The window counters: store-outcomes.unit.test.ts.
  */
-import { afterAll, beforeEach, describe, expect, it } from '@jest/globals'
+import { describe, expect, it } from '@jest/globals'
 import {
-  ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, ProvisionedThroughputExceededException, PutItemCommand,
-  QueryCommand, UpdateItemCommand,
+  ConditionalCheckFailedException, GetItemCommand, ProvisionedThroughputExceededException, PutItemCommand,
+  QueryCommand,
 } from '@aws-sdk/client-dynamodb'
-import { mockClient } from 'aws-sdk-client-mock'
-import { DynamoDBBreakerStore, type DynamoDBBreakerStoreOptions } from '../../../src/aws/dynamodb/store.js'
+import { DynamoDBBreakerStore } from '../../../src/aws/dynamodb/store.js'
 import { initialRecord, type BreakerRecord } from '../../../src/core/breaker/types.js'
 import { BreakwaterConfigError } from '../../../src/core/errors.js'
-import { FakeClock } from '../../support/fake-clock.js'
+import { calls, ddb, KEY, put, query, store, T0, TABLE, update } from './mocked-store.js'
 
-const ddb = mockClient(DynamoDBClient)
-const client = new DynamoDBClient({ region: 'us-east-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'secret' }, maxAttempts: 1 })
-afterAll(() => { ddb.restore(); client.destroy() })
-
-const T0 = 1_700_000_000_300 // 300 ms into a second
-const KEY = 'anthropic.claude-3-haiku@us-east-1'
-const TABLE = 'breaker-table'
-let clock: FakeClock
-beforeEach(() => {
-  ddb.reset()
-  clock = new FakeClock(T0)
-})
-const store = (o: Partial<DynamoDBBreakerStoreOptions> = {}) => new DynamoDBBreakerStore({ tableName: TABLE, client, clock, ...o })
-const calls = () => ddb.calls().length
-const put = (i = 0) => ddb.commandCalls(PutItemCommand)[i]?.args[0].input
-const update = (i = 0) => ddb.commandCalls(UpdateItemCommand)[i]?.args[0].input
-const query = (i = 0) => ddb.commandCalls(QueryCommand)[i]?.args[0].input
 
 const open: BreakerRecord = { ...initialRecord(), state: 'open', version: 1, changedAt: T0, openUntil: T0 + 60_000, opens: 1 }
 const halfOpen: BreakerRecord = { ...open, state: 'half-open', version: 2, permits: [{ id: 'p1', expiresAt: T0 + 30_000 }] }
@@ -147,7 +129,7 @@ describe('usage and options', () => {
   })
 
   it('rejects a missing or too short table name and non-positive intervals', () => {
-    expect(() => new DynamoDBBreakerStore({ tableName: 'ab', client })).toThrow(BreakwaterConfigError)
+    expect(() => store({ tableName: 'ab' })).toThrow(BreakwaterConfigError)
     expect(() => new DynamoDBBreakerStore(undefined as never)).toThrow(expect.objectContaining({ field: 'tableName' }))
     expect(() => store({ refreshMs: 0 })).toThrow(expect.objectContaining({ field: 'refreshMs' }))
     expect(() => store({ flushMs: Number.NaN })).toThrow(expect.objectContaining({ field: 'flushMs' }))
