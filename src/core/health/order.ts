@@ -12,13 +12,19 @@ export interface HealthOrderOptions {
    * model. Default 2.
    */
   readonly slowFactor?: number
+  /**
+   * A target sinks only when its p95 is also at least this many ms above the best: at the scale of a few ms (or a
+   * few dozen), a "2× slower" region is connection set-up and noise, not health. Default 250.
+   */
+  readonly minGapMs?: number
 }
 
 export const DEFAULT_SLOW_FACTOR = 2
+export const DEFAULT_MIN_GAP_MS = 250
 
 /**
  * The targets in the order to try them: within the positions the route gives one model, its regions that are not
- * slow come first (in the route's order), then the slow ones (in the route's order). Targets the tracker does not
+ * slow (p95 above both `slowFactor` × and `minGapMs` + the best p95 of its siblings) come first (in the route's order), then the slow ones (in the route's order). Targets the tracker does not
  * yet know (fewer samples than it needs) are never slow. Returns `targets` itself when nothing moves, so the happy
  * path allocates nothing beyond the grouping.
  *
@@ -44,7 +50,8 @@ export function orderByHealth(targets: readonly Target[], tracker: LatencyTracke
     for (const g of group) g.p95 = tracker.health(targetKey(g.target))?.p95Ms
     const known = group.map((g) => g.p95).filter((p): p is number => p !== undefined)
     if (known.length < 2) continue
-    const limit = slowFactor * Math.min(...known)
+    const best = Math.min(...known)
+    const limit = Math.max(slowFactor * best, best + (options.minGapMs ?? DEFAULT_MIN_GAP_MS))
     const isSlow = (p: number | undefined): boolean => p !== undefined && p > limit
     const order = [...group.filter((g) => !isSlow(g.p95)), ...group.filter((g) => isSlow(g.p95))].map((g) => g.target)
     if (order.some((t, i) => t !== group[i]!.target)) moved = true

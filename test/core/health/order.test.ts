@@ -39,6 +39,14 @@ describe('orderByHealth', () => {
     expect(orderByHealth(route, tracker, { slowFactor: 1.2 })).toEqual([S_WEST, S_EAST, H_EAST])
   })
 
+  it('does not sink a region over a gap of a few ms: 2× slower at 4 vs 9 ms is noise, not health', () => {
+    const tracker = trackerWith([[S_EAST, 9], [S_WEST, 4]])
+    const route = [S_EAST, S_WEST]
+    expect(orderByHealth(route, tracker)).toBe(route)
+    expect(orderByHealth(route, trackerWith([[S_EAST, 400], [S_WEST, 100]]))).toEqual([S_WEST, S_EAST])
+    expect(orderByHealth(route, tracker, { minGapMs: 1 })).toEqual([S_WEST, S_EAST])
+  })
+
   it('judges only measured targets: an unknown region is never slow, and one known region has no peer', () => {
     const tracker = trackerWith([[S_EAST, 9_000]])
     const route = [S_EAST, S_WEST]
