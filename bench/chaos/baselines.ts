@@ -7,7 +7,7 @@ import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-r
 import {
   circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retry, wrap,
 } from 'cockatiel'
-import { fakeClientConfig } from '../../test/support/bedrock-client.js'
+import { FAKE_CREDENTIALS } from '../../test/support/bedrock-client.js'
 import { seededRandom } from '../../test/support/fake-bedrock.js'
 import { PRIMARY_MODEL, PRIMARY_REGION, SMALL_MODEL } from './scenarios.js'
 import type { ChaosInstance, StrategyEnv } from './types.js'
@@ -35,9 +35,12 @@ async function converse(client: BedrockRuntimeClient, model: string, region: str
   return { statusCode: 200, body: JSON.stringify({ reply, model, region, degraded: degraded ? 'fallback-target' : false }) }
 }
 
+/** The fake Bedrock this strategy's fleet talks to. */
+export const bedrockConfig = (env: StrategyEnv) => ({ endpoint: env.bedrockEndpoint, credentials: FAKE_CREDENTIALS })
+
 /** 1. naive: the SDK's defaults (standard retry mode, 3 attempts), one model, one region. */
 export function naive(env: StrategyEnv): ChaosInstance {
-  const client = new BedrockRuntimeClient({ ...fakeClientConfig(env.server), region: PRIMARY_REGION })
+  const client = new BedrockRuntimeClient({ ...bedrockConfig(env), region: PRIMARY_REGION })
   return {
     handle: (event) => converse(client, PRIMARY_MODEL, PRIMARY_REGION, event as HttpEvent, false, env.workload.json),
     close: () => client.destroy(),
@@ -53,7 +56,7 @@ function retryable(error: unknown): boolean {
 
 /** 2. textbook: up to 5 attempts with full-jitter exponential backoff (base 250 ms, cap 8 s), then one fallback model. */
 export function textbook(env: StrategyEnv, id: number): ChaosInstance {
-  const client = new BedrockRuntimeClient({ ...fakeClientConfig(env.server), region: PRIMARY_REGION, maxAttempts: 1 })
+  const client = new BedrockRuntimeClient({ ...bedrockConfig(env), region: PRIMARY_REGION, maxAttempts: 1 })
   const random = seededRandom(1000 + id)
   const json = env.workload.json ?? false
   const handle = async (event: unknown) => {
@@ -76,7 +79,7 @@ export function textbook(env: StrategyEnv, id: number): ChaosInstance {
  * retry (3 retries, exponential backoff), then the fallback model. Each instance has its own breaker.
  */
 export function cockatiel(env: StrategyEnv, id: number): ChaosInstance {
-  const client = new BedrockRuntimeClient({ ...fakeClientConfig(env.server), region: PRIMARY_REGION, maxAttempts: 1 })
+  const client = new BedrockRuntimeClient({ ...bedrockConfig(env), region: PRIMARY_REGION, maxAttempts: 1 })
   const breaker = circuitBreaker(handleAll, { halfOpenAfter: env.halfOpenAfterMs, breaker: new ConsecutiveBreaker(5) })
   const policy = wrap(retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }), breaker)
   const key = `${PRIMARY_MODEL}@${PRIMARY_REGION}`

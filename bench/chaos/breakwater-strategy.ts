@@ -1,26 +1,29 @@
 /**
  * 4. Breakwater: the sample chat handler behind the preset, with the DynamoDB breaker shared by the fleet and the
  * demo's cascade (primary model in us-east-1 → same model in us-west-2 → smaller model with fewer tokens).
- * Breaker transitions are read back from the Powertools log line the preset writes for each one; DynamoDB requests are
+ * Breaker transitions and probe grants are read back from the Powertools log lines the preset writes; DynamoDB requests are
  * counted by a middleware on the instance's own DynamoDB client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { appendFileSync } from 'node:fs'
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { breakwater, type BreakwaterContext, type BreakwaterOptions } from '../../src/index.js'
-import { fakeClientConfig } from '../../test/support/bedrock-client.js'
 import { createHandler } from '../sample/chat-handler.js'
 import { httpBody, httpOk, parseChatRequest, toMessages } from '../sample/chat-request.js'
-import { JSON_INSTRUCTION } from './baselines.js'
+import { bedrockConfig, JSON_INSTRUCTION } from './baselines.js'
 import { ROUTES } from '../scenarios.js'
 import { SinkLogger } from '../support/powertools-sinks.js'
 import type { BreakerTo, ChaosInstance, StrategyEnv } from './types.js'
+
+/** `CHAOS_LOG=/tmp/run` keeps each Breakwater instance's Powertools log lines in /tmp/run-<instance>.log. */
+const LOG_PREFIX = process.env.CHAOS_LOG
 
 const READS = new Set(['GetItemCommand', 'QueryCommand'])
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand'])
 
 export function breakwaterInstance(env: StrategyEnv, id: number): ChaosInstance {
-  const dynamo = { reads: 0, writes: 0 }
+  const dynamo = { reads: 0, writes: 0, storeErrors: 0 }
   // As the store builds its own default client (2 attempts, 300 ms timeouts), plus a counter.
   const ddb = new DynamoDBClient({
     ...env.dynamo.clientConfig, maxAttempts: 2,
@@ -32,14 +35,17 @@ export function breakwaterInstance(env: StrategyEnv, id: number): ChaosInstance 
     return next(args)
   }, { step: 'initialize', name: 'chaosDynamoCounter' })
 
-  const logger = new SinkLogger((entry) => {
-    if (entry.message !== 'breakwater breaker transition') return
-    env.onBreaker({ key: String(entry.target), to: entry.to as BreakerTo, instance: id })
-  }, { serviceName: 'chaos', logLevel: 'INFO' })
+  // Probe grants are logged at debug.
+  const logger = new SinkLogger((entry, json) => {
+    if (LOG_PREFIX) appendFileSync(`${LOG_PREFIX}-${id}.log`, `${json}\n`)
+    if (entry.message === 'breakwater breaker transition') env.onBreaker({ key: String(entry.target), to: entry.to as BreakerTo, instance: id })
+    if (entry.message === 'breakwater probe granted') env.onProbe({ key: String(entry.target), stage: Number(entry.stage) })
+    if (entry.message === 'breakwater breaker store failed; using local state') dynamo.storeErrors++
+  }, { serviceName: 'chaos', logLevel: 'DEBUG' })
 
   const options: BreakwaterOptions = {
     routes: ROUTES,
-    client: { clientConfig: fakeClientConfig(env.server) },
+    client: { clientConfig: bedrockConfig(env) },
     breaker: { tableName: env.dynamo.tableName, dynamodb: { client: ddb }, cooldownMs: env.halfOpenAfterMs },
     // A hung call is given up after 3 s, so the cascade still has time for the next region.
     backoff: { attemptTimeoutMs: 3_000 },

@@ -1,24 +1,22 @@
 /**
- * One strategy's fleet through one scenario, in real time: open-loop arrivals are dispatched to a free instance (an
- * instance runs one invocation at a time); when none is free a new one is started, up to `instances` (Lambda's
- * concurrency limit), beyond which the request is throttled. An invocation still running at the Lambda timeout is an
- * overrun, and its instance is thrown away, as Lambda restarts a sandbox after a timeout.
+ * One strategy's fleet through one scenario, in real time. Every instance is a worker thread of its own
+ * (`instance-worker.ts`); `instances` of them (Lambda's concurrency limit) are started and initialised before the
+ * first arrival, like provisioned concurrency, so cold starts stay out of the latencies. Open-loop arrivals go to the
+ * most recently used free instance (an instance runs one invocation at a time); with none free the request is
+ * throttled. An invocation still running at the Lambda timeout is an overrun: its thread is terminated, as Lambda
+ * discards a sandbox after a timeout, and a fresh one is started (cold) when a request next finds no free instance.
+ * The fake Bedrock, the fault script and the DynamoDB switch live in the parent thread.
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { FakeBedrock, seededRandom, type ReplyContext } from '../../test/support/fake-bedrock.js'
 import { lastUserText } from '../../test/support/fake-bedrock-wire.js'
-import { lambdaContext } from '../support/lambda-context.js'
-import { cockatiel, naive, textbook } from './baselines.js'
-import { breakwaterInstance } from './breakwater-strategy.js'
-import { PRIMARY_MODEL, PRIMARY_REGION, type ChaosScenario, type ScriptStep } from './scenarios.js'
+import { startSwitchableProxy } from '../support/switchable-proxy.js'
+import { InstanceThread } from './instance-thread.js'
+import type { ChaosScenario, ScriptStep } from './scenarios.js'
 import type {
-  Arrival, BreakerTransition, ChaosInstance, Outcome, RequestRecord, StrategyEnv, StrategyName, StrategyRun, Turn, UpstreamCall, Workload,
+  Arrival, BreakerTransition, InstanceConfig, Outcome, ProbeGrant, RequestRecord, StrategyName, StrategyRun, Turn, UpstreamCall, Workload,
 } from './types.js'
-
-const FACTORIES: Record<StrategyName, (env: StrategyEnv, id: number) => ChaosInstance> = {
-  naive, textbook, cockatiel, breakwater: breakwaterInstance,
-}
 
 const EVENT_FILE = fileURLToPath(new URL('../../events/apigw-http.json', import.meta.url))
 const BASE_EVENT = JSON.parse(readFileSync(EVENT_FILE, 'utf8')) as Record<string, unknown>
@@ -27,7 +25,7 @@ export interface FleetOptions {
   readonly instances: number
   readonly timeoutMs: number
   readonly halfOpenAfterMs: number
-  readonly dynamo: StrategyEnv['dynamo']
+  readonly dynamo: InstanceConfig['dynamo']
 }
 
 /** A prior conversation of `turns` messages, alternating user / assistant, starting with the user. */
@@ -66,25 +64,41 @@ function replyFor(workload: Workload, step: ScriptStep, random: () => number): (
     : JSON.stringify({ answer: `echo: ${c.lastUserText} [${c.model}@${c.region}]` }))
 }
 
-function classify(result: unknown): Outcome {
-  const r = result as { statusCode?: number; body?: string } | undefined
-  if (r?.statusCode !== 200) return 'graceful'
-  const body = JSON.parse(r.body ?? '{}') as { model?: string; region?: string; degraded?: unknown }
-  return body.degraded || body.model !== PRIMARY_MODEL || body.region !== PRIMARY_REGION ? 'degraded' : 'ok'
-}
-
 const sleepUntil = (start: number, atMs: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, start + atMs - Date.now())))
 
+interface Slot { readonly id: number; readonly thread: InstanceThread; born?: number; died?: number }
+
 export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, load: readonly Arrival[], o: FleetOptions): Promise<StrategyRun> {
   const server = await FakeBedrock.start()
+  // Only Breakwater talks to DynamoDB; its table sits behind a switch the script can turn off.
+  const proxy = strategy === 'breakwater' ? await startSwitchableProxy(Number(new URL(String(o.dynamo.clientConfig.endpoint)).port)) : undefined
   const transitions: BreakerTransition[] = []
-  const start = Date.now()
+  const probes: ProbeGrant[] = []
+  let start = Date.now()
   const workload = scenario.workload ?? {}
-  const env: StrategyEnv = {
-    server, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, dynamo: o.dynamo, workload,
-    onBreaker: (t) => transitions.push({ ...t, atMs: Date.now() - start }),
+  const config: InstanceConfig = {
+    bedrockEndpoint: server.endpoint, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, workload,
+    dynamo: { ...o.dynamo, clientConfig: { ...o.dynamo.clientConfig, ...(proxy && { endpoint: proxy.endpoint }) } },
   }
+  const events = {
+    onBreaker: (t: Omit<BreakerTransition, 'atMs'>, at: number) => transitions.push({ ...t, atMs: at - start }),
+    onProbe: (p: Omit<ProbeGrant, 'atMs'>, at: number) => probes.push({ ...p, atMs: at - start }),
+  }
+  const skew = scenario.clockSkewMs ?? 0
+  const all: Slot[] = []
+  const spawn = (): Slot => {
+    const id = all.length
+    const slot: Slot = { id, thread: new InstanceThread({ strategy, id, config, clockSkewMs: id % 2 === 0 ? skew : -skew }, events) }
+    all.push(slot)
+    return slot
+  }
+  for (let i = 0; i < o.instances; i++) spawn()
+  await Promise.all(all.map((s) => s.thread.ready))
+  const idle = [...all].reverse()
+  let live = all.length
+
+  start = Date.now()
   const replyRandom = seededRandom(4242)
   const apply = (step: ScriptStep): void => {
     server.plan(step.rules)
@@ -93,40 +107,36 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   }
   apply(scenario.script[0] as ScriptStep)
   const timers = scenario.script.slice(1).map((step) => setTimeout(() => apply(step), Math.max(0, step.atS * 1000)))
-  const idle: { id: number; instance: ChaosInstance }[] = []
-  const all: { instance: ChaosInstance; born: number; died?: number }[] = []
-  let live = 0
+  if (proxy && scenario.dynamodbDown) {
+    timers.push(setTimeout(() => proxy.down(), scenario.dynamodbDown.fromS * 1000), setTimeout(() => proxy.up(), scenario.dynamodbDown.toS * 1000))
+  }
   const requests: RequestRecord[] = []
   const pending: Promise<void>[] = []
 
   const invoke = async (arrival: Arrival): Promise<void> => {
     const record: RequestRecord = { id: arrival.id, atMs: arrival.atMs, latencyMs: 0, outcome: 'throttled', instance: -1 }
     requests.push(record)
+    const began = Date.now()
     let slot = idle.pop()
     if (!slot) {
       if (live >= o.instances) return
       live++
-      all.push({ instance: FACTORIES[strategy](env, all.length), born: Date.now() })
-      slot = { id: all.length - 1, instance: (all[all.length - 1] as { instance: ChaosInstance }).instance }
+      slot = spawn()
+      await slot.thread.ready // a cold start, in the request's latency
     }
+    slot.born ??= Date.now()
     record.instance = slot.id
     const event = { ...BASE_EVENT, body: JSON.stringify({ prompt: arrival.prompt, ...(arrival.history && { history: arrival.history }) }) }
-    const context = lambdaContext({ timeoutMs: o.timeoutMs, requestId: `${strategy}-${arrival.id}` })
-    const began = Date.now()
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<'overrun'>((resolve) => { timer = setTimeout(() => resolve('overrun'), o.timeoutMs) })
-    const outcome = await Promise.race([
-      slot.instance.handle(event, context).then(classify, (): Outcome => 'raw-error'),
-      deadline,
-    ])
+    const outcome: Outcome = await Promise.race([slot.thread.invoke(event, o.timeoutMs, `${strategy}-${arrival.id}`), deadline])
     clearTimeout(timer)
     record.latencyMs = Date.now() - began
     record.outcome = outcome
     if (outcome === 'overrun') {
-      // The sandbox is gone; the instance's in-flight work is abandoned with it.
       live--
-      const dead = all[slot.id]
-      if (dead) dead.died = Date.now()
+      slot.died = Date.now()
+      void slot.thread.kill()
     } else {
       idle.push(slot)
     }
@@ -138,6 +148,9 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   }
   await Promise.all(pending)
   await sleepUntil(start, scenario.durationS * 1000)
+  // Messages arrive in the order they were posted, not in time order across threads.
+  transitions.sort((a, b) => a.atMs - b.atMs)
+  probes.sort((a, b) => a.atMs - b.atMs)
   const end = Date.now()
   for (const t of timers) clearTimeout(t)
 
@@ -147,14 +160,12 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
     target: `${c.model}@${c.region}`,
     status: c.status === undefined ? c.outcome : String(c.status),
   }))
-  const dynamo = { reads: 0, writes: 0 }
-  for (const { instance } of all) {
-    dynamo.reads += instance.dynamo?.reads ?? 0
-    dynamo.writes += instance.dynamo?.writes ?? 0
-    instance.close()
-  }
-  await server.stop()
-  const instanceSeconds = all.reduce((sum, i) => sum + ((i.died ?? end) - i.born) / 1000, 0)
+  const counts = await Promise.all(all.map((s) => (s.died === undefined ? s.thread.close() : Promise.resolve(s.thread.dynamo))))
+  const dynamo = counts.reduce((sum, c) => ({ reads: sum.reads + c.reads, writes: sum.writes + c.writes, storeErrors: sum.storeErrors + c.storeErrors }),
+    { reads: 0, writes: 0, storeErrors: 0 })
+  await Promise.all([server.stop(), proxy?.close()])
+  const used = all.filter((s) => s.born !== undefined)
+  const instanceSeconds = used.reduce((sum, s) => sum + ((s.died ?? end) - (s.born as number)) / 1000, 0)
   requests.sort((a, b) => a.id - b.id)
-  return { strategy, requests, calls, transitions, instanceSeconds, instances: all.length, dynamo }
+  return { strategy, requests, calls, transitions, probes, instanceSeconds, instances: used.length, dynamo }
 }

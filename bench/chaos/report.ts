@@ -33,6 +33,9 @@ function chart(name: StrategyName, s: Series, r: ScenarioResult, scale: { maxReq
   const fault = r.scenario.fault
   if (fault) parts.push(`<rect x="${x(fault.fromS)}" y="20" width="${x(fault.toS) - x(fault.fromS)}" height="${PLOT_H}" fill="#fde2e2"/>` +
     `<text x="${x(fault.fromS) + 4}" y="32" font-size="11" fill="#a33">fault</text>`)
+  const dark = r.scenario.dynamodbDown
+  if (dark) parts.push(`<rect x="${x(dark.fromS)}" y="20" width="${x(dark.toS) - x(dark.fromS)}" height="10" fill="#8a8fb8"/>` +
+    `<text x="${x(dark.fromS) + 4}" y="29" font-size="9" fill="#fff">DynamoDB down</text>`)
   const bw = plotW / seconds
   for (let i = 0; i < seconds; i++) {
     let acc = 0
@@ -70,12 +73,19 @@ function row(name: StrategyName, m: Summary): string {
     name, pct(m.successRate), pct(m.degradedRate), String(m.outcomes['raw-error']), String(m.overruns), String(m.outcomes.throttled),
     `${m.p50Ms}`, `${m.p99Ms}`, m.amplification.toFixed(2), m.retriesPerRequest.toFixed(2),
     m.timeToTripS === null ? '–' : m.timeToTripS.toFixed(1), m.timeToRecoverS === null ? '–' : m.timeToRecoverS.toFixed(1),
-    name === 'breakwater' ? `${m.dynamo.reads}/${m.dynamo.writes} (${m.dynamo.perRequest.toFixed(2)}/req, ${m.dynamo.perInstanceSecond.toFixed(2)}/inst·s)` : '–',
+    m.probes && m.probes.halfOpens > 0 ? `${m.probes.perStage.join(' / ')} (${m.probes.halfOpens}×)` : '–',
+    name === 'breakwater' ? dynamoCell(m.dynamo) : '–',
   ]
   return `<tr>${cells.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`
 }
 
-const HEAD = ['strategy', 'success', 'degraded', 'raw errors', 'overruns', 'throttled', 'p50 ms', 'p99 ms', 'calls/req', 'retries/req', 'trip s', 'recover s', 'DynamoDB r/w']
+function dynamoCell(d: Summary['dynamo']): string {
+  const errors = d.storeErrors > 0 ? `, ${d.storeErrors} store errors` : ''
+  return `${d.reads}/${d.writes} (${d.perRequest.toFixed(2)}/req, ${d.perInstanceSecond.toFixed(2)}/inst·s${errors})`
+}
+
+const HEAD = ['strategy', 'success', 'degraded', 'raw errors', 'overruns', 'throttled', 'p50 ms', 'p99 ms', 'calls/req', 'retries/req',
+  'trip s', 'recover s', 'probes per half-open stage (episodes)', 'DynamoDB r/w']
 
 function section(r: ScenarioResult): string {
   const table = `<table><tr>${HEAD.map((h) => `<th>${h}</th>`).join('')}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>`

@@ -28,13 +28,17 @@ export interface ChaosScenario {
   readonly script: readonly ScriptStep[]
   /** What the callers send (long histories) and want (JSON). Default: a one-line prompt, plain text. */
   readonly workload?: Workload
+  /** The window the breaker table's DynamoDB stops answering (connections hang), seconds. */
+  readonly dynamodbDown?: { readonly fromS: number; readonly toS: number }
+  /** Instances' clocks alternate between this far ahead of and behind true time, ms (0 or absent: true time). */
+  readonly clockSkewMs?: number
 }
 
 const HEALTHY: ScriptStep = { atS: 0, rules: [], label: 'healthy' }
 
 /** A scenario with a healthy lead-in, `rules` from `fromS` to `toS`, then healthy again until `durationS`. */
 function window(name: string, summary: string, fromS: number, toS: number, durationS: number, rules: readonly FaultRule[],
-  extra: Pick<ChaosScenario, 'workload'> & Pick<ScriptStep, 'malformed'> = {}): ChaosScenario {
+  extra: Pick<ChaosScenario, 'workload' | 'dynamodbDown' | 'clockSkewMs'> & Pick<ScriptStep, 'malformed'> = {}): ChaosScenario {
   const { malformed, ...rest } = extra
   return {
     name, summary, durationS, fault: { fromS, toS }, ...rest,
@@ -67,6 +71,10 @@ const scenarios: readonly ChaosScenario[] = [
     [{ kind: 'context-overflow', whenLongerThan: { messages: CONTEXT_MESSAGES } }], { longShare: 0.3, historyTurns: HISTORY_TURNS }),
   window('malformed-output', 'callers want JSON; the primary model answers prose instead 50 % of the time for 15 s', 5, 20, 25, [],
     { workload: { json: true }, malformed: { model: PRIMARY_MODEL, probability: 0.5 } }),
+  window('dynamodb-down', `the breaker table's DynamoDB hangs from 10 s to 35 s; inside it ${PRIMARY_REGION} answers 503 for 15 s`, 15, 30, 50,
+    [{ kind: 'unavailable', region: PRIMARY_REGION }], { dynamodbDown: { fromS: 10, toS: 35 } }),
+  window('clock-skew', `instances' clocks alternate 2 s ahead / 2 s behind; ${PRIMARY_REGION} answers 503 for 20 s`, 10, 30, 50,
+    [{ kind: 'unavailable', region: PRIMARY_REGION }], { clockSkewMs: 2_000 }),
   window('slow-first-byte', `${PRIMARY_REGION} answers every call after 4 s for 15 s`, 10, 25, 40,
     [{ kind: 'delay', region: PRIMARY_REGION, delayMs: 4_000 }]),
 ]
@@ -82,6 +90,7 @@ export function scaled(s: ChaosScenario, scale: number, durationS?: number): Cha
     ...s,
     durationS: durationS ?? k(s.durationS),
     ...(s.fault && { fault: { fromS: k(s.fault.fromS), toS: k(s.fault.toS) } }),
+    ...(s.dynamodbDown && { dynamodbDown: { fromS: k(s.dynamodbDown.fromS), toS: k(s.dynamodbDown.toS) } }),
     script: s.script.map((step) => ({ ...step, atS: k(step.atS) })),
   }
 }

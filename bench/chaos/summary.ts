@@ -1,5 +1,6 @@
 /** The numbers of one strategy's run: rates, latency, amplification, breaker timing, DynamoDB cost, and per-second series. */
 import type { ChaosScenario } from './scenarios.js'
+import { halfOpenProbes, type HalfOpenProbes } from './probes.js'
 import { OUTCOMES, type BreakerTo, type Outcome, type StrategyRun } from './types.js'
 
 export interface Summary {
@@ -20,9 +21,15 @@ export interface Summary {
   readonly timeToTripS: number | null
   /** Seconds from the fault's end to the last breaker closing; null when none closed after it (or none opened). */
   readonly timeToRecoverS: number | null
+  /** Half-open episodes and the probes each stage admitted (mean per episode); null without a breaker. */
+  readonly probes: HalfOpenProbes | null
   readonly instances: number
   readonly instanceSeconds: number
-  readonly dynamo: { readonly reads: number; readonly writes: number; readonly perRequest: number; readonly perInstanceSecond: number }
+  readonly dynamo: {
+    readonly reads: number; readonly writes: number; readonly perRequest: number; readonly perInstanceSecond: number
+    /** Breaker-store calls that failed and fell back to the instance's local state. */
+    readonly storeErrors: number
+  }
 }
 
 export interface Series {
@@ -69,10 +76,11 @@ export function summarize(run: StrategyRun, scenario: ChaosScenario): Summary {
     retriesPerRequest: round(retries / n),
     timeToTripS: fault && firstOpen ? round(firstOpen.atMs / 1000 - fault.fromS, 2) : null,
     timeToRecoverS: fault && lastClose && firstOpen ? round(lastClose.atMs / 1000 - fault.toS, 2) : null,
+    probes: halfOpenProbes(run),
     instances: run.instances,
     instanceSeconds: round(run.instanceSeconds, 1),
     dynamo: {
-      reads: run.dynamo.reads, writes: run.dynamo.writes,
+      reads: run.dynamo.reads, writes: run.dynamo.writes, storeErrors: run.dynamo.storeErrors,
       perRequest: round(ddbOps / n), perInstanceSecond: round(ddbOps / Math.max(run.instanceSeconds, 1e-9)),
     },
   }

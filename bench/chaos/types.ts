@@ -1,7 +1,6 @@
 /** Shapes shared by the chaos bench's fleet, strategies, summary and report. */
 import type { Context } from 'aws-lambda'
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import type { FakeBedrock } from '../../test/support/fake-bedrock.js'
 
 export type StrategyName = 'naive' | 'textbook' | 'cockatiel' | 'breakwater'
 export const STRATEGIES: readonly StrategyName[] = ['naive', 'textbook', 'cockatiel', 'breakwater']
@@ -17,21 +16,31 @@ export const OUTCOMES: readonly Outcome[] = ['ok', 'degraded', 'graceful', 'raw-
 export type BreakerTo = 'open' | 'half-open' | 'closed'
 export interface BreakerTransition { readonly atMs: number; readonly key: string; readonly to: BreakerTo; readonly instance: number }
 
-export interface StrategyEnv {
-  readonly server: FakeBedrock
+/** A half-open probe admitted by Breakwater's fleet breaker, and the stage (0, 1, 2 → 1, 5, 10 probes) it belongs to. */
+export interface ProbeGrant { readonly atMs: number; readonly key: string; readonly stage: number }
+
+/** What an instance is built from: plain data, so it crosses into the instance's worker thread. */
+export interface InstanceConfig {
+  /** The fake Bedrock's endpoint (its own per strategy). */
+  readonly bedrockEndpoint: string
   readonly timeoutMs: number
   /** Cooldown before a half-open probe, for both breakers (cockatiel's halfOpenAfter, Breakwater's cooldownMs). */
   readonly halfOpenAfterMs: number
   readonly dynamo: { readonly clientConfig: DynamoDBClientConfig; readonly tableName: string }
-  readonly onBreaker: (t: Omit<BreakerTransition, 'atMs'>) => void
   readonly workload: Workload
+}
+
+/** An instance's config plus the hooks through which it reports breaker events to its worker's parent. */
+export interface StrategyEnv extends InstanceConfig {
+  readonly onBreaker: (t: Omit<BreakerTransition, 'atMs'>) => void
+  readonly onProbe: (p: Omit<ProbeGrant, 'atMs'>) => void
 }
 
 export interface ChaosInstance {
   handle(event: unknown, context: Context): Promise<unknown>
   close(): void
-  /** DynamoDB requests this instance made (Breakwater only). */
-  readonly dynamo?: { reads: number; writes: number }
+  /** DynamoDB requests this instance made, and breaker-store failures it fell back to local state on (Breakwater only). */
+  readonly dynamo?: DynamoCounts
 }
 
 export interface Turn { readonly role: 'user' | 'assistant'; readonly content: string }
@@ -61,8 +70,11 @@ export interface StrategyRun {
   readonly requests: readonly RequestRecord[]
   readonly calls: readonly UpstreamCall[]
   readonly transitions: readonly BreakerTransition[]
+  readonly probes: readonly ProbeGrant[]
   /** Sum over instances of their lifetime, seconds. */
   readonly instanceSeconds: number
   readonly instances: number
-  readonly dynamo: { reads: number; writes: number }
+  readonly dynamo: DynamoCounts
 }
+
+export interface DynamoCounts { readonly reads: number; readonly writes: number; readonly storeErrors: number }

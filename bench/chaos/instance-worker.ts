@@ -1,0 +1,79 @@
+/**
+ * One simulated Lambda instance, alone in its worker thread: its own strategy instance (clients, breaker caches,
+ * budgets, module state), its own clock (`clockSkewMs` shifts `Date.now()` the way a skewed host clock would; timers
+ * are unaffected), and a context per invocation whose `getRemainingTimeInMillis()` counts down from the Lambda timeout.
+ * The parent (`instance-thread.ts`) dispatches one invocation at a time and terminates the thread on a timeout.
+ */
+import { parentPort, workerData } from 'node:worker_threads'
+import type { Context } from 'aws-lambda'
+import { lambdaContext } from '../support/lambda-context.js'
+import { cockatiel, naive, textbook } from './baselines.js'
+import { breakwaterInstance } from './breakwater-strategy.js'
+import { PRIMARY_MODEL, PRIMARY_REGION } from './scenarios.js'
+import type {
+  BreakerTransition, ChaosInstance, DynamoCounts, InstanceConfig, Outcome, ProbeGrant, StrategyEnv, StrategyName,
+} from './types.js'
+
+export interface WorkerData {
+  readonly strategy: StrategyName
+  readonly id: number
+  readonly config: InstanceConfig
+  /** This instance's clock offset from true time, ms. */
+  readonly clockSkewMs: number
+}
+
+export type ToWorker =
+  | { readonly type: 'invoke'; readonly seq: number; readonly event: unknown; readonly timeoutMs: number; readonly requestId: string }
+  | { readonly type: 'close' }
+
+export type FromWorker =
+  | { readonly type: 'ready' }
+  | { readonly type: 'done'; readonly seq: number; readonly outcome: Outcome; readonly dynamo: DynamoCounts }
+  | { readonly type: 'closed'; readonly dynamo: DynamoCounts }
+  | ({ readonly type: 'breaker'; readonly at: number } & Omit<BreakerTransition, 'atMs'>)
+  | ({ readonly type: 'probe'; readonly at: number } & Omit<ProbeGrant, 'atMs'>)
+
+const FACTORIES: Record<StrategyName, (env: StrategyEnv, id: number) => ChaosInstance> = {
+  naive, textbook, cockatiel, breakwater: breakwaterInstance,
+}
+
+/** 200 from the primary target: ok; 200 from anything else: degraded; any other reply: graceful. */
+export function classify(result: unknown): Outcome {
+  const r = result as { statusCode?: number; body?: string } | undefined
+  if (r?.statusCode !== 200) return 'graceful'
+  const body = JSON.parse(r.body ?? '{}') as { model?: string; region?: string; degraded?: unknown }
+  return body.degraded || body.model !== PRIMARY_MODEL || body.region !== PRIMARY_REGION ? 'degraded' : 'ok'
+}
+
+async function invoke(instance: ChaosInstance, event: unknown, context: Context): Promise<Outcome> {
+  try {
+    return classify(await instance.handle(event, context))
+  } catch {
+    return 'raw-error'
+  }
+}
+
+function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
+  // Events are stamped with true time where they happen (not when the parent reads them), to line up with the fake's log.
+  const trueNow = Date.now.bind(Date)
+  if (data.clockSkewMs !== 0) Date.now = () => trueNow() + data.clockSkewMs
+  const post = (message: FromWorker): void => port.postMessage(message)
+  const instance = FACTORIES[data.strategy]({
+    ...data.config,
+    onBreaker: (t) => post({ type: 'breaker', at: trueNow(), ...t }),
+    onProbe: (p) => post({ type: 'probe', at: trueNow(), ...p }),
+  }, data.id)
+  const counts = (): DynamoCounts => ({ ...(instance.dynamo ?? { reads: 0, writes: 0, storeErrors: 0 }) })
+  port.on('message', (message: ToWorker) => {
+    if (message.type === 'close') {
+      instance.close()
+      post({ type: 'closed', dynamo: counts() })
+      return
+    }
+    const context = lambdaContext({ timeoutMs: message.timeoutMs, requestId: message.requestId })
+    void invoke(instance, message.event, context).then((outcome) => post({ type: 'done', seq: message.seq, outcome, dynamo: counts() }))
+  })
+  post({ type: 'ready' })
+}
+
+if (parentPort) serve(parentPort, workerData as WorkerData)
