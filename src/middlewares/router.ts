@@ -75,7 +75,7 @@ export interface RouterOptions extends Observability {
    */
   readonly tracer?: TracerLike
   /**
-   * Health-aware order: a region whose p95 latency (in this container) is more than this many times the best p95 of
+   * Health-aware order: a region whose median latency (in this container) is more than this many times the best median of
    * the same model's other regions sinks below them for a while. Default 2.
    * @example router({ routes, slowFactor: 3 })
    */

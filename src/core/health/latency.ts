@@ -14,7 +14,7 @@ export type { Speed } from './speed.js'
 export interface LatencyTrackerOptions {
   /** Successful calls remembered per target. Default 64. */
   readonly size?: number
-  /** Samples older than this are ignored, ms. Default 300 000 (5 minutes). */
+  /** Samples older than this are ignored, ms. Default 60 000: a region that sank is tried again within a minute. */
   readonly maxAgeMs?: number
   /** A target is judged only on at least this many fresh samples. Default 5. */
   readonly minSamples?: number
@@ -73,7 +73,7 @@ export class LatencyTracker {
 
   constructor(options: LatencyTrackerOptions = {}) {
     this.size = options.size ?? 64
-    this.maxAgeMs = options.maxAgeMs ?? 300_000
+    this.maxAgeMs = options.maxAgeMs ?? 60_000
     this.minSamples = options.minSamples ?? 5
     this.#clock = options.clock ?? systemClock
     if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`LatencyTracker: size must be a positive integer (got ${this.size})`)

@@ -1,6 +1,9 @@
 /**
  * Health-aware order of a cascade: a region that is much slower than another region of the same model sinks below
- * it. The order across models is the route's, untouched: it says which model the user prefers, and a faster
+ * it. Slower is judged on the median, not a tail percentile: a container's first calls to a region (connection
+ * set-up, cold code) and the odd long answer are a few slow samples that would otherwise sink a healthy region, and a
+ * sunk region gets no traffic to wash them out until they age out. A region that is really slow is slow at the median;
+ * its tail is what `attemptTimeoutMs` is for. The order across models is the route's, untouched: it says which model the user prefers, and a faster
  * smaller model is not a better answer. Open targets need nothing here: the breaker skips them with no call.
  */
 import { targetKey, type Target } from '../targets.js'
@@ -8,12 +11,12 @@ import type { LatencyTracker } from './latency.js'
 
 export interface HealthOrderOptions {
   /**
-   * A target sinks when its p95 latency is more than this many times the best p95 among the targets of the same
+   * A target sinks when its median latency is more than this many times the best median among the targets of the same
    * model. Default 2.
    */
   readonly slowFactor?: number
   /**
-   * A target sinks only when its p95 is also at least this many ms above the best: at the scale of a few ms (or a
+   * A target sinks only when its median is also at least this many ms above the best: at the scale of a few ms (or a
    * few dozen), a "2× slower" region is connection set-up and noise, not health. Default 250.
    */
   readonly minGapMs?: number
@@ -24,7 +27,7 @@ export const DEFAULT_MIN_GAP_MS = 250
 
 /**
  * The targets in the order to try them: within the positions the route gives one model, its regions that are not
- * slow (p95 above both `slowFactor` × and `minGapMs` + the best p95 of its siblings) come first (in the route's order), then the slow ones (in the route's order). Targets the tracker does not
+ * slow (median above both `slowFactor` × and `minGapMs` + the best median of its siblings) come first (in the route's order), then the slow ones (in the route's order). Targets the tracker does not
  * yet know (fewer samples than it needs) are never slow. Returns `targets` itself when nothing moves, so the happy
  * path allocates nothing beyond the grouping.
  *
@@ -36,24 +39,24 @@ export function orderByHealth(targets: readonly Target[], tracker: LatencyTracke
   const slowFactor = options.slowFactor ?? DEFAULT_SLOW_FACTOR
   if (!(slowFactor >= 1)) throw new RangeError(`orderByHealth: slowFactor must be >= 1 (got ${slowFactor})`)
   if (targets.length < 2) return targets
-  const byModel = new Map<string, Array<{ target: Target; p95: number | undefined }>>()
+  const byModel = new Map<string, Array<{ target: Target; median: number | undefined }>>()
   for (const target of targets) {
     const group = byModel.get(target.model) ?? []
     if (group.length === 0) byModel.set(target.model, group)
-    group.push({ target, p95: undefined })
+    group.push({ target, median: undefined })
   }
   const queues = new Map<string, Target[]>()
   let moved = false
   for (const [model, group] of byModel) {
     // A model with one region has nothing to reorder: its health is not even computed.
     if (group.length < 2) continue
-    for (const g of group) g.p95 = tracker.health(targetKey(g.target))?.p95Ms
-    const known = group.map((g) => g.p95).filter((p): p is number => p !== undefined)
+    for (const g of group) g.median = tracker.health(targetKey(g.target))?.p50Ms
+    const known = group.map((g) => g.median).filter((p): p is number => p !== undefined)
     if (known.length < 2) continue
     const best = Math.min(...known)
     const limit = Math.max(slowFactor * best, best + (options.minGapMs ?? DEFAULT_MIN_GAP_MS))
     const isSlow = (p: number | undefined): boolean => p !== undefined && p > limit
-    const order = [...group.filter((g) => !isSlow(g.p95)), ...group.filter((g) => isSlow(g.p95))].map((g) => g.target)
+    const order = [...group.filter((g) => !isSlow(g.median)), ...group.filter((g) => isSlow(g.median))].map((g) => g.target)
     if (order.some((t, i) => t !== group[i]!.target)) moved = true
     queues.set(model, order)
   }

@@ -47,6 +47,14 @@ describe('orderByHealth', () => {
     expect(orderByHealth(route, tracker, { minGapMs: 1 })).toEqual([S_WEST, S_EAST])
   })
 
+  it('judges the median: a few slow first calls (connection set-up) do not sink a region whose other calls are fast', () => {
+    const tracker = new LatencyTracker({ clock: new SimClock(), minSamples: 5 })
+    for (const ms of [2_500, 1_900, ...Array<number>(18).fill(400)]) tracker.record(targetKey(S_EAST), ms)
+    for (let i = 0; i < 10; i++) tracker.record(targetKey(S_WEST), 400)
+    const route = [S_EAST, S_WEST]
+    expect(orderByHealth(route, tracker)).toBe(route)
+  })
+
   it('judges only measured targets: an unknown region is never slow, and one known region has no peer', () => {
     const tracker = trackerWith([[S_EAST, 9_000]])
     const route = [S_EAST, S_WEST]
