@@ -15,7 +15,7 @@ import { startSwitchableProxy } from '../support/switchable-proxy.js'
 import { InstanceThread } from './instance-thread.js'
 import type { ChaosScenario, ScriptStep } from './scenarios.js'
 import type {
-  Arrival, BreakerTransition, InstanceConfig, Outcome, ProbeGrant, RequestRecord, StrategyName, StrategyRun, Turn, UpstreamCall, Workload,
+  Arrival, BreakerTransition, DynamoCounts, InstanceConfig, Outcome, ProbeGrant, RequestRecord, StrategyName, StrategyRun, Turn, UpstreamCall, Workload,
 } from './types.js'
 
 const EVENT_FILE = fileURLToPath(new URL('../../events/apigw-http.json', import.meta.url))
@@ -67,6 +67,25 @@ function replyFor(workload: Workload, step: ScriptStep, random: () => number): (
 const sleepUntil = (start: number, atMs: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, Math.max(0, start + atMs - Date.now())))
 
+/** Invocations each instance serves, against a healthy fake, before the clock starts. */
+const WARM_UP_INVOCATIONS = 20
+
+/**
+ * Each instance serves a few healthy requests before the run, all instances at once. Every worker is a V8 isolate of
+ * its own that compiles the SDK's and the strategy's code for itself; without this, the first seconds measure 80
+ * cold isolates interpreting on two cores rather than the strategies. Its calls, events and DynamoDB requests are
+ * left out of the results.
+ */
+async function warmUp(all: readonly Slot[], server: FakeBedrock, workload: Workload, timeoutMs: number): Promise<void> {
+  server.plan([])
+  const reply = replyFor(workload, { atS: 0, rules: [], label: 'warm-up' }, () => 1)
+  if (reply) server.replyWith(reply)
+  const event = { ...BASE_EVENT, body: JSON.stringify({ prompt: 'warm-up: where is my order?' }) }
+  await Promise.all(all.map(async (slot) => {
+    for (let i = 0; i < WARM_UP_INVOCATIONS; i++) await slot.thread.invoke(event, timeoutMs, `warm-up-${slot.id}-${i}`)
+  }))
+}
+
 interface Slot { readonly id: number; readonly thread: InstanceThread; born?: number; died?: number }
 
 export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, load: readonly Arrival[], o: FleetOptions): Promise<StrategyRun> {
@@ -95,11 +114,13 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   }
   for (let i = 0; i < o.instances; i++) spawn()
   await Promise.all(all.map((s) => s.thread.ready))
+  const replyRandom = seededRandom(4242)
+  await warmUp(all, server, workload, o.timeoutMs)
+  const baseline = new Map(all.map((s) => [s.id, s.thread.dynamo]))
   const idle = [...all].reverse()
   let live = all.length
 
   start = Date.now()
-  const replyRandom = seededRandom(4242)
   const apply = (step: ScriptStep): void => {
     server.plan(step.rules)
     const reply = replyFor(workload, step, replyRandom)
@@ -151,21 +172,25 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   // Messages arrive in the order they were posted, not in time order across threads.
   transitions.sort((a, b) => a.atMs - b.atMs)
   probes.sort((a, b) => a.atMs - b.atMs)
+  const measured = <T extends { atMs: number }>(events: T[]): T[] => events.filter((e) => e.atMs >= 0)
   const end = Date.now()
   for (const t of timers) clearTimeout(t)
 
-  const calls: UpstreamCall[] = server.calls.map((c) => ({
+  const calls: UpstreamCall[] = server.calls.filter((c) => c.startedAt >= start).map((c) => ({
     atMs: c.startedAt - start,
     requestId: Number(/#(\d+)/.exec(lastUserText(c.body))?.[1] ?? 0),
     target: `${c.model}@${c.region}`,
     status: c.status === undefined ? c.outcome : String(c.status),
   }))
   const counts = await Promise.all(all.map((s) => (s.died === undefined ? s.thread.close() : Promise.resolve(s.thread.dynamo))))
-  const dynamo = counts.reduce((sum, c) => ({ reads: sum.reads + c.reads, writes: sum.writes + c.writes, storeErrors: sum.storeErrors + c.storeErrors }),
-    { reads: 0, writes: 0, storeErrors: 0 })
+  const zero: DynamoCounts = { reads: 0, writes: 0, storeErrors: 0 }
+  const dynamo = counts.reduce((sum, c, i) => {
+    const before = baseline.get(i) ?? zero
+    return { reads: sum.reads + c.reads - before.reads, writes: sum.writes + c.writes - before.writes, storeErrors: sum.storeErrors + c.storeErrors - before.storeErrors }
+  }, zero)
   await Promise.all([server.stop(), proxy?.close()])
   const used = all.filter((s) => s.born !== undefined)
   const instanceSeconds = used.reduce((sum, s) => sum + ((s.died ?? end) - (s.born as number)) / 1000, 0)
   requests.sort((a, b) => a.id - b.id)
-  return { strategy, requests, calls, transitions, probes, instanceSeconds, instances: used.length, dynamo }
+  return { strategy, requests, calls, transitions: measured(transitions), probes: measured(probes), instanceSeconds, instances: used.length, dynamo }
 }

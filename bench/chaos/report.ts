@@ -3,6 +3,7 @@
  * outcome per second (stacked bars), upstream Bedrock calls per second (line), breaker state per target (strips).
  */
 import type { ChaosResults, ScenarioResult } from './run.js'
+import { SUMMARY_HEAD, summaryCells } from './format.js'
 import type { Series, Summary } from './summary.js'
 import { OUTCOMES, STRATEGIES, type BreakerTo, type Outcome, type StrategyName } from './types.js'
 
@@ -16,7 +17,6 @@ const RIGHT = 60
 const PLOT_H = 140
 
 const esc = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string)
-const pct = (x: number): string => `${(x * 100).toFixed(1)} %`
 const shortKey = (key: string): string => key.replace(/^(us\.)?anthropic\./, '').replace(/-\d{8}-v\d:\d/, '')
 
 /** `scale`: the same axes for every strategy of a scenario, so bars and lines compare at a glance. */
@@ -69,26 +69,11 @@ function chart(name: StrategyName, s: Series, r: ScenarioResult, scale: { maxReq
 }
 
 function row(name: StrategyName, m: Summary): string {
-  const cells = [
-    name, pct(m.successRate), pct(m.degradedRate), String(m.outcomes['raw-error']), String(m.overruns), String(m.outcomes.throttled),
-    `${m.p50Ms}`, `${m.p99Ms}`, m.amplification.toFixed(2), m.retriesPerRequest.toFixed(2),
-    m.timeToTripS === null ? '–' : m.timeToTripS.toFixed(1), m.timeToRecoverS === null ? '–' : m.timeToRecoverS.toFixed(1),
-    m.probes && m.probes.halfOpens > 0 ? `${m.probes.perStage.join(' / ')} (${m.probes.halfOpens}×)` : '–',
-    name === 'breakwater' ? dynamoCell(m.dynamo) : '–',
-  ]
-  return `<tr>${cells.map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${c}</td>`)).join('')}</tr>`
+  return `<tr>${summaryCells(name, m).map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`
 }
-
-function dynamoCell(d: Summary['dynamo']): string {
-  const errors = d.storeErrors > 0 ? `, ${d.storeErrors} store errors` : ''
-  return `${d.reads}/${d.writes} (${d.perRequest.toFixed(2)}/req, ${d.perInstanceSecond.toFixed(2)}/inst·s${errors})`
-}
-
-const HEAD = ['strategy', 'success', 'degraded', 'raw errors', 'overruns', 'throttled', 'p50 ms', 'p99 ms', 'calls/req', 'retries/req',
-  'trip s', 'recover s', 'probes per half-open stage (episodes)', 'DynamoDB r/w']
 
 function section(r: ScenarioResult): string {
-  const table = `<table><tr>${HEAD.map((h) => `<th>${h}</th>`).join('')}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>`
+  const table = `<table><tr>${SUMMARY_HEAD.map((h) => `<th>${h}</th>`).join('')}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>`
   const all = STRATEGIES.map((s) => r.strategies[s].series)
   const totals = all.flatMap((s) => s.calls.map((_, i) => OUTCOMES.reduce((sum, o) => sum + (s.outcomes[o][i] ?? 0), 0)))
   const scale = { maxReq: Math.max(1, ...totals), maxCalls: Math.max(1, ...all.flatMap((s) => s.calls)) }

@@ -3,7 +3,7 @@
  *
  * Per scenario, the four strategies run at the same time, each with its own fleet and its own fake Bedrock following
  * the same fault script, on the same seeded arrivals; Breakwater's breaker lives in one dynalite (a fresh table per
- * scenario). Writes `chaos-results.json` and `chaos-report.html` to `--out` (default bench/chaos/out).
+ * scenario). Writes `chaos-results.json`, `chaos-report.html` and `chaos-tables.md` to `--out` (default bench/chaos/out).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util'
 import { seededRandom } from '../../test/support/fake-bedrock.js'
 import { startDynalite } from '../support/dynalite-server.js'
 import { arrivals, runFleet } from './fleet.js'
+import { renderMarkdown } from './markdown.js'
 import { renderReport } from './report.js'
 import { CHAOS_SCENARIOS, DEFAULT_SCENARIOS, scaled, type ChaosScenario } from './scenarios.js'
 import { series, summarize, type Series, type Summary } from './summary.js'
@@ -75,6 +76,7 @@ export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: s
   const html = join(outDir, 'chaos-report.html')
   writeFileSync(json, `${JSON.stringify(all, null, 2)}\n`)
   writeFileSync(html, renderReport(all))
+  writeFileSync(join(outDir, 'chaos-tables.md'), renderMarkdown(all))
   return { json, html, results: all }
 }
 

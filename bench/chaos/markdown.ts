@@ -1,0 +1,34 @@
+/**
+ * The results as Markdown tables, one per scenario (what BENCHMARKS.md shows). `npm run bench:chaos` writes them to
+ * `chaos-tables.md` next to the JSON; `tsx bench/chaos/markdown.ts <chaos-results.json>` prints them again.
+ */
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { SUMMARY_HEAD, summaryCells } from './format.js'
+import type { ChaosResults } from './run.js'
+import { STRATEGIES } from './types.js'
+
+const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
+
+export function renderMarkdown(all: ChaosResults): string {
+  const align = SUMMARY_HEAD.map((_, i) => (i === 0 || i >= SUMMARY_HEAD.length - 2 ? '---' : '--:'))
+  return all.results.map((r) => {
+    const requests = r.strategies.naive.summary.requests
+    return [
+      `### ${r.scenario.name} — ${r.scenario.summary} (${requests} requests)`, '',
+      line(SUMMARY_HEAD), line(align),
+      ...STRATEGIES.map((s) => line(summaryCells(s, r.strategies[s].summary))), '',
+    ].join('\n')
+  }).join('\n')
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const file = process.argv[2]
+  if (file === undefined) {
+    process.stderr.write('usage: tsx bench/chaos/markdown.ts <chaos-results.json>\n')
+    process.exitCode = 2
+  } else {
+    process.stdout.write(renderMarkdown(JSON.parse(readFileSync(file, 'utf8')) as ChaosResults))
+  }
+}
