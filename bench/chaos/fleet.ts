@@ -15,7 +15,7 @@ import { startSwitchableProxy } from '../support/switchable-proxy.js'
 import { InstanceThread } from './instance-thread.js'
 import type { ChaosScenario, ScriptStep } from './scenarios.js'
 import type {
-  Arrival, BreakerTransition, DynamoCounts, InstanceConfig, Outcome, ProbeGrant, RequestRecord, StrategyName, StrategyRun, Turn, UpstreamCall, Workload,
+  Arrival, BreakerTransition, DynamoCounts, InstanceConfig, Outcome, ProbeGrant, RequestRecord, StrategyName, StrategyRun, UpstreamCall, Workload,
 } from './types.js'
 
 const EVENT_FILE = fileURLToPath(new URL('../../events/apigw-http.json', import.meta.url))
@@ -26,30 +26,6 @@ export interface FleetOptions {
   readonly timeoutMs: number
   readonly halfOpenAfterMs: number
   readonly dynamo: InstanceConfig['dynamo']
-}
-
-/** A prior conversation of `turns` messages, alternating user / assistant, starting with the user. */
-function historyOf(id: number, turns: number): Turn[] {
-  return Array.from({ length: turns }, (_, i): Turn => (i % 2 === 0
-    ? { role: 'user', content: `earlier question ${i / 2 + 1} about order A-${1000 + id}: when does it ship, and can I change the address?` }
-    : { role: 'assistant', content: 'It ships within two days; the address can be changed until it does. '.repeat(3) }))
-}
-
-/**
- * Open-loop Poisson arrivals at `rate` per second, from a seeded source: identical for every strategy. Which arrivals
- * carry a long history is rolled per id from its own seed, so the arrival times do not depend on the workload.
- */
-export function arrivals(rate: number, durationS: number, random: () => number, workload: Workload = {}): Arrival[] {
-  const out: Arrival[] = []
-  for (let t = -Math.log(1 - random()) / rate * 1000; t < durationS * 1000; t += -Math.log(1 - random()) / rate * 1000) {
-    const id = out.length + 1
-    const long = (workload.longShare ?? 0) > 0 && seededRandom(id * 7919)() < (workload.longShare ?? 0)
-    out.push({
-      id, atMs: t, prompt: `chaos request #${id}: where is my order A-${1000 + id}?`,
-      ...(long && { history: historyOf(id, workload.historyTurns ?? 12) }),
-    })
-  }
-  return out
 }
 
 /**
@@ -82,7 +58,14 @@ async function warmUp(all: readonly Slot[], server: FakeBedrock, workload: Workl
   if (reply) server.replyWith(reply)
   const event = { ...BASE_EVENT, body: JSON.stringify({ prompt: 'warm-up: where is my order?' }) }
   await Promise.all(all.map(async (slot) => {
-    for (let i = 0; i < WARM_UP_INVOCATIONS; i++) await slot.thread.invoke(event, timeoutMs, `warm-up-${slot.id}-${i}`)
+    for (let i = 0; i < WARM_UP_INVOCATIONS; i++) {
+      let timer: NodeJS.Timeout | undefined
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`chaos bench: instance ${slot.id} did not finish a warm-up request within ${timeoutMs} ms`)), timeoutMs)
+      })
+      const outcome = await Promise.race([slot.thread.invoke(event, timeoutMs, `warm-up-${slot.id}-${i}`), stuck]).finally(() => clearTimeout(timer))
+      if (outcome !== 'ok') throw new Error(`chaos bench: instance ${slot.id} failed a healthy warm-up request (${outcome})`)
+    }
   }))
 }
 
@@ -94,15 +77,16 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   const proxy = strategy === 'breakwater' ? await startSwitchableProxy(Number(new URL(String(o.dynamo.clientConfig.endpoint)).port)) : undefined
   const transitions: BreakerTransition[] = []
   const probes: ProbeGrant[] = []
-  let start = Date.now()
+  let start = 0
   const workload = scenario.workload ?? {}
   const config: InstanceConfig = {
     bedrockEndpoint: server.endpoint, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, workload,
     dynamo: { ...o.dynamo, clientConfig: { ...o.dynamo.clientConfig, ...(proxy && { endpoint: proxy.endpoint }) } },
   }
   const events = {
-    onBreaker: (t: Omit<BreakerTransition, 'atMs'>, at: number) => transitions.push({ ...t, atMs: at - start }),
-    onProbe: (p: Omit<ProbeGrant, 'atMs'>, at: number) => probes.push({ ...p, atMs: at - start }),
+    // Epoch ms until the run is over; made relative to its start (and warm-up's dropped) in `measured`.
+    onBreaker: (t: Omit<BreakerTransition, 'atMs'>, at: number) => transitions.push({ ...t, atMs: at }),
+    onProbe: (p: Omit<ProbeGrant, 'atMs'>, at: number) => probes.push({ ...p, atMs: at }),
   }
   const skew = scenario.clockSkewMs ?? 0
   const all: Slot[] = []
@@ -154,7 +138,7 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
     clearTimeout(timer)
     record.latencyMs = Date.now() - began
     record.outcome = outcome
-    if (outcome === 'overrun') {
+    if (outcome === 'overrun' || !slot.thread.alive) {
       live--
       slot.died = Date.now()
       void slot.thread.kill()
@@ -169,10 +153,6 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   }
   await Promise.all(pending)
   await sleepUntil(start, scenario.durationS * 1000)
-  // Messages arrive in the order they were posted, not in time order across threads.
-  transitions.sort((a, b) => a.atMs - b.atMs)
-  probes.sort((a, b) => a.atMs - b.atMs)
-  const measured = <T extends { atMs: number }>(events: T[]): T[] => events.filter((e) => e.atMs >= 0)
   const end = Date.now()
   for (const t of timers) clearTimeout(t)
 
@@ -189,6 +169,9 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
     return { reads: sum.reads + c.reads - before.reads, writes: sum.writes + c.writes - before.writes, storeErrors: sum.storeErrors + c.storeErrors - before.storeErrors }
   }, zero)
   await Promise.all([server.stop(), proxy?.close()])
+  // Messages arrive in the order they were posted, not in time order across threads; warm-up's are left out.
+  const measured = <T extends { atMs: number }>(events: T[]): T[] =>
+    events.filter((e) => e.atMs >= start).map((e) => ({ ...e, atMs: e.atMs - start })).sort((a, b) => a.atMs - b.atMs)
   const used = all.filter((s) => s.born !== undefined)
   const instanceSeconds = used.reduce((sum, s) => sum + ((s.died ?? end) - (s.born as number)) / 1000, 0)
   requests.sort((a, b) => a.id - b.id)

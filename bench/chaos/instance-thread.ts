@@ -22,12 +22,14 @@ export class InstanceThread {
   readonly #worker: Worker
   readonly #pending = new Map<number, (outcome: Outcome) => void>()
   #seq = 0
+  #exited = false
   #closed: ((counts: DynamoCounts) => void) | undefined
 
   constructor(data: WorkerData, events: ThreadEvents) {
     this.#worker = new Worker(BOOT, { workerData: { ...data, entry: ENTRY } })
     this.ready = new Promise((resolve, reject) => {
       this.#worker.once('error', reject)
+      this.#worker.once('exit', (code) => reject(new Error(`chaos bench: instance ${data.id} exited (${code}) before it was ready`)))
       this.#worker.on('message', (m: FromWorker) => {
         switch (m.type) {
           case 'ready': return resolve()
@@ -47,10 +49,19 @@ export class InstanceThread {
     })
     // A thread that dies with work in flight (an uncaught error) fails that work the way Lambda would: an error.
     this.#worker.on('error', () => this.#failPending())
-    this.#worker.on('exit', () => this.#failPending())
+    this.#worker.on('exit', () => {
+      this.#exited = true
+      this.#failPending()
+    })
+  }
+
+  /** False once the thread has exited (killed, or died of an uncaught error): it takes no more invocations. */
+  get alive(): boolean {
+    return !this.#exited
   }
 
   invoke(event: unknown, timeoutMs: number, requestId: string): Promise<Outcome> {
+    if (this.#exited) return Promise.resolve('raw-error')
     const seq = ++this.#seq
     return new Promise((resolve) => {
       this.#pending.set(seq, resolve)

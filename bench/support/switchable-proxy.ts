@@ -20,6 +20,7 @@ export async function startSwitchableProxy(targetPort: number): Promise<Switchab
   const dark = new Set<Socket>()
   const server = createServer((client) => {
     client.on('error', () => client.destroy())
+    client.once('close', () => dark.delete(client))
     if (isDown) {
       dark.add(client)
       client.resume() // read and drop what the client writes
