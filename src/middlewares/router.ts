@@ -75,8 +75,9 @@ export interface RouterOptions extends Observability {
    */
   readonly tracer?: TracerLike
   /**
-   * Health-aware order: a region whose median latency (in this container) is more than this many times the best median of
-   * the same model's other regions sinks below them for a while. Default 2.
+   * Health-aware order: a region whose median latency (in this container, last minute) is more than this many times,
+   * and at least 250 ms above, the best median of the same model's other regions sinks below them until its samples
+   * age out. Default 2.
    * @example router({ routes, slowFactor: 3 })
    */
   readonly slowFactor?: number

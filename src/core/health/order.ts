@@ -1,9 +1,9 @@
 /**
  * Health-aware order of a cascade: a region that is much slower than another region of the same model sinks below
  * it. Slower is judged on the median, not a tail percentile: a container's first calls to a region (connection
- * set-up, cold code) and the odd long answer are a few slow samples that would otherwise sink a healthy region, and a
- * sunk region gets no traffic to wash them out until they age out. A region that is really slow is slow at the median;
- * its tail is what `attemptTimeoutMs` is for. The order across models is the route's, untouched: it says which model the user prefers, and a faster
+ * set-up, cold code) and the odd long answer are a few slow samples that would otherwise sink a healthy region, and
+ * a sunk region gets no traffic to wash them out until they age out. A region that is really slow is slow at the
+ * median; its tail is what `attemptTimeoutMs` is for. The order across models is the route's, untouched: it says which model the user prefers, and a faster
  * smaller model is not a better answer. Open targets need nothing here: the breaker skips them with no call.
  */
 import { targetKey, type Target } from '../targets.js'
@@ -27,8 +27,9 @@ export const DEFAULT_MIN_GAP_MS = 250
 
 /**
  * The targets in the order to try them: within the positions the route gives one model, its regions that are not
- * slow (median above both `slowFactor` × and `minGapMs` + the best median of its siblings) come first (in the route's order), then the slow ones (in the route's order). Targets the tracker does not
- * yet know (fewer samples than it needs) are never slow. Returns `targets` itself when nothing moves, so the happy
+ * slow come first (in the route's order), then the slow ones (in the route's order). A region is slow when its median
+ * exceeds both `slowFactor` × the best median of its siblings and that best median + `minGapMs`. Targets the tracker
+ * does not yet know (fewer samples than it needs) are never slow. Returns `targets` itself when nothing moves, so the happy
  * path allocates nothing beyond the grouping.
  *
  * @example
@@ -38,6 +39,8 @@ export const DEFAULT_MIN_GAP_MS = 250
 export function orderByHealth(targets: readonly Target[], tracker: LatencyTracker, options: HealthOrderOptions = {}): readonly Target[] {
   const slowFactor = options.slowFactor ?? DEFAULT_SLOW_FACTOR
   if (!(slowFactor >= 1)) throw new RangeError(`orderByHealth: slowFactor must be >= 1 (got ${slowFactor})`)
+  const minGapMs = options.minGapMs ?? DEFAULT_MIN_GAP_MS
+  if (!(minGapMs >= 0)) throw new RangeError(`orderByHealth: minGapMs must be >= 0 (got ${minGapMs})`)
   if (targets.length < 2) return targets
   const byModel = new Map<string, Array<{ target: Target; median: number | undefined }>>()
   for (const target of targets) {
@@ -54,7 +57,7 @@ export function orderByHealth(targets: readonly Target[], tracker: LatencyTracke
     const known = group.map((g) => g.median).filter((p): p is number => p !== undefined)
     if (known.length < 2) continue
     const best = Math.min(...known)
-    const limit = Math.max(slowFactor * best, best + (options.minGapMs ?? DEFAULT_MIN_GAP_MS))
+    const limit = Math.max(slowFactor * best, best + minGapMs)
     const isSlow = (p: number | undefined): boolean => p !== undefined && p > limit
     const order = [...group.filter((g) => !isSlow(g.median)), ...group.filter((g) => isSlow(g.median))].map((g) => g.target)
     if (order.some((t, i) => t !== group[i]!.target)) moved = true

@@ -12,9 +12,9 @@ const S_OHIO = t(SONNET, 'us-east-2')
 const H_EAST = t(HAIKU, 'us-east-1')
 const H_WEST = t(HAIKU, 'us-west-2')
 
-function trackerWith(p95: ReadonlyArray<readonly [Target, number]>): LatencyTracker {
+function trackerWith(latencies: ReadonlyArray<readonly [Target, number]>): LatencyTracker {
   const tracker = new LatencyTracker({ clock: new SimClock(), minSamples: 5 })
-  for (const [target, ms] of p95) for (let i = 0; i < 10; i++) tracker.record(targetKey(target), ms)
+  for (const [target, ms] of latencies) for (let i = 0; i < 10; i++) tracker.record(targetKey(target), ms)
   return tracker
 }
 
@@ -66,7 +66,9 @@ describe('orderByHealth', () => {
     expect(orderByHealth([S_EAST, S_WEST, S_OHIO], tracker)).toEqual([S_OHIO, S_EAST, S_WEST])
   })
 
-  it('rejects a slowFactor below 1', () => {
+  it('rejects a slowFactor below 1 and a negative or NaN minGapMs', () => {
     expect(() => orderByHealth([S_EAST, S_WEST], trackerWith([]), { slowFactor: 0.5 })).toThrow(RangeError)
+    expect(() => orderByHealth([S_EAST, S_WEST], trackerWith([]), { minGapMs: -1 })).toThrow(RangeError)
+    expect(() => orderByHealth([S_EAST, S_WEST], trackerWith([]), { minGapMs: Number.NaN })).toThrow(RangeError)
   })
 })
