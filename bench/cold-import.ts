@@ -45,7 +45,7 @@ function main(argv: readonly string[]): void {
   // A copy outside the repository, so nothing resolves from the repository's own node_modules.
   const opt = mkdtempSync(join(tmpdir(), 'breakwater-cold-'))
   try {
-    cpSync(LAYER_DIR, join(opt, 'nodejs'), { recursive: true })
+    cpSync(LAYER_DIR, join(opt, 'nodejs'), { recursive: true, verbatimSymlinks: true })
     const cwd = join(opt, 'nodejs')
     const names = Object.keys(VARIANTS)
     for (const name of names) importMs(cwd, VARIANTS[name] as readonly string[]) // warm the file cache

@@ -3,7 +3,7 @@
  * calls Bedrock and returns a 200, or lets the error escape (the caller then sees a raw error).
  * Every instance builds its own clients, as a Lambda container would at init.
  */
-import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime'
+import { BedrockRuntimeClient, ConverseCommand, type BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime'
 import {
   circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retry, wrap,
 } from 'cockatiel'
@@ -36,7 +36,7 @@ async function converse(client: BedrockRuntimeClient, model: string, region: str
 }
 
 /** The fake Bedrock this strategy's fleet talks to. */
-export const bedrockConfig = (env: StrategyEnv) => ({ endpoint: env.bedrockEndpoint, credentials: FAKE_CREDENTIALS })
+export const bedrockConfig = (env: StrategyEnv): BedrockRuntimeClientConfig => ({ endpoint: env.bedrockEndpoint, credentials: FAKE_CREDENTIALS })
 
 /** 1. naive: the SDK's defaults (standard retry mode, 3 attempts), one model, one region. */
 export function naive(env: StrategyEnv): ChaosInstance {
