@@ -30,5 +30,5 @@ export { MemoryBreakerStore } from './core/breaker/memory-store.js'
 export { METRIC, type Observability } from './aws/observability.js'
 export {
   BreakwaterError, BreakwaterConfigError, CompositionError, CallerFaultError, BadRequestError, ContextOverflowError,
-  MalformedOutputError, AttemptTimeoutError, AllTargetsFailedError,
+  MalformedOutputError, AttemptTimeoutError, AllTargetsFailedError, BrokenResponseError,
 } from './core/errors.js'

@@ -56,8 +56,8 @@ export function createHandler(options: ChatHandlerOptions) {
         const answer = await ask(bedrock, parseChatRequest(record.body), signal)
         logger?.info('chat record answered', { messageId: record.messageId, model: answer.model, degraded: answer.degraded })
       } catch (error) {
-        const { name, message } = error instanceof Error ? error : new Error(String(error))
-        logger?.warn('chat record failed', { messageId: record.messageId, errorType: name, error: message })
+        // The name only: an upstream or parser message can quote the prompt or the reply.
+        logger?.warn('chat record failed', { messageId: record.messageId, errorType: error instanceof Error ? error.name : typeof error })
         throw error
       }
     }
@@ -78,7 +78,7 @@ export function createHandler(options: ChatHandlerOptions) {
         return directOk(await ask(bedrock, parseChatRequest(event), signal))
       case 'alb':
       case 'http': {
-        const answer = await ask(bedrock, parseChatRequest(httpBody(event as { body?: string | null; isBase64Encoded?: boolean })), signal)
+        const answer = await ask(bedrock, parseChatRequest(httpBody(event as { body?: unknown; isBase64Encoded?: unknown })), signal)
         return source === 'alb' ? albOk(answer, event as Parameters<typeof albOk>[1]) : httpOk(answer)
       }
     }

@@ -40,15 +40,17 @@ export function sourceOf(event: unknown): ChatSource {
   const rc = event.requestContext
   if (isObject(rc) && isObject(rc.elb)) return 'alb'
   if (typeof event.httpMethod === 'string' || (event.version === '2.0' && isObject(rc) && isObject(rc.http))) return 'http'
-  if (Array.isArray(event.Records) && isObject(event.Records[0]) && event.Records[0].eventSource === 'aws:sqs') return 'sqs'
+  if (Array.isArray(event.Records) && event.Records.some((r: unknown) => isObject(r) && r.eventSource === 'aws:sqs')) return 'sqs'
   return 'direct'
 }
 
 /** The raw body of an HTTP-shaped event (API Gateway, function URL, ALB), base64 decoded when flagged. */
-export function httpBody(event: { body?: string | null; isBase64Encoded?: boolean }): string {
+export function httpBody(event: { body?: unknown; isBase64Encoded?: unknown }): string {
   const { body } = event
   if (body === undefined || body === null || body === '') throw new BadRequestError('The request has no body: send {"prompt": "..."}')
-  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body
+  // API Gateway, ALB and function URLs send the body as a string; anything else is a malformed event, not a bug.
+  if (typeof body !== 'string') throw new BadRequestError('The request body must be a string of JSON: {"prompt": "..."}')
+  return event.isBase64Encoded === true ? Buffer.from(body, 'base64').toString('utf8') : body
 }
 
 /** Parses and checks a chat request from a JSON string or an already parsed payload. */

@@ -6,6 +6,7 @@ import {
   ConverseCommand, InvokeModelCommand,
   type ConverseCommandInput, type ConverseCommandOutput, type InvokeModelCommandInput, type InvokeModelCommandOutput,
 } from '@aws-sdk/client-bedrock-runtime'
+import { BrokenResponseError, MalformedOutputError } from '../core/errors.js'
 import { capMaxTokens, keepNewestMessages } from '../core/fallback/messages.js'
 import type { CallFn } from '../core/invoker/types.js'
 import type { Target } from '../core/targets.js'
@@ -16,12 +17,16 @@ export type ConverseInput = Omit<ConverseCommandInput, 'modelId'>
 /** The InvokeModel input without `modelId`. The body must suit every target of the route (one model family). */
 export type InvokeModelInput = Omit<InvokeModelCommandInput, 'modelId'>
 
-/** Sends `ConverseCommand` to the target's region and model, with the target's limits applied. */
+/**
+ * Sends `ConverseCommand` to the target's region and model, with the target's limits applied. A 200 is not a
+ * success by itself: an unreadable body is a BrokenResponseError (unavailable), a reply without content a
+ * MalformedOutputError.
+ */
 export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, ConverseCommandOutput> {
   return async (target, input, signal) => {
     const client = await pool.getChecked(target.region)
     const command = new ConverseCommand({ ...applyTargetLimits(input, target), modelId: target.model })
-    return client.send(command, { abortSignal: signal })
+    return checkConverseOutput(await client.send(command, { abortSignal: signal }).catch(brokenResponse))
   }
 }
 
@@ -32,8 +37,55 @@ export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, Con
 export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInput, InvokeModelCommandOutput> {
   return async (target, input, signal) => {
     const client = await pool.getChecked(target.region)
-    return client.send(new InvokeModelCommand({ ...input, modelId: target.model }), { abortSignal: signal })
+    const output = await client.send(new InvokeModelCommand({ ...input, modelId: target.model }), { abortSignal: signal }).catch(brokenResponse)
+    return checkInvokeModelOutput(output)
   }
+}
+
+/**
+ * The SDK could not deserialise a 2xx (its SyntaxError carries `$metadata.httpStatusCode`): the service broke its
+ * reply, which is an upstream failure like a 503, not a bug of the caller's. Anything else is rethrown as it is.
+ */
+function brokenResponse(error: unknown): never {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode
+  if (error instanceof Error && typeof status === 'number' && status >= 200 && status < 300) {
+    throw new BrokenResponseError(`Bedrock answered ${status} with a body that could not be read (${error.name})`, { statusCode: status, cause: error })
+  }
+  throw error
+}
+
+/**
+ * A Converse reply that is well-formed: a message whose content holds a non-empty text, a tool call or another
+ * content block that is not text. `{}`, no message, no content or only empty text is malformed output: never served,
+ * never a breaker success, never cached.
+ */
+export function checkConverseOutput(output: ConverseCommandOutput): ConverseCommandOutput {
+  const content: unknown = output.output?.message?.content
+  if (!Array.isArray(content) || content.length === 0) throw new MalformedOutputError('the reply has no message content', '')
+  const answers = content.some((block: unknown) => {
+    if (typeof block !== 'object' || block === null) return false
+    const b = block as { text?: unknown }
+    return typeof b.text === 'string' ? b.text.trim() !== '' : Object.keys(b).some((k) => k !== 'text' && k !== 'reasoningContent')
+  })
+  if (!answers) throw new MalformedOutputError('the reply has no text and no tool use', '')
+  return output
+}
+
+/**
+ * An InvokeModel body is the model's own format, so only what no model sends is refused: an empty body (malformed
+ * output), and, for a JSON content type, one that does not parse (a broken reply: unavailable, as for Converse).
+ */
+export function checkInvokeModelOutput(output: InvokeModelCommandOutput): InvokeModelCommandOutput {
+  const body = output.body as Uint8Array | null | undefined
+  if (body === undefined || body === null || body.byteLength === 0) throw new MalformedOutputError('the reply body is empty', '')
+  if (/json/i.test(output.contentType ?? '')) {
+    try {
+      JSON.parse(new TextDecoder().decode(body))
+    } catch (cause) {
+      throw new BrokenResponseError('Bedrock answered 200 with a JSON body that does not parse', { statusCode: 200, cause })
+    }
+  }
+  return output
 }
 
 /**

@@ -7,6 +7,7 @@ import type { MiddyLikeRequest } from '@aws-lambda-powertools/commons/types'
 import type { Logger } from '@aws-lambda-powertools/logger'
 import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics'
 import type { BreakerListener } from '../core/breaker/types.js'
+import { reportError } from '../core/error-report.js'
 import type { CanaryListener } from '../core/routing/canary.js'
 import type { CascadeListener } from '../core/invoker/types.js'
 
@@ -16,6 +17,11 @@ export interface Observability {
   readonly logger?: Logger
   /** A Powertools Metrics. Flush it as usual with `logMetrics(metrics)`; Breakwater only adds to it. */
   readonly metrics?: Metrics
+  /**
+   * Also log (and trace) the messages of upstream errors: Bedrock's text, Node's `SyntaxError`, a validator's
+   * reason, which can quote the prompt or the model's reply. Default `false`: names, codes and statuses only.
+   */
+  readonly logErrorMessages?: boolean
 }
 
 /** The metric names Breakwater emits. */
@@ -86,7 +92,7 @@ export function breakerListener(o: Observability): BreakerListener {
         break
       case 'store-error':
         count(o, METRIC.storeErrors)
-        o.logger?.warn('breakwater breaker store failed; using local state', { target: e.key, operation: e.operation, error: e.error as Error })
+        o.logger?.warn('breakwater breaker store failed; using local state', { target: e.key, operation: e.operation, error: reportError(e.error, { messages: o.logErrorMessages === true }) })
         break
     }
   }

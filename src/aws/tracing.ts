@@ -8,6 +8,7 @@
  * of two `converse()` calls run concurrently (`Promise.all`) may nest under one another in the trace.
  */
 import type { AttemptEnd, CascadeListener } from '../core/invoker/types.js'
+import { reportableError } from '../core/error-report.js'
 import { targetKey } from '../core/targets.js'
 
 export { mergeListeners } from '../core/invoker/listeners.js'
@@ -58,14 +59,16 @@ function usageOf(output: unknown): Partial<Record<'inputTokens' | 'outputTokens'
 /**
  * A CascadeListener that traces each attempt. Does nothing when tracing is disabled (outside Lambda, or
  * `POWERTOOLS_TRACE_ENABLED=false`) or there is no current segment. Never throws into the request: a tracing
- * failure loses a subsegment, not a reply.
+ * failure loses a subsegment, not a reply. An error is recorded by name, stack frames and Breakwater's own message;
+ * `errorMessages: true` records upstream messages too (they can quote the prompt or the reply).
  *
  * @example
  * const tracer = new Tracer({ serviceName: 'chat' })
  * const listener = mergeListeners(cascadeListener({ logger, metrics }), tracingListener(tracer))
  */
-export function tracingListener(tracer: TracerLike): CascadeListener {
+export function tracingListener(tracer: TracerLike, options: { readonly errorMessages?: boolean } = {}): CascadeListener {
   const t = tracer
+  const messages = options.errorMessages === true
   return {
     attemptStart(target, attempt, route): OpenAttempt | undefined {
       try {
@@ -93,7 +96,8 @@ export function tracingListener(tracer: TracerLike): CascadeListener {
           const value = usage?.[key]
           if (typeof value === 'number') subsegment.addAnnotation(TRACE_ANNOTATION[key], value)
         }
-        if (end.error !== undefined) subsegment.addError(end.error instanceof Error ? end.error : String(end.error), true)
+        // X-Ray keeps the exception's message and stack: only what may be reported (no Bedrock text, no reply).
+        if (end.error !== undefined) subsegment.addError(reportableError(end.error, { messages }), true)
         subsegment.close()
       } catch {
         // ignored: see above

@@ -81,6 +81,21 @@ export class MalformedOutputError extends BreakwaterError {
   }
 }
 
+/**
+ * Bedrock answered 2xx but the body could not be read: invalid or truncated JSON, an HTML page, garbage, a
+ * connection lost mid-body. An upstream failure (class `unavailable`): the next target is tried, the breaker counts
+ * it. The SDK's own error (a `SyntaxError` that quotes the body) stays in `cause`, out of the logs.
+ */
+export class BrokenResponseError extends BreakwaterError {
+  /** The HTTP status the broken body came with. */
+  readonly statusCode: number
+  constructor(message: string, options: { statusCode: number; cause?: unknown }) {
+    super(message, { source: 'breakwater/bedrock', cause: options.cause })
+    this.name = 'BrokenResponseError'
+    this.statusCode = options.statusCode
+  }
+}
+
 /** One attempt ran out of its time slice (attempt timeout or the Lambda deadline) and was aborted by us. */
 export class AttemptTimeoutError extends BreakwaterError {
   readonly timeoutMs: number
@@ -100,14 +115,21 @@ export class AllTargetsFailedError extends BreakwaterError {
   /** The failure class of the last attempt, if any attempt was made. */
   readonly lastClass: FailureClass | undefined
   /**
-   * When a retry is worth it, in whole seconds: the earliest breaker reopening, else the server's Retry-After.
-   * Undefined when neither is known (the graceful responder then uses its configured default).
+   * When a retry is worth it, in whole seconds: the soonest time any target of the cascade could serve, known when
+   * every target was open (its reopening) or answered with a Retry-After. Undefined when some target failed without
+   * a hint (it may serve at any time): the graceful responder then uses its configured default.
    */
   readonly retryAfterSeconds: number | undefined
+  /**
+   * With `retryAfterSeconds` undefined: the soonest known time, an upper bound (a target without a hint may serve
+   * sooner). The graceful responder answers the smaller of this and its default.
+   */
+  readonly retryAfterAtMostSeconds: number | undefined
   constructor(message: string, options: {
     attempts: readonly AttemptRecord[]
     lastClass: FailureClass | undefined
     retryAfterSeconds: number | undefined
+    retryAfterAtMostSeconds?: number | undefined
     cause?: unknown
   }) {
     super(message, { source: 'breakwater/invoker', cause: options.cause })
@@ -115,5 +137,6 @@ export class AllTargetsFailedError extends BreakwaterError {
     this.attempts = options.attempts
     this.lastClass = options.lastClass
     this.retryAfterSeconds = options.retryAfterSeconds
+    this.retryAfterAtMostSeconds = options.retryAfterSeconds === undefined ? options.retryAfterAtMostSeconds : undefined
   }
 }

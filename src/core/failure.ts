@@ -2,7 +2,7 @@
  * Failure classes: every error a Bedrock call can end with falls into exactly one, and the class alone decides
  * what happens next (see the table in README.md).
  */
-import { AttemptTimeoutError, MalformedOutputError } from './errors.js'
+import { AttemptTimeoutError, BrokenResponseError, MalformedOutputError } from './errors.js'
 
 export type FailureClass =
   /** 429s and quota: back off with full jitter, then the next target. Counts against the breaker. */
@@ -77,6 +77,7 @@ interface ErrorLike {
 export function classify(error: unknown, now: number = Date.now()): Classification | undefined {
   if (error instanceof MalformedOutputError) return { failureClass: 'malformed-output', errorName: error.name }
   if (error instanceof AttemptTimeoutError) return { failureClass: 'timed-out', errorName: error.name }
+  if (error instanceof BrokenResponseError) return { failureClass: 'unavailable', errorName: error.name }
   if (typeof error !== 'object' || error === null) return undefined
   const e = error as ErrorLike
   const name = typeof e.name === 'string' ? e.name : 'Error'
@@ -94,6 +95,8 @@ export function classify(error: unknown, now: number = Date.now()): Classificati
   if (NETWORK_NAMES.has(name)) return { failureClass: 'unavailable', errorName: name }
   // An SDK service exception we do not know by name: its fault says whose side it is on.
   const status = typeof e.$metadata?.httpStatusCode === 'number' ? e.$metadata.httpStatusCode : undefined
+  // A 2xx the SDK could not deserialise (its SyntaxError carries the status): the service broke its reply.
+  if (status !== undefined && status >= 200 && status < 300) return { failureClass: 'unavailable', errorName: name }
   if (e.$fault === 'server' || (status !== undefined && status >= 500)) return withHint('unavailable')
   if (status === 429) return withHint('throttled')
   if (e.$fault === 'client' || (status !== undefined && status >= 400)) return withHint('caller-fault')

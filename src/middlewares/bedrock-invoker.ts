@@ -17,6 +17,7 @@ import type { CallFn, CascadeListener, CascadeRequest, CascadeResult, Served } f
 import { loadSchemaValidator, structuredOutput, type JsonSchema, type StructuredOutput } from '../core/output/json-schema.js'
 import { isCacheable, replyCacheKey, type CachedConverse } from './reply-cache.js'
 import type { ResolvedRoute } from './routes.js'
+import type { Target } from '../core/targets.js'
 import type { BreakwaterState } from './state.js'
 
 export type { ConverseInput, InvokeModelInput, JsonSchema }
@@ -187,6 +188,7 @@ export class BedrockInvoker {
     return {
       route: route.name,
       targets: orderByHealth(route.targets, this.deps.latency, this.deps.slowFactor === undefined ? {} : { slowFactor: this.deps.slowFactor }),
+      ...(route.ownTargets !== undefined && route.ownTargets < route.targets.length && { canaryNet: route.targets[route.ownTargets] as Target }),
       latency: this.deps.latency,
       input,
       call,

@@ -64,13 +64,13 @@ export interface BreakwaterOptions extends Observability {
   /** How much slower than its sibling regions a region may be before it sinks. See {@link RouterOptions.slowFactor}. */
   readonly slowFactor?: RouterOptions['slowFactor']
   /** Circuit breaker options, or `false` for none. */
-  readonly breaker?: Omit<CircuitBreakerOptions, 'logger' | 'metrics' | 'clock'> | false
+  readonly breaker?: Omit<CircuitBreakerOptions, 'logger' | 'metrics' | 'clock' | 'logErrorMessages'> | false
   /** Backoff and retry-budget options, or `false` for no retries. */
   readonly backoff?: Omit<BackoffOptions, 'clock'> | false
   /** Fallback options, or `false` to use only each route's first target. */
   readonly fallback?: FallbackOptions | false
   /** Graceful reply options, or `false` to let errors propagate to your own onError. */
-  readonly degradation?: Omit<GracefulDegradationOptions, 'logger' | 'metrics'> | false
+  readonly degradation?: Omit<GracefulDegradationOptions, 'logger' | 'metrics' | 'logErrorMessages'> | false
   /** Time source, for tests and benches. */
   readonly clock?: Clock
   /** Random source in [0, 1), for tests and benches. */
@@ -78,13 +78,13 @@ export interface BreakwaterOptions extends Observability {
 }
 
 const ROUTER_KEYS = ['defaultRoute', 'client', 'rules', 'tier', 'splitKey', 'canary', 'tracer', 'slowFactor'] as const
-const KEYS = ['routes', ...ROUTER_KEYS, 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics'] as const
+const KEYS = ['routes', ...ROUTER_KEYS, 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics', 'logErrorMessages'] as const
 
 export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   const given = optionsObject('breakwater', options)
   rejectUnknownKeys('breakwater', given, KEYS)
-  const { logger, metrics, clock, random } = given
-  const observability = { ...(logger && { logger }), ...(metrics && { metrics }) }
+  const { logger, metrics, clock, random, logErrorMessages } = given
+  const observability = { ...(logger && { logger }), ...(metrics && { metrics }), ...(logErrorMessages !== undefined && { logErrorMessages }) }
   const time = clock ? { clock } : {}
   const routerOptions: Record<string, unknown> = { routes: given.routes, ...observability, ...time, ...(random && { random }) }
   for (const key of ROUTER_KEYS) if (given[key] !== undefined) routerOptions[key] = given[key]

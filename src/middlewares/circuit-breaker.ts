@@ -14,7 +14,7 @@ import { DEFAULT_BREAKER_POLICY, type BreakerListener, type BreakerPolicy, type 
 import { systemClock, type Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
 import { BREAKER_FAILURE_CLASSES, UPSTREAM_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
-import { expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
+import { expectBoolean, expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
 import { enterRole } from './state.js'
 
 const SOURCE = 'breakwater/circuit-breaker'
@@ -49,12 +49,12 @@ export interface CircuitBreakerOptions extends Partial<BreakerPolicy>, Observabi
   readonly clock?: Clock
 }
 
-const KEYS = [...Object.keys(DEFAULT_BREAKER_POLICY), 'tableName', 'dynamodb', 'localFallbackMs', 'store', 'slowCallMs', 'failureClasses', 'clock', 'logger', 'metrics']
+const KEYS = [...Object.keys(DEFAULT_BREAKER_POLICY), 'tableName', 'dynamodb', 'localFallbackMs', 'store', 'slowCallMs', 'failureClasses', 'clock', 'logger', 'metrics', 'logErrorMessages']
 
 export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
   const given = optionsObject(SOURCE, options)
   rejectUnknownKeys(SOURCE, given, KEYS, 'breaker')
-  const { tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, clock, logger, metrics, ...policyOptions } = given
+  const { tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, clock, logger, metrics, logErrorMessages, ...policyOptions } = given
   if (slowCallMs !== undefined && !(typeof slowCallMs === 'number' && slowCallMs > 0 && Number.isFinite(slowCallMs))) {
     throw new BreakwaterConfigError(SOURCE, 'breaker.slowCallMs', 'must be a positive number of ms')
   }
@@ -65,10 +65,11 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
   const policy = resolvePolicy({ ...policyOptions, clockSkewMs: skew }, SOURCE)
   expectMethods(SOURCE, 'store', store, ['read', 'recordOutcome', 'compareAndSet'])
   expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])
+  expectBoolean(SOURCE, 'breaker.logErrorMessages', logErrorMessages)
   expectMethods(SOURCE, 'logger', logger, ['debug', 'info', 'warn'])
   expectMethods(SOURCE, 'metrics', metrics, ['addMetric'])
   const classes = resolveFailureClasses(failureClasses)
-  const listener = breakerListener({ ...(logger && { logger }), ...(metrics && { metrics }) })
+  const listener = breakerListener({ ...(logger && { logger }), ...(metrics && { metrics }), logErrorMessages: logErrorMessages === true })
   // One breaker per container: its cache and the in-memory store outlive the invocation.
   const breaker = new CircuitBreaker({
     store: resolveStore({ tableName, dynamodb, localFallbackMs, store, clock }, listener, policy.windowMs),

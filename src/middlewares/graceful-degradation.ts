@@ -11,12 +11,13 @@ import type { Metrics } from '@aws-lambda-powertools/metrics'
 import type { MiddlewareObj, Request } from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { countDegraded, flushPowertoolsMiddlewares } from '../aws/observability.js'
-import { AllTargetsFailedError, BreakwaterConfigError, BreakwaterError, CompositionError, MalformedOutputError } from '../core/errors.js'
-import { DEFAULT_BUSY_MESSAGE, DEFAULT_RETRY_AFTER_SECONDS, failureReply } from '../responders/classify-reply.js'
+import { BreakwaterConfigError, CompositionError } from '../core/errors.js'
+import { reportError } from '../core/error-report.js'
+import { DEFAULT_BUSY_MESSAGE, DEFAULT_RETRY_AFTER_SECONDS, failureReply, MAX_RETRY_AFTER_SECONDS } from '../responders/classify-reply.js'
 import { detectEventSource, type EventSource } from '../responders/detect.js'
 import { requestIdFor, shapeReply } from '../responders/reply.js'
 import type { FailureReply } from '../responders/types.js'
-import { expectMethods, rejectUnknownKeys } from './options.js'
+import { expectBoolean, expectMethods, rejectUnknownKeys } from './options.js'
 
 const SOURCE = 'breakwater/graceful-degradation'
 
@@ -55,6 +56,13 @@ export interface GracefulDegradationOptions {
    */
   logger?: Pick<Logger, 'error' | 'warn'>
   /**
+   * Also log the messages of upstream and unknown errors (and their causes): Bedrock's own text, Node's
+   * `SyntaxError`, your validator's reason. They can quote the prompt or the model's reply, so by default only
+   * names, codes, statuses, request ids, stack frames and Breakwater's own messages are logged.
+   * @defaultValue `false`
+   */
+  logErrorMessages?: boolean
+  /**
    * A Powertools Metrics. Each degraded reply adds `DegradedResponses` (Count, no dimensions of ours). Flush it
    * with `logMetrics(metrics)` as usual; this middleware triggers the flush when it answers early.
    * @example
@@ -84,6 +92,7 @@ const defaults = {
   message: DEFAULT_BUSY_MESSAGE,
   retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS,
   logger: undefined as GracefulDegradationOptions['logger'],
+  logErrorMessages: false,
   metrics: undefined as GracefulDegradationOptions['metrics'],
   reply: undefined as GracefulDegradationOptions['reply'],
 }
@@ -96,10 +105,11 @@ function validate(options: GracefulDegradationOptions | undefined): void {
     throw new BreakwaterConfigError(SOURCE, 'message', 'must be a non-empty string')
   }
   if (retryAfterSeconds !== undefined &&
-    (typeof retryAfterSeconds !== 'number' || !Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0)) {
+    (typeof retryAfterSeconds !== 'number' || !Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0 || retryAfterSeconds > MAX_RETRY_AFTER_SECONDS)) {
     // Retry-After is an integer number of seconds (RFC 9110 §10.2.3).
-    throw new BreakwaterConfigError(SOURCE, 'retryAfterSeconds', 'must be a whole number of seconds >= 0')
+    throw new BreakwaterConfigError(SOURCE, 'retryAfterSeconds', `must be a whole number of seconds from 0 to ${MAX_RETRY_AFTER_SECONDS}`)
   }
+  expectBoolean(SOURCE, 'logErrorMessages', options.logErrorMessages)
   expectMethods(SOURCE, 'logger', options.logger, ['error', 'warn'])
   expectMethods(SOURCE, 'metrics', options.metrics, ['addMetric'])
   if (reply !== undefined && typeof reply !== 'function') {
@@ -130,7 +140,7 @@ export function gracefulDegradation(
     // A wrong stack or option is a deployment bug, not a runtime failure: let it fail the invocation so Lambda's
     // Errors metric, alarms and canary rollbacks see it, instead of hiding it behind healthy-looking 500 replies.
     if (request.error instanceof CompositionError || request.error instanceof BreakwaterConfigError) {
-      opts.logger?.error('breakwater is misconfigured', { error: describeError(request.error) })
+      opts.logger?.error('breakwater is misconfigured', { error: reportError(request.error, { messages: opts.logErrorMessages }) })
       return undefined
     }
     const source = detectEventSource(request.event)
@@ -139,7 +149,7 @@ export function gracefulDegradation(
       message: opts.message,
       retryAfterSeconds: opts.retryAfterSeconds,
     })
-    log(opts.logger, reply, source, request.error)
+    log(opts, reply, source, request.error)
     const result = opts.reply ? opts.reply(reply, source, request) : shapeReply(source, reply, request.event)
     // undefined: the override hands the error back to Middy (it rethrows unless a later hook answers).
     if (result === undefined) return undefined
@@ -154,31 +164,10 @@ export function gracefulDegradation(
   return { onError: gracefulDegradationOnError }
 }
 
-function log(logger: GracefulDegradationOptions['logger'], reply: FailureReply, source: EventSource, error: unknown): void {
+function log(opts: Pick<GracefulDegradationOptions, 'logger' | 'logErrorMessages'>, reply: FailureReply, source: EventSource, error: unknown): void {
+  const { logger } = opts
   if (!logger) return
-  const keys = { errorType: reply.errorType, statusCode: reply.statusCode, source, error: describeError(error) }
+  const keys = { errorType: reply.errorType, statusCode: reply.statusCode, source, error: reportError(error, { messages: opts.logErrorMessages === true }) }
   if (reply.statusCode >= 500) logger.error('breakwater replied with a failure', keys)
   else logger.warn('breakwater replied with a failure', keys)
-}
-
-/**
- * What is safe and useful to log about the error. Not the error object itself: Powertools serialises every own
- * property, and some carry user content (MalformedOutputError.output is model text that can echo the prompt, an
- * SDK error's $response holds the raw body). Name, message, stack, where it came from and the attempt story do not.
- */
-function describeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { name: typeof error, message: String(error) }
-  const { name, message, stack } = error
-  const described: Record<string, unknown> = { name, message, stack }
-  if (error instanceof BreakwaterError) described.raisedBy = error.source
-  if (error instanceof AllTargetsFailedError) {
-    described.lastClass = error.lastClass
-    described.attempts = error.attempts.map((a) => ({
-      model: a.target.model, region: a.target.region, attempt: a.attempt, outcome: a.outcome, errorName: a.errorName,
-    }))
-  }
-  // A MalformedOutputError's message is whatever the user's validator threw, which may quote the model's reply.
-  if (error.cause instanceof MalformedOutputError) described.cause = { name: error.cause.name }
-  else if (error.cause instanceof Error) described.cause = { name: error.cause.name, message: error.cause.message }
-  return described
 }

@@ -40,3 +40,8 @@ export function expectMethods(source: string, field: string, value: unknown, met
   const ok = typeof value === 'object' && value !== null && methods.every((m) => typeof (value as Record<string, unknown>)[m] === 'function')
   if (!ok) throw new BreakwaterConfigError(source, field, `must be an object with ${methods.join(', ')}()`)
 }
+
+/** Throws unless `value` is undefined, true or false. */
+export function expectBoolean(source: string, field: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') throw new BreakwaterConfigError(source, field, 'must be true or false')
+}

@@ -13,7 +13,7 @@ import { LatencyTracker } from '../core/health/latency.js'
 import { BreakwaterConfigError } from '../core/errors.js'
 import { systemClock, type Clock, type Random } from '../core/clock.js'
 import { BedrockInvoker, type BedrockCalls } from './bedrock-invoker.js'
-import { expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
+import { expectBoolean, expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
 import type { CanarySettings } from '../core/routing/canary.js'
 import type { Rule } from '../core/routing/rules.js'
 import { resolveDefaultRoute, resolveRoutes, type RouteSpec } from './routes.js'
@@ -90,12 +90,13 @@ export interface RouterOptions extends Observability {
 /** The Lambda context as the handler sees it behind router(). */
 export type BreakwaterContext = Context & { bedrock: BedrockInvoker }
 
-const KEYS = ['routes', 'defaultRoute', 'rules', 'tier', 'splitKey', 'canary', 'client', 'tracer', 'slowFactor', 'clock', 'random', 'logger', 'metrics'] as const
+const KEYS = ['routes', 'defaultRoute', 'rules', 'tier', 'splitKey', 'canary', 'client', 'tracer', 'slowFactor', 'clock', 'random', 'logger', 'metrics', 'logErrorMessages'] as const
 
 export function router(options: RouterOptions): MiddlewareObj {
   rejectUnknownKeys(SOURCE, optionsObject(SOURCE, options), KEYS)
   const routes = resolveRoutes(options.routes)
   const defaultRoute = resolveDefaultRoute(routes, options.defaultRoute)
+  expectBoolean(SOURCE, 'logErrorMessages', options.logErrorMessages)
   expectMethods(SOURCE, 'logger', options.logger, ['debug', 'info', 'warn'])
   expectMethods(SOURCE, 'metrics', options.metrics, ['addMetric'])
   expectMethods(SOURCE, 'clock', options.clock, ['now', 'sleep'])
@@ -112,7 +113,7 @@ export function router(options: RouterOptions): MiddlewareObj {
   const pool = new BedrockClientPool(options.client ?? {})
   const calls: BedrockCalls = { converse: converseCall(pool), invokeModel: invokeModelCall(pool) }
   const random = options.random ?? Math.random
-  const listener = guardListener(recordingCanary(chooser, mergeListeners(cascadeListener(options), options.tracer && tracingListener(options.tracer))))
+  const listener = guardListener(recordingCanary(chooser, mergeListeners(cascadeListener(options), options.tracer && tracingListener(options.tracer, { errorMessages: options.logErrorMessages === true }))))
   const breakwaterRouterBefore = (request: Request): void => {
     const state = enterRole(request, 'router')
     // The route is chosen when converse()/invokeModel() is called: input rules need the input, and the breaker

@@ -1,6 +1,6 @@
 /** Parsing and checking the router's `routes` option at init. */
 import { BreakwaterConfigError } from '../core/errors.js'
-import { modelFamily, parseTarget, type Target, type TargetSpec } from '../core/targets.js'
+import { modelFamily, parseTarget, targetKey, type Target, type TargetSpec } from '../core/targets.js'
 
 /**
  * One route: an ordered cascade of targets, tried first to last.
@@ -29,6 +29,11 @@ export interface ResolvedRoute {
   readonly families: readonly string[]
   /** The green cascade of a blue/green route: registered as its own route `name#green`. */
   readonly green?: { readonly route: string; readonly weight: number }
+  /**
+   * On a green route: how many of `targets` are green's own. The rest are blue's, so that green's cascade ends in
+   * blue's targets: a failing canary can cost a user latency, never an answer.
+   */
+  readonly ownTargets?: number
 }
 
 const SOURCE = 'breakwater/router'
@@ -52,10 +57,18 @@ export function resolveRoutes(routes: unknown): Map<string, ResolvedRoute> {
       if (spec && (spec as { invokeModel?: boolean }).invokeModel === true && new Set([...route.families, ...green.families]).size > 1) {
         throw new BreakwaterConfigError(SOURCE, `routes.${name}.green.targets`, `serves invokeModel() but mixes model families with blue (${[...new Set([...route.families, ...green.families])].join(', ')})`)
       }
-      resolved.set(green.name, green)
+      resolved.set(green.name, withBlueNet(green, route))
     }
   }
   return resolved
+}
+
+/** Green's targets, then blue's that green does not already have. */
+function withBlueNet(green: ResolvedRoute, blue: ResolvedRoute): ResolvedRoute {
+  const own = new Set(green.targets.map(targetKey))
+  const targets = [...green.targets, ...blue.targets.filter((t) => !own.has(targetKey(t)))]
+  const families = [...new Set(targets.map((t) => modelFamily(t.model)))]
+  return Object.freeze({ ...green, targets: Object.freeze(targets), families: Object.freeze(families), ownTargets: green.targets.length })
 }
 
 function resolveRoute(name: string, spec: unknown, fieldName?: string): ResolvedRoute {

@@ -36,7 +36,8 @@ export function buildChooser(o: RoutingOptions, routes: ReadonlyMap<string, Reso
   for (const r of routes.values()) {
     if (!r.green) continue
     const green = routes.get(r.green.route) as ResolvedRoute
-    splits.set(r.name, { route: green.name, weight: r.green.weight, targetKeys: green.targets.map(targetKey) })
+    const own = green.targets.slice(0, green.ownTargets ?? green.targets.length)
+    splits.set(r.name, { route: green.name, weight: r.green.weight, targetKeys: own.map(targetKey) })
   }
   return new RouteChooser({
     rules, defaultRoute, splits, clock,
@@ -75,15 +76,21 @@ function checkCanary(canary: Partial<CanarySettings> | undefined): Partial<Canar
   return canary
 }
 
-/** Feeds the canary from attempt records: the route tells the side (`name` blue, `name#green` green). */
+/**
+ * Feeds the canary from attempt records. The route and the target tell the side: `name` is blue; on `name#green`,
+ * green's own targets are green and the blue targets its cascade ends in are blue.
+ */
 export function recordingCanary(chooser: RouteChooser, inner: CascadeListener): CascadeListener {
   const { monitor, splits } = chooser.settings
+  const greenKeys = new Map([...splits].map(([, g]) => [g.route, new Set(g.targetKeys)]))
   return {
     ...inner,
     attempt(record, route) {
       inner.attempt?.(record, route)
       const blue = chooser.blueOf.get(route)
-      const side = blue !== undefined ? 'green' : splits.has(route) ? 'blue' : undefined
+      const side = blue !== undefined
+        ? (greenKeys.get(route)?.has(targetKey(record.target)) ? 'green' : 'blue')
+        : splits.has(route) ? 'blue' : undefined
       if (side === undefined) return
       if (record.outcome === 'success') monitor.record(blue ?? route, side, true)
       else if (CANARY_FAILURES.has(record.outcome)) monitor.record(blue ?? route, side, false)

@@ -55,9 +55,21 @@ function fullBatchRecordErrors(error: unknown): unknown[] | undefined {
   return Array.isArray(recordErrors) && recordErrors.length > 0 ? recordErrors : undefined
 }
 
-/** Whole seconds, never negative; `fallback` when the hint is missing or not a finite number. */
+/**
+ * The longest Retry-After ever sent, seconds (a day, the longest breaker cooldown allowed): a hint from a store or a
+ * server beyond it is a fault of theirs, and `retry-after: 1e+297` is no answer.
+ */
+export const MAX_RETRY_AFTER_SECONDS = 86_400
+
+/** Whole seconds, never negative, at most a day; `fallback` when the hint is missing or not a finite number. */
 function seconds(value: unknown, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.ceil(value) : fallback
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.min(MAX_RETRY_AFTER_SECONDS, Math.ceil(value)) : fallback
+}
+
+/** The soonest anything could serve: exact when every target's time is known, else capped by the default. */
+function retryAfterOf(error: AllTargetsFailedError, fallback: number): number {
+  if (error.retryAfterSeconds !== undefined) return seconds(error.retryAfterSeconds, fallback)
+  return Math.min(fallback, seconds(error.retryAfterAtMostSeconds, fallback))
 }
 
 /**
@@ -96,7 +108,7 @@ export function failureReply(error: unknown, opts: FailureReplyOptions): Failure
     ({ statusCode: 503, message: busyMessage, retryAfterSeconds, requestId, errorType, degraded: true })
 
   if (error instanceof AllTargetsFailedError) {
-    return degraded(error.name, seconds(error.retryAfterSeconds, defaultRetry))
+    return degraded(error.name, retryAfterOf(error, defaultRetry))
   }
   if (error instanceof CallerFaultError) {
     return { statusCode: error.statusCode, message: error.message, requestId, errorType: error.name, degraded: false }

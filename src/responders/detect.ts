@@ -68,11 +68,13 @@ export function isHttpApiEvent(event: unknown): event is APIGatewayProxyEventV2 
   return isV2Event(event) && typeof event.requestContext.apiId === 'string' && !isFunctionUrlEvent(event)
 }
 
-/** An SQS batch: every record says `eventSource: 'aws:sqs'`; the first is enough to tell. */
+/**
+ * An SQS batch: its records say `eventSource: 'aws:sqs'`. Any one is enough to tell, so a batch whose first record
+ * is null or broken is still answered as a batch (with every record that can be named).
+ */
 export function isSqsEvent(event: unknown): event is SQSEvent {
   if (!isRecord(event) || !Array.isArray(event.Records)) return false
-  const first: unknown = event.Records[0]
-  return isRecord(first) && first.eventSource === 'aws:sqs'
+  return (event.Records as unknown[]).some((r) => isRecord(r) && r.eventSource === 'aws:sqs')
 }
 
 /**

@@ -9,7 +9,9 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
 
 /**
- * Reports every record of the batch as failed.
+ * Reports every record of the batch as failed: every one it can name. A record that is not an object or has no
+ * `messageId` (a hand-made or corrupted event; SQS never sends one) cannot be listed, and must not stop the others
+ * from being listed.
  *
  * @example
  * ```ts
@@ -18,5 +20,13 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
  * ```
  */
 export function sqsReply(event: SQSEvent): SQSBatchResponse {
-  return { batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) }
+  const records: readonly unknown[] = Array.isArray(event.Records) ? event.Records : []
+  const ids = records.map(messageIdOf).filter((id): id is string => id !== undefined)
+  return { batchItemFailures: ids.map((id) => ({ itemIdentifier: id })) }
+}
+
+function messageIdOf(record: unknown): string | undefined {
+  if (typeof record !== 'object' || record === null) return undefined
+  const id = (record as { messageId?: unknown }).messageId
+  return typeof id === 'string' && id !== '' ? id : undefined
 }

@@ -43,8 +43,8 @@ describe('everything down', () => {
     expect(parseBody(result)).toMatchObject({ retryAfterSeconds: 9 })
   })
 
-  it('the server\'s Retry-After becomes the reply\'s; a wait past the deadline is not started', async () => {
-    server.plan([{ kind: 'unavailable', region: EAST }, { kind: 'throttle', region: WEST, retryAfterSeconds: 7 }])
+  it('the servers\' Retry-After becomes the reply\'s (the soonest); a wait past the deadline is not started', async () => {
+    server.plan([{ kind: 'unavailable', region: EAST, retryAfterSeconds: 9 }, { kind: 'throttle', region: WEST, retryAfterSeconds: 7 }])
     const chat = chatHandler(server, { routes })
     const { context, deadlineAt } = countdown(3_000, REQUEST_ID)
     const result = await chat.invoke(restEvent(), context)
@@ -55,6 +55,21 @@ describe('everything down', () => {
     expect(Date.now()).toBeLessThan(deadlineAt - 1_000)
     // us-west-2 is the last target, so a throttle would be retried there, but a 7 s wait does not fit in 3 s.
     expect(regionsOf(server.calls)).toEqual([EAST, WEST])
+  })
+
+  it('only the last target open, the first closed and failing without a hint: Retry-After is the soonest anything could serve, not the cooldown', async () => {
+    server.plan([{ kind: 'unavailable' }])
+    const chat = chatHandler(server, { routes, backoff: { baseMs: 1 }, breaker: { consecutiveFailures: 3, cooldownMs: 60_000 } })
+    // us-east-1 fails once (closed, 1 of 3); us-west-2, the last target, fails three times in place and opens.
+    await chat.invoke(httpApiEvent())
+    expect(regionsOf(server.calls)).toEqual([EAST, WEST, WEST, WEST])
+
+    const result = await chat.invoke(httpApiEvent(), countdown(3_000, REQUEST_ID).context)
+    expect(regionsOf(server.calls).slice(4)).toEqual([EAST]) // us-east-1 still tried (closed); us-west-2 skipped, open
+    expect(result.statusCode).toBe(503)
+    // us-east-1 may serve at any moment: the default, not us-west-2's 60 s cooldown.
+    expect(result.headers?.['retry-after']).toBe('5')
+    expect(parseBody(result)).toEqual({ message: BUSY, retryAfterSeconds: 5, requestId: REQUEST_ID })
   })
 
   it('with every breaker open the 503 costs no call, and Retry-After is the earliest reopening', async () => {

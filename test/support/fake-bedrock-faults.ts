@@ -20,8 +20,11 @@ export type ErrorFaultKind =
   | 'access-denied'
   | 'not-found'
 
-/** `hang`: never answers; `delay`: answers normally, late; `reset`: RST_STREAM (or drops the connection). */
-export type FaultKind = ErrorFaultKind | 'hang' | 'delay' | 'reset'
+/**
+ * `hang`: never answers; `delay`: answers normally, late; `reset`: RST_STREAM (or drops the connection);
+ * `bad-body`: a 200 whose body is `body` (broken JSON, HTML, `{}`, empty...), cut by RST_STREAM when `cutBody`.
+ */
+export type FaultKind = ErrorFaultKind | 'hang' | 'delay' | 'reset' | 'bad-body'
 
 /** One rule of a fault plan. Filters left out match every call. */
 export interface FaultRule {
@@ -43,6 +46,10 @@ export interface FaultRule {
   readonly message?: string
   /** For `reset`: `'stream'` (default) sends RST_STREAM; `'session'` destroys the whole HTTP/2 connection. */
   readonly resetScope?: 'stream' | 'session'
+  /** For `bad-body`: the raw body of the 200 reply. */
+  readonly body?: string
+  /** For `bad-body`: send the body, then reset the stream instead of ending it (a connection lost mid-body). */
+  readonly cutBody?: boolean
 }
 
 export interface ErrorReply {
@@ -143,6 +150,7 @@ function checkRule(rule: FaultRule): void {
     throw new RangeError(`fake-bedrock: times must be a non-negative integer (got ${rule.times})`)
   }
   if (rule.kind === 'delay' && rule.delayMs === undefined) throw new RangeError('fake-bedrock: a delay rule needs delayMs')
+  if (rule.kind === 'bad-body' && rule.body === undefined) throw new RangeError('fake-bedrock: a bad-body rule needs body')
 }
 
 /** mulberry32: a tiny seeded PRNG, so `probability` rules give the same sequence on every run. */

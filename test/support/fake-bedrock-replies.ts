@@ -79,6 +79,15 @@ export function sendError(stream: ServerHttp2Stream, call: MutableCall, reply: E
   stream.end(JSON.stringify({ message: reply.message, ...reply.extra }))
 }
 
+/** A 200 with a body no well-behaved service sends; `cutBody` resets the stream after it, mid-reply. */
+export function sendBadBody(stream: ServerHttp2Stream, call: MutableCall, rule: FaultRule): void {
+  call.status = 200
+  call.outcome = rule.cutBody ? 'reset' : 'ok'
+  stream.respond({ ':status': 200, 'content-type': 'application/json', 'x-amzn-requestid': requestIdOf(call) })
+  if (!rule.cutBody) return void stream.end(rule.body)
+  stream.write(rule.body ?? '', () => stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR))
+}
+
 /** RST_STREAM(INTERNAL_ERROR) for this call only, or the whole connection torn down. */
 export function resetStream(stream: ServerHttp2Stream, call: MutableCall, rule: FaultRule): void {
   call.outcome = 'reset'

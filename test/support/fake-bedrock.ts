@@ -12,7 +12,7 @@ import {
   ERROR_REPLIES, FaultPlan, isErrorFault, seededRandom,
   type ErrorReply, type FaultRule, type Operation,
 } from './fake-bedrock-faults.js'
-import { resetStream, sendError, sendSuccess, type CallRecord, type MutableCall, type ReplyContext } from './fake-bedrock-replies.js'
+import { resetStream, sendBadBody, sendError, sendSuccess, type CallRecord, type MutableCall, type ReplyContext } from './fake-bedrock-replies.js'
 import { lastUserText, parseRoute, regionOf, sizeOf, type Route } from './fake-bedrock-wire.js'
 
 export type { FaultKind, FaultRule, Operation } from './fake-bedrock-faults.js'
@@ -158,6 +158,7 @@ export class FakeBedrock {
     const act = (): void => {
       if (stream.destroyed || stream.closed) return
       if (rule?.kind === 'reset') return resetStream(stream, call, rule)
+      if (rule?.kind === 'bad-body') return sendBadBody(stream, call, rule)
       if (rule && isErrorFault(rule.kind)) return sendError(stream, call, errorOf(rule, ERROR_REPLIES[rule.kind]), rule.retryAfterSeconds)
       const text = (): string => this.replyFn({ ...call, lastUserText: lastUserText(body) })
       sendSuccess(stream, call, text, size.chars, Math.max(0, this.now() - call.startedAt))

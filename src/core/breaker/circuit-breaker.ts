@@ -30,14 +30,14 @@ export interface CircuitBreakerSettings {
 }
 
 const SOURCE = 'breakwater/circuit-breaker'
-/** Compare-and-set attempts for an admission. Three lost races in a row means the record is hot; try elsewhere. */
-const MAX_TRIES = 3
 /**
- * Compare-and-set attempts for a probe's verdict. A verdict must land (a lost failure would let a ramp close over a
- * failed probe), and each lost race means another writer made progress, so this is bounded by the writers of one
- * stage; the cap only guards against a store that never accepts anything.
+ * Compare-and-set attempts per decision. Each lost race means another writer made progress, and the loser decides
+ * again on the winner's record, so a decision ends within the writers of one stage: a probe that lost to another
+ * probe is still admitted while the stage has permits left (fan-out: 20 calls racing stage 2 take its 5 permits,
+ * not 2). A verdict must land too (a lost failure would let a ramp close over a failed probe). The cap only guards
+ * against a store that never accepts anything.
  */
-const MAX_VERDICT_TRIES = 64
+const MAX_CAS_TRIES = 64
 /** Retry hint for a probe lost to contention: other instances are probing right now, check back soon. */
 const CONTENDED_RETRY_MS = 100
 /** What a failed `recordOutcome` leaves us: no window, so only a probe failure can still reopen. */
@@ -81,7 +81,7 @@ export class CircuitBreaker {
         const { admission: value, next } = machine.admit(record, this.policy, now, this.#newPermitId)
         return { value, next }
       })
-      // Lost every race: other instances are taking the probes right now.
+      // Lost every race (a store that accepts nothing): other writers own the record right now.
       if (done === undefined) return { allowed: false, state: 'half-open', retryInMs: CONTENDED_RETRY_MS }
       const admission = done.value
       if (admission.allowed && admission.permit !== undefined) {
@@ -160,7 +160,7 @@ export class CircuitBreaker {
   async #update(key: string, operation: string, decide: (r: BreakerRecord, now: number) => BreakerRecord | undefined) {
     const now = this.#clock.now()
     try {
-      await this.#transact(key, now, (record) => ({ value: undefined, next: decide(record, now) }), MAX_VERDICT_TRIES)
+      await this.#transact(key, now, (record) => ({ value: undefined, next: decide(record, now) }))
     } catch (error) {
       this.#emit({ type: 'store-error', key, operation, error })
     }
@@ -170,7 +170,7 @@ export class CircuitBreaker {
    * Read, decide, compare-and-set; on a lost race decide again against the record that won. Resolves to the
    * verdict and the record it stands on, or `undefined` when the verdict still needed a write after `tries`.
    */
-  async #transact<T>(key: string, now: number, decide: (record: BreakerRecord) => Step<T>, tries = MAX_TRIES): Promise<Done<T> | undefined> {
+  async #transact<T>(key: string, now: number, decide: (record: BreakerRecord) => Step<T>, tries = MAX_CAS_TRIES): Promise<Done<T> | undefined> {
     let record = await this.#store.read(key, now)
     for (let attempt = 0; ; attempt++) {
       const { value, next } = decide(record)

@@ -36,12 +36,14 @@ class CascadeRun<I, O> {
   readonly walk: readonly Target[]
   input: I
   last: { classification: Classification; error: unknown } | undefined
-  reopenInMs: number | undefined
+  /** Per target of the walk, when it could serve again (see SoonestByTarget); unset = not known. */
+  readonly soonest: (number | undefined)[]
 
   constructor(readonly req: CascadeRequest<I, O>) {
     this.backoff = req.policies.backoff?.policy ?? NO_RETRY
-    this.walk = req.policies.fallback?.nextTarget ? req.targets : req.targets.slice(0, 1)
+    this.walk = req.policies.fallback?.nextTarget ? req.targets : [...req.targets.slice(0, 1), ...(req.canaryNet ? [req.canaryNet] : [])]
     this.input = req.input
+    this.soonest = this.walk.map(() => undefined)
   }
 
   async execute(): Promise<CascadeResult<O>> {
@@ -53,7 +55,9 @@ class CascadeRun<I, O> {
       if (result === 'stop') break
       if (result !== 'next') return result
     }
-    throw exhausted(this.req.route, this.attempts, this.last, this.reopenInMs)
+    // A model the prompt overflows cannot serve it later either: its targets say nothing about when to retry.
+    const soonest = this.soonest.filter((_, ti) => !this.overflowed.has((this.walk[ti] as Target).model))
+    throw exhausted(this.req.route, this.attempts, this.last, soonest)
   }
 
   private async onTarget(target: Target, ti: number): Promise<CascadeResult<O> | Verdict> {
@@ -71,7 +75,7 @@ class CascadeRun<I, O> {
       const admission = policies.breaker ? await policies.breaker.admit(key) : ALLOWED
       if (!admission.allowed) {
         this.record(target, attempt, 'skipped-open', 0, waitMs, admission)
-        this.reopenInMs = Math.min(this.reopenInMs ?? Infinity, admission.retryInMs)
+        this.soonest[ti] = admission.retryInMs
         return 'next'
       }
       const slice = timeSlice(admission, this.backoff, deadline, clock)
@@ -107,6 +111,7 @@ class CascadeRun<I, O> {
       const record = this.record(target, attempt, failureClass, result.latencyMs, waitMs, admission, classification.errorName)
       listener?.attemptEnd?.(token, { record, error })
       this.last = { classification, error }
+      this.soonest[ti] = classification.retryAfterMs
       waitMs = 0
       switch (failureClass) {
         case 'caller-fault': {

@@ -30,22 +30,32 @@ export function servedBy(route: string, target: Target, attempts: readonly Attem
 }
 
 /**
+ * When each target of the walk could serve again, ms from now: an open breaker's reopening, a server's Retry-After,
+ * or `undefined` when nothing is known (it failed without a hint, was skipped for time or budget, was never reached).
+ */
+export type SoonestByTarget = readonly (number | undefined)[]
+
+/**
  * The error for a cascade that served nobody. When every call made was refused as the caller's fault (403/404 in
- * every region), that is the answer; otherwise a 503-shaped AllTargetsFailedError whose Retry-After is the
- * sooner of an open breaker's reopening and the server's own hint.
+ * every region), that is the answer; otherwise a 503-shaped AllTargetsFailedError whose Retry-After is the soonest
+ * time anything could serve: exact when every target's is known, else an upper bound the responder caps.
  */
 export function exhausted(
   route: string,
   attempts: readonly AttemptRecord[],
   last: { classification: Classification; error: unknown } | undefined,
-  reopenInMs: number | undefined,
+  soonest: SoonestByTarget,
 ): AllTargetsFailedError | CallerFaultError {
   const calls = callsIn(attempts)
   if (last && calls.length > 0 && calls.every((a) => a.outcome === 'caller-fault')) return callerFault(last.classification, last.error)
-  const hints = [reopenInMs, last?.classification.retryAfterMs].filter((h): h is number => h !== undefined)
-  const retryAfterSeconds = hints.length === 0 ? undefined : Math.max(1, Math.ceil(Math.min(...hints) / 1000))
+  const known = soonest.filter((h): h is number => h !== undefined)
+  const seconds = known.length === 0 ? undefined : Math.max(1, Math.ceil(Math.min(...known) / 1000))
+  const allKnown = known.length > 0 && known.length === soonest.length
   return new AllTargetsFailedError(
     `route "${route}": no target could serve the request (${calls.length} calls, last: ${last?.classification.errorName ?? 'none made'})`,
-    { attempts, lastClass: last?.classification.failureClass, retryAfterSeconds, cause: last?.error },
+    {
+      attempts, lastClass: last?.classification.failureClass, cause: last?.error,
+      retryAfterSeconds: allKnown ? seconds : undefined, retryAfterAtMostSeconds: allKnown ? undefined : seconds,
+    },
   )
 }

@@ -88,6 +88,11 @@ export interface CascadePolicies {
 export interface CascadeRequest<I, O> {
   readonly route: string
   readonly targets: readonly Target[]
+  /**
+   * A green (canary) cascade's first blue target: walked after green's first even when fallback() does not walk
+   * the cascade, so a canary can cost a user latency, never an answer.
+   */
+  readonly canaryNet?: Target
   readonly input: I
   readonly call: CallFn<I, O>
   readonly policies: CascadePolicies

@@ -88,7 +88,25 @@ describe('CircuitBreaker', () => {
     expect((await breaker.read('k')).version).toBe(2)
   })
 
-  it('gives up after three lost races and refuses the probe rather than hand out an unrecorded permit', async () => {
+  it('fan-out: twenty admissions racing one half-open stage of five take exactly five permits', async () => {
+    const inner = new MemoryBreakerStore()
+    // Every store call yields, so the twenty read the same record and race their compare-and-sets.
+    const racy: BreakerStore = {
+      read: async (k, now) => { await Promise.resolve(); return inner.read(k, now) },
+      recordOutcome: (...args) => inner.recordOutcome(...args),
+      compareAndSet: async (k, e, n) => { await Promise.resolve(); return inner.compareAndSet(k, e, n) },
+    }
+    const start = await inner.read('k', 0)
+    await inner.compareAndSet('k', start, { ...start, state: 'half-open', version: 1, changedAt: 1, stage: 1 })
+    const clock = new FakeClock(10_000)
+    let n = 0
+    const breaker = new CircuitBreaker({ store: racy, clock, policy: { ...policy, probeStages: [1, 5, 10] }, newPermitId: () => `p${++n}` })
+    const admissions = await Promise.all(Array.from({ length: 20 }, () => breaker.admit('k')))
+    expect(admissions.filter((a) => a.allowed)).toHaveLength(5)
+    expect((await inner.read('k', 0)).permits).toHaveLength(5)
+  })
+
+  it('gives up after 64 lost races (a store that accepts nothing) and refuses the probe rather than hand out an unrecorded permit', async () => {
     const inner = new MemoryBreakerStore()
     let bump = 0
     const hot: BreakerStore = {
@@ -108,7 +126,7 @@ describe('CircuitBreaker', () => {
     })
     const { breaker } = setup(hot)
     expect(await breaker.admit('k')).toEqual({ allowed: false, state: 'half-open', retryInMs: 100 })
-    expect(bump).toBe(3)
+    expect(bump).toBe(64)
   })
 
   it('fails open when the store throws, reports it, and still honours a cooldown it already knew of', async () => {
