@@ -83,6 +83,20 @@ describe('sample chat handler over the events/ fixtures', () => {
     expect(result).toEqual({ batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) })
   })
 
+  it.each([
+    ['a number body', { body: 5, isBase64Encoded: true }],
+    ['an object body', { body: { prompt: 'hi' } }],
+    ['a base64 flag on a non-string body', { body: ['x'], isBase64Encoded: true }],
+  ])('HTTP: %s is a 400, not a 500', async (_name, patch) => {
+    const event = { ...(load('apigw-http.json') as Record<string, unknown>), ...patch }
+    expect(await invoke(event)).toMatchObject({ statusCode: 400 })
+    expect(server.calls).toHaveLength(0)
+  })
+
+  it('direct: a null event is a 400-shaped failure reply', async () => {
+    expect(await invoke(null)).toMatchObject({ ok: false, statusCode: 400, errorType: 'BadRequestError' })
+  })
+
   it('direct: a missing prompt is a 400-shaped failure reply, not a thrown error', async () => {
     expect(await invoke({ history: [] })).toMatchObject({ ok: false, degraded: false, statusCode: 400, errorType: 'BadRequestError' })
   })

@@ -137,6 +137,24 @@ describe('gracefulDegradation with a real Middy handler', () => {
     expect(emfBlobs()[0]).toMatchObject({ DegradedResponses: 1 })
   })
 
+  it('an SQS batch with null and non-object records → still a reply naming every record it can', async () => {
+    const event = sqsEvent('m-1', 'm-2') as unknown as { Records: unknown[] }
+    const broken = { Records: [null, event.Records[0], 42, 'x', { eventSource: 'aws:sqs' }, event.Records[1]] }
+    const result = await handlerThrowing(allFailed()).handler(broken, lambdaContext())
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }] })
+  })
+
+  it('logs no upstream text: the cause\'s message is left out unless logErrorMessages', async () => {
+    const cause = new ThrottlingException({ message: SECRET, $metadata: { httpStatusCode: 429, requestId: 'req-1' } })
+    const error = new AllTargetsFailedError('all targets failed', { attempts: [], lastClass: 'throttled', retryAfterSeconds: 3, cause })
+    await handlerThrowing(error).handler(httpApiEvent(), lambdaContext())
+    expect(logLines()[0]).toMatchObject({ error: { name: 'AllTargetsFailedError', cause: { name: 'ThrottlingException', httpStatusCode: 429, requestId: 'req-1' } } })
+    expect(JSON.stringify(printed)).not.toContain(SECRET)
+    printed.length = 0
+    await handlerThrowing(error, { logErrorMessages: true }).handler(httpApiEvent(), lambdaContext())
+    expect(JSON.stringify(printed)).toContain(SECRET)
+  })
+
   it('an ALB with multi-value headers → statusDescription and multiValueHeaders', async () => {
     const result = await handlerThrowing(allFailed(8)).handler(albEvent(true), lambdaContext())
     expect(result).toMatchObject({

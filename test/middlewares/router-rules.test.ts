@@ -110,6 +110,25 @@ describe('blue/green through a Middy handler', () => {
     expect(await h.invoke({})).toMatchObject({ route: 'default' }) // no key: blue
   })
 
+  it('a failing canary costs no answer: green users are served by blue\'s targets at the end of green\'s cascade', async () => {
+    server.plan([{ kind: 'unavailable', region: 'us-west-2' }])
+    const h = handler({ routes }, true) // green: [GREEN] only; blue: [SMALL]
+    for (const u of greenUsers.slice(0, 5)) {
+      expect(await h.invoke({ headers: { 'x-user-id': u } })).toMatchObject({ region: 'us-east-1', model: 'amazon.nova-micro-v1:0' })
+    }
+    // Two green calls failed and opened green's breaker; every user still got an answer.
+    expect(server.calls.filter((c) => c.region === 'us-west-2').map((c) => c.status)).toEqual([503, 503])
+  })
+
+  it('the blue net holds even when fallback() does not walk the cascade (nextTarget: false)', async () => {
+    server.plan([{ kind: 'unavailable', region: 'us-west-2' }])
+    const h = middy(async (_event: unknown, context: BreakwaterContext) => (await context.bedrock.converse({ messages: [msg('hello')] })).served)
+      .use(router({ routes, client: { clientConfig: fakeClientConfig(server) } }))
+      .use(fallback({ nextTarget: false }))
+    const served = await h({ headers: { 'x-user-id': greenUsers[0] } } as never, lambdaContext() as never)
+    expect(served).toMatchObject({ route: 'default#green', region: 'us-east-1', attempts: 2 })
+  })
+
   it('aborts the canary while green is open (metric + warn), green users fall back to blue', async () => {
     const metrics: string[] = []
     const warnings: string[] = []
