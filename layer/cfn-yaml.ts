@@ -9,9 +9,10 @@ import yaml from 'js-yaml'
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 export type JsonObject = { [key: string]: Json }
 
-/** The intrinsic functions in their long form (`Ref`, `Condition`, `Fn::Sub`, ...). */
+/** The intrinsic functions in their long form (`Ref`, `Condition`, `Fn::Sub`, ...), the Rules section's included. */
 export const INTRINSICS = ['Ref', 'Condition', ...['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If',
-  'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'ToJsonString', 'Transform', 'Length'].map((f) => `Fn::${f}`)]
+  'ImportValue', 'Join', 'Not', 'Or', 'Select', 'Split', 'Sub', 'ToJsonString', 'Transform', 'Length',
+  'Contains', 'EachMemberEquals', 'EachMemberIn', 'RefAll', 'ValueOf', 'ValueOfAll'].map((f) => `Fn::${f}`)]
 
 const SCHEMA = yaml.DEFAULT_SCHEMA.extend(INTRINSICS.flatMap((name) => (['scalar', 'sequence', 'mapping'] as const).map((kind) =>
   new yaml.Type(`!${name.replace('Fn::', '')}`, {

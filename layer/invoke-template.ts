@@ -39,7 +39,7 @@ const unresolved = (what: string): string => `<unresolved ${what}>`
 export function resolveValue(template: Template, value: Json, ctx: ResolveContext): Json | undefined {
   const t = template.body
   const resolve = (v: Json): Json | undefined => resolveValue(template, v, ctx)
-  const ref = (name: string): string | undefined => {
+  const ref = (name: string): Json | undefined => {
     const pseudo: Record<string, string> = {
       'AWS::Region': ctx.region, 'AWS::AccountId': ctx.accountId, 'AWS::StackName': ctx.stackName,
       'AWS::StackId': `arn:aws:cloudformation:${ctx.region}:${ctx.accountId}:stack/${ctx.stackName}/local`,
@@ -48,7 +48,11 @@ export function resolveValue(template: Template, value: Json, ctx: ResolveContex
     if (name === 'AWS::NoValue') return undefined
     if (name in pseudo) return pseudo[name]
     const parameter = isObject(t.Parameters) ? t.Parameters[name] : undefined
-    if (isObject(parameter)) return ctx.parameters?.[name] ?? String(parameter.Default ?? unresolved(`parameter ${name}`))
+    if (isObject(parameter)) {
+      const value = ctx.parameters?.[name] ?? String(parameter.Default ?? unresolved(`parameter ${name}`))
+      // A CommaDelimitedList or List<...> parameter is a list wherever it is referenced.
+      return /^(CommaDelimitedList|List<.+>)$/.test(String(parameter.Type)) ? value.split(',') : value
+    }
     return name // a resource: SAM local uses its logical ID (a DynamoDB table gets created under that name)
   }
   const getAtt = (resource: string, attribute: string): string => {
@@ -76,7 +80,7 @@ export function resolveValue(template: Template, value: Json, ctx: ResolveContex
           if (name.startsWith('!')) return `\${${name.slice(1)}}`
           if (name in local) return str(resolve(local[name] as Json))
           const dot = name.indexOf('.')
-          return dot > 0 ? getAtt(name.slice(0, dot), name.slice(dot + 1)) : (ref(name) ?? '')
+          return dot > 0 ? getAtt(name.slice(0, dot), name.slice(dot + 1)) : str(ref(name) ?? '')
         })
       }
       case 'Fn::Join': { const [sep, items] = list(); return (resolve(items ?? []) as Json[]).map(str).join(String(sep)) }
@@ -91,6 +95,7 @@ export function resolveValue(template: Template, value: Json, ctx: ResolveContex
       case 'Fn::Not': return !truthy(resolve(list()[0] ?? false))
       case 'Fn::And': return list().every((c) => truthy(resolve(c)))
       case 'Fn::Or': return list().some((c) => truthy(resolve(c)))
+      case 'Fn::Contains': { const [items, v] = list().map(resolve); return Array.isArray(items) && items.some((x) => JSON.stringify(x) === JSON.stringify(v)) }
       case 'Condition': return condition(template, String(arg), ctx)
       case 'Fn::FindInMap': {
         const [map, top, second] = list().map((x) => String(resolve(x)))

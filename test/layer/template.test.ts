@@ -1,7 +1,8 @@
 /**
  * template.yaml against the code: handlers that exist once built, every environment variable the code reads set,
- * no `*` resource on Bedrock or DynamoDB actions, the breaker table shaped the way the store writes it, and the
- * metrics the alarms and the dashboard watch being the ones Breakwater emits.
+ * no `*` resource on Bedrock or DynamoDB actions, the breaker table shaped the way the store writes it, the
+ * metrics the alarms and the dashboard watch being the ones Breakwater emits, and no way for a stranger to run up a
+ * Bedrock bill (authenticated and throttled entry points, capped concurrency, logs that expire).
  *
  * The example functions are built for real (`buildExamples`, the code of `npm run build:examples`) into a temporary
  * directory, so the check does not depend on, or disturb, a build in layer/functions/.
@@ -15,6 +16,7 @@ import { EXAMPLE_ENV } from '../../layer/examples/config.js'
 import { STATE_SK, TTL_ATTRIBUTE, stateKey } from '../../src/aws/dynamodb/items.js'
 import { METRIC } from '../../src/aws/observability.js'
 import { asArray, isObject, loadTemplate, type Json, type JsonObject } from '../../layer/cfn-yaml.js'
+import { readTemplate, resolveValue } from '../../layer/invoke-template.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const template = loadTemplate(join(ROOT, 'template.yaml'))
@@ -201,6 +203,86 @@ describe('template.yaml: layer, alarms, dashboard, Step Functions example', () =
     const primary = states[(props(machine).Definition as JsonObject).StartAt as string] as JsonObject
     expect(primary.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['ThrottlingException', 'ServiceUnavailableException'], Next: 'FallbackModel' })])
     expect(states.FallbackModel).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke' })
+  })
+})
+
+describe('template.yaml: who may call, how fast, how many at once, how long logs stay', () => {
+  const parameters = template.Parameters as JsonObject
+  const parsed = readTemplate(join(ROOT, 'template.yaml'))
+  const JWT = { ChatApiAuth: 'JWT', JwtIssuer: 'https://issuer.example.com/pool', JwtAudience: 'client-1,client-2' }
+  /** A value with its conditions decided by these parameter values (the others at their defaults). */
+  const resolved = (value: Json | undefined, values: Record<string, string> = {}): Json | undefined =>
+    resolveValue(parsed, value ?? null, { region: 'us-east-1', accountId: '123456789012', stackName: 'bw', parameters: values })
+  const defaultOf = (v: Json | undefined): Json | undefined => (parameters[String((v as JsonObject).Ref)] as JsonObject).Default
+  const httpApis = ofType('AWS::Serverless::HttpApi').map(([id]) => id)
+  const httpEvents = functions.flatMap(([, fn]) => Object.values((props(fn).Events ?? {}) as JsonObject).filter((e) => isObject(e) && e.Type === 'HttpApi') as JsonObject[])
+
+  it('every HttpApi event names an HttpApi of the template (no implicit API: it would have no auth)', () => {
+    expect(httpEvents.length).toBeGreaterThan(0)
+    for (const e of httpEvents) expect(httpApis).toContain((props(e).ApiId as JsonObject | undefined)?.Ref)
+    expect(parameters.ChatApiAuth).toMatchObject({ Default: 'IAM', AllowedValues: ['IAM', 'JWT'] })
+  })
+
+  it.each([['IAM', {}], ['JWT', JWT]] as const)('ChatApiAuth=%s: every route of every HttpApi has that authorizer', (auth, values) => {
+    const jwt = { type: 'jwt', identitySource: '$request.header.Authorization', jwtConfiguration: { issuer: JWT.JwtIssuer, audience: ['client-1', 'client-2'] } }
+    const expected = auth === 'IAM' ? { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authtype': 'awsSigv4' } : { type: 'oauth2', 'x-amazon-apigateway-authorizer': jwt }
+    for (const id of httpApis) {
+      const body = resolved(props(resources[id] as JsonObject).DefinitionBody, values) as { paths: Record<string, Record<string, JsonObject>>; components: { securitySchemes: JsonObject } }
+      for (const e of httpEvents.filter((x) => (props(x).ApiId as JsonObject).Ref === id)) {
+        expect(body.paths[String(props(e).Path)]?.[String(props(e).Method).toLowerCase()]).toBeDefined()
+      }
+      const schemes = Object.values(body.paths).flatMap((path) => Object.values(path)).map((route) => asArray(route.security).flatMap((s) => Object.keys(s as JsonObject)))
+      expect(schemes.length).toBeGreaterThan(0)
+      for (const names of schemes) expect(names.map((n) => body.components.securitySchemes[n])).toEqual([expected])
+      expect(Object.keys(body.components.securitySchemes)).toHaveLength(1) // nothing is created for the other choice
+    }
+  })
+
+  it('ChatApiAuth=JWT without an issuer or an audience is refused by the Rules; IAM needs neither', () => {
+    const holds = (values: Record<string, string>): boolean => Object.values(template.Rules as JsonObject).every((rule) => {
+      const { RuleCondition: when, Assertions: assertions } = rule as JsonObject
+      return (when !== undefined && resolved(when, values) !== true) || asArray(assertions).every((a) => resolved((a as JsonObject).Assert, values) === true)
+    })
+    expect([holds({}), holds(JWT)]).toEqual([true, true])
+    expect([holds({ ...JWT, JwtIssuer: '' }), holds({ ...JWT, JwtAudience: '' }), holds({ ...JWT, JwtAudience: 'client-1,' })]).toEqual([false, false, false])
+    const issuer = new RegExp(String((parameters.JwtIssuer as JsonObject).AllowedPattern))
+    expect([issuer.test(''), issuer.test(JWT.JwtIssuer), issuer.test('http://issuer.example.com')]).toEqual([true, true, false])
+  })
+
+  it.each(httpApis)('%s: its stage is throttled, 20 burst and 10 per second by default', (id) => {
+    const route = props(resources[id] as JsonObject).DefaultRouteSettings as JsonObject
+    expect([defaultOf(route.ThrottlingBurstLimit), defaultOf(route.ThrottlingRateLimit)]).toEqual([20, 10])
+  })
+
+  const reservedBy: Record<string, string> = { ChatFunction: 'ChatReservedConcurrency', ChatWorkerFunction: 'ChatWorkerConcurrency', ModelTaskFunction: 'ChatReservedConcurrency' }
+  it.each(functions)('%s: has reserved concurrency from a parameter', (id, fn) => {
+    expect(effective(fn).ReservedConcurrentExecutions).toEqual({ Ref: reservedBy[id] })
+    expect(defaultOf(effective(fn).ReservedConcurrentExecutions)).toBeGreaterThan(0)
+  })
+
+  it('the SQS worker reserves exactly the concurrency its event source may use', () => {
+    const worker = props(resources.ChatWorkerFunction as JsonObject)
+    const sqs = Object.values(worker.Events as JsonObject).find((e) => isObject(e) && e.Type === 'SQS') as JsonObject
+    expect((props(sqs).ScalingConfig as JsonObject).MaximumConcurrency).toEqual(worker.ReservedConcurrentExecutions)
+  })
+
+  it.each(functions)('%s: logs to a log group of its own with a retention, under the same condition', (id, fn) => {
+    const ref = String(((effective(fn).LoggingConfig as JsonObject | undefined)?.LogGroup as JsonObject | undefined)?.Ref)
+    const group = resources[ref] as JsonObject
+    expect([group.Type, group.Condition, resolved(props(group).LogGroupName)]).toEqual(['AWS::Logs::LogGroup', fn.Condition, `/aws/lambda/bw-${id}`])
+    const days = props(group).RetentionInDays
+    expect((parameters[String((days as JsonObject).Ref)] as JsonObject).AllowedValues).toContain(defaultOf(days))
+    expect(functions.filter(([, f]) => JSON.stringify(effective(f).LoggingConfig) === JSON.stringify({ LogGroup: { Ref: ref } }))).toHaveLength(1)
+  })
+
+  it('the function URL stays AWS_IAM, and the outputs and exports keep their names', () => {
+    for (const [, fn] of functions) expect([undefined, 'AWS_IAM']).toContain((props(fn).FunctionUrlConfig as JsonObject | undefined)?.AuthType)
+    const outputs = template.Outputs as JsonObject
+    expect(Object.keys(outputs)).toEqual(['BreakwaterLayerArn', 'BreakerTableName', 'BreakerTableArn', 'BreakerTableAccessPolicyArn', 'BedrockInvokePolicyArn',
+      'ChatApiUrl', 'ChatFunctionUrl', 'ChatQueueUrl', 'ChatDeadLetterQueueUrl', 'DashboardName', 'ChatFallbackStateMachineArn'])
+    const exported = Object.entries(outputs).filter(([, o]) => isObject((o as JsonObject).Export)).map(([name, o]) => [name, ((o as JsonObject).Export as JsonObject).Name])
+    expect(exported.map(([name]) => name)).toEqual(['BreakwaterLayerArn', 'BreakerTableName', 'BreakerTableArn', 'BreakerTableAccessPolicyArn', 'BedrockInvokePolicyArn'])
+    expect(exported).toEqual(exported.map(([name]) => [name, { 'Fn::Sub': `\${AWS::StackName}-${String(name)}` }]))
   })
 })
 
