@@ -2,16 +2,17 @@
  * `npm run bench:breaker-cost [-- --instances 1,10,50 --rates 1,10 --warmup 30 --steady 120 --outage 60
  *   --recovery 90 --tick-ms 10 --skew-ms 0 --refresh-ms 10000 --flush-ms 10000 --seed 1 --verbose]`
  *
- * What the shared breaker costs in DynamoDB requests. Starts dynalite in-process on 127.0.0.1 and simulates fleets
- * of 1, 10 and 50 Lambda instances, each with its own breaker, store and DynamoDB client (see
- * support/breaker-fleet.ts), on a simulated clock: warm-up, steady state (every call succeeds), an outage (the
- * target fails every call), recovery (it answers again; the breaker goes half-open, ramps its probes and closes).
+ * What the shared breaker costs in DynamoDB requests. Starts DynamoDB Local on 127.0.0.1 (dynalite where Java is
+ * missing: the first line says which; support/table-server.ts) and simulates fleets of 1, 10 and 50 Lambda instances,
+ * each with its own breaker, store and DynamoDB client (see support/breaker-fleet.ts), on a simulated clock: warm-up,
+ * steady state (every call succeeds), an outage (the target fails every call), recovery (it answers again; the
+ * breaker goes half-open, ramps its probes and closes).
  * Prints DynamoDB reads (GetItem + Query) and writes (PutItem + UpdateItem) per invocation and per instance-second,
  * the share of invocations that made any DynamoDB call, transitions and conditional-write conflicts. Asserts nothing.
  */
 import { parseArgs } from 'node:util'
 import { runFleet, type FleetResult, type Phase, type PhaseStats } from './support/breaker-fleet.js'
-import { startDynalite } from './support/dynalite-server.js'
+import { startLocalDynamo } from './support/local-dynamo.js'
 
 const { values } = parseArgs({
   options: {
@@ -48,7 +49,7 @@ const flushMs = orUndefined(values['flush-ms'])
 const tickMs = positive(values['tick-ms'])
 const skewMs = values['skew-ms'] === '0' ? 0 : positive(values['skew-ms'])
 
-const dynamo = await startDynalite()
+const dynamo = await startLocalDynamo()
 const started = performance.now()
 const rows: string[][] = []
 const timelines: string[][] = []
@@ -108,7 +109,8 @@ function table(header: string[], body: string[][], left: readonly number[]): str
 }
 
 const p = (name: string): number => phases.find((ph) => ph.name === name)?.seconds ?? 0
-console.log(`Breaker cost on dynalite: refreshMs ${refreshMs ?? '10000 (default)'}, flushMs ${flushMs ?? '10000 (default)'}, `
+console.log(`Breaker cost on ${dynamo.label}.`)
+console.log(`refreshMs ${refreshMs ?? '10000 (default)'}, flushMs ${flushMs ?? '10000 (default)'}, `
   + `default policy with clockSkewMs 2000, instance clocks ±${skewMs} ms, ${tickMs} ms ticks (invocations in one tick race).`)
 console.log(`Phases (simulated s): warm-up ${p('warm-up')} (not shown), steady ${p('steady')}, outage ${p('outage')} `
   + `(target fails every call), recovery ${p('recovery')}.`)

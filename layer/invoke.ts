@@ -7,7 +7,8 @@
  * bare imports resolve the way Lambda resolves them with the layer at /opt (see invoke-hooks.ts).
  *
  * Bedrock is the fake server of the tests on 127.0.0.1 with the `--scenario`'s fault plan (bench/scenarios.ts), and
- * DynamoDB is dynalite on 127.0.0.1 with the template's tables created in it, unless real endpoints are configured:
+ * DynamoDB is DynamoDB Local on 127.0.0.1 (dynalite where Java is missing; test/support/dynamodb.ts), with the
+ * template's tables created in a database of the invocation's own, unless real endpoints are configured:
  * AWS_ENDPOINT_URL_BEDROCK_RUNTIME and BREAKWATER_DYNAMODB_ENDPOINT. The function finds them through the SDK's own
  * AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL_DYNAMODB variables. Logs go to stderr, the response to stdout;
  * the exit code is 1 when the handler threw or timed out.
@@ -78,7 +79,7 @@ export async function invokeFunction(options: InvokeOptions): Promise<InvokeResu
   let dynamo: TestDynamoDB | undefined
   try {
     dynamo = await startDynamoDB()
-    // The template's tables, in dynalite or a local emulator (moto); never created in a real account.
+    // The template's tables, in DynamoDB Local or a local emulator (moto); never created in a real account.
     if (isLoopback(dynamo.endpoint)) for (const table of config.tables) await createTable(dynamo, table)
     const real = Boolean(realBedrock || process.env.BREAKWATER_DYNAMODB_ENDPOINT)
     const env = lambdaEnvironment(config, region, { bedrock: realBedrock ?? fake?.endpoint ?? '', dynamodb: dynamo.endpoint, real }, options.environment)

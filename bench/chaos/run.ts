@@ -2,15 +2,15 @@
  * `npm run bench:chaos -- [scenario ...] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]`
  *
  * Per scenario, the four strategies run at the same time, each with its own fleet and its own fake Bedrock following
- * the same fault script, on the same seeded arrivals; Breakwater's breaker lives in one dynalite (a fresh table per
- * scenario). Writes `chaos-results.json`, `chaos-report.html` and `chaos-tables.md` to `--out` (default bench/chaos/out).
+ * the same fault script, on the same seeded arrivals; Breakwater's breaker lives in one DynamoDB Local (dynalite where
+ * Java is missing: the first line says which), a fresh table per scenario. Writes `chaos-results.json`, `chaos-report.html` and `chaos-tables.md` to `--out` (default bench/chaos/out).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { seededRandom } from '../../test/support/fake-bedrock.js'
-import { startDynalite } from '../support/dynalite-server.js'
+import { startLocalDynamo } from '../support/local-dynamo.js'
 import { arrivals } from './arrivals.js'
 import { runFleet } from './fleet.js'
 import { renderMarkdown } from './markdown.js'
@@ -49,7 +49,8 @@ export interface ChaosResults {
 export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: string; results: ChaosResults }> {
   const unknown = o.scenarios.filter((s) => !CHAOS_SCENARIOS.has(s))
   if (unknown.length > 0) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${[...CHAOS_SCENARIOS.keys()].join(', ')}`)
-  const dynamo = await startDynalite()
+  const dynamo = await startLocalDynamo()
+  o.log?.(`DynamoDB: ${dynamo.label}`)
   const results: ScenarioResult[] = []
   try {
     for (const [index, name] of o.scenarios.entries()) {

@@ -1,6 +1,6 @@
 /**
  * Every events/ fixture replays through local invoke (layer/invoke.ts: the `sam local invoke` of this repository) with
- * the status code or batch response its event source expects, against the fake Bedrock and dynalite.
+ * the status code or batch response its event source expects, against the fake Bedrock and DynamoDB Local.
  *
  * The functions are template.yaml's example functions, found by their event sources (HttpApi → the chat function,
  * SQS → the worker). A template without them falls back to a stand-in template written to a temporary directory:

@@ -1,6 +1,6 @@
 /**
  * circuitBreaker({ tableName }) through real Middy handlers: two handler instances (two containers) share one breaker
- * through DynamoDB (dynalite, or BREAKWATER_DYNAMODB_ENDPOINT), their Bedrock clients pointed at the fake Bedrock.
+ * through DynamoDB (DynamoDB Local, or BREAKWATER_DYNAMODB_ENDPOINT), their Bedrock clients pointed at the fake Bedrock.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { Metrics } from '@aws-lambda-powertools/metrics'

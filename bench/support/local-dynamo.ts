@@ -1,35 +1,33 @@
-/** An in-process dynalite (the real DynamoDB wire protocol, in memory) on 127.0.0.1, and the breaker table in it. */
+/**
+ * The benches' DynamoDB (table-server.ts): AWS's DynamoDB Local on 127.0.0.1 by default, dynalite where Java is
+ * missing (said in `label`, which the benches print), and the breaker table in it. Under Jest (the chaos smoke test)
+ * it is the run's shared DynamoDB Local, reached through a proxy that gives the bench a database of its own.
+ */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import { createRequire } from 'node:module'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { startDynamoDBProxy } from './dynamodb-proxy.js'
+import { startTableServer } from './table-server.js'
 
-/** dynalite ships no types; this is the part of it used here. */
-type Dynalite = (options: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number }) => Server
-const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite
-
-/** dynalite checks neither signatures nor keys, but the SDK will not sign without some. */
+/** DynamoDB Local and dynalite check no signatures, but the SDK will not sign without some keys. */
 const CREDENTIALS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' }
 
 export interface LocalDynamo {
   /** Client config that points at this server (endpoint, region, credentials); the store adds its own timeouts. */
   readonly clientConfig: DynamoDBClientConfig
+  /** Which server it is, for the bench's output: `DynamoDB Local 3.3.1 (…)`, or `dynalite 4.0.0 (fallback: <why>)`. */
+  readonly label: string
   /** Creates a breaker table (pk S / sk S, PAY_PER_REQUEST) and resolves when it is ACTIVE. */
   createBreakerTable(name: string): Promise<void>
   close(): Promise<void>
 }
 
-export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  const clientConfig: DynamoDBClientConfig = { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: CREDENTIALS }
+export async function startLocalDynamo(): Promise<LocalDynamo> {
+  const server = await startTableServer()
+  const proxy = server.owned ? undefined : await startDynamoDBProxy(server.endpoint, { namespace: `BWBENCH${process.pid}` })
+  const clientConfig: DynamoDBClientConfig = { endpoint: proxy?.endpoint ?? server.endpoint, region: 'us-east-1', credentials: CREDENTIALS }
   const admin = new DynamoDBClient(clientConfig)
   return {
     clientConfig,
+    label: server.label,
     async createBreakerTable(name) {
       await admin.send(new CreateTableCommand({
         TableName: name,
@@ -45,9 +43,8 @@ export async function startDynalite(): Promise<LocalDynamo> {
     },
     async close() {
       admin.destroy()
-      // Keep-alive sockets of the stores' clients would hold dynalite's graceful close open for 30 s.
-      server.closeAllConnections()
-      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await proxy?.close()
+      await server.stop()
     },
   }
 }
