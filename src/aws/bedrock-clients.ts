@@ -40,12 +40,7 @@ export class BedrockClientPool {
   private readonly build: (region: string) => BedrockRuntimeClient
 
   constructor(options: BedrockClientPoolOptions = {}) {
-    if (options.factory !== undefined && typeof options.factory !== 'function') {
-      throw new BreakwaterConfigError(SOURCE, 'factory', 'must be a function (region) => BedrockRuntimeClient')
-    }
-    if (options.factory !== undefined && options.clientConfig !== undefined) {
-      throw new BreakwaterConfigError(SOURCE, 'clientConfig', 'cannot be combined with factory: configure the clients inside the factory')
-    }
+    checkPoolOptions(options)
     const shared = withoutRetries(options.clientConfig ?? {})
     this.build = options.factory ?? ((region) => new BedrockRuntimeClient({ ...shared, region, maxAttempts: 1 }))
   }
@@ -87,6 +82,26 @@ export class BedrockClientPool {
   }
 }
 
+/** The router's `client` option: `{ clientConfig }` or `{ factory }`, nothing else, at every depth named `client.*`. */
+function checkPoolOptions(options: unknown): asserts options is BedrockClientPoolOptions {
+  if (!isPlainObject(options)) throw new BreakwaterConfigError(SOURCE, 'client', 'must be { clientConfig } or { factory }')
+  for (const key of Object.keys(options)) {
+    if (key !== 'clientConfig' && key !== 'factory') throw new BreakwaterConfigError(SOURCE, `client.${key}`, 'is not a client option (known: clientConfig, factory)')
+  }
+  const { factory, clientConfig } = options as BedrockClientPoolOptions
+  if (factory !== undefined && typeof factory !== 'function') {
+    throw new BreakwaterConfigError(SOURCE, 'client.factory', 'must be a function (region) => BedrockRuntimeClient')
+  }
+  if (clientConfig !== undefined && !isPlainObject(clientConfig)) {
+    throw new BreakwaterConfigError(SOURCE, 'client.clientConfig', 'must be a BedrockRuntimeClient config object')
+  }
+  if (factory !== undefined && clientConfig !== undefined) {
+    throw new BreakwaterConfigError(SOURCE, 'client.clientConfig', 'cannot be combined with factory: configure the clients inside the factory')
+  }
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
 /** Strips settings that would re-enable SDK retries, for callers who bypass the types (plain JS, `as` casts). */
 function withoutRetries(config: BedrockClientConfig): BedrockClientConfig {
   const { maxAttempts: _m, retryStrategy: _r, region: _g, ...rest } = config as BedrockRuntimeClientConfig
@@ -97,7 +112,7 @@ async function checkNoRetries(client: BedrockRuntimeClient, region: string): Pro
   const provider: unknown = client.config?.maxAttempts
   const maxAttempts = typeof provider === 'function' ? await (provider as () => Promise<number>)() : provider
   if (maxAttempts !== 1) {
-    throw new BreakwaterConfigError(SOURCE, 'factory', `must build clients with maxAttempts: 1 so Breakwater is the only retry layer (the ${region} client has ${String(maxAttempts)})`)
+    throw new BreakwaterConfigError(SOURCE, 'client.factory', `must build clients with maxAttempts: 1 so Breakwater is the only retry layer (the ${region} client has ${String(maxAttempts)})`)
   }
   return client
 }

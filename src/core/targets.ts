@@ -2,6 +2,7 @@
  * Targets: where a call can go. A target is a model (a model id or a cross-region inference profile id) in a
  * region, plus optional limits that make a cascade step cheaper (fewer max tokens, a shorter history).
  */
+import { show } from './show.js'
 import { BreakwaterConfigError } from './errors.js'
 
 export interface Target {
@@ -29,7 +30,7 @@ export function parseTarget(spec: TargetSpec, field: string, source: string): Ta
   const t: Target = typeof spec === 'string' ? fromShorthand(spec, field, source) : spec
   if (typeof t !== 'object' || t === null) throw new BreakwaterConfigError(source, field, 'must be a target object or "model@region"')
   if (typeof t.model !== 'string' || t.model.trim() === '') throw new BreakwaterConfigError(source, `${field}.model`, 'must be a non-empty model or inference profile id')
-  if (typeof t.region !== 'string' || !REGION.test(t.region)) throw new BreakwaterConfigError(source, `${field}.region`, `must be an AWS region like "us-east-1" (got ${JSON.stringify(t.region)})`)
+  if (typeof t.region !== 'string' || !REGION.test(t.region)) throw new BreakwaterConfigError(source, `${field}.region`, `must be an AWS region like "us-east-1" (got ${show(t.region)})`)
   for (const key of ['maxTokens', 'maxMessages'] as const) {
     const v = t[key]
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new BreakwaterConfigError(source, `${field}.${key}`, 'must be a positive integer')
@@ -46,7 +47,7 @@ export function parseTarget(spec: TargetSpec, field: string, source: string): Ta
 
 function fromShorthand(spec: string, field: string, source: string): Target {
   const at = spec.lastIndexOf('@')
-  if (at <= 0 || at === spec.length - 1) throw new BreakwaterConfigError(source, field, `must be "model@region" (got ${JSON.stringify(spec)})`)
+  if (at <= 0 || at === spec.length - 1) throw new BreakwaterConfigError(source, field, `must be "model@region" (got ${show(spec)})`)
   return { model: spec.slice(0, at), region: spec.slice(at + 1) }
 }
 

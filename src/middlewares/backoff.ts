@@ -7,6 +7,7 @@ import { resolveBackoffPolicy, resolveRetryBudgetPolicy } from '../core/backoff/
 import { RetryBudget } from '../core/backoff/retry-budget.js'
 import type { BackoffPolicy, RetryBudgetPolicy } from '../core/backoff/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
+import { BreakwaterConfigError } from '../core/errors.js'
 import { expectMethods, optionsObject } from './options.js'
 import { enterRole } from './state.js'
 
@@ -31,8 +32,18 @@ export function backoff(options?: BackoffOptions): MiddlewareObj {
   // One budget per container: it counts requests and retries across invocations.
   const shared = Object.freeze({ policy, budget: new RetryBudget(budgetPolicy, clock ?? systemClock) })
 
+  // Checked once per breaker: its lease and this timeout meet only when the stack runs.
+  const leaseChecked = new WeakSet<object>()
   const breakwaterBackoffBefore = (request: Request): void => {
-    enterRole(request, 'backoff').backoff = shared
+    const state = enterRole(request, 'backoff')
+    const breaker = state.breaker?.breaker
+    if (breaker !== undefined && !leaseChecked.has(breaker)) {
+      if (breaker.policy.permitLeaseMs < policy.attemptTimeoutMs) {
+        throw new BreakwaterConfigError(SOURCE, 'breaker.permitLeaseMs', `(${breaker.policy.permitLeaseMs} ms) must be at least backoff.attemptTimeoutMs (${policy.attemptTimeoutMs} ms): a probe cut short at its lease never closes the breaker`)
+      }
+      leaseChecked.add(breaker)
+    }
+    state.backoff = shared
   }
   return { name: 'breakwater-backoff', before: breakwaterBackoffBefore }
 }

@@ -10,6 +10,10 @@ import { circuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js
 import { fallback, type FallbackOptions } from './fallback.js'
 import { gracefulDegradation, type GracefulDegradationOptions } from './graceful-degradation.js'
 import { optionsObject, rejectUnknownKeys, withinGroup } from './options.js'
+import { MAX_LAMBDA_MS } from '../core/backoff/policy.js'
+import { DEFAULT_BACKOFF_POLICY } from '../core/backoff/types.js'
+import { DEFAULT_BREAKER_POLICY } from '../core/breaker/types.js'
+import { BreakwaterConfigError } from '../core/errors.js'
 import { router, type RouterOptions } from './router.js'
 
 /**
@@ -84,17 +88,35 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   const given = optionsObject('breakwater', options)
   rejectUnknownKeys('breakwater', given, KEYS)
   const { logger, metrics, clock, random, logErrorMessages } = given
-  const observability = { ...(logger && { logger }), ...(metrics && { metrics }), ...(logErrorMessages !== undefined && { logErrorMessages }) }
-  const time = clock ? { clock } : {}
-  const routerOptions: Record<string, unknown> = { routes: given.routes, ...observability, ...time, ...(random && { random }) }
+  // `!== undefined`, not truthiness: `logger: null` or `random: 0` is a mistake to report, not an option to drop.
+  const observability = { ...(logger !== undefined && { logger }), ...(metrics !== undefined && { metrics }), ...(logErrorMessages !== undefined && { logErrorMessages }) }
+  const time = clock !== undefined ? { clock } : {}
+  const routerOptions: Record<string, unknown> = { routes: given.routes, ...observability, ...time, ...(random !== undefined && { random }) }
   for (const key of ROUTER_KEYS) if (given[key] !== undefined) routerOptions[key] = given[key]
   const stack: MiddlewareObj[] = [router(routerOptions as unknown as RouterOptions)]
   const group = <T>(name: string, value: T | false | undefined, make: (v: T) => MiddlewareObj): void => {
     if (value !== false) stack.push(withinGroup(name, () => make(optionsObject('breakwater', value as object | undefined, name) as T)))
   }
-  group('breaker', given.breaker, (b) => circuitBreaker({ ...b, ...observability, ...time }))
+  group('breaker', given.breaker, (b) => circuitBreaker({ ...leaseFor(b, given.backoff), ...observability, ...time }))
   group('backoff', given.backoff, (b) => backoff({ ...b, ...time }))
   group('fallback', given.fallback, (f) => fallback(f))
   group('degradation', given.degradation, (d) => gracefulDegradation({ ...d, ...observability }))
   return stack
+}
+
+/**
+ * A probe's permit must outlive its attempt, or every probe is cut short at the lease and the breaker never closes.
+ * The preset knows both: a lease left at its default grows to the attempt timeout; one set shorter is an error.
+ */
+function leaseFor(breaker: NonNullable<BreakwaterOptions['breaker']>, backoffOptions: BreakwaterOptions['backoff']): CircuitBreakerOptions {
+  const attempt = backoffOptions === false ? undefined : (backoffOptions?.attemptTimeoutMs ?? DEFAULT_BACKOFF_POLICY.attemptTimeoutMs)
+  const lease = breaker === false ? undefined : breaker.permitLeaseMs
+  const b = breaker as CircuitBreakerOptions
+  // An attemptTimeoutMs that is itself invalid is the backoff group's to report.
+  if (typeof attempt !== 'number' || !(attempt > 0 && attempt <= MAX_LAMBDA_MS)) return b
+  if (lease === undefined) return attempt > DEFAULT_BREAKER_POLICY.permitLeaseMs ? { ...b, permitLeaseMs: attempt } : b
+  if (typeof lease === 'number' && lease < attempt) {
+    throw new BreakwaterConfigError('breakwater/circuit-breaker', 'breaker.permitLeaseMs', `must be at least backoff.attemptTimeoutMs (${attempt} ms): a probe cut short at its lease never closes the breaker`)
+  }
+  return b
 }

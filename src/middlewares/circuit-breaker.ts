@@ -61,7 +61,7 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
   // `tableName: process.env.BREAKER_TABLE` with the variable unset must not quietly become a per-container breaker.
   if ('tableName' in given && tableName === undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'is undefined (is the environment variable set?)')
   // Instances sharing a table have clocks of their own: allow the ±2 s the issue's fleet may differ by.
-  const skew = policyOptions.clockSkewMs ?? (tableName !== undefined ? SHARED_CLOCK_SKEW_MS : undefined)
+  const skew = policyOptions.clockSkewMs !== undefined ? policyOptions.clockSkewMs : (tableName !== undefined ? SHARED_CLOCK_SKEW_MS : undefined)
   const policy = resolvePolicy({ ...policyOptions, clockSkewMs: skew }, SOURCE)
   expectMethods(SOURCE, 'store', store, ['read', 'recordOutcome', 'compareAndSet'])
   expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])
@@ -97,14 +97,19 @@ function resolveStore(o: StoreOptions, listener: BreakerListener, windowMs: numb
     return o.store ?? new MemoryBreakerStore()
   }
   if (o.store !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.store', 'cannot be combined with breaker.tableName')
-  const flushMs = o.dynamodb?.flushMs ?? 10_000
-  if (typeof flushMs === 'number' && flushMs > windowMs / MAX_FLUSH_SHARE_OF_WINDOW) {
-    throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb.flushMs', `must be at most windowMs / ${MAX_FLUSH_SHARE_OF_WINDOW} (${windowMs / MAX_FLUSH_SHARE_OF_WINDOW} ms): successes written later than that make the fleet's failure rate look higher than it is`)
-  }
   if (typeof o.tableName !== 'string' || o.tableName.trim() === '') throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'must be a table name (is the environment variable set?)')
   if (o.localFallbackMs !== undefined && !(typeof o.localFallbackMs === 'number' && o.localFallbackMs > 0 && Number.isFinite(o.localFallbackMs))) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'must be a positive number of ms')
-  const storeOptions: DynamoDBBreakerStoreOptions = { ...o.dynamodb, tableName: o.tableName, ...(o.clock && { clock: o.clock }) }
-  resolveStoreOptions(storeOptions) // checked at init; the store (and the DynamoDB client) loads on first use
+  const dynamodb: unknown = o.dynamodb === undefined ? {} : o.dynamodb
+  if (typeof dynamodb !== 'object' || dynamodb === null || Array.isArray(dynamodb)) throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb', 'must be an object: { client?, clientConfig?, refreshMs?, flushMs?, operationTimeoutMs? }')
+  if (Object.hasOwn(dynamodb, 'tableName') || Object.hasOwn(dynamodb, 'clock')) {
+    throw new BreakwaterConfigError(SOURCE, `breaker.dynamodb.${Object.hasOwn(dynamodb, 'tableName') ? 'tableName' : 'clock'}`, 'is set on breaker itself, not under dynamodb')
+  }
+  const storeOptions: DynamoDBBreakerStoreOptions = { ...dynamodb, tableName: o.tableName, ...(o.clock && { clock: o.clock }) }
+  // Checked at init; the store (and the DynamoDB client) loads on first use.
+  const { flushMs } = resolveStoreOptions(storeOptions, (name) => (name === 'tableName' ? 'breaker.tableName' : `breaker.dynamodb.${name}`))
+  if (flushMs > windowMs / MAX_FLUSH_SHARE_OF_WINDOW) {
+    throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb.flushMs', `must be at most windowMs / ${MAX_FLUSH_SHARE_OF_WINDOW} (${windowMs / MAX_FLUSH_SHARE_OF_WINDOW} ms): successes written later than that make the fleet's failure rate look higher than it is`)
+  }
   const primary = new LazyBreakerStore(async () => new (await import('../aws/dynamodb/store.js')).DynamoDBBreakerStore(storeOptions))
   return new FallbackBreakerStore({
     primary,

@@ -101,6 +101,7 @@ export function router(options: RouterOptions): MiddlewareObj {
   expectMethods(SOURCE, 'metrics', options.metrics, ['addMetric'])
   expectMethods(SOURCE, 'clock', options.clock, ['now', 'sleep'])
   expectMethods(SOURCE, 'tracer', options.tracer, ['getSegment', 'setSegment', 'isTracingEnabled'])
+  if (options.random !== undefined && typeof options.random !== 'function') throw new BreakwaterConfigError(SOURCE, 'random', 'must be a function () => number in [0, 1)')
   const slowFactor = options.slowFactor
   if (slowFactor !== undefined && !(typeof slowFactor === 'number' && slowFactor >= 1 && Number.isFinite(slowFactor))) {
     throw new BreakwaterConfigError(SOURCE, 'slowFactor', 'must be a number >= 1')
@@ -110,7 +111,7 @@ export function router(options: RouterOptions): MiddlewareObj {
   const latency = new LatencyTracker({ clock })
   const chooser = buildChooser(options, routes, defaultRoute, clock, canaryListener(options))
   // Created once per container, at init: clients (and their connections) are reused across invocations.
-  const pool = new BedrockClientPool(options.client ?? {})
+  const pool = new BedrockClientPool(options.client === undefined ? {} : options.client)
   const calls: BedrockCalls = { converse: converseCall(pool), invokeModel: invokeModelCall(pool) }
   const random = options.random ?? Math.random
   const listener = guardListener(recordingCanary(chooser, mergeListeners(cascadeListener(options), options.tracer && tracingListener(options.tracer, { errorMessages: options.logErrorMessages === true }))))

@@ -1,5 +1,6 @@
 /** Parsing and checking the router's `routes` option at init. */
 import { BreakwaterConfigError } from '../core/errors.js'
+import { show } from '../core/show.js'
 import { modelFamily, parseTarget, targetKey, type Target, type TargetSpec } from '../core/targets.js'
 
 /**
@@ -101,7 +102,7 @@ function checkGreen(green: unknown, field: string, route: string): { route: stri
   const extra = Object.keys(rest)[0]
   if (extra !== undefined) throw new BreakwaterConfigError(SOURCE, `${field}.${extra}`, 'is not a green option (known: targets, weight)')
   if (!Array.isArray(targets) || targets.length === 0) throw new BreakwaterConfigError(SOURCE, `${field}.targets`, 'must be a non-empty list of targets')
-  if (typeof weight !== 'number' || !(weight >= 0 && weight <= 100)) throw new BreakwaterConfigError(SOURCE, `${field}.weight`, `must be a percentage from 0 to 100 (got ${JSON.stringify(weight)})`)
+  if (typeof weight !== 'number' || !(weight >= 0 && weight <= 100)) throw new BreakwaterConfigError(SOURCE, `${field}.weight`, `must be a percentage from 0 to 100 (got ${show(weight)})`)
   return Object.freeze({ route, weight })
 }
 

@@ -1,4 +1,5 @@
 /** The router's routing options (`rules`, `tier`, `splitKey`, `canary`), checked at init and built into a chooser. */
+import { show } from '../core/show.js'
 import type { CascadeListener } from '../core/invoker/types.js'
 import type { Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
@@ -61,7 +62,7 @@ function resolveSplitKey(key: SplitKey | undefined): RequestKeyFn {
   if (key === undefined || key === 'user') return defaultUserKey
   if (key === 'session') return sessionKey
   if (typeof key === 'function') return key
-  throw new BreakwaterConfigError(SOURCE, 'splitKey', `must be 'user', 'session' or a function (event, context) => string (got ${JSON.stringify(key)})`)
+  throw new BreakwaterConfigError(SOURCE, 'splitKey', `must be 'user', 'session' or a function (event, context) => string (got ${show(key)})`)
 }
 
 function checkCanary(canary: Partial<CanarySettings> | undefined): Partial<CanarySettings> {

@@ -79,7 +79,7 @@ describe('BedrockClientPool', () => {
     const p = pool({ factory: (region) => new BedrockRuntimeClient({ region, maxAttempts: 3 }) })
     const err = await p.getChecked('us-east-1').catch((e: unknown) => e)
     expect(err).toBeInstanceOf(BreakwaterConfigError)
-    expect((err as BreakwaterConfigError).field).toBe('factory')
+    expect((err as BreakwaterConfigError).field).toBe('client.factory')
     expect((err as Error).message).toMatch(/maxAttempts: 1.*has 3/)
   })
 

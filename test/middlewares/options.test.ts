@@ -186,3 +186,39 @@ describe('options that are missing or of the wrong kind', () => {
     expect(() => make.circuitBreaker({ stor: {} })).toThrow(/known: .*store, slowCallMs, failureClasses, clock, logger, metrics/)
   })
 })
+
+describe('the invalid options issue 10 found accepted (each now names its field)', () => {
+  const table = { tableName: 'breaker-table' }
+  const cases: [string, unknown, string][] = [
+    ['client: { clientconfig }', { routes, client: { clientconfig: {} } }, 'client.clientconfig'],
+    ["client: 'bedrock'", { routes, client: 'bedrock' }, 'client'],
+    ['client: { clientConfig: 5 }', { routes, client: { clientConfig: 5 } }, 'client.clientConfig'],
+    ['dynamodb: { refreshMS }', { routes, breaker: { ...table, dynamodb: { refreshMS: 1000 } } }, 'breaker.dynamodb.refreshMS'],
+    ["dynamodb: 'fast'", { routes, breaker: { ...table, dynamodb: 'fast' } }, 'breaker.dynamodb'],
+    ['fallback: { toString: 5 }', { routes, fallback: { toString: 5 } }, 'fallback.toString'],
+    ['a JSON-parsed __proto__ key', { routes, fallback: JSON.parse('{"__proto__": {"nextTarget": false}}') as unknown }, 'fallback.__proto__'],
+    ['random: 5', { routes, random: 5 }, 'random'],
+    ['a BigInt', { routes, breaker: { cooldownMs: 10n } }, 'breaker.cooldownMs'],
+    ['a Symbol in probeStages', { routes, breaker: { probeStages: [1, Symbol('x')] } }, 'breaker.probeStages'],
+    ['a BigInt rule route', { routes, rules: [{ route: 1n, when: { tier: 'a' } }] }, 'rules[0].route'],
+    ['permitLeaseMs below the attempt timeout', { routes, breaker: { permitLeaseMs: 1_000 }, backoff: { attemptTimeoutMs: 30_000 } }, 'breaker.permitLeaseMs'],
+    ['timeoutMaxTokens: 0', { routes, fallback: { timeoutMaxTokens: 0 } }, 'fallback.timeoutMaxTokens'],
+    ['cooldownMs: 1e300', { routes, breaker: { cooldownMs: 1e300, maxCooldownMs: 1e300 } }, 'breaker.cooldownMs'],
+  ]
+  it.each(cases)('%s', (_name, options, field) => {
+    expect(rejection(() => make.preset(options)).field).toBe(field)
+  })
+
+  it('a hand-composed stack checks the lease against the attempt timeout on its first invocation', async () => {
+    const { default: middy } = await import('@middy/core')
+    const handler = middy(async () => 'ok')
+      .use(router({ routes }))
+      .use(circuitBreaker({ permitLeaseMs: 1_000 }))
+      .use(backoff({ attemptTimeoutMs: 30_000 }))
+    await expect(handler({}, {} as never)).rejects.toMatchObject({ name: 'BreakwaterConfigError', field: 'breaker.permitLeaseMs' })
+  })
+
+  it('a lease left at its default grows with a longer attempt timeout in the preset', () => {
+    expect(() => make.preset({ routes, backoff: { attemptTimeoutMs: 120_000 } })).not.toThrow()
+  })
+})

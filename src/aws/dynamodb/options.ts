@@ -35,20 +35,45 @@ export interface ResolvedStoreOptions {
   readonly operationTimeoutMs: number
 }
 
-export function resolveStoreOptions(options: DynamoDBBreakerStoreOptions): ResolvedStoreOptions {
-  if (typeof options?.tableName !== 'string' || options.tableName.length < 3) {
-    throw new BreakwaterConfigError(SOURCE, 'tableName', 'must be the name of the breaker table')
+const KEYS: readonly string[] = ['tableName', 'client', 'clientConfig', 'refreshMs', 'flushMs', 'operationTimeoutMs', 'clock']
+/** An hour: a cache trusted or a flush held longer is no longer a shared breaker. */
+const MAX_PERIOD_MS = 3_600_000
+/** A store call that may take a minute would hold every user's request up with it. */
+const MAX_OPERATION_MS = 60_000
+
+/**
+ * Checks the store's options and fills in the defaults. `field` names an option in errors: bare for the store built
+ * by hand, `breaker.dynamodb.<name>` (`breaker.tableName`) when circuitBreaker() builds it.
+ */
+export function resolveStoreOptions(options: DynamoDBBreakerStoreOptions, field: (name: string) => string = (n) => n): ResolvedStoreOptions {
+  const given: unknown = options
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new BreakwaterConfigError(SOURCE, field('options'), 'must be an object')
+  for (const key of Object.keys(given)) {
+    if (!KEYS.includes(key)) throw new BreakwaterConfigError(SOURCE, field(key), `is not a DynamoDB store option (known: ${KEYS.filter((k) => k !== 'tableName').join(', ')})`)
+  }
+  if (typeof options.tableName !== 'string' || options.tableName.trim().length < 3) {
+    throw new BreakwaterConfigError(SOURCE, field('tableName'), 'must be the name of the breaker table (3 characters or more)')
+  }
+  const { client, clientConfig, clock } = options as { client?: unknown; clientConfig?: unknown; clock?: unknown }
+  if (client !== undefined && !(typeof client === 'object' && client !== null && typeof (client as { send?: unknown }).send === 'function')) {
+    throw new BreakwaterConfigError(SOURCE, field('client'), 'must be a DynamoDBClient')
+  }
+  if (clientConfig !== undefined && (typeof clientConfig !== 'object' || clientConfig === null || Array.isArray(clientConfig))) {
+    throw new BreakwaterConfigError(SOURCE, field('clientConfig'), 'must be a DynamoDBClient config object')
+  }
+  if (clock !== undefined && !(typeof clock === 'object' && clock !== null && typeof (clock as { now?: unknown }).now === 'function')) {
+    throw new BreakwaterConfigError(SOURCE, field('clock'), 'must be a clock with now()')
   }
   return {
     tableName: options.tableName,
-    refreshMs: positive('refreshMs', options.refreshMs, 10_000),
-    flushMs: positive('flushMs', options.flushMs, 10_000),
-    operationTimeoutMs: positive('operationTimeoutMs', options.operationTimeoutMs, 700),
+    refreshMs: positive(field('refreshMs'), options.refreshMs, 10_000, MAX_PERIOD_MS),
+    flushMs: positive(field('flushMs'), options.flushMs, 10_000, MAX_PERIOD_MS),
+    operationTimeoutMs: positive(field('operationTimeoutMs'), options.operationTimeoutMs, 700, MAX_OPERATION_MS),
   }
 }
 
-function positive(field: string, value: number | undefined, fallback: number): number {
+function positive(field: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) throw new BreakwaterConfigError(SOURCE, field, 'must be a positive number of ms')
+  if (typeof value !== 'number' || !(value > 0) || !(value <= max)) throw new BreakwaterConfigError(SOURCE, field, `must be a positive number of ms, at most ${max}`)
   return value
 }

@@ -4,6 +4,7 @@
  * request three weeks later.
  */
 import { BreakwaterConfigError } from '../errors.js'
+import { show } from '../show.js'
 import {
   DEFAULT_BACKOFF_POLICY, DEFAULT_RETRY_BUDGET, type BackoffPolicy, type RetryBudgetPolicy,
 } from './types.js'
@@ -105,13 +106,4 @@ function resolve<T extends object>(
     if (problem !== undefined) throw new BreakwaterConfigError(source, `${prefix}.${key}`, problem)
   }
   return Object.freeze(merged) as T
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'number') return String(value)
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
 }

@@ -2,20 +2,29 @@
  * Breaker policy: defaults merged with the user's options and checked once, at creation time, so a typo or a
  * nonsense value fails the cold start with a clear message instead of quietly never tripping.
  */
+import { show } from '../show.js'
 import { BreakwaterConfigError } from '../errors.js'
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from './types.js'
 
 type NumericField = Exclude<keyof BreakerPolicy, 'probeStages'>
 
+/**
+ * The longest cooldown: a day. An open breaker's reopening becomes a caller's Retry-After, and `cooldownMs: 1e300`
+ * would say `retry-after: 1e+297`; a target down for longer than a day needs a route change, not a breaker.
+ */
+export const MAX_COOLDOWN_MS = 86_400_000
+/** The longest failure-rate window: an hour of per-second counters is already 3 600 items to read. */
+export const MAX_WINDOW_MS = 3_600_000
+
 /** What each numeric field must be, and how to say so. */
 const NUMERIC_RULES: Readonly<Record<NumericField, { readonly ok: (v: number) => boolean; readonly must: string }>> = {
   failureRateThreshold: { ok: (v) => v > 0 && v <= 1, must: 'must be a number in (0, 1]' },
-  windowMs: { ok: (v) => v > 0, must: 'must be a positive number of ms' },
+  windowMs: { ok: (v) => v > 0 && v <= MAX_WINDOW_MS, must: `must be a positive number of ms, at most ${MAX_WINDOW_MS}` },
   minimumCalls: { ok: (v) => Number.isInteger(v) && v >= 1, must: 'must be a positive integer' },
   consecutiveFailures: { ok: (v) => Number.isInteger(v) && v >= 1, must: 'must be a positive integer' },
-  cooldownMs: { ok: (v) => v >= 0, must: 'must be a non-negative number of ms' },
+  cooldownMs: { ok: (v) => v >= 0 && v <= MAX_COOLDOWN_MS, must: `must be a number of ms from 0 to ${MAX_COOLDOWN_MS} (a day)` },
   cooldownMultiplier: { ok: (v) => v >= 1, must: 'must be a number >= 1 (a cooldown never shrinks on reopen)' },
-  maxCooldownMs: { ok: (v) => v >= 0, must: 'must be a non-negative number of ms' },
+  maxCooldownMs: { ok: (v) => v >= 0 && v <= MAX_COOLDOWN_MS, must: `must be a number of ms from 0 to ${MAX_COOLDOWN_MS} (a day)` },
   permitLeaseMs: { ok: (v) => v > 0, must: 'must be a positive number of ms' },
   clockSkewMs: { ok: (v) => v >= 0 && v <= 60_000, must: 'must be a number of ms from 0 to 60 000' },
 }
@@ -47,7 +56,7 @@ export function resolvePolicy(partial: Partial<BreakerPolicy> | undefined, sourc
     const value = merged[field]
     const rule = NUMERIC_RULES[field]
     if (typeof value !== 'number' || !Number.isFinite(value) || !rule.ok(value)) {
-      throw new BreakwaterConfigError(source, `breaker.${field}`, `${rule.must}, got ${describe(value)}`)
+      throw new BreakwaterConfigError(source, `breaker.${field}`, `${rule.must}, got ${show(value)}`)
     }
   }
   const policy = merged as unknown as BreakerPolicy
@@ -63,20 +72,14 @@ export function resolvePolicy(partial: Partial<BreakerPolicy> | undefined, sourc
 function checkStages(value: unknown, source: string): readonly number[] {
   const field = 'breaker.probeStages'
   if (!Array.isArray(value) || value.length === 0) {
-    throw new BreakwaterConfigError(source, field, `must be a non-empty array of probe counts, got ${describe(value)}`)
+    throw new BreakwaterConfigError(source, field, `must be a non-empty array of probe counts, got ${show(value)}`)
   }
   let previous = 0
   for (const n of value as unknown[]) {
     if (typeof n !== 'number' || !Number.isInteger(n) || n <= previous) {
-      throw new BreakwaterConfigError(source, field, `must be strictly increasing positive integers, got [${value.join(', ')}]`)
+      throw new BreakwaterConfigError(source, field, `must be strictly increasing positive integers, got ${show(value)}`)
     }
     previous = n
   }
   return Object.freeze([...(value as number[])])
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (Array.isArray(value)) return `[${value.join(', ')}]`
-  return String(value)
 }

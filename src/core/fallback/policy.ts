@@ -30,6 +30,13 @@ export type FallbackPolicyOptions = Partial<Omit<FallbackPolicy, 'cache'>> & {
   readonly cache?: boolean | Partial<ReplyCacheOptions>
 }
 
+/** Each truncation halves the history: 20 halvings leave one message of a million. */
+const MAX_TRUNCATIONS = 20
+/** Re-asks on one target: each is a paid call, and a model that failed the format five times will not learn it. */
+const MAX_MALFORMED_RETRIES = 5
+/** No model's output window is near this; a larger value is a unit mistake. */
+const MAX_TOKENS = 1_000_000
+
 export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = Object.freeze({
   nextTarget: true,
   maxTruncations: 3,
@@ -41,14 +48,18 @@ export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = Object.freeze({
 
 /** Merges and checks fallback options; `field` prefixes name the offending option. */
 export function resolveFallbackPolicy(partial: FallbackPolicyOptions | undefined, source: string): FallbackPolicy {
-  const merged = { ...DEFAULT_FALLBACK_POLICY, ...partial, cache: resolveCache(partial?.cache, source) }
+  // A key given as undefined keeps its default (options read from unset environment variables).
+  const given = Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined))
+  const merged = { ...DEFAULT_FALLBACK_POLICY, ...given, cache: resolveCache(partial?.cache, source) } as FallbackPolicy
+  // Own keys only: `toString` or a JSON-parsed `__proto__` is not an option just because every object inherits it.
   for (const key of Object.keys(partial ?? {})) {
-    if (!(key in DEFAULT_FALLBACK_POLICY)) throw new BreakwaterConfigError(source, `fallback.${key}`, 'is not a fallback option')
+    if (!Object.hasOwn(DEFAULT_FALLBACK_POLICY, key)) throw new BreakwaterConfigError(source, `fallback.${key}`, `is not a fallback option (known: ${Object.keys(DEFAULT_FALLBACK_POLICY).join(', ')})`)
   }
   if (typeof merged.nextTarget !== 'boolean') throw new BreakwaterConfigError(source, 'fallback.nextTarget', 'must be a boolean')
-  for (const key of ['maxTruncations', 'malformedRetries', 'timeoutMaxTokens'] as const) {
+  for (const [key, min, max] of [['maxTruncations', 0, MAX_TRUNCATIONS], ['malformedRetries', 0, MAX_MALFORMED_RETRIES], ['timeoutMaxTokens', 1, MAX_TOKENS]] as const) {
     const v = merged[key]
-    if (!Number.isInteger(v) || v < 0) throw new BreakwaterConfigError(source, `fallback.${key}`, 'must be an integer >= 0')
+    // timeoutMaxTokens 0 would send maxTokens: 0, which Bedrock rejects as invalid (a 400 for a timeout).
+    if (!Number.isInteger(v) || v < min || v > max) throw new BreakwaterConfigError(source, `fallback.${key}`, `must be an integer from ${min} to ${max}`)
   }
   const f = merged.timeoutMaxTokensFactor
   if (typeof f !== 'number' || !(f > 0 && f <= 1)) throw new BreakwaterConfigError(source, 'fallback.timeoutMaxTokensFactor', 'must be a number in (0, 1]')
@@ -60,7 +71,7 @@ function resolveCache(cache: FallbackPolicyOptions['cache'], source: string): Re
   if (cache === true) return DEFAULT_REPLY_CACHE
   if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) throw new BreakwaterConfigError(source, 'fallback.cache', 'must be a boolean or { maxEntries?, ttlMs? }')
   for (const key of Object.keys(cache)) {
-    if (!(key in DEFAULT_REPLY_CACHE)) throw new BreakwaterConfigError(source, `fallback.cache.${key}`, 'is not a cache option (known: maxEntries, ttlMs)')
+    if (!Object.hasOwn(DEFAULT_REPLY_CACHE, key)) throw new BreakwaterConfigError(source, `fallback.cache.${key}`, 'is not a cache option (known: maxEntries, ttlMs)')
   }
   const merged = { ...DEFAULT_REPLY_CACHE, ...cache }
   if (!Number.isInteger(merged.maxEntries) || merged.maxEntries < 1) throw new BreakwaterConfigError(source, 'fallback.cache.maxEntries', 'must be an integer >= 1')

@@ -2,6 +2,7 @@
  * Routing rules: an ordered list, first match wins, else the default route. Checked at init so a rule naming a
  * route that does not exist, or a predicate with a typo, fails when the function starts, not on some request.
  */
+import { show } from '../show.js'
 import { BreakwaterConfigError } from '../errors.js'
 import { holds, INPUT_KINDS, PREDICATE_KINDS, type Predicate, type PredicateKind, type RouteContext } from './predicates.js'
 
@@ -38,7 +39,7 @@ function compileRule(rule: unknown, field: string, routeNames: readonly string[]
   const extra = Object.keys(rest)[0]
   if (extra !== undefined) throw new BreakwaterConfigError(source, `${field}.${extra}`, 'is not a rule option (known: route, when)')
   if (typeof route !== 'string' || !routeNames.includes(route)) {
-    throw new BreakwaterConfigError(source, `${field}.route`, `names no configured route (got ${JSON.stringify(route)}; have: ${routeNames.join(', ')})`)
+    throw new BreakwaterConfigError(source, `${field}.route`, `names no configured route (got ${show(route)}; have: ${routeNames.join(', ')})`)
   }
   const list = Array.isArray(when) ? when : [when]
   if (list.length === 0) throw new BreakwaterConfigError(source, `${field}.when`, 'must hold at least one predicate')
@@ -53,7 +54,7 @@ function checkPredicate(p: unknown, field: string, source: string): Predicate {
   const keys = typeof p === 'object' && p !== null ? Object.keys(p) : []
   const kind = keys[0] as PredicateKind | undefined
   if (keys.length !== 1 || !PREDICATE_KINDS.includes(kind as PredicateKind)) {
-    throw new BreakwaterConfigError(source, field, `must be one of { ${PREDICATE_KINDS.join(' | ')} } (got ${keys.length === 0 ? String(p) : `{ ${keys.join(', ')} }`})`)
+    throw new BreakwaterConfigError(source, field, `must be one of { ${PREDICATE_KINDS.join(' | ')} } (got ${keys.length === 0 ? show(p) : `{ ${keys.join(', ')} }`})`)
   }
   const value = (p as Record<string, unknown>)[kind as string]
   const at = `${field}.${kind as string}`
