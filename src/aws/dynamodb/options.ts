@@ -47,7 +47,8 @@ const MAX_OPERATION_MS = 60_000
  */
 export function resolveStoreOptions(options: DynamoDBBreakerStoreOptions, field: (name: string) => string = (n) => n): ResolvedStoreOptions {
   const given: unknown = options
-  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new BreakwaterConfigError(SOURCE, field('options'), 'must be an object')
+  if (given === undefined || given === null) throw new BreakwaterConfigError(SOURCE, field('tableName'), 'is required: the name of the breaker table')
+  if (typeof given !== 'object' || Array.isArray(given)) throw new BreakwaterConfigError(SOURCE, field('options'), 'must be an object')
   for (const key of Object.keys(given)) {
     if (!KEYS.includes(key)) throw new BreakwaterConfigError(SOURCE, field(key), `is not a DynamoDB store option (known: ${KEYS.filter((k) => k !== 'tableName').join(', ')})`)
   }

@@ -53,6 +53,23 @@ describe('the half-open ramp', () => {
     expect(await f.stored()).toMatchObject({ state: 'open', opens: 2, permits: [] })
   })
 
+  it('fan-out: 20 instances racing each wave fill every stage (1, then 5, then 10): recovery in three waves', async () => {
+    const policy: Partial<BreakerPolicy> = { probeStages: [1, 5, 10], permitLeaseMs: 60_000, cooldownMs: 1_000 }
+    await seed(db, table, openRecord(T0, T0 + 1_000))
+    await clock.advance(1_000)
+    const f = make({ size: 20, policy, refreshMs: 1 })
+    const granted: number[] = []
+    for (let wave = 0; wave < 3; wave++) {
+      // Every instance asks at once; a loser of a compare-and-set decides again on the winner's record.
+      const admissions = await f.all((x) => x.breaker.admit(KEY))
+      granted.push(admissions.filter((a) => a.allowed).length)
+      await f.all(async (x) => { const a = admissions[x.id]!; if (a.allowed) await x.breaker.onSuccess(KEY, a) })
+      await clock.advance(10)
+    }
+    expect(granted).toEqual([1, 5, 10])
+    expect(await f.stored()).toMatchObject({ state: 'closed' })
+  })
+
   it('never has more probes out than the stage allows (1, 5, 10), fleet-wide, then closes once', async () => {
     const policy: Partial<BreakerPolicy> = { probeStages: [1, 5, 10], permitLeaseMs: 60_000, cooldownMs: 1_000 }
     const stages = resolvePolicy(policy, 'test')
