@@ -61,13 +61,14 @@ function brokenResponse(error: unknown): never {
  */
 export function checkConverseOutput(output: ConverseCommandOutput): ConverseCommandOutput {
   const content: unknown = output.output?.message?.content
-  if (!Array.isArray(content) || content.length === 0) throw new MalformedOutputError('the reply has no message content', '')
+  // Not re-asked with format instructions (nothing was wrong with a format): the next target is asked instead.
+  if (!Array.isArray(content) || content.length === 0) throw new MalformedOutputError('the reply has no message content', '', undefined, { reaskable: false })
   const answers = content.some((block: unknown) => {
     if (typeof block !== 'object' || block === null) return false
     const b = block as { text?: unknown }
     return typeof b.text === 'string' ? b.text.trim() !== '' : Object.keys(b).some((k) => k !== 'text' && k !== 'reasoningContent')
   })
-  if (!answers) throw new MalformedOutputError('the reply has no text and no tool use', '')
+  if (!answers) throw new MalformedOutputError('the reply has no text and no tool use', '', undefined, { reaskable: false })
   return output
 }
 
@@ -77,15 +78,36 @@ export function checkConverseOutput(output: ConverseCommandOutput): ConverseComm
  */
 export function checkInvokeModelOutput(output: InvokeModelCommandOutput): InvokeModelCommandOutput {
   const body = output.body as Uint8Array | null | undefined
-  if (body === undefined || body === null || body.byteLength === 0) throw new MalformedOutputError('the reply body is empty', '')
-  if (/json/i.test(output.contentType ?? '')) {
-    try {
-      JSON.parse(new TextDecoder().decode(body))
-    } catch (cause) {
-      throw new BrokenResponseError('Bedrock answered 200 with a JSON body that does not parse', { statusCode: 200, cause })
-    }
+  if (body === undefined || body === null || body.byteLength === 0) throw new MalformedOutputError('the reply body is empty', '', undefined, { reaskable: false })
+  if (JSON_TYPE.test(output.contentType ?? '') && !looksWhole(body)) {
+    throw new BrokenResponseError('Bedrock answered 200 with a JSON body that does not parse', { statusCode: 200 })
   }
   return output
+}
+
+/** `application/json` or `application/<x>+json`; not `x-ndjson` or `json-seq`, which are not one JSON value. */
+const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
+/** Bodies up to this are parsed; larger ones (images, embeddings) only checked at both ends, so no second full parse. */
+const PARSE_LIMIT_BYTES = 256 * 1024
+
+/** A JSON body that parses, or (when large) opens and closes as one object or array: a cut body does not. */
+function looksWhole(body: Uint8Array): boolean {
+  if (body.byteLength <= PARSE_LIMIT_BYTES) {
+    try {
+      JSON.parse(new TextDecoder().decode(body))
+      return true
+    } catch {
+      return false
+    }
+  }
+  const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09
+  let first = 0
+  while (first < body.byteLength && isSpace(body[first] as number)) first++
+  let last = body.byteLength - 1
+  while (last > first && isSpace(body[last] as number)) last--
+  const open = body[first]
+  const close = body[last]
+  return (open === 0x7b && close === 0x7d) || (open === 0x5b && close === 0x5d)
 }
 
 /**

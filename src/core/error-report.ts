@@ -34,7 +34,7 @@ export function reportError(error: unknown, options: ErrorReportOptions = {}, de
   }
   const report: Record<string, unknown> = { name: error.name }
   if (options.messages || hasOwnMessage(error)) report.message = error.message
-  const frames = stackFrames(error.stack)
+  const frames = stackFrames(error)
   if (frames !== undefined) report.stack = options.messages ? error.stack : `${error.name}\n${frames}`
   if (error instanceof BreakwaterError) report.raisedBy = error.source
   if (error instanceof BreakwaterConfigError) report.field = error.field
@@ -59,16 +59,24 @@ export function reportableError(error: unknown, options: ErrorReportOptions = {}
   const name = error instanceof Error ? error.name : typeof error
   const safe = new Error(hasOwnMessage(error) ? error.message : name)
   safe.name = name
-  const frames = error instanceof Error ? stackFrames(error.stack) : undefined
+  const frames = error instanceof Error ? stackFrames(error) : undefined
   safe.stack = frames === undefined ? name : `${name}\n${frames}`
   return safe
 }
 
-/** The stack without its first line(s), which repeat the message: only the `at ...` frames. */
-function stackFrames(stack: string | undefined): string | undefined {
+/**
+ * Only the stack's `at ...` frames. Its head is `name: message`, and the message may span lines that look like
+ * frames, so the exact head is cut first; then only frame lines are kept.
+ */
+function stackFrames(error: Error): string | undefined {
+  let stack = error.stack
   if (typeof stack !== 'string') return undefined
-  const at = stack.indexOf('\n    at ')
-  return at < 0 ? undefined : stack.slice(at + 1)
+  const head = `${error.name}: ${error.message}`
+  // A message changed after the stack was taken (the SDK appends a hint) no longer matches: skip as many lines as
+  // it has, which can only drop frames, never keep a line of text.
+  stack = stack.startsWith(head) ? stack.slice(head.length) : stack.split('\n').slice(head.split('\n').length).join('\n')
+  const frames = stack.split('\n').filter((line) => /^\s+at \S/.test(line))
+  return frames.length === 0 ? undefined : frames.join('\n')
 }
 
 /** What an AWS SDK or Node error carries besides its message: all of it protocol, none of it user text. */

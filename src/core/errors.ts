@@ -74,10 +74,16 @@ export class ContextOverflowError extends CallerFaultError {
 export class MalformedOutputError extends BreakwaterError {
   /** The text the model returned. */
   readonly output: string
-  constructor(message: string, output: string, cause?: unknown) {
+  /**
+   * Whether asking again with format instructions can help: true when the reply failed a schema or a validator;
+   * false when it held no answer at all (empty, no content), which the next target is better placed to give.
+   */
+  readonly reaskable: boolean
+  constructor(message: string, output: string, cause?: unknown, options: { reaskable?: boolean } = {}) {
     super(message, { source: 'breakwater/invoker', cause })
     this.name = 'MalformedOutputError'
     this.output = output
+    this.reaskable = options.reaskable ?? true
   }
 }
 

@@ -180,6 +180,18 @@ export class BedrockInvoker {
     return route
   }
 
+  /**
+   * The route's targets, healthiest region first within each model. A green route's own targets and the blue ones
+   * it ends in are ordered apart, so a slow green region never lets blue's targets jump ahead of green's.
+   */
+  private ordered(route: ResolvedRoute): Pick<CascadeRequest<unknown, unknown>, 'targets' | 'canaryNet'> {
+    const health = this.deps.slowFactor === undefined ? {} : { slowFactor: this.deps.slowFactor }
+    const own = route.ownTargets
+    if (own === undefined || own >= route.targets.length) return { targets: orderByHealth(route.targets, this.deps.latency, health) }
+    const blue = orderByHealth(route.targets.slice(own), this.deps.latency, health)
+    return { targets: [...orderByHealth(route.targets.slice(0, own), this.deps.latency, health), ...blue], canaryNet: blue[0] as Target }
+  }
+
   private request<I, O>(input: I, call: CallFn<I, O>, options: CallOptions, extra: Pick<CascadeRequest<I, O>, 'adapter' | 'validate' | 'measure'>): CascadeRequest<I, O> {
     const { state, clock } = this.deps
     const route = this.resolve(options.route)
@@ -187,8 +199,7 @@ export class BedrockInvoker {
     const deadline = new Deadline(clock, this.deps.remainingTimeMs?.() ?? MAX_LAMBDA_MS /* no Lambda context (a test, a script): Lambda's longest timeout */, reserveMs)
     return {
       route: route.name,
-      targets: orderByHealth(route.targets, this.deps.latency, this.deps.slowFactor === undefined ? {} : { slowFactor: this.deps.slowFactor }),
-      ...(route.ownTargets !== undefined && route.ownTargets < route.targets.length && { canaryNet: route.targets[route.ownTargets] as Target }),
+      ...this.ordered(route),
       latency: this.deps.latency,
       input,
       call,

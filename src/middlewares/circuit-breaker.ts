@@ -59,7 +59,7 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
     throw new BreakwaterConfigError(SOURCE, 'breaker.slowCallMs', 'must be a positive number of ms')
   }
   // `tableName: process.env.BREAKER_TABLE` with the variable unset must not quietly become a per-container breaker.
-  if ('tableName' in given && tableName === undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'is undefined (is the environment variable set?)')
+  if (Object.hasOwn(given, 'tableName') && tableName === undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'is undefined (is the environment variable set?)')
   // Instances sharing a table have clocks of their own: allow the ±2 s the issue's fleet may differ by.
   const skew = policyOptions.clockSkewMs !== undefined ? policyOptions.clockSkewMs : (tableName !== undefined ? SHARED_CLOCK_SKEW_MS : undefined)
   const policy = resolvePolicy({ ...policyOptions, clockSkewMs: skew }, SOURCE)

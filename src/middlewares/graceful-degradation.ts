@@ -58,7 +58,8 @@ export interface GracefulDegradationOptions {
   /**
    * Also log the messages of upstream and unknown errors (and their causes): Bedrock's own text, Node's
    * `SyntaxError`, your validator's reason. They can quote the prompt or the model's reply, so by default only
-   * names, codes, statuses, request ids, stack frames and Breakwater's own messages are logged.
+   * names, codes, statuses, request ids, stack frames and the messages of Breakwater's own errors are logged —
+   * including a `BadRequestError` your handler throws: keep user input out of the messages you give it.
    * @defaultValue `false`
    */
   logErrorMessages?: boolean

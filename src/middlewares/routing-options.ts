@@ -78,8 +78,9 @@ function checkCanary(canary: Partial<CanarySettings> | undefined): Partial<Canar
 }
 
 /**
- * Feeds the canary from attempt records. The route and the target tell the side: `name` is blue; on `name#green`,
- * green's own targets are green and the blue targets its cascade ends in are blue.
+ * Feeds the canary from attempt records. The route tells the side: `name` is blue, `name#green` green. On the green
+ * route only green's own targets count: the blue targets its cascade ends in are reached only after green failed,
+ * on the prompts green could not serve, and counting them for blue would hide green's failures behind blue's.
  */
 export function recordingCanary(chooser: RouteChooser, inner: CascadeListener): CascadeListener {
   const { monitor, splits } = chooser.settings
@@ -90,7 +91,7 @@ export function recordingCanary(chooser: RouteChooser, inner: CascadeListener): 
       inner.attempt?.(record, route)
       const blue = chooser.blueOf.get(route)
       const side = blue !== undefined
-        ? (greenKeys.get(route)?.has(targetKey(record.target)) ? 'green' : 'blue')
+        ? (greenKeys.get(route)?.has(targetKey(record.target)) ? 'green' : undefined)
         : splits.has(route) ? 'blue' : undefined
       if (side === undefined) return
       if (record.outcome === 'success') monitor.record(blue ?? route, side, true)

@@ -9,9 +9,10 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
 
 /**
- * Reports every record of the batch as failed: every one it can name. A record that is not an object or has no
- * `messageId` (a hand-made or corrupted event; SQS never sends one) cannot be listed, and must not stop the others
- * from being listed.
+ * Reports every record of the batch as failed. A record that is not an object or has no `messageId` (a hand-made or
+ * corrupted event; SQS never sends one) cannot be listed, and must not stop the others from being listed; leaving it
+ * out would tell Lambda it succeeded and delete it, so an empty `itemIdentifier` is added, which makes Lambda treat
+ * the whole batch as failed and redeliver all of it: nothing is lost.
  *
  * @example
  * ```ts
@@ -21,8 +22,11 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda'
  */
 export function sqsReply(event: SQSEvent): SQSBatchResponse {
   const records: readonly unknown[] = Array.isArray(event.Records) ? event.Records : []
-  const ids = records.map(messageIdOf).filter((id): id is string => id !== undefined)
-  return { batchItemFailures: ids.map((id) => ({ itemIdentifier: id })) }
+  const ids = records.map(messageIdOf)
+  const named = ids.filter((id): id is string => id !== undefined)
+  const failures = named.map((id) => ({ itemIdentifier: id }))
+  if (named.length < ids.length || ids.length === 0) failures.push({ itemIdentifier: '' })
+  return { batchItemFailures: failures }
 }
 
 function messageIdOf(record: unknown): string | undefined {

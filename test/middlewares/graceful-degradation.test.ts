@@ -137,11 +137,12 @@ describe('gracefulDegradation with a real Middy handler', () => {
     expect(emfBlobs()[0]).toMatchObject({ DegradedResponses: 1 })
   })
 
-  it('an SQS batch with null and non-object records → still a reply naming every record it can', async () => {
+  it('an SQS batch with null and non-object records → still a reply: every record it can name, and an empty id so the whole batch is redelivered', async () => {
     const event = sqsEvent('m-1', 'm-2') as unknown as { Records: unknown[] }
     const broken = { Records: [null, event.Records[0], 42, 'x', { eventSource: 'aws:sqs' }, event.Records[1]] }
     const result = await handlerThrowing(allFailed()).handler(broken, lambdaContext())
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }] })
+    // An empty itemIdentifier makes Lambda fail the whole batch: the unnamed records are not deleted as successes.
+    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }, { itemIdentifier: '' }] })
   })
 
   it('logs no upstream text: the cause\'s message is left out unless logErrorMessages', async () => {

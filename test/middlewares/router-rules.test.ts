@@ -129,6 +129,17 @@ describe('blue/green through a Middy handler', () => {
     expect(served).toMatchObject({ route: 'default#green', region: 'us-east-1', attempts: 2 })
   })
 
+  it('health order never puts blue\'s targets ahead of green\'s on the green route (same model, green\'s region slow)', async () => {
+    const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0'
+    const sameModel = { default: { targets: [`${HAIKU}@us-east-1`], green: { targets: [`${HAIKU}@us-west-2`], weight: 25 } } }
+    server.plan([{ kind: 'delay', region: 'us-west-2', delayMs: 400 }])
+    const h = handler({ routes: sameModel })
+    for (let i = 0; i < 6; i++) await h.invoke({ headers: { 'x-user-id': blueUsers[i] } })
+    for (let i = 0; i < 6; i++) expect(await h.invoke({ headers: { 'x-user-id': greenUsers[i] } })).toMatchObject({ route: 'default#green', region: 'us-west-2' })
+    // us-west-2 is now known to be far slower than us-east-1, yet a green user is still served by green.
+    expect(await h.invoke({ headers: { 'x-user-id': greenUsers[6] } })).toMatchObject({ route: 'default#green', region: 'us-west-2', attempts: 1 })
+  })
+
   it('aborts the canary while green is open (metric + warn), green users fall back to blue', async () => {
     const metrics: string[] = []
     const warnings: string[] = []

@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals'
 import { type FakeBedrock } from '../support/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent, restEvent } from '../support/events.js'
-import { at, chatHandler, countdown, EAST, parseBody, regionsOf, WEST } from '../support/scenario.js'
+import { at, chatHandler, countdown, EAST, HAIKU, parseBody, regionsOf, WEST } from '../support/scenario.js'
 
 let server!: FakeBedrock
 useFakeBedrockServer((s) => { server = s })
@@ -70,6 +70,18 @@ describe('everything down', () => {
     // us-east-1 may serve at any moment: the default, not us-west-2's 60 s cooldown.
     expect(result.headers?.['retry-after']).toBe('5')
     expect(parseBody(result)).toEqual({ message: BUSY, retryAfterSeconds: 5, requestId: REQUEST_ID })
+  })
+
+  it('a target refused for good (403) says nothing about when to retry: the others\' known times stand', async () => {
+    const NOVA = 'amazon.nova-micro-v1:0'
+    const chat = chatHandler(server, { routes: { default: [at(WEST), at(EAST), at(EAST, NOVA)] }, backoff: false, breaker: { consecutiveFailures: 1, cooldownMs: 20_000 } })
+    server.plan([{ kind: 'unavailable', region: WEST }])
+    await chat.invoke(httpApiEvent()) // opens us-west-2; us-east-1 serves
+    server.plan([{ kind: 'access-denied', region: EAST, model: HAIKU }, { kind: 'unavailable', model: NOVA, retryAfterSeconds: 30 }])
+    const result = await chat.invoke(httpApiEvent(), countdown(3_000, REQUEST_ID).context)
+    expect(result.statusCode).toBe(503)
+    // us-west-2 reopens in 20 s, Nova said 30 s, us-east-1 never serves this role: 20, not the 5 s default.
+    expect(result.headers?.['retry-after']).toBe('20')
   })
 
   it('with every breaker open the 503 costs no call, and Retry-After is the earliest reopening', async () => {

@@ -86,6 +86,14 @@ describe('a 200 that parses but holds no answer', () => {
     expect(store.outcomes).toEqual([`${WEST}:success`])
   })
 
+  it('with the default malformedRetries it is not re-asked with format instructions: the next target is asked as is', async () => {
+    server.plan([{ kind: 'bad-body', region: EAST, body: '{}' }])
+    const chat = chatHandler(server, { routes })
+    expect(parseBody(await chat.invoke(httpApiEvent()))).toMatchObject({ served: { region: WEST, attempts: 2 } })
+    expect(server.callsTo({ region: EAST })).toBe(1)
+    expect(JSON.stringify(server.calls[1]?.body)).not.toContain('rejected')
+  })
+
   it('is never cached: a later outage does not replay an empty answer', async () => {
     const chat = chatHandler(server, { routes: { default: [at(EAST)] }, fallback: { cache: true, malformedRetries: 0 } })
     server.plan([{ kind: 'bad-body', body: '{}' }])

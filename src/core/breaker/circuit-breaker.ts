@@ -38,6 +38,11 @@ const SOURCE = 'breakwater/circuit-breaker'
  * against a store that never accepts anything.
  */
 const MAX_CAS_TRIES = 64
+/**
+ * An admission stops racing after this long, on the user's request: a record this hot is being probed by others
+ * right now, and the call is refused with a short retry hint rather than held up.
+ */
+const ADMIT_BUDGET_MS = 1_000
 /** Retry hint for a probe lost to contention: other instances are probing right now, check back soon. */
 const CONTENDED_RETRY_MS = 100
 /** What a failed `recordOutcome` leaves us: no window, so only a probe failure can still reopen. */
@@ -80,7 +85,7 @@ export class CircuitBreaker {
       const done = await this.#transact(key, now, (record) => {
         const { admission: value, next } = machine.admit(record, this.policy, now, this.#newPermitId)
         return { value, next }
-      })
+      }, now + ADMIT_BUDGET_MS)
       // Lost every race (a store that accepts nothing): other writers own the record right now.
       if (done === undefined) return { allowed: false, state: 'half-open', retryInMs: CONTENDED_RETRY_MS }
       const admission = done.value
@@ -168,9 +173,9 @@ export class CircuitBreaker {
 
   /**
    * Read, decide, compare-and-set; on a lost race decide again against the record that won. Resolves to the
-   * verdict and the record it stands on, or `undefined` when the verdict still needed a write after `tries`.
+   * verdict and the record it stands on, or `undefined` when it still needed a write after MAX_CAS_TRIES or at `giveUpAt`.
    */
-  async #transact<T>(key: string, now: number, decide: (record: BreakerRecord) => Step<T>, tries = MAX_CAS_TRIES): Promise<Done<T> | undefined> {
+  async #transact<T>(key: string, now: number, decide: (record: BreakerRecord) => Step<T>, giveUpAt = Number.POSITIVE_INFINITY): Promise<Done<T> | undefined> {
     let record = await this.#store.read(key, now)
     for (let attempt = 0; ; attempt++) {
       const { value, next } = decide(record)
@@ -178,7 +183,7 @@ export class CircuitBreaker {
         this.#lastKnown.set(key, record)
         return { value, record }
       }
-      if (attempt === tries) return undefined
+      if (attempt === MAX_CAS_TRIES || this.#clock.now() >= giveUpAt) return undefined
       const result = await this.#store.compareAndSet(key, record, next)
       this.#lastKnown.set(key, result.record)
       if (result.ok) {

@@ -36,8 +36,8 @@ class CascadeRun<I, O> {
   readonly walk: readonly Target[]
   input: I
   last: { classification: Classification; error: unknown } | undefined
-  /** Per target of the walk, when it could serve again (see SoonestByTarget); unset = not known. */
-  readonly soonest: (number | undefined)[]
+  /** Per target of the walk, when it could serve again (see SoonestByTarget); unset = not known, null = never. */
+  readonly soonest: (number | undefined | null)[]
 
   constructor(readonly req: CascadeRequest<I, O>) {
     this.backoff = req.policies.backoff?.policy ?? NO_RETRY
@@ -56,7 +56,7 @@ class CascadeRun<I, O> {
       if (result !== 'next') return result
     }
     // A model the prompt overflows cannot serve it later either: its targets say nothing about when to retry.
-    const soonest = this.soonest.filter((_, ti) => !this.overflowed.has((this.walk[ti] as Target).model))
+    const soonest = this.soonest.filter((s, ti) => s !== null && !this.overflowed.has((this.walk[ti] as Target).model)) as (number | undefined)[]
     throw exhausted(this.req.route, this.attempts, this.last, soonest)
   }
 
@@ -117,6 +117,8 @@ class CascadeRun<I, O> {
         case 'caller-fault': {
           await settle(policies.breaker, key, admission, 'release')
           const fault = callerFault(classification, error)
+          // Refused here for good (no access, no model in this region): it says nothing about when to retry.
+          this.soonest[ti] = null
           if (isPerTargetFault(fault) && !isLast && policies.fallback?.nextTarget) return 'next'
           throw fault
         }
@@ -136,7 +138,7 @@ class CascadeRun<I, O> {
         case 'malformed-output': {
           await settle(policies.breaker, key, admission, 'release')
           const reask = this.req.adapter?.reask
-          if (!reask || reasks >= (policies.fallback?.malformedRetries ?? 0) || !(error instanceof MalformedOutputError)) {
+          if (!reask || reasks >= (policies.fallback?.malformedRetries ?? 0) || !(error instanceof MalformedOutputError) || !error.reaskable) {
             // The next target never replied: it gets the request without this target's re-ask instruction.
             if (beforeReask !== undefined) this.input = beforeReask
             return 'next'
