@@ -2,10 +2,9 @@
  * Powertools glue: turns engine and breaker events into structured log lines and EMF metrics. Prompt text is
  * never logged (events carry none). Metrics carry no dimensions of ours, so cardinality stays what the user set.
  */
-import { cleanupMiddlewares } from '@aws-lambda-powertools/commons'
 import type { MiddyLikeRequest } from '@aws-lambda-powertools/commons/types'
 import type { Logger } from '@aws-lambda-powertools/logger'
-import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics'
+import type { Metrics } from '@aws-lambda-powertools/metrics'
 import type { BreakerListener } from '../core/breaker/types.js'
 import { reportError } from '../core/error-report.js'
 import type { CanaryListener } from '../core/routing/canary.js'
@@ -39,12 +38,12 @@ export const METRIC = {
 } as const
 
 const count = (o: Observability, name: string): void => {
-  o.metrics?.addMetric(name, MetricUnit.Count, 1)
+  o.metrics?.addMetric(name, 'Count', 1)
 }
 
 /** Adds one `DegradedResponses` (Count) to `metrics`, when there is one. */
 export function countDegraded(metrics: Pick<Metrics, 'addMetric'> | undefined): void {
-  metrics?.addMetric(METRIC.degraded, MetricUnit.Count, 1)
+  metrics?.addMetric(METRIC.degraded, 'Count', 1)
 }
 
 /**
@@ -52,6 +51,8 @@ export function countDegraded(metrics: Pick<Metrics, 'addMetric'> | undefined): 
  * A middleware that answers early skips the hooks after it, their flushes among them; this runs them anyway.
  */
 export async function flushPowertoolsMiddlewares(request: MiddyLikeRequest): Promise<void> {
+  // Loaded here, on the error path: a function that never answers early does not pay for it at cold start.
+  const { cleanupMiddlewares } = await import('@aws-lambda-powertools/commons')
   await cleanupMiddlewares(request)
 }
 
@@ -61,7 +62,7 @@ export function cascadeListener(o: Observability): CascadeListener {
       const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs) }
       if (r.outcome === 'success') o.logger?.debug('breakwater attempt', keys)
       else o.logger?.warn('breakwater attempt failed', keys)
-      if (!r.outcome.startsWith('skipped')) o.metrics?.addMetric(METRIC.upstreamLatency, MetricUnit.Milliseconds, r.latencyMs)
+      if (!r.outcome.startsWith('skipped')) o.metrics?.addMetric(METRIC.upstreamLatency, 'Milliseconds', r.latencyMs)
     },
     retry(target, waitMs, failureClass, route) {
       count(o, METRIC.retries)

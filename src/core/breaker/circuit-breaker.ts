@@ -5,7 +5,6 @@
  * The breaker must never become the outage: when the store throws it reports 'store-error' and lets the call
  * through, unless the last record it saw says the target is still cooling down.
  */
-import { randomUUID } from 'node:crypto'
 import { systemClock, type Clock } from '../clock.js'
 import * as machine from './machine.js'
 import { resolvePolicy } from './policy.js'
@@ -75,7 +74,8 @@ export class CircuitBreaker {
     this.#store = options.store
     this.#clock = options.clock ?? systemClock
     this.#listener = options.listener
-    this.#newPermitId = options.newPermitId ?? randomUUID
+    // Web Crypto's global (Node 19+), so core imports no Node module.
+    this.#newPermitId = options.newPermitId ?? (() => globalThis.crypto.randomUUID())
   }
 
   /** May a call go to `key` now? In half-open, an allowed admission carries the probe permit to report back. */
