@@ -12,7 +12,7 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   testTimeout: 20000,
-  // One DynamoDB Local (Java) for the whole run, spawned without waiting; suites reach it through test/support/dynamodb.ts.
-  globalSetup: '<rootDir>/bench/support/jest-dynamodb-local.setup.mjs',
-  globalTeardown: '<rootDir>/bench/support/jest-dynamodb-local.teardown.mjs',
+  // One DynamoDB Local (Java) for the whole run, spawned without waiting; suites reach it through tools/dynamodb-local/dynamodb.ts.
+  globalSetup: '<rootDir>/tools/dynamodb-local/jest-dynamodb-local.setup.mjs',
+  globalTeardown: '<rootDir>/tools/dynamodb-local/jest-dynamodb-local.teardown.mjs',
 }

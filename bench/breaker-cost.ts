@@ -3,10 +3,10 @@
  *   --recovery 90 --tick-ms 10 --skew-ms 0 --refresh-ms 10000 --flush-ms 10000 --seed 1 --verbose]`
  *
  * What the shared breaker costs in DynamoDB requests. Starts DynamoDB Local on 127.0.0.1 (dynalite where Java is
- * missing: the first line says which; support/table-server.ts) and simulates fleets of 1, 10 and 50 Lambda instances,
- * each with its own breaker, store and DynamoDB client (see support/breaker-fleet.ts), on a simulated clock: warm-up,
- * steady state (every call succeeds), an outage (the target fails every call), recovery (it answers again; the
- * breaker goes half-open, ramps its probes and closes).
+ * missing: the first line says which; tools/dynamodb-local/table-server.ts) and simulates fleets of 1, 10 and 50
+ * Lambda instances, each with its own breaker, store and DynamoDB client (see support/breaker-fleet.ts), on a
+ * simulated clock: warm-up, steady state (every call succeeds), an outage (the target fails every call), recovery (it
+ * answers again; the breaker goes half-open, ramps its probes and closes).
  * Prints DynamoDB reads (GetItem + Query) and writes (PutItem + UpdateItem) per invocation and per instance-second,
  * the share of invocations that made any DynamoDB call, transitions and conditional-write conflicts. Asserts nothing.
  */

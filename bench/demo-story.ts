@@ -2,7 +2,7 @@
  * Turns what one invocation left behind — Breakwater's log lines, the fake Bedrock's call log, the flushed metrics
  * and the handler's result — into a few lines a person can read.
  */
-import type { CallRecord } from '../test/support/fake-bedrock.js'
+import type { CallRecord } from '../tools/fake-bedrock/fake-bedrock.js'
 import type { LogEntry } from './support/powertools-sinks.js'
 
 export interface InvocationRecord {

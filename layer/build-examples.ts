@@ -1,10 +1,10 @@
 /**
- * `npm run build:examples`: compiles the example functions (layer/examples/*.ts and the sample handler they use from
- * bench/sample/) into layer/functions/chat/, the CodeUri of the example functions in template.yaml.
+ * `npm run build:examples`: compiles the example functions (examples/functions/*.ts and the sample handler they use
+ * from examples/chat/) into layer/functions/chat/, the CodeUri of the example functions in template.yaml.
  *
  *   layer/functions/chat/package.json               {"type": "module"}: the .js files are ES modules
- *   layer/functions/chat/layer/examples/*.js        the handlers (Handler: layer/examples/chat.handler, ...)
- *   layer/functions/chat/bench/sample/*.js          the sample chat handler they are built from
+ *   layer/functions/chat/examples/functions/*.js    the handlers (Handler: examples/functions/chat.handler, ...)
+ *   layer/functions/chat/examples/chat/*.js         the sample chat handler they are built from
  *   layer/functions/chat/src/index.js               `export * from 'breakwater'`: the sample imports ../../src/index.js;
  *                                                   in the function that is the layer's package, not a copy
  *
@@ -56,7 +56,7 @@ export function buildExamples(outDir: string = CHAT_CODE_DIR): TreeSummary {
     execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'layer', 'tsconfig.examples.json'), '--outDir', staging], { cwd: ROOT, stdio: 'inherit' })
     rmSync(outDir, { recursive: true, force: true })
     mkdirSync(outDir, { recursive: true })
-    for (const part of ['layer', 'bench']) cpSync(join(staging, part), join(outDir, part), { recursive: true })
+    cpSync(join(staging, 'examples'), join(outDir, 'examples'), { recursive: true })
     mkdirSync(join(outDir, 'src'))
     writeFileSync(join(outDir, 'src', 'index.js'), SHIM)
     writeFileSync(join(outDir, 'package.json'), PACKAGE_JSON)

@@ -129,7 +129,7 @@ export function smokeTest(layerDir: string = LAYER_DIR): number {
   }
 }
 
-/** Bare imports of the example functions (layer/examples, bench/sample): each must resolve inside the layer. */
+/** Bare imports of the example functions (examples/): each must resolve inside the layer. */
 export const EXAMPLE_IMPORTS = [
   '@middy/core',
   '@aws-lambda-powertools/batch',

@@ -1,5 +1,5 @@
 /** The callers: seeded open-loop arrivals, the same for every strategy, some carrying a long conversation. */
-import { seededRandom } from '../../test/support/fake-bedrock.js'
+import { seededRandom } from '../../tools/fake-bedrock/fake-bedrock.js'
 import type { Arrival, Turn, Workload } from './types.js'
 
 /** A prior conversation of `turns` messages, alternating user / assistant, starting with the user. */

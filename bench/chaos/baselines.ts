@@ -7,8 +7,8 @@ import { BedrockRuntimeClient, ConverseCommand, type BedrockRuntimeClientConfig 
 import {
   circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retry, wrap,
 } from 'cockatiel'
-import { FAKE_CREDENTIALS } from '../../test/support/bedrock-client.js'
-import { seededRandom } from '../../test/support/fake-bedrock.js'
+import { FAKE_CREDENTIALS } from '../../tools/fake-bedrock/bedrock-client.js'
+import { seededRandom } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { PRIMARY_MODEL, PRIMARY_REGION, SMALL_MODEL } from './scenarios.js'
 import type { ChaosInstance, StrategyEnv } from './types.js'
 

@@ -9,8 +9,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { FakeBedrock, seededRandom, type ReplyContext } from '../../test/support/fake-bedrock.js'
-import { lastUserText } from '../../test/support/fake-bedrock-wire.js'
+import { FakeBedrock, seededRandom, type ReplyContext } from '../../tools/fake-bedrock/fake-bedrock.js'
+import { lastUserText } from '../../tools/fake-bedrock/fake-bedrock-wire.js'
 import { startSwitchableProxy } from '../support/switchable-proxy.js'
 import { InstanceThread } from './instance-thread.js'
 import type { ChaosScenario, ScriptStep } from './scenarios.js'

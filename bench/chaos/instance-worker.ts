@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Context } from 'aws-lambda'
-import { lambdaContext } from '../support/lambda-context.js'
+import { lambdaContext } from '../../tools/lambda-context.js'
 import { cockatiel, naive, textbook } from './baselines.js'
 import { breakwaterInstance } from './breakwater-strategy.js'
 import { PRIMARY_MODEL, PRIMARY_REGION } from './scenarios.js'

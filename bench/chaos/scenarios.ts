@@ -2,8 +2,8 @@
  * Chaos scenarios: a fault script over time for the fake Bedrock. Each step replaces the whole plan at `atS`
  * (seconds from the start of the run), so a fault starts and ends at known times and the report can shade it.
  */
-import type { FaultRule } from '../../test/support/fake-bedrock.js'
-import { PRIMARY_MODEL, SMALL_MODEL } from '../scenarios.js'
+import type { FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
+import { PRIMARY_MODEL, SMALL_MODEL } from '../../tools/fake-bedrock/scenarios.js'
 import type { Workload } from './types.js'
 
 export { PRIMARY_MODEL, SMALL_MODEL }

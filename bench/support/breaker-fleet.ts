@@ -11,7 +11,7 @@ import { CircuitBreaker } from '../../src/core/breaker/circuit-breaker.js'
 import { FallbackBreakerStore } from '../../src/core/breaker/fallback-store.js'
 import type { BreakerEvent, BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from '../../src/core/breaker/types.js'
 import type { Clock } from '../../src/core/clock.js'
-import { seededRandom } from '../../test/support/fake-bedrock-faults.js'
+import { seededRandom } from '../../tools/fake-bedrock/fake-bedrock-faults.js'
 
 /** The clock skew the middleware assumes when given a table (SHARED_CLOCK_SKEW_MS). */
 const SHARED_CLOCK_SKEW_MS = 2_000

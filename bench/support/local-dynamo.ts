@@ -1,11 +1,12 @@
 /**
- * The benches' DynamoDB (table-server.ts): AWS's DynamoDB Local on 127.0.0.1 by default, dynalite where Java is
- * missing (said in `label`, which the benches print), and the breaker table in it. Under Jest (the chaos smoke test)
- * it is the run's shared DynamoDB Local, reached through a proxy that gives the bench a database of its own.
+ * The benches' DynamoDB (tools/dynamodb-local/table-server.ts): AWS's DynamoDB Local on 127.0.0.1 by default,
+ * dynalite where Java is missing (said in `label`, which the benches print), and the breaker table in it. Under Jest
+ * (the chaos smoke test) it is the run's shared DynamoDB Local, reached through a proxy that gives the bench a
+ * database of its own.
  */
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import { startDynamoDBProxy } from './dynamodb-proxy.js'
-import { startTableServer } from './table-server.js'
+import { startDynamoDBProxy } from '../../tools/dynamodb-local/dynamodb-proxy.js'
+import { startTableServer } from '../../tools/dynamodb-local/table-server.js'
 
 /** DynamoDB Local and dynalite check no signatures, but the SDK will not sign without some keys. */
 const CREDENTIALS = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' }

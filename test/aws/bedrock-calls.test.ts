@@ -10,8 +10,8 @@ import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock'
 import { BedrockClientPool } from '../../src/aws/bedrock-clients.js'
 import { applyTargetLimits, converseCall, extractText, invokeModelCall } from '../../src/aws/bedrock-calls.js'
 import type { Target } from '../../src/core/targets.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
-import { fakeClientConfig } from '../support/bedrock-client.js'
+import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 
 const HAIKU = 'anthropic.claude-3-5-haiku-20241022-v1:0'
 const user = (text: string): Message => ({ role: 'user', content: [{ text }] })

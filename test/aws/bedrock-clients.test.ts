@@ -6,8 +6,8 @@ import { BedrockRuntimeClient, ConverseCommand, type BedrockRuntimeClientConfig 
 import { ConfiguredRetryStrategy } from '@smithy/core/retry'
 import { BedrockClientPool, type BedrockClientConfig } from '../../src/aws/bedrock-clients.js'
 import { BreakwaterConfigError } from '../../src/core/errors.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
-import { fakeClientConfig } from '../support/bedrock-client.js'
+import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 
 const ask = { modelId: 'amazon.nova-micro-v1:0', messages: [{ role: 'user' as const, content: [{ text: 'hi' }] }] }
 

@@ -1,6 +1,6 @@
 /** Keeps the demo from rotting: its core runs against the fake Bedrock and tells the expected outcome. */
 import { runDemo } from '../../bench/demo.js'
-import { UnknownScenarioError } from '../../bench/scenarios.js'
+import { UnknownScenarioError } from '../../tools/fake-bedrock/scenarios.js'
 
 function stringSink(): { out: { write(text: string): void }; text(): string } {
   let text = ''

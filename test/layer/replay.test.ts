@@ -13,9 +13,9 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { jest } from '@jest/globals'
 import { ScanCommand } from '@aws-sdk/client-dynamodb'
-import { invokeFunction, main, type InvokeOptions, type InvokeResult } from '../../layer/invoke.js'
-import { isObject, readTemplate } from '../../layer/invoke-template.js'
-import type { Json } from '../../layer/cfn-yaml.js'
+import { invokeFunction, main, type InvokeOptions, type InvokeResult } from '../../tools/local-invoke/invoke.js'
+import { isObject, readTemplate } from '../../tools/local-invoke/invoke-template.js'
+import type { Json } from '../../tools/local-invoke/cfn-yaml.js'
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const FIXTURES = readdirSync(join(ROOT, 'events')).filter((f) => f.endsWith('.json')).sort()
@@ -44,8 +44,8 @@ function writeStandIn(dir: string): void {
   file('layer/nodejs/node_modules/breakwater/index.js', `export * from ${JSON.stringify(join(ROOT, 'src/index.ts'))}\n`)
   file('fn/chat.ts', [
     "import { breakwater } from 'breakwater'",
-    `import { createHandler } from ${JSON.stringify(join(ROOT, 'bench/sample/chat-handler.ts'))}`,
-    `import { ROUTES } from ${JSON.stringify(join(ROOT, 'bench/scenarios.ts'))}`,
+    `import { createHandler } from ${JSON.stringify(join(ROOT, 'examples/chat/chat-handler.ts'))}`,
+    `import { ROUTES } from ${JSON.stringify(join(ROOT, 'tools/fake-bedrock/scenarios.ts'))}`,
     "if (typeof breakwater !== 'function') throw new Error('breakwater did not come from the layer')",
     'export const handler = createHandler({ routes: ROUTES, breaker: { tableName: process.env.BREAKER_TABLE } })',
   ].join('\n'))

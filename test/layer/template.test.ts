@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildExamples, CHAT_CODE_DIR } from '../../layer/build-examples.js'
-import { EXAMPLE_ENV } from '../../layer/examples/config.js'
+import { EXAMPLE_ENV } from '../../examples/functions/config.js'
 import { STATE_SK, TTL_ATTRIBUTE, stateKey } from '../../src/aws/dynamodb/items.js'
 import { METRIC } from '../../src/aws/observability.js'
-import { asArray, isObject, loadTemplate, type Json, type JsonObject } from '../../layer/cfn-yaml.js'
-import { readTemplate, resolveValue } from '../../layer/invoke-template.js'
+import { asArray, isObject, loadTemplate, type Json, type JsonObject } from '../../tools/local-invoke/cfn-yaml.js'
+import { readTemplate, resolveValue } from '../../tools/local-invoke/invoke-template.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const template = loadTemplate(join(ROOT, 'template.yaml'))
@@ -84,7 +84,7 @@ describe('template.yaml: the example functions', () => {
   })
 
   it.each(functions)('%s: sets every environment variable the code reads', (_id, fn) => {
-    const read = envVarsReadBy([...sourceFiles('src'), ...sourceFiles('layer/examples'), ...sourceFiles('bench/sample')])
+    const read = envVarsReadBy([...sourceFiles('src'), ...sourceFiles('examples')])
     // Logger() and Metrics() without options read these; EXAMPLE_ENV is the examples' own list.
     for (const name of ['POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_METRICS_NAMESPACE', ...EXAMPLE_ENV]) read.add(name)
     const set = Object.keys((effective(fn).Environment as { Variables: JsonObject }).Variables)

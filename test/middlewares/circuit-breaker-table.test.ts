@@ -16,10 +16,10 @@ import { fallback } from '../../src/middlewares/fallback.js'
 import { gracefulDegradation } from '../../src/middlewares/graceful-degradation.js'
 import { router, type BreakwaterContext } from '../../src/middlewares/router.js'
 import { STATE_KEY, type BreakwaterState } from '../../src/middlewares/state.js'
-import { fakeClientConfig } from '../support/bedrock-client.js'
-import { startDynamoDB, type TestDynamoDB } from '../support/dynamodb.js'
+import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
+import { startDynamoDB, type TestDynamoDB } from '../../tools/dynamodb-local/dynamodb.js'
 import { httpApiEvent, lambdaContext } from '../support/events.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { ask, at, chatHandler, EAST, HAIKU, parseBody, WEST } from '../support/scenario.js'
 
 let server: FakeBedrock

@@ -12,9 +12,9 @@ import { circuitBreaker } from '../../src/middlewares/circuit-breaker.js'
 import { fallback } from '../../src/middlewares/fallback.js'
 import { router, type BreakwaterContext, type RouterOptions } from '../../src/middlewares/router.js'
 import { STATE_KEY, type BreakwaterState } from '../../src/middlewares/state.js'
-import { fakeClientConfig } from '../support/bedrock-client.js'
+import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { lambdaContext } from '../support/events.js'
-import { type FakeBedrock } from '../support/fake-bedrock.js'
+import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 
 let server!: FakeBedrock

@@ -3,7 +3,7 @@
  * as failed, a direct invoke gets the documented degraded object, an ALB gets a 503 with its statusDescription.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { albEvent, directEvent, functionUrlEvent, restEvent, sqsEvent } from '../support/events.js'
 import { at, chatHandler, countdown, EAST, regionsOf, WEST } from '../support/scenario.js'
 

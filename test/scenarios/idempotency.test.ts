@@ -16,10 +16,10 @@ import { CreateTableCommand, DescribeTableCommand, ScanCommand } from '@aws-sdk/
 import middy from '@middy/core'
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda'
 import { breakwater, type BreakwaterContext } from '../../src/index.js'
-import { fakeClientConfig } from '../support/bedrock-client.js'
-import { startDynamoDB, type TestDynamoDB } from '../support/dynamodb.js'
+import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
+import { startDynamoDB, type TestDynamoDB } from '../../tools/dynamodb-local/dynamodb.js'
 import { lambdaContext, sqsEvent } from '../support/events.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { at, EAST, messagesSent, user, WEST } from '../support/scenario.js'
 
 let server: FakeBedrock

@@ -1,6 +1,6 @@
-/** Jest hooks over test/support/dynamodb.ts (kept apart: local invoke imports that file outside Jest). */
+/** Jest hooks over tools/dynamodb-local/dynamodb.ts (kept apart: local invoke imports that file outside Jest). */
 import { afterAll, beforeAll, beforeEach } from '@jest/globals'
-import { startDynamoDB, type TestDynamoDB } from './dynamodb.js'
+import { startDynamoDB, type TestDynamoDB } from '../../tools/dynamodb-local/dynamodb.js'
 import { FakeClock } from './fake-clock.js'
 
 /** What each test of a file sharing one DynamoDB gets: the server, a table of its own, a fresh fake clock. */

@@ -1,7 +1,7 @@
 /** One fake Bedrock per test file, with a real client per region pointed at it; reset after each test. */
 import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime'
-import { FakeBedrock } from './fake-bedrock.js'
-import { testClient } from './bedrock-client.js'
+import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import { testClient } from '../../tools/fake-bedrock/bedrock-client.js'
 
 export interface FakeBedrockFixture {
   readonly server: FakeBedrock

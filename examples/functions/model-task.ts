@@ -6,8 +6,8 @@
  * invocation (and add backoff, a shared breaker and polite replies).
  */
 import { BedrockRuntimeClient, ConverseCommand } from '@aws-sdk/client-bedrock-runtime'
-import { SYSTEM_PROMPT } from '../../bench/sample/chat-handler.js'
-import { parseChatRequest, toMessages } from '../../bench/sample/chat-request.js'
+import { SYSTEM_PROMPT } from '../chat/chat-handler.js'
+import { parseChatRequest, toMessages } from '../chat/chat-request.js'
 
 // SDK retries off, as in Breakwater: the state machine's Retry/Catch is the only retry layer.
 const client = new BedrockRuntimeClient({ maxAttempts: 1 })

@@ -1,5 +1,5 @@
 /**
- * The "container" of a local invoke: a child process (`node --import tsx`) started by layer/invoke.ts with the
+ * The "container" of a local invoke: a child process (`node --import tsx`) started by invoke.ts with the
  * function's environment already in place, as the Lambda runtime starts with it. It installs the layer resolve hooks,
  * imports the handler module (the init phase), runs one invocation with lambda-local under the template's timeout,
  * and sends the outcome back over IPC. One process per invoke, so every invoke is a cold start and a handler that

@@ -2,8 +2,8 @@
  * The world the demo (and the sample handler's tests) run in: the routes a typical user configures, and one fault
  * plan per scenario for the fake Bedrock server.
  */
-import type { FaultRule } from '../test/support/fake-bedrock.js'
-import type { BreakwaterOptions } from '../src/index.js'
+import type { FaultRule } from './fake-bedrock.js'
+import type { BreakwaterOptions } from '../../src/index.js'
 
 export const PRIMARY_MODEL = 'anthropic.claude-3-5-sonnet-20240620-v1:0'
 export const SMALL_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0'

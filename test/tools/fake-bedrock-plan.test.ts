@@ -5,9 +5,9 @@
 import http from 'node:http'
 import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandInput } from '@aws-sdk/client-bedrock-runtime'
 import { NodeHttp2Handler } from '@smithy/node-http-handler'
-import { FakeBedrock } from './fake-bedrock.js'
-import { FAKE_CREDENTIALS, testClient } from './bedrock-client.js'
-import { useFakeBedrock } from './fake-bedrock-fixture.js'
+import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import { FAKE_CREDENTIALS, testClient } from '../../tools/fake-bedrock/bedrock-client.js'
+import { useFakeBedrock } from '../support/fake-bedrock-fixture.js'
 
 const MODEL = 'amazon.nova-lite-v1:0'
 const ask = (text: string): ConverseCommandInput => ({ modelId: MODEL, messages: [{ role: 'user', content: [{ text }] }] })

@@ -1,0 +1,127 @@
+/**
+ * The folders' layering (DESIGN.md, "Layers of the code"), checked over the import specifiers of every source file:
+ * test/, bench/ and layer/ share code only through tools/; tools/ imports none of them; examples/ are what
+ * template.yaml deploys and import Breakwater only as its public entry; src/core imports no AWS SDK, no Middy and
+ * nothing of src/ above it. A regex over the text, not a resolver: it sees `from '…'`, `import '…'`, `import('…')`,
+ * `require('…')` and `new URL('…', import.meta.url)`.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, join, posix, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const FOLDERS = ['src', 'tools', 'examples', 'test', 'bench', 'layer']
+/** Build output and installed packages, not our source. */
+const SKIP = new Set(['node_modules', 'layer/nodejs', 'layer/functions', 'bench/chaos/out'])
+/**
+ * Known exceptions, each with its reason, to be removed as they are fixed (issue 11).
+ * bench/cold-import.ts times `import()` from the built layer and builds it first when it is missing.
+ */
+const ALLOWED = new Set(['bench/cold-import.ts -> layer/build.js'])
+
+const SPECIFIER = /(?:\bfrom\s*|^\s*import\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|\bnew URL\(\s*)['"]([^'"]+)['"]/gm
+
+interface Import {
+  /** The importing file, repository-relative with `/`. */
+  readonly file: string
+  /** The specifier as written. */
+  readonly spec: string
+  /** A relative specifier resolved against the file, repository-relative; undefined for a bare one. */
+  readonly target?: string
+}
+
+function sourceFiles(dir: string): string[] {
+  const rel = relative(ROOT, dir).split('\\').join('/')
+  if (SKIP.has(rel) || rel.endsWith('/node_modules')) return []
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(path)
+    return /\.(ts|mts|mjs|js)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [relative(ROOT, path).split('\\').join('/')] : []
+  })
+}
+
+function importsOf(file: string, code: string): Import[] {
+  return [...code.matchAll(SPECIFIER)].map((m) => m[1] ?? '').filter(Boolean).map((spec) =>
+    spec.startsWith('.') ? { file, spec, target: posix.normalize(posix.join(posix.dirname(file), spec)) } : { file, spec })
+}
+
+const top = (path: string): string => path.split('/')[0] ?? ''
+const under = (path: string, ...dirs: string[]): boolean => dirs.some((d) => path === d || path.startsWith(`${d}/`))
+const isPublicEntry = (target: string): boolean => /^src\/index(\.[jt]s)?$/.test(target)
+
+/** What is wrong with one import, or undefined. */
+function violation({ file, spec, target }: Import): string | undefined {
+  if (under(file, 'src/core')) {
+    if (/^@aws-sdk\/|^@middy\//.test(spec)) return 'src/core imports no AWS SDK and no Middy'
+    if (target !== undefined && under(target, 'src/aws', 'src/middlewares', 'src/responders')) return 'src/core imports nothing of src/ above it'
+  }
+  if (target === undefined || top(file) === top(target)) return undefined
+  const from = top(file)
+  const to = top(target)
+  if (ALLOWED.has(`${file} -> ${target}`)) return undefined
+  if (from === 'src') return 'src/ imports only src/'
+  if (from === 'examples') {
+    return to === 'src' && isPublicEntry(target) ? undefined : 'examples/ import Breakwater only as its public entry (src/index.js)'
+  }
+  if (from === 'tools' && ['test', 'bench', 'layer', 'examples'].includes(to)) return 'tools/ imports none of test/, bench/, layer/, examples/'
+  if (['bench', 'layer'].includes(from) && to === 'test') return `${from}/ never imports test/: shared code lives in tools/`
+  if (from === 'bench' && to === 'layer') return 'bench/ never imports layer/: shared code lives in tools/'
+  if (from === 'layer' && to === 'bench') return 'layer/ never imports bench/: shared code lives in tools/'
+  if (from === 'test' && (to === 'bench' || to === 'layer')) {
+    // A test of bench/ or layer/ code imports the module under test.
+    return under(file, `test/${to}`) ? undefined : `only test/${to}/ imports ${to}/ (the module under test); shared code lives in tools/`
+  }
+  return undefined
+}
+
+describe('layering of the folders', () => {
+  const files = FOLDERS.flatMap((folder) => sourceFiles(join(ROOT, folder)))
+
+  it('finds the source files', () => {
+    for (const folder of FOLDERS) expect(files.some((f) => top(f) === folder)).toBe(true)
+  })
+
+  it('has no import that crosses the layers', () => {
+    const problems = files.flatMap((file) => importsOf(file, readFileSync(join(ROOT, file), 'utf8')).flatMap((imp) => {
+      const why = violation(imp)
+      return why === undefined ? [] : [`${file}: '${imp.spec}': ${why}`]
+    }))
+    expect(problems).toEqual([])
+  })
+
+  it('flags each kind of violation (the checker itself)', () => {
+    const bad: Array<[string, string]> = [
+      ['bench/demo.ts', '../test/support/events.js'],
+      ['layer/invoke.ts', '../test/support/scenario.js'],
+      ['layer/build.ts', '../bench/demo.js'],
+      ['bench/demo.ts', '../layer/tree.js'],
+      ['examples/functions/chat.ts', '../../test/support/events.js'],
+      ['examples/chat/chat-handler.ts', '../../src/core/errors.js'],
+      ['examples/chat/chat-handler.ts', '../../tools/lambda-context.js'],
+      ['test/scenarios/hang.test.ts', '../../bench/support/powertools-sinks.js'],
+      ['test/aws/bedrock-calls.test.ts', '../../layer/build.js'],
+      ['tools/fake-bedrock/fake-bedrock.ts', '../../test/support/fake-clock.js'],
+      ['tools/dynamodb-local/dynamodb.ts', '../../bench/support/local-dynamo.js'],
+      ['tools/local-invoke/invoke.ts', '../../layer/build.js'],
+      ['src/core/targets.ts', '@aws-sdk/client-bedrock-runtime'],
+      ['src/core/targets.ts', '@middy/core'],
+      ['src/core/targets.ts', '../aws/clients.js'],
+      ['src/core/backoff/deadline.ts', '../../middlewares/backoff.js'],
+      ['src/core/targets.ts', '../responders/detect.js'],
+      ['src/index.ts', '../tools/lambda-context.js'],
+    ]
+    for (const [file, spec] of bad) expect([file, spec, violation(importsOf(file, `import x from '${spec}'`)[0] as Import)]).toEqual([file, spec, expect.any(String)])
+    const good: Array<[string, string]> = [
+      ['test/bench/demo.test.ts', '../../bench/demo.js'],
+      ['test/layer/template.test.ts', '../../layer/build-examples.js'],
+      ['test/scenarios/hang.test.ts', '../../tools/fake-bedrock/fake-bedrock.js'],
+      ['bench/demo.ts', '../tools/fake-bedrock/fake-bedrock.js'],
+      ['layer/invoke.ts', '../tools/local-invoke/invoke.js'],
+      ['examples/chat/chat-handler.ts', '../../src/index.js'],
+      ['examples/functions/chat.ts', '../chat/chat-handler.js'],
+      ['src/core/invoker/cascade.ts', '../targets.js'],
+      ['src/aws/clients.ts', '@aws-sdk/client-bedrock-runtime'],
+    ]
+    for (const [file, spec] of good) expect([file, spec, violation(importsOf(file, `import x from '${spec}'`)[0] as Import)]).toEqual([file, spec, undefined])
+  })
+})
