@@ -8,11 +8,14 @@
  * layer/nodejs is missing. Prints numbers; asserts nothing.
  */
 import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { buildLayer, LAYER_DIR } from '../layer/build.js'
+
+/** What `npm run build:layer` writes (layer/build.ts). */
+const LAYER_DIR = join(fileURLToPath(new URL('..', import.meta.url)), 'layer', 'nodejs')
 
 /** What each variant imports, in order, in one fresh process. */
 const VARIANTS: Readonly<Record<string, readonly string[]>> = {
@@ -41,7 +44,8 @@ function main(argv: readonly string[]): void {
   const { values } = parseArgs({ args: [...argv], options: { runs: { type: 'string' } } })
   const runs = Number(values.runs ?? 10)
   if (!(Number.isInteger(runs) && runs > 0)) throw new RangeError(`--runs must be a positive integer (got ${values.runs})`)
-  if (!existsSync(join(LAYER_DIR, 'node_modules', 'breakwater'))) buildLayer()
+  // Built by its own npm script, as a user would: bench/ does not import layer/.
+  if (!existsSync(join(LAYER_DIR, 'node_modules', 'breakwater'))) execFileSync('npm', ['run', 'build:layer'], { stdio: 'inherit' })
   // A copy outside the repository, so nothing resolves from the repository's own node_modules.
   const opt = mkdtempSync(join(tmpdir(), 'breakwater-cold-'))
   try {

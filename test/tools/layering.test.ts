@@ -13,11 +13,6 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const FOLDERS = ['src', 'tools', 'examples', 'test', 'bench', 'layer']
 /** Build output and installed packages, not our source. */
 const SKIP = new Set(['node_modules', 'layer/nodejs', 'layer/functions', 'bench/chaos/out'])
-/**
- * Known exceptions, each with its reason, to be removed as they are fixed (issue 11).
- * bench/cold-import.ts times `import()` from the built layer and builds it first when it is missing.
- */
-const ALLOWED = new Set(['bench/cold-import.ts -> layer/build.js'])
 
 const SPECIFIER = /(?:\bfrom\s*|^\s*import\s+|\bimport\s*\(\s*|\brequire\s*\(\s*|\bnew URL\(\s*)['"]([^'"]+)['"]/gm
 
@@ -58,7 +53,6 @@ function violation({ file, spec, target }: Import): string | undefined {
   if (target === undefined || top(file) === top(target)) return undefined
   const from = top(file)
   const to = top(target)
-  if (ALLOWED.has(`${file} -> ${target}`)) return undefined
   if (from === 'src') return 'src/ imports only src/'
   if (from === 'examples') {
     return to === 'src' && isPublicEntry(target) ? undefined : 'examples/ import Breakwater only as its public entry (src/index.js)'
