@@ -1,7 +1,7 @@
 /**
  * The option tree of the preset and the five middlewares, as the fuzz test (options-fuzz.test.ts) sees it: for
  * every field the values that must be accepted and the values that must be rejected naming that field, and the
- * cross-field rules. Written from the README's option tables, independently of the validators it checks.
+ * cross-field rules. Written from the option tables in docs/, independently of the validators it checks.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import fc from 'fast-check'

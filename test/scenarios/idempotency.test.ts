@@ -61,7 +61,7 @@ const stack = () => breakwater({
 /** A fresh container: its own persistence layer (no local cache either way) over the shared table. */
 const persistence = (tableName: string) => new DynamoDBPersistenceLayer({ tableName, clientConfig: dynamo.clientConfig })
 
-/** The README's SQS handler: idempotent per record, keyed by messageId. */
+/** The SQS handler of docs/sqs-and-idempotency.md: idempotent per record, keyed by messageId. */
 function sqsHandler(tableName: string) {
   const persistenceStore = persistence(tableName)
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'messageId' })

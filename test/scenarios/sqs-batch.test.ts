@@ -44,7 +44,7 @@ function promptOf(record: SQSRecord): string {
   return prompt
 }
 
-/** The handler the README documents, with what each record handler answered recorded for the assertions. */
+/** The handler docs/sqs-and-idempotency.md documents, with what each record handler answered recorded for the assertions. */
 function sqsHandler(options: { processInParallel?: boolean; logger?: Logger; metrics?: Metrics } = {}) {
   const answered = new Map<string, string>()
   const processor = new BatchProcessor(EventType.SQS)
