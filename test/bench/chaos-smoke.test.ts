@@ -23,5 +23,6 @@ describe('chaos bench smoke run', () => {
     expect(results.results).toHaveLength(3)
     for (const r of results.results) expect(Object.keys(r.strategies).sort()).toEqual(['breakwater', 'cockatiel', 'naive', 'textbook'])
     expect(readFileSync(html, 'utf8')).toContain('<svg')
-  }, 30_000)
+    // A guard against a hang, not a timing check: the run takes ~26 s alone, longer on a loaded machine.
+  }, 120_000)
 })
