@@ -54,7 +54,7 @@ function installDependencies(dir: string): void {
 /** The package.json of breakwater inside the layer: ESM, one entry, the dependency pins for the record. */
 function layerPackageJson(pkg: RootPackage): string {
   const { name, version, description, license, engines, dependencies } = pkg
-  const manifest = { name, version, description, license, type: 'module', main: './dist/index.js', exports: { '.': './dist/index.js' }, engines, dependencies }
+  const manifest = { name, version, description, license, type: 'module', main: './dist/index.js', exports: { '.': './dist/index.js', './dynamodb': './dist/aws/dynamodb/index.js' }, engines, dependencies }
   return `${JSON.stringify(manifest, null, 2)}\n`
 }
 

@@ -61,7 +61,8 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
   // `tableName: process.env.BREAKER_TABLE` with the variable unset must not quietly become a per-container breaker.
   if (Object.hasOwn(given, 'tableName') && tableName === undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'is undefined (is the environment variable set?)')
   // Instances sharing a table have clocks of their own: allow the ±2 s the issue's fleet may differ by.
-  const skew = policyOptions.clockSkewMs !== undefined ? policyOptions.clockSkewMs : (tableName !== undefined ? SHARED_CLOCK_SKEW_MS : undefined)
+  const fleetWide = tableName !== undefined || isSharedStore(store)
+  const skew = policyOptions.clockSkewMs !== undefined ? policyOptions.clockSkewMs : (fleetWide ? SHARED_CLOCK_SKEW_MS : undefined)
   const policy = resolvePolicy({ ...policyOptions, clockSkewMs: skew }, SOURCE)
   expectMethods(SOURCE, 'store', store, ['read', 'recordOutcome', 'compareAndSet'])
   expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])
@@ -91,14 +92,18 @@ type StoreOptions = Pick<CircuitBreakerOptions, 'tableName' | 'dynamodb' | 'loca
 const MAX_FLUSH_SHARE_OF_WINDOW = 6
 
 function resolveStore(o: StoreOptions, listener: BreakerListener, windowMs: number): BreakerStore {
+  if (o.localFallbackMs !== undefined && !(typeof o.localFallbackMs === 'number' && o.localFallbackMs > 0 && Number.isFinite(o.localFallbackMs))) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'must be a positive number of ms')
   if (o.tableName === undefined) {
     if (o.dynamodb !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb', 'needs breaker.tableName')
-    if (o.localFallbackMs !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'needs breaker.tableName')
-    return o.store ?? new MemoryBreakerStore()
+    if (!isSharedStore(o.store)) {
+      if (o.localFallbackMs !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'needs a shared store: breaker.tableName, or a store such as DynamoDBBreakerStore')
+      return o.store ?? new MemoryBreakerStore()
+    }
+    // A shared store of the user's (`breakwater/dynamodb`) fails open to local state like the table shorthand.
+    return withLocalFallback(o.store, o, listener)
   }
   if (o.store !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.store', 'cannot be combined with breaker.tableName')
   if (typeof o.tableName !== 'string' || o.tableName.trim() === '') throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'must be a table name (is the environment variable set?)')
-  if (o.localFallbackMs !== undefined && !(typeof o.localFallbackMs === 'number' && o.localFallbackMs > 0 && Number.isFinite(o.localFallbackMs))) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'must be a positive number of ms')
   const dynamodb: unknown = o.dynamodb === undefined ? {} : o.dynamodb
   if (typeof dynamodb !== 'object' || dynamodb === null || Array.isArray(dynamodb)) throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb', 'must be an object: { client?, clientConfig?, refreshMs?, flushMs?, operationTimeoutMs? }')
   if (Object.hasOwn(dynamodb, 'tableName') || Object.hasOwn(dynamodb, 'clock')) {
@@ -110,7 +115,14 @@ function resolveStore(o: StoreOptions, listener: BreakerListener, windowMs: numb
   if (flushMs > windowMs / MAX_FLUSH_SHARE_OF_WINDOW) {
     throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb.flushMs', `must be at most windowMs / ${MAX_FLUSH_SHARE_OF_WINDOW} (${windowMs / MAX_FLUSH_SHARE_OF_WINDOW} ms): successes written later than that make the fleet's failure rate look higher than it is`)
   }
-  const primary = new LazyBreakerStore(async () => new (await import('../aws/dynamodb/store.js')).DynamoDBBreakerStore(storeOptions))
+  return withLocalFallback(new LazyBreakerStore(async () => new (await import('../aws/dynamodb/store.js')).DynamoDBBreakerStore(storeOptions)), o, listener)
+}
+
+/** A store other than the in-container one: shared with other instances, so it can fail. */
+const isSharedStore = (store: BreakerStore | undefined): store is BreakerStore => store !== undefined && !(store instanceof MemoryBreakerStore)
+
+/** The shared store, with in-container state to run on while it fails (and the BreakerStoreErrors it reports). */
+function withLocalFallback(primary: BreakerStore, o: StoreOptions, listener: BreakerListener): BreakerStore {
   return new FallbackBreakerStore({
     primary,
     ...(o.localFallbackMs !== undefined && { retryAfterMs: o.localFallbackMs }),
