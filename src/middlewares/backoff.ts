@@ -7,7 +7,7 @@ import { resolveBackoffPolicy, resolveRetryBudgetPolicy } from '../core/backoff/
 import { RetryBudget } from '../core/backoff/retry-budget.js'
 import type { BackoffPolicy, RetryBudgetPolicy } from '../core/backoff/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
-import { BreakwaterConfigError } from '../core/errors.js'
+import { checkLeaseCoversAttempt } from '../core/breaker/policy.js'
 import { expectMethods, optionsObject } from './options.js'
 import { enterRole } from './state.js'
 
@@ -38,9 +38,7 @@ export function backoff(options?: BackoffOptions): MiddlewareObj {
     const state = enterRole(request, 'backoff')
     const breaker = state.breaker?.breaker
     if (breaker !== undefined && !leaseChecked.has(breaker)) {
-      if (breaker.policy.permitLeaseMs < policy.attemptTimeoutMs) {
-        throw new BreakwaterConfigError(SOURCE, 'breaker.permitLeaseMs', `(${breaker.policy.permitLeaseMs} ms) must be at least backoff.attemptTimeoutMs (${policy.attemptTimeoutMs} ms): a probe cut short at its lease never closes the breaker`)
-      }
+      checkLeaseCoversAttempt(breaker.policy.permitLeaseMs, policy.attemptTimeoutMs, SOURCE)
       leaseChecked.add(breaker)
     }
     state.backoff = shared

@@ -10,14 +10,13 @@ import { DEFAULT_BACKOFF_POLICY } from '../core/backoff/types.js'
 import type { Clock, Random } from '../core/clock.js'
 import { AllTargetsFailedError, BreakwaterConfigError, MalformedOutputError } from '../core/errors.js'
 import type { LatencyTracker } from '../core/health/latency.js'
-import { orderByHealth } from '../core/health/order.js'
+import { orderCascade } from '../core/health/order.js'
 import { runCascade } from '../core/invoker/cascade.js'
 import { converseAdapter, converseUsage } from '../core/invoker/converse-adapter.js'
 import type { CallFn, CascadeListener, CascadeRequest, CascadeResult, Served } from '../core/invoker/types.js'
 import { loadSchemaValidator, structuredOutput, type JsonSchema, type StructuredOutput } from '../core/output/json-schema.js'
 import { isCacheable, replyCacheKey, type CachedConverse } from './reply-cache.js'
 import type { ResolvedRoute } from './routes.js'
-import type { Target } from '../core/targets.js'
 import type { BreakwaterState } from './state.js'
 
 export type { ConverseInput, InvokeModelInput, JsonSchema }
@@ -180,18 +179,6 @@ export class BedrockInvoker {
     return route
   }
 
-  /**
-   * The route's targets, healthiest region first within each model. A green route's own targets and the blue ones
-   * it ends in are ordered apart, so a slow green region never lets blue's targets jump ahead of green's.
-   */
-  private ordered(route: ResolvedRoute): Pick<CascadeRequest<unknown, unknown>, 'targets' | 'canaryNet'> {
-    const health = this.deps.slowFactor === undefined ? {} : { slowFactor: this.deps.slowFactor }
-    const own = route.ownTargets
-    if (own === undefined || own >= route.targets.length) return { targets: orderByHealth(route.targets, this.deps.latency, health) }
-    const blue = orderByHealth(route.targets.slice(own), this.deps.latency, health)
-    return { targets: [...orderByHealth(route.targets.slice(0, own), this.deps.latency, health), ...blue], canaryNet: blue[0] as Target }
-  }
-
   private request<I, O>(input: I, call: CallFn<I, O>, options: CallOptions, extra: Pick<CascadeRequest<I, O>, 'adapter' | 'validate' | 'measure'>): CascadeRequest<I, O> {
     const { state, clock } = this.deps
     const route = this.resolve(options.route)
@@ -199,7 +186,7 @@ export class BedrockInvoker {
     const deadline = new Deadline(clock, this.deps.remainingTimeMs?.() ?? MAX_LAMBDA_MS /* no Lambda context (a test, a script): Lambda's longest timeout */, reserveMs)
     return {
       route: route.name,
-      ...this.ordered(route),
+      ...orderCascade(route.targets, route.ownTargets, this.deps.latency, this.deps.slowFactor === undefined ? {} : { slowFactor: this.deps.slowFactor }),
       latency: this.deps.latency,
       input,
       call,

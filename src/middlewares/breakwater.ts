@@ -13,7 +13,7 @@ import { optionsObject, rejectUnknownKeys, withinGroup } from './options.js'
 import { MAX_LAMBDA_MS } from '../core/backoff/policy.js'
 import { DEFAULT_BACKOFF_POLICY } from '../core/backoff/types.js'
 import { DEFAULT_BREAKER_POLICY } from '../core/breaker/types.js'
-import { BreakwaterConfigError } from '../core/errors.js'
+import { checkLeaseCoversAttempt } from '../core/breaker/policy.js'
 import { router, type RouterOptions } from './router.js'
 
 /**
@@ -108,15 +108,12 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
  * A probe's permit must outlive its attempt, or every probe is cut short at the lease and the breaker never closes.
  * The preset knows both: a lease left at its default grows to the attempt timeout; one set shorter is an error.
  */
-function leaseFor(breaker: NonNullable<BreakwaterOptions['breaker']>, backoffOptions: BreakwaterOptions['backoff']): CircuitBreakerOptions {
+function leaseFor(breaker: CircuitBreakerOptions, backoffOptions: BreakwaterOptions['backoff']): CircuitBreakerOptions {
   const attempt = backoffOptions === false ? undefined : (backoffOptions?.attemptTimeoutMs ?? DEFAULT_BACKOFF_POLICY.attemptTimeoutMs)
-  const lease = breaker === false ? undefined : breaker.permitLeaseMs
-  const b = breaker as CircuitBreakerOptions
-  // An attemptTimeoutMs that is itself invalid is the backoff group's to report.
-  if (typeof attempt !== 'number' || !(attempt > 0 && attempt <= MAX_LAMBDA_MS)) return b
-  if (lease === undefined) return attempt > DEFAULT_BREAKER_POLICY.permitLeaseMs ? { ...b, permitLeaseMs: attempt } : b
-  if (typeof lease === 'number' && lease < attempt) {
-    throw new BreakwaterConfigError('breakwater/circuit-breaker', 'breaker.permitLeaseMs', `must be at least backoff.attemptTimeoutMs (${attempt} ms): a probe cut short at its lease never closes the breaker`)
-  }
-  return b
+  // An attemptTimeoutMs that is itself invalid is the backoff group's to report; a bad lease the breaker's.
+  if (typeof attempt !== 'number' || !(attempt > 0 && attempt <= MAX_LAMBDA_MS)) return breaker
+  const lease = breaker.permitLeaseMs
+  if (lease === undefined) return attempt > DEFAULT_BREAKER_POLICY.permitLeaseMs ? { ...breaker, permitLeaseMs: attempt } : breaker
+  if (typeof lease === 'number') checkLeaseCoversAttempt(lease, attempt, 'breakwater/circuit-breaker')
+  return breaker
 }

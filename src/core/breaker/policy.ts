@@ -83,3 +83,13 @@ function checkStages(value: unknown, source: string): readonly number[] {
   }
   return Object.freeze([...(value as number[])])
 }
+
+/**
+ * A probe's permit must outlive its attempt, or every probe is cut short at its lease and the breaker never closes.
+ * Checked where both are known: the preset at creation, a hand-composed stack on its first invocation.
+ */
+export function checkLeaseCoversAttempt(permitLeaseMs: number, attemptTimeoutMs: number, source: string): void {
+  if (permitLeaseMs < attemptTimeoutMs) {
+    throw new BreakwaterConfigError(source, 'breaker.permitLeaseMs', `(${permitLeaseMs} ms) must be at least backoff.attemptTimeoutMs (${attemptTimeoutMs} ms): a probe cut short at its lease never closes the breaker`)
+  }
+}

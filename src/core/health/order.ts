@@ -67,3 +67,16 @@ export function orderByHealth(targets: readonly Target[], tracker: LatencyTracke
   // Each model keeps the positions the route gave it; only who fills them changes.
   return targets.map((t) => queues.get(t.model)?.shift() ?? t)
 }
+
+/**
+ * A route's cascade in health order, with its canary net: on a green route (`ownTargets` of `targets` are green's,
+ * the rest blue's) the two parts are ordered apart, so a slow green region never lets blue's targets jump ahead of
+ * green's, and `canaryNet` is blue's first.
+ */
+export function orderCascade(
+  targets: readonly Target[], ownTargets: number | undefined, latency: LatencyTracker, options: HealthOrderOptions = {},
+): { readonly targets: readonly Target[]; readonly canaryNet?: Target } {
+  if (ownTargets === undefined || ownTargets >= targets.length) return { targets: orderByHealth(targets, latency, options) }
+  const blue = orderByHealth(targets.slice(ownTargets), latency, options)
+  return { targets: [...orderByHealth(targets.slice(0, ownTargets), latency, options), ...blue], canaryNet: blue[0] as Target }
+}
