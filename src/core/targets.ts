@@ -22,8 +22,15 @@ export type TargetSpec = Target | string
 const GEO_PREFIXES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/
 
+/** Keys of the targets seen, so the hot path hashes one interned string per target rather than a new one per call. */
+const KEYS = new WeakMap<Target, string>()
+
 /** The stable key a target's breaker state is kept under. */
-export const targetKey = (t: Target): string => `${t.model}@${t.region}`
+export const targetKey = (t: Target): string => {
+  let key = KEYS.get(t)
+  if (key === undefined) KEYS.set(t, (key = `${t.model}@${t.region}`))
+  return key
+}
 
 /** Parses and checks one target; `field` names it in the error. */
 export function parseTarget(spec: TargetSpec, field: string, source: string): Target {

@@ -75,6 +75,11 @@ export class DynamoDBBreakerStore implements BreakerStore {
     return record
   }
 
+  peek(key: string, now: number): BreakerRecord | undefined {
+    const cached = this.#cache.get(key)
+    return cached && this.#fresh(cached, now) ? cached.record : undefined
+  }
+
   /** Closed: trusted for refreshMs. Open: until it may go half-open. Half-open: briefly, it changes with each probe. */
   #fresh(cached: Cached, now: number): boolean {
     const age = now - cached.fetchedAt

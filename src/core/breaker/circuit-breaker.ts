@@ -44,8 +44,14 @@ const MAX_CAS_TRIES = 64
 const ADMIT_BUDGET_MS = 1_000
 /** Retry hint for a probe lost to contention: other instances are probing right now, check back soon. */
 const CONTENDED_RETRY_MS = 100
+const CLOSED: Admission = Object.freeze({ allowed: true, state: 'closed' })
 /** What a failed `recordOutcome` leaves us: no window, so only a probe failure can still reopen. */
 const NO_COUNTS: WindowCounts = Object.freeze({ calls: 0, failures: 0, consecutiveFailures: 0 })
+
+/** How an admitted call ended, for the breaker: counted for or against the target, or given back without a verdict. */
+export type Verdict = 'success' | 'failure' | 'release'
+/** What a call run under the breaker returns: its verdict for the breaker and its value for the caller. */
+export interface Settled<T> { readonly verdict: Verdict; readonly value: T }
 
 /** One decision: the verdict, and the record to write for it (absent = nothing to write). */
 interface Step<T> { readonly value: T; readonly next?: BreakerRecord | undefined }
@@ -76,6 +82,47 @@ export class CircuitBreaker {
     this.#listener = options.listener
     // Web Crypto's global (Node 19+), so core imports no Node module.
     this.#newPermitId = options.newPermitId ?? (() => globalThis.crypto.randomUUID())
+  }
+
+  /**
+   * Runs one call to `key` under the breaker: admits it or not (`denied` answers then, and `call` never runs), lets
+   * it run, and settles its verdict exactly once, on every path: a call that throws is released (it says nothing
+   * about the target). A closed breaker on a fresh record admits with no await and records a success without
+   * waiting for the store, so the happy path costs the call and little else.
+   */
+  async run<T>(key: string, call: (admission: Admission) => Promise<Settled<T>>, denied: (admission: Extract<Admission, { allowed: false }>) => T): Promise<T> {
+    const admission = this.#admitFromPeek(key) ?? await this.admit(key)
+    if (!admission.allowed) return denied(admission)
+    let settled: Settled<T>
+    try {
+      settled = await call(admission)
+    } catch (error) {
+      await this.release(key, admission)
+      throw error
+    }
+    const { verdict } = settled
+    if (verdict === 'success' && admission.permit === undefined) {
+      // No permit: a success changes no state, only the window, which the call need not wait for.
+      void this.#recordOutcome(key, 'success', this.#since(key))
+    } else if (verdict === 'success') await this.onSuccess(key, admission)
+    else if (verdict === 'failure') await this.onFailure(key, admission)
+    else await this.release(key, admission)
+    return settled.value
+  }
+
+  /** The admission a fresh in-memory record decides without a write (closed; open and cooling down), if any. */
+  #admitFromPeek(key: string): Admission | undefined {
+    const now = this.#clock.now()
+    const record = this.#store.peek?.(key, now)
+    if (record === undefined) return undefined
+    if (record.state === 'closed') {
+      if (this.#lastKnown.get(key) !== record) this.#lastKnown.set(key, record)
+      return CLOSED
+    }
+    const { admission, next } = machine.admit(record, this.policy, now, this.#newPermitId)
+    if (next !== undefined) return undefined
+    this.#lastKnown.set(key, record)
+    return admission
   }
 
   /** May a call go to `key` now? In half-open, an allowed admission carries the probe permit to report back. */

@@ -54,6 +54,16 @@ export class FallbackBreakerStore implements BreakerStore {
     return this.#clock.now() < this.#localUntil
   }
 
+  /**
+   * Only the store in use is peeked, and the local one only once it holds this episode's seed (seeding is async).
+   * A peeked record is only ever decided on without a write, so it needs no origin tag.
+   */
+  peek(key: string, now: number): BreakerRecord | undefined {
+    if (!this.local) return this.#primary.peek?.(key, now)
+    const seeded = !this.#lastShared.has(key) || this.#seededIn.get(key) === this.#episode
+    return seeded ? this.#local.peek?.(key, now) : undefined
+  }
+
   async read(key: string, now: number): Promise<BreakerRecord> {
     return this.#use('read', key, (store, origin) => this.#tag(store.read(key, now), origin, key))
   }

@@ -7,6 +7,7 @@ import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } f
 export class LazyBreakerStore implements BreakerStore {
   readonly #load: () => Promise<BreakerStore>
   #store: Promise<BreakerStore> | undefined
+  #loaded: BreakerStore | undefined
 
   constructor(load: () => Promise<BreakerStore>) {
     this.#load = load
@@ -14,11 +15,15 @@ export class LazyBreakerStore implements BreakerStore {
 
   /** The store, loading it once. A failed load is retried at the next call (and is a store error meanwhile). */
   #get(): Promise<BreakerStore> {
-    this.#store ??= this.#load().catch((error: unknown) => {
+    this.#store ??= this.#load().then((store) => (this.#loaded = store), (error: unknown) => {
       this.#store = undefined
       throw error
     })
     return this.#store
+  }
+
+  peek(key: string, now: number): BreakerRecord | undefined {
+    return this.#loaded?.peek?.(key, now)
   }
 
   async read(key: string, now: number): Promise<BreakerRecord> {

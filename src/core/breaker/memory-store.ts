@@ -9,6 +9,8 @@ import { initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSe
 
 /** Width of one window bucket. Outcomes are counted per second; the window slides a bucket at a time. */
 const BUCKET_MS = 1000
+/** What `peek` answers for a key never written: the same closed record each time, nothing allocated. */
+const CLOSED: BreakerRecord = Object.freeze(initialRecord())
 
 interface Bucket {
   /** Start of the bucket, epoch ms, a multiple of BUCKET_MS. */
@@ -35,6 +37,10 @@ export class MemoryBreakerStore implements BreakerStore {
 
   async read(key: string, _now: number): Promise<BreakerRecord> {
     return this.#records.get(key) ?? initialRecord()
+  }
+
+  peek(key: string, _now: number): BreakerRecord {
+    return this.#records.get(key) ?? CLOSED
   }
 
   async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {

@@ -86,6 +86,11 @@ export interface BreakerStore {
   /** The current record for `key` (a fresh closed record with version 0 if none). May be served from cache. */
   read(key: string, now: number): Promise<BreakerRecord>
   /**
+   * The record for `key` when the store holds a fresh one in memory, without waiting; `undefined` sends the caller
+   * to `read`. Optional: it lets a closed breaker admit a call with no await at all (the hot path).
+   */
+  peek?(key: string, now: number): BreakerRecord | undefined
+  /**
    * Adds one outcome to `key`'s sliding window and returns the window as the store now sees it. A store may
    * aggregate successes and write them later; failures should be written promptly.
    *

@@ -37,46 +37,85 @@ export const DEFAULT_MIN_GAP_MS = 250
  * const targets = orderByHealth(route.targets, latency)      // per call, before runCascade
  */
 export function orderByHealth(targets: readonly Target[], tracker: LatencyTracker, options: HealthOrderOptions = {}): readonly Target[] {
-  const slowFactor = options.slowFactor ?? DEFAULT_SLOW_FACTOR
-  if (!(slowFactor >= 1)) throw new RangeError(`orderByHealth: slowFactor must be >= 1 (got ${slowFactor})`)
-  const minGapMs = options.minGapMs ?? DEFAULT_MIN_GAP_MS
-  if (!(minGapMs >= 0)) throw new RangeError(`orderByHealth: minGapMs must be >= 0 (got ${minGapMs})`)
-  if (targets.length < 2) return targets
-  const byModel = new Map<string, Array<{ target: Target; median: number | undefined }>>()
-  for (const target of targets) {
-    const group = byModel.get(target.model) ?? []
-    if (group.length === 0) byModel.set(target.model, group)
-    group.push({ target, median: undefined })
+  return new HealthOrder(targets, options).order(tracker)
+}
+
+/**
+ * `orderByHealth` compiled for one list of targets: the grouping by model and the breaker keys are worked out once,
+ * so a call pays only for the health of the models that have more than one region.
+ */
+class HealthOrder {
+  readonly #targets: readonly Target[]
+  /** Per model with two or more regions: its targets' positions in the list and their keys. */
+  readonly #groups: ReadonlyArray<{ readonly at: readonly number[]; readonly keys: readonly string[] }>
+  readonly #slowFactor: number
+  readonly #minGapMs: number
+
+  constructor(targets: readonly Target[], options: HealthOrderOptions) {
+    this.#slowFactor = options.slowFactor ?? DEFAULT_SLOW_FACTOR
+    if (!(this.#slowFactor >= 1)) throw new RangeError(`orderByHealth: slowFactor must be >= 1 (got ${this.#slowFactor})`)
+    this.#minGapMs = options.minGapMs ?? DEFAULT_MIN_GAP_MS
+    if (!(this.#minGapMs >= 0)) throw new RangeError(`orderByHealth: minGapMs must be >= 0 (got ${this.#minGapMs})`)
+    this.#targets = targets
+    const byModel = new Map<string, number[]>()
+    targets.forEach((t, i) => {
+      const at = byModel.get(t.model)
+      if (at === undefined) byModel.set(t.model, [i])
+      else at.push(i)
+    })
+    // A model with one region has nothing to reorder: its health is not even read.
+    this.#groups = [...byModel.values()].filter((at) => at.length > 1).map((at) => ({ at, keys: at.map((i) => targetKey(targets[i] as Target)) }))
   }
-  const queues = new Map<string, Target[]>()
-  let moved = false
-  for (const [model, group] of byModel) {
-    // A model with one region has nothing to reorder: its health is not even computed.
-    if (group.length < 2) continue
-    for (const g of group) g.median = tracker.health(targetKey(g.target))?.p50Ms
-    const known = group.map((g) => g.median).filter((p): p is number => p !== undefined)
-    if (known.length < 2) continue
-    const best = Math.min(...known)
-    const limit = Math.max(slowFactor * best, best + minGapMs)
-    const isSlow = (p: number | undefined): boolean => p !== undefined && p > limit
-    const order = [...group.filter((g) => !isSlow(g.median)), ...group.filter((g) => isSlow(g.median))].map((g) => g.target)
-    if (order.some((t, i) => t !== group[i]!.target)) moved = true
-    queues.set(model, order)
+
+  order(tracker: LatencyTracker): readonly Target[] {
+    let out: Target[] | undefined
+    for (const group of this.#groups) {
+      const medians = group.keys.map((k) => tracker.health(k)?.p50Ms)
+      let best = Infinity
+      let known = 0
+      for (const m of medians) if (m !== undefined) { known++; if (m < best) best = m }
+      if (known < 2) continue
+      const limit = Math.max(this.#slowFactor * best, best + this.#minGapMs)
+      const isSlow = (m: number | undefined): boolean => m !== undefined && m > limit
+      if (!medians.some(isSlow)) continue
+      // Each model keeps the positions the route gave it; only who fills them changes.
+      const fill = [...group.at.filter((_, j) => !isSlow(medians[j])), ...group.at.filter((_, j) => isSlow(medians[j]))]
+      out ??= [...this.#targets]
+      group.at.forEach((position, j) => { out![position] = this.#targets[fill[j] as number] as Target })
+    }
+    return out ?? this.#targets
   }
-  if (!moved) return targets
-  // Each model keeps the positions the route gave it; only who fills them changes.
-  return targets.map((t) => queues.get(t.model)?.shift() ?? t)
 }
 
 /**
  * A route's cascade in health order, with its canary net: on a green route (`ownTargets` of `targets` are green's,
  * the rest blue's) the two parts are ordered apart, so a slow green region never lets blue's targets jump ahead of
- * green's, and `canaryNet` is blue's first.
+ * green's, and `canaryNet` is blue's first. Compiled once per route by the engine.
  */
+export class RouteOrder {
+  readonly #whole: HealthOrder | undefined
+  readonly #green: HealthOrder | undefined
+  readonly #blue: HealthOrder | undefined
+
+  constructor(targets: readonly Target[], ownTargets: number | undefined, options: HealthOrderOptions = {}) {
+    if (ownTargets === undefined || ownTargets >= targets.length) {
+      this.#whole = new HealthOrder(targets, options)
+    } else {
+      this.#green = new HealthOrder(targets.slice(0, ownTargets), options)
+      this.#blue = new HealthOrder(targets.slice(ownTargets), options)
+    }
+  }
+
+  order(latency: LatencyTracker): { readonly targets: readonly Target[]; readonly canaryNet?: Target } {
+    if (this.#whole !== undefined) return { targets: this.#whole.order(latency) }
+    const blue = (this.#blue as HealthOrder).order(latency)
+    return { targets: [...(this.#green as HealthOrder).order(latency), ...blue], canaryNet: blue[0] as Target }
+  }
+}
+
+/** `RouteOrder` for one call (tests; the engine compiles a RouteOrder per route). */
 export function orderCascade(
   targets: readonly Target[], ownTargets: number | undefined, latency: LatencyTracker, options: HealthOrderOptions = {},
 ): { readonly targets: readonly Target[]; readonly canaryNet?: Target } {
-  if (ownTargets === undefined || ownTargets >= targets.length) return { targets: orderByHealth(targets, latency, options) }
-  const blue = orderByHealth(targets.slice(ownTargets), latency, options)
-  return { targets: [...orderByHealth(targets.slice(0, ownTargets), latency, options), ...blue], canaryNet: blue[0] as Target }
+  return new RouteOrder(targets, ownTargets, options).order(latency)
 }

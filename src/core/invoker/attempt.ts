@@ -4,7 +4,6 @@
  */
 import { withAttemptSignal, type Deadline } from '../backoff/deadline.js'
 import type { BackoffPolicy } from '../backoff/types.js'
-import type { CircuitBreaker } from '../breaker/circuit-breaker.js'
 import type { Admission } from '../breaker/types.js'
 import type { Clock } from '../clock.js'
 import { CallerFaultError } from '../errors.js'
@@ -44,14 +43,6 @@ export function planAttempt<I>(
   if (!policies.fallback || !adapter?.capTokens || !latency || req.validate !== undefined) return { input }
   const cap = plannedMaxTokens(latency.health(key)?.speed, sliceMs, adapter.maxTokens?.(input), target.maxTokens)
   return cap === undefined ? { input } : { input: adapter.capTokens(input, cap), cap }
-}
-
-/** Reports an admitted call's verdict to the breaker, when there is one. */
-export async function settle(breaker: CircuitBreaker | undefined, key: string, admission: Admission, how: 'success' | 'failure' | 'release'): Promise<void> {
-  if (!breaker) return
-  if (how === 'success') await breaker.onSuccess(key, admission)
-  else if (how === 'failure') await breaker.onFailure(key, admission)
-  else await breaker.release(key, admission)
 }
 
 export type AttemptResult<O> =

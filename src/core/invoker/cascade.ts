@@ -2,17 +2,19 @@
  * The engine: walks a route's cascade of targets under the breaker, backoff and fallback policies in force, and
  * either returns the first good output or throws a typed error. Pure of AWS: the call itself is injected.
  *
- * Every admission the breaker grants is settled exactly once (success, failure or release) on every path, the
- * caller's abort and unclassified errors included: a half-open permit left hanging would stall the fleet's ramp.
+ * Each attempt runs through `breaker.run`, which settles the admission it grants exactly once (success, failure or
+ * release) on every path, the caller's abort and unclassified errors included: a half-open permit left hanging
+ * would stall the fleet's ramp. The cascade only says which verdict an outcome deserves.
  */
 import type { AttemptOutcome, AttemptRecord } from '../attempts.js'
 import { retryDelay } from '../backoff/jitter.js'
 import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from '../backoff/types.js'
+import type { Settled } from '../breaker/circuit-breaker.js'
 import type { Admission } from '../breaker/types.js'
 import { ContextOverflowError, MalformedOutputError } from '../errors.js'
 import { BREAKER_FAILURE_CLASSES, type Classification, type FailureClass } from '../failure.js'
 import { targetKey, type Target } from '../targets.js'
-import { callOnce, callerFault, isPerTargetFault, planAttempt, settle, timeSlice } from './attempt.js'
+import { callOnce, callerFault, isPerTargetFault, planAttempt, timeSlice } from './attempt.js'
 import { exhausted, servedBy } from './served.js'
 import type { CascadeRequest, CascadeResult, Degradation } from './types.js'
 
@@ -22,6 +24,24 @@ const NO_RETRY: BackoffPolicy = Object.freeze({ ...DEFAULT_BACKOFF_POLICY, maxAt
 
 /** After a target: try the next one, or stop walking (no time left). */
 type Verdict = 'next' | 'stop'
+/** After an attempt: done (a result), move on (`Verdict`), or try the same target again. */
+const AGAIN = Symbol('again')
+type Step<O> = CascadeResult<O> | Verdict | typeof AGAIN
+
+/** Runs an attempt under the breaker; without circuitBreaker() every attempt is let through and nothing is settled. */
+interface Gate {
+  run<T>(key: string, call: (admission: Admission) => Promise<Settled<T>>, denied: (admission: Extract<Admission, { allowed: false }>) => T): Promise<T>
+}
+const NO_BREAKER: Gate = { run: async (_key, call) => (await call(ALLOWED)).value }
+
+/** What one target's visit has used so far. */
+interface Visit {
+  waitMs: number
+  failures: number
+  truncations: number
+  reasks: number
+  beforeReask: unknown
+}
 
 export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<CascadeResult<O>> {
   return new CascadeRun(req).execute()
@@ -34,6 +54,7 @@ class CascadeRun<I, O> {
   readonly overflowed = new Set<string>()
   readonly backoff: BackoffPolicy
   readonly walk: readonly Target[]
+  readonly gate: Gate
   input: I
   last: { classification: Classification; error: unknown } | undefined
   /** Per target of the walk, when it could serve again (see SoonestByTarget); unset = not known, null = never. */
@@ -41,16 +62,17 @@ class CascadeRun<I, O> {
 
   constructor(readonly req: CascadeRequest<I, O>) {
     this.backoff = req.policies.backoff?.policy ?? NO_RETRY
-    this.walk = req.policies.fallback?.nextTarget ? req.targets : [...req.targets.slice(0, 1), ...(req.canaryNet ? [req.canaryNet] : [])]
+    this.walk = req.policies.fallback?.nextTarget ? req.targets : (req.canaryNet ? [req.targets[0] as Target, req.canaryNet] : req.targets.slice(0, 1))
+    this.gate = req.policies.breaker ?? NO_BREAKER
     this.input = req.input
-    this.soonest = this.walk.map(() => undefined)
+    this.soonest = new Array<number | undefined | null>(this.walk.length).fill(undefined)
   }
 
   async execute(): Promise<CascadeResult<O>> {
     this.req.policies.backoff?.budget.recordRequest()
     for (let ti = 0; ti < this.walk.length; ti++) {
       const target = this.walk[ti] as Target
-      if (this.overflowed.has(target.model)) continue
+      if (this.overflowed.size > 0 && this.overflowed.has(target.model)) continue
       const result = await this.onTarget(target, ti)
       if (result === 'stop') break
       if (result !== 'next') return result
@@ -60,111 +82,114 @@ class CascadeRun<I, O> {
     throw exhausted(this.req.route, this.attempts, this.last, soonest)
   }
 
+  /** Attempts on one target until it serves, is given up on, or time runs out. */
   private async onTarget(target: Target, ti: number): Promise<CascadeResult<O> | Verdict> {
-    const { policies, deadline, clock, listener } = this.req
+    const { deadline, clock } = this.req
     const key = targetKey(target)
-    const isLast = ti === this.walk.length - 1
-    let waitMs = 0
-    let failures = 0
-    let truncations = 0
-    let reasks = 0
-    let beforeReask: I | undefined
+    const visit: Visit = { waitMs: 0, failures: 0, truncations: 0, reasks: 0, beforeReask: undefined }
     for (let attempt = 1; ; attempt++) {
+      const waitMs = visit.waitMs
       if (!deadline.canAfford(waitMs, this.backoff.minAttemptMs)) return this.deadlineSkip(target, attempt, waitMs)
       if (waitMs > 0) await clock.sleep(waitMs, this.req.signal)
-      const admission = policies.breaker ? await policies.breaker.admit(key) : ALLOWED
-      if (!admission.allowed) {
-        this.record(target, attempt, 'skipped-open', 0, waitMs, admission)
-        this.soonest[ti] = admission.retryInMs
-        return 'next'
+      // The breaker settles each admitted attempt exactly once, after it, whatever it returns or throws.
+      const step = await this.gate.run<Step<O>>(
+        key,
+        (admission) => this.attempt(target, ti, key, attempt, admission, visit),
+        (admission) => {
+          this.record(target, attempt, 'skipped-open', 0, waitMs, admission)
+          this.soonest[ti] = admission.retryInMs
+          return 'next'
+        },
+      )
+      if (step !== AGAIN) return step
+    }
+  }
+
+  /** One admitted attempt: its outcome for the breaker and what the cascade does next. */
+  private async attempt(target: Target, ti: number, key: string, attempt: number, admission: Admission, visit: Visit): Promise<Settled<Step<O>>> {
+    const { policies, deadline, clock, listener } = this.req
+    const waitMs = visit.waitMs
+    const isLast = ti === this.walk.length - 1
+    const slice = timeSlice(admission, this.backoff, deadline, clock)
+    if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.deadlineSkip(target, attempt, waitMs) }
+    const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs)
+    const token = listener?.attemptStart?.(target, attempt, this.req.route)
+    const result = await callOnce(this.req.call, target, plan.input, slice.timeoutMs, clock, this.req.signal, this.req.validate)
+    if (result.ok) {
+      const outputTokens = this.req.measure?.(result.output)?.outputTokens
+      this.req.latency?.record(key, result.latencyMs, outputTokens)
+      const record = this.record(target, attempt, 'success', result.latencyMs, waitMs, admission)
+      // Ended before the breaker's verdict is written, so the trace times the Bedrock call and nothing else.
+      listener?.attemptEnd?.(token, { record, output: result.output })
+      if (ti > 0) this.degrade('fallback-target')
+      // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
+      if (plan.cap !== undefined && !(outputTokens !== undefined && outputTokens < plan.cap)) this.degrade('reduced-max-tokens')
+      const served = servedBy(this.req.route, target, this.attempts, this.degradations)
+      listener?.served?.(served)
+      // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
+      const slow = policies.slowCallMs !== undefined && result.latencyMs > policies.slowCallMs
+      return { verdict: slow ? 'failure' : 'success', value: { output: result.output, served, attempts: this.attempts } }
+    }
+    const { error, classification } = result
+    if (this.req.signal?.aborted || !classification) {
+      listener?.attemptEnd?.(token, { error })
+      throw this.req.signal?.aborted ? (this.req.signal.reason ?? error) : error
+    }
+    const failureClass = classification.failureClass
+    const record = this.record(target, attempt, failureClass, result.latencyMs, waitMs, admission, classification.errorName)
+    listener?.attemptEnd?.(token, { record, error })
+    this.last = { classification, error }
+    this.soonest[ti] = classification.retryAfterMs
+    visit.waitMs = 0
+    switch (failureClass) {
+      case 'caller-fault': {
+        const fault = callerFault(classification, error)
+        // Refused here for good (no access, no model in this region): it says nothing about when to retry.
+        this.soonest[ti] = null
+        if (isPerTargetFault(fault) && !isLast && policies.fallback?.nextTarget) return { verdict: 'release', value: 'next' }
+        throw fault
       }
-      const slice = timeSlice(admission, this.backoff, deadline, clock)
-      if (slice.timeoutMs <= 0) {
-        await settle(policies.breaker, key, admission, 'release')
-        return this.deadlineSkip(target, attempt, waitMs)
+      case 'context-overflow': {
+        const shorter = visit.truncations < (policies.fallback?.maxTruncations ?? 0) ? this.req.adapter?.truncate?.(this.input) : undefined
+        if (shorter) {
+          this.input = shorter
+          visit.truncations++
+          this.degrade('truncated-context')
+          return { verdict: 'release', value: AGAIN } // a shortened request is a new request: it does not use up an attempt
+        }
+        this.overflowed.add(target.model)
+        if (this.walk.slice(ti + 1).some((t) => !this.overflowed.has(t.model))) return { verdict: 'release', value: 'next' }
+        throw new ContextOverflowError('the prompt is too long for the model, even after shortening the history', error)
       }
-      const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs)
-      const token = listener?.attemptStart?.(target, attempt, this.req.route)
-      const result = await callOnce(this.req.call, target, plan.input, slice.timeoutMs, clock, this.req.signal, this.req.validate)
-      if (result.ok) {
-        const outputTokens = this.req.measure?.(result.output)?.outputTokens
-        this.req.latency?.record(key, result.latencyMs, outputTokens)
-        const record = this.record(target, attempt, 'success', result.latencyMs, waitMs, admission)
-        // Ended before the verdict's store write, so the trace times the Bedrock call and nothing else.
-        listener?.attemptEnd?.(token, { record, output: result.output })
-        // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
-        await settle(policies.breaker, key, admission, result.latencyMs > (policies.slowCallMs ?? Infinity) ? 'failure' : 'success')
-        if (ti > 0) this.degrade('fallback-target')
-        // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
-        if (plan.cap !== undefined && !(outputTokens !== undefined && outputTokens < plan.cap)) this.degrade('reduced-max-tokens')
-        const served = servedBy(this.req.route, target, this.attempts, this.degradations)
-        listener?.served?.(served)
-        return { output: result.output, served, attempts: this.attempts }
+      case 'malformed-output': {
+        const reask = this.req.adapter?.reask
+        if (!reask || visit.reasks >= (policies.fallback?.malformedRetries ?? 0) || !(error instanceof MalformedOutputError) || !error.reaskable) {
+          // The next target never replied: it gets the request without this target's re-ask instruction.
+          if (visit.beforeReask !== undefined) this.input = visit.beforeReask as I
+          return { verdict: 'release', value: 'next' }
+        }
+        visit.beforeReask ??= this.input
+        this.input = reask(this.input, error)
+        visit.reasks++
+        return { verdict: 'release', value: AGAIN }
       }
-      const { error, classification } = result
-      if (this.req.signal?.aborted || !classification) {
-        listener?.attemptEnd?.(token, { error })
-        await settle(policies.breaker, key, admission, 'release')
-        throw this.req.signal?.aborted ? (this.req.signal.reason ?? error) : error
-      }
-      const failureClass = classification.failureClass
-      const record = this.record(target, attempt, failureClass, result.latencyMs, waitMs, admission, classification.errorName)
-      listener?.attemptEnd?.(token, { record, error })
-      this.last = { classification, error }
-      this.soonest[ti] = classification.retryAfterMs
-      waitMs = 0
-      switch (failureClass) {
-        case 'caller-fault': {
-          await settle(policies.breaker, key, admission, 'release')
-          const fault = callerFault(classification, error)
-          // Refused here for good (no access, no model in this region): it says nothing about when to retry.
-          this.soonest[ti] = null
-          if (isPerTargetFault(fault) && !isLast && policies.fallback?.nextTarget) return 'next'
-          throw fault
+      default: {
+        visit.failures++
+        if (failureClass === 'timed-out' && policies.fallback && this.req.adapter?.reduceTokens) {
+          this.input = this.req.adapter.reduceTokens(this.input)
+          this.degrade('reduced-max-tokens')
         }
-        case 'context-overflow': {
-          await settle(policies.breaker, key, admission, 'release')
-          const shorter = truncations < (policies.fallback?.maxTruncations ?? 0) ? this.req.adapter?.truncate?.(this.input) : undefined
-          if (shorter) {
-            this.input = shorter
-            truncations++
-            this.degrade('truncated-context')
-            continue // a shortened request is a new request: it does not use up an attempt
-          }
-          this.overflowed.add(target.model)
-          if (this.walk.slice(ti + 1).some((t) => !this.overflowed.has(t.model))) return 'next'
-          throw new ContextOverflowError('the prompt is too long for the model, even after shortening the history', error)
-        }
-        case 'malformed-output': {
-          await settle(policies.breaker, key, admission, 'release')
-          const reask = this.req.adapter?.reask
-          if (!reask || reasks >= (policies.fallback?.malformedRetries ?? 0) || !(error instanceof MalformedOutputError) || !error.reaskable) {
-            // The next target never replied: it gets the request without this target's re-ask instruction.
-            if (beforeReask !== undefined) this.input = beforeReask
-            return 'next'
-          }
-          beforeReask ??= this.input
-          this.input = reask(this.input, error)
-          reasks++
-          continue
-        }
-        default: {
-          failures++
-          if (failureClass === 'timed-out' && policies.fallback && this.req.adapter?.reduceTokens) {
-            this.input = this.req.adapter.reduceTokens(this.input)
-            this.degrade('reduced-max-tokens')
-          }
-          const delay = this.retryWait(target, attempt, failureClass, failures, isLast, classification)
-          // A throttle retried in place is one visit: only giving up on the target counts against its breaker.
-          // A timeout the Lambda deadline imposed is not the target's fault.
-          const counts = (policies.breakerClasses ?? BREAKER_FAILURE_CLASSES).has(failureClass)
-            && !(failureClass === 'throttled' && delay !== undefined)
-            && !(failureClass === 'timed-out' && slice.deadlineBound)
-          await settle(policies.breaker, key, admission, counts ? 'failure' : 'release')
-          if (delay === undefined) return 'next'
-          waitMs = delay
-          listener?.retry?.(target, delay, failureClass, this.req.route)
-        }
+        const delay = this.retryWait(target, attempt, failureClass, visit.failures, isLast, classification)
+        // A throttle retried in place is one visit: only giving up on the target counts against its breaker.
+        // A timeout the Lambda deadline imposed is not the target's fault.
+        const counts = (policies.breakerClasses ?? BREAKER_FAILURE_CLASSES).has(failureClass)
+          && !(failureClass === 'throttled' && delay !== undefined)
+          && !(failureClass === 'timed-out' && slice.deadlineBound)
+        const verdict = counts ? 'failure' : 'release'
+        if (delay === undefined) return { verdict, value: 'next' }
+        visit.waitMs = delay
+        listener?.retry?.(target, delay, failureClass, this.req.route)
+        return { verdict, value: AGAIN }
       }
     }
   }
@@ -197,13 +222,12 @@ class CascadeRun<I, O> {
   }
 
   private record(target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, admission?: Admission, errorName?: string): AttemptRecord {
-    const r: AttemptRecord = {
-      target, attempt, outcome, latencyMs, waitMs,
-      ...(errorName !== undefined && { errorName }),
-      ...(admission && this.req.policies.breaker && { breakerState: admission.state }),
-    }
+    const r: { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] } = { target, attempt, outcome, latencyMs, waitMs }
+    if (errorName !== undefined) r.errorName = errorName
+    if (admission && this.req.policies.breaker) r.breakerState = admission.state
     this.attempts.push(r)
     this.req.listener?.attempt?.(r, this.req.route)
+    this.req.canary?.attempt(r, this.req.route)
     return r
   }
 

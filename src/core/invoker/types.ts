@@ -105,6 +105,8 @@ export interface CascadeRequest<I, O> {
   /** The caller's signal (Middy's timeout signal): aborts everything. */
   readonly signal?: AbortSignal
   readonly listener?: CascadeListener
+  /** Hears each attempt of a blue/green route and feeds the canary's verdict (the engine adds it for such routers). */
+  readonly canary?: { attempt(record: AttemptRecord, route: string): void }
   /**
    * The container's latency tracker: successful calls are recorded in it, and it sizes `maxTokens` when the time
    * left would not fit the reply (deadline-planned degrade, with fallback() and `adapter.capTokens`).

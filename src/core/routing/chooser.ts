@@ -44,25 +44,36 @@ export class RouteChooser {
     this.blueOf = new Map([...settings.splits].map(([blue, g]) => [g.route, blue]))
   }
 
-  /** Reads the tier and split key from the event, once per request. */
+  /** The routing of one request; its tier and split key are read from the event when first needed. */
   forRequest(event: unknown, context: unknown): RequestRouting {
     return new RequestRouting(this.settings, event, context)
   }
 }
 
 export class RequestRouting {
-  readonly tier: string | undefined
-  readonly splitKey: string | undefined
+  #tier: string | undefined | null = null
+  #splitKey: string | undefined | null = null
 
-  constructor(private readonly s: RouteChooserSettings, readonly event: unknown, readonly context: unknown) {
-    this.tier = s.tier(event, context)
-    this.splitKey = s.splitKey(event, context)
+  constructor(private readonly s: RouteChooserSettings, readonly event: unknown, readonly context: unknown) {}
+
+  /** The user tier, read from the event on first use (only a `tier` rule needs it). */
+  get tier(): string | undefined {
+    if (this.#tier === null) this.#tier = this.s.tier(this.event, this.context)
+    return this.#tier
+  }
+
+  /** The sticky blue/green key, read from the event on first use (only a route with a green cascade needs it). */
+  get splitKey(): string | undefined {
+    if (this.#splitKey === null) this.#splitKey = this.s.splitKey(this.event, this.context)
+    return this.#splitKey
   }
 
   /** The rule-chosen route (no split): `named` if given, else the first matching rule, else the default. */
   ruleRoute(input?: unknown, named?: string): string {
     if (named !== undefined) return named
-    const ctx: RouteContext = { event: this.event, context: this.context, ...(input !== undefined && { input }), ...(this.tier !== undefined && { tier: this.tier }) }
+    // The tier is read only if a rule asks for it: reading it means parsing headers or claims.
+    const routing = this
+    const ctx: RouteContext = { event: this.event, context: this.context, input, get tier() { return routing.tier } }
     return firstMatch(this.s.rules, ctx) ?? this.s.defaultRoute
   }
 

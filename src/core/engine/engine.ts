@@ -1,0 +1,149 @@
+/**
+ * The engine of one stack: the router's routes and calls with the policies in force, compiled once (at creation for
+ * the preset, on first use for a hand-composed stack). A call binds only what is per invocation: the event and
+ * context (route choice), the deadline and the caller's signal.
+ */
+import { Deadline } from '../backoff/deadline.js'
+import { MAX_LAMBDA_MS } from '../backoff/policy.js'
+import type { RetryBudget } from '../backoff/retry-budget.js'
+import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from '../backoff/types.js'
+import type { CircuitBreaker } from '../breaker/circuit-breaker.js'
+import type { Clock, Random } from '../clock.js'
+import { BreakwaterConfigError } from '../errors.js'
+import type { FailureClass } from '../failure.js'
+import type { FallbackPolicy } from '../fallback/policy.js'
+import type { ReplyCache } from '../fallback/reply-cache.js'
+import type { Digest } from '../fallback/cache-key.js'
+import type { LatencyTracker } from '../health/latency.js'
+import { RouteOrder } from '../health/order.js'
+import { runCascade } from '../invoker/cascade.js'
+import type { CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Served } from '../invoker/types.js'
+import { CanaryRecorder } from '../routing/canary-recorder.js'
+import type { RequestRouting, RouteChooser } from '../routing/chooser.js'
+import type { ResolvedRoute } from '../routing/route.js'
+
+/** The router's part: routes, how to choose one, how to call a target, and the container's clock and health. */
+export interface RouterPart {
+  readonly routes: ReadonlyMap<string, ResolvedRoute>
+  readonly defaultRoute: string
+  /** Rules and blue/green splits; absent when the router has neither (a call's route is the named or default one). */
+  readonly chooser?: RouteChooser
+  readonly calls: EngineCalls
+  readonly clock: Clock
+  readonly random: Random
+  /** Logs, metrics and tracing, guarded: a hook that throws never fails a call. */
+  readonly listener: CascadeListener
+  readonly latency: LatencyTracker
+  readonly slowFactor?: number
+}
+
+/** The two ways to reach Bedrock, each sending one attempt to one target (typed by src/aws, opaque here). */
+export interface EngineCalls {
+  readonly converse: CallFn<never, unknown>
+  readonly invokeModel: CallFn<never, unknown>
+}
+
+export interface BreakerPart {
+  readonly breaker: CircuitBreaker
+  readonly failureClasses: ReadonlySet<FailureClass>
+  readonly slowCallMs?: number
+}
+export interface BackoffPart { readonly policy: BackoffPolicy; readonly budget: RetryBudget }
+export interface FallbackPart {
+  readonly policy: FallbackPolicy
+  /** The cached-response fallback (`fallback({ cache })`): the container's LRU and the digest of its keys. */
+  readonly cache?: { readonly replies: ReplyCache<unknown>; readonly digest: () => Digest }
+}
+
+/** What a call binds: the invocation's event and context, and how long it has left. */
+export interface Binding {
+  readonly event: unknown
+  readonly context: unknown
+  /** `context.getRemainingTimeInMillis()`, or undefined without a Lambda context (a test, a script). */
+  remainingTimeMs(): number | undefined
+  /** The request's routing (tier, split key), read from the event on first need. */
+  routing(chooser: RouteChooser): RequestRouting
+}
+
+/** What a call adds to its cascade beyond the input. */
+export interface CallExtras<I, O> {
+  readonly adapter?: InputAdapter<I> | undefined
+  readonly validate?: ((output: O) => void) | undefined
+  readonly measure?: ((output: O) => { readonly outputTokens?: number | undefined } | undefined) | undefined
+}
+
+export class Engine {
+  readonly router: RouterPart
+  readonly breaker: BreakerPart | undefined
+  readonly backoff: BackoffPart | undefined
+  readonly fallback: FallbackPart | undefined
+  readonly #policies: CascadePolicies
+  readonly #reserveMs: number
+  readonly #orders = new Map<string, RouteOrder>()
+  readonly #canary: CanaryRecorder | undefined
+
+  constructor(router: RouterPart, parts: { readonly breaker?: BreakerPart; readonly backoff?: BackoffPart; readonly fallback?: FallbackPart }) {
+    this.router = router
+    this.breaker = parts.breaker
+    this.backoff = parts.backoff
+    this.fallback = parts.fallback
+    this.#policies = Object.freeze({
+      breaker: parts.breaker?.breaker,
+      breakerClasses: parts.breaker?.failureClasses,
+      slowCallMs: parts.breaker?.slowCallMs,
+      backoff: parts.backoff,
+      fallback: parts.fallback?.policy,
+    })
+    this.#reserveMs = parts.backoff?.policy.reserveMs ?? DEFAULT_BACKOFF_POLICY.reserveMs
+    const options = router.slowFactor === undefined ? {} : { slowFactor: router.slowFactor }
+    for (const route of router.routes.values()) this.#orders.set(route.name, new RouteOrder(route.targets, route.ownTargets, options))
+    this.#canary = CanaryRecorder.for(router.chooser)
+  }
+
+  /**
+   * The route of a call: the router's rules and blue/green split when it has them, else `named` or the default.
+   * Synchronous when there is nothing to choose.
+   */
+  route(binding: Binding, input: unknown, named: string | undefined): ResolvedRoute | Promise<ResolvedRoute> {
+    const chooser = this.router.chooser
+    if (chooser === undefined) return this.resolve(named ?? this.router.defaultRoute)
+    return binding.routing(chooser).chooseRoute(input, named, this.breaker?.breaker).then((name) => this.resolve(name))
+  }
+
+  resolve(name: string): ResolvedRoute {
+    const route = this.router.routes.get(name)
+    if (!route) throw new BreakwaterConfigError('breakwater/router', 'route', `"${name}" is not a configured route (have: ${[...this.router.routes.keys()].join(', ')})`)
+    return route
+  }
+
+  /** Walks `route`'s cascade, in health order, within the invocation's deadline. */
+  run<I, O>(binding: Binding, route: ResolvedRoute, input: I, call: CallFn<I, O>, extras: CallExtras<I, O>, signal: AbortSignal | undefined): Promise<CascadeResult<O>> {
+    const { clock, latency } = this.router
+    const order = (this.#orders.get(route.name) as RouteOrder).order(latency)
+    const deadline = new Deadline(clock, binding.remainingTimeMs() ?? MAX_LAMBDA_MS /* no Lambda context: Lambda's longest timeout */, this.#reserveMs)
+    const request: CascadeRequest<I, O> = {
+      route: route.name,
+      targets: order.targets,
+      canaryNet: order.canaryNet,
+      input,
+      call,
+      policies: this.#policies,
+      deadline,
+      clock,
+      random: this.router.random,
+      adapter: extras.adapter,
+      validate: extras.validate,
+      signal,
+      listener: this.router.listener,
+      canary: this.#canary,
+      latency,
+      measure: extras.measure,
+    }
+    return runCascade(request)
+  }
+
+  /** Tells the logs and metrics of a reply served without the cascade (from the reply cache). */
+  served(served: Served): void {
+    this.router.listener.served?.(served)
+  }
+}
