@@ -17,7 +17,7 @@ export type { TracerLike } from './aws/tracing.js'
 export type {
   BedrockInvoker, CallOptions, ConverseInput, ConverseOptions, ConverseReply, InvokeModelInput, InvokeModelReply,
   JsonSchema, StructuredReply,
-} from './middlewares/bedrock-invoker.js'
+} from './aws/bedrock-api.js'
 export type { Served, Degradation } from './core/invoker/types.js'
 export type { Target, TargetSpec } from './core/targets.js'
 export type { FailureClass } from './core/failure.js'

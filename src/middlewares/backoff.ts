@@ -7,9 +7,9 @@ import { resolveBackoffPolicy, resolveRetryBudgetPolicy } from '../core/backoff/
 import { RetryBudget } from '../core/backoff/retry-budget.js'
 import type { BackoffPolicy, RetryBudgetPolicy } from '../core/backoff/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
-import { checkLeaseCoversAttempt } from '../core/breaker/policy.js'
+import type { BackoffPart } from '../core/engine/engine.js'
 import { expectMethods, optionsObject } from './options.js'
-import { enterRole } from './state.js'
+import { joinInvocation } from './stack.js'
 
 const SOURCE = 'breakwater/backoff'
 
@@ -25,23 +25,16 @@ export interface BackoffOptions extends Partial<BackoffPolicy> {
 }
 
 export function backoff(options?: BackoffOptions): MiddlewareObj {
+  const part = backoffPart(options)
+  const breakwaterBackoffBefore = (request: Request): void => joinInvocation(request, 'backoff', part)
+  return { name: 'breakwater-backoff', before: breakwaterBackoffBefore }
+}
+
+/** The backoff's immutable part of an engine. One retry budget per container: it counts across invocations. */
+export function backoffPart(options?: BackoffOptions): BackoffPart {
   const { retryBudget, clock, ...policyOptions } = optionsObject(SOURCE, options)
   const policy = resolveBackoffPolicy(policyOptions, SOURCE)
   const budgetPolicy = resolveRetryBudgetPolicy(retryBudget, SOURCE)
   expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])
-  // One budget per container: it counts requests and retries across invocations.
-  const shared = Object.freeze({ policy, budget: new RetryBudget(budgetPolicy, clock ?? systemClock) })
-
-  // Checked once per breaker: its lease and this timeout meet only when the stack runs.
-  const leaseChecked = new WeakSet<object>()
-  const breakwaterBackoffBefore = (request: Request): void => {
-    const state = enterRole(request, 'backoff')
-    const breaker = state.breaker?.breaker
-    if (breaker !== undefined && !leaseChecked.has(breaker)) {
-      checkLeaseCoversAttempt(breaker.policy.permitLeaseMs, policy.attemptTimeoutMs, SOURCE)
-      leaseChecked.add(breaker)
-    }
-    state.backoff = shared
-  }
-  return { name: 'breakwater-backoff', before: breakwaterBackoffBefore }
+  return Object.freeze({ policy, budget: new RetryBudget(budgetPolicy, clock ?? systemClock) })
 }

@@ -2,19 +2,21 @@
  * breakwater(): the preset. Composes router → circuitBreaker → backoff → fallback → gracefulDegradation in the one
  * order that works, sharing one Logger, Metrics, clock and random source between them.
  */
-import type { MiddlewareObj } from '@middy/core'
+import type { MiddlewareObj, Request } from '@middy/core'
 import type { Observability } from '../aws/observability.js'
 import type { Clock, Random } from '../core/clock.js'
-import { backoff, type BackoffOptions } from './backoff.js'
-import { circuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js'
-import { fallback, type FallbackOptions } from './fallback.js'
+import { backoffPart, type BackoffOptions } from './backoff.js'
+import { breakerPart, type CircuitBreakerOptions } from './circuit-breaker.js'
+import { fallbackPart, type FallbackOptions } from './fallback.js'
 import { gracefulDegradation, type GracefulDegradationOptions } from './graceful-degradation.js'
 import { optionsObject, rejectUnknownKeys, withinGroup } from './options.js'
 import { MAX_LAMBDA_MS } from '../core/backoff/policy.js'
 import { DEFAULT_BACKOFF_POLICY } from '../core/backoff/types.js'
 import { DEFAULT_BREAKER_POLICY } from '../core/breaker/types.js'
 import { checkLeaseCoversAttempt } from '../core/breaker/policy.js'
-import { router, type RouterOptions } from './router.js'
+import { routerPart, type RouterOptions } from './router.js'
+import { StackNode } from '../core/engine/stack.js'
+import { openInvocation } from './stack.js'
 
 /**
  * Options of the preset. `routes` is required; every policy has working defaults, and `false` leaves a middleware out.
@@ -84,24 +86,39 @@ export interface BreakwaterOptions extends Observability {
 const ROUTER_KEYS = ['defaultRoute', 'client', 'rules', 'tier', 'splitKey', 'canary', 'tracer', 'slowFactor'] as const
 const KEYS = ['routes', ...ROUTER_KEYS, 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics', 'logErrorMessages'] as const
 
+/**
+ * The preset knows every policy at creation, so its engine is compiled here, once: per invocation its one `before`
+ * opens the invocation at the full stack, and gracefulDegradation answers on error.
+ */
 export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   const given = optionsObject('breakwater', options)
   rejectUnknownKeys('breakwater', given, KEYS)
   const { logger, metrics, clock, random, logErrorMessages } = given
   // `!== undefined`, not truthiness: `logger: null` or `random: 0` is a mistake to report, not an option to drop.
-  const observability = { ...(logger !== undefined && { logger }), ...(metrics !== undefined && { metrics }), ...(logErrorMessages !== undefined && { logErrorMessages }) }
+  const observability: { -readonly [K in keyof Observability]: Observability[K] } = {}
+  if (logger !== undefined) observability.logger = logger
+  if (metrics !== undefined) observability.metrics = metrics
+  if (logErrorMessages !== undefined) observability.logErrorMessages = logErrorMessages
   const time = clock !== undefined ? { clock } : {}
-  const routerOptions: Record<string, unknown> = { routes: given.routes, ...observability, ...time, ...(random !== undefined && { random }) }
+  const routerOptions: Record<string, unknown> = { routes: given.routes, ...observability, ...time }
+  if (random !== undefined) routerOptions.random = random
   for (const key of ROUTER_KEYS) if (given[key] !== undefined) routerOptions[key] = given[key]
-  const stack: MiddlewareObj[] = [router(routerOptions as unknown as RouterOptions)]
-  const group = <T>(name: string, value: T | false | undefined, make: (v: T) => MiddlewareObj): void => {
-    if (value !== false) stack.push(withinGroup(name, () => make(optionsObject('breakwater', value as object | undefined, name) as T)))
+  let node = StackNode.root(routerPart(routerOptions as unknown as RouterOptions))
+  const group = <T>(name: string, value: T | false | undefined, add: (v: T) => StackNode): void => {
+    if (value !== false) node = withinGroup(name, () => add(optionsObject('breakwater', value as object | undefined, name) as T))
   }
-  group('breaker', given.breaker, (b) => circuitBreaker({ ...leaseFor(b, given.backoff), ...observability, ...time }))
-  group('backoff', given.backoff, (b) => backoff({ ...b, ...time }))
-  group('fallback', given.fallback, (f) => fallback(f))
-  group('degradation', given.degradation, (d) => gracefulDegradation({ ...d, ...observability }))
-  return stack
+  group<CircuitBreakerOptions>('breaker', given.breaker, (b) => node.then('circuitBreaker', breakerPart({ ...leaseFor(b, given.backoff), ...observability, ...time })))
+  group<BackoffOptions>('backoff', given.backoff, (b) => node.then('backoff', backoffPart({ ...b, ...time })))
+  group<FallbackOptions>('fallback', given.fallback, (f) => node.then('fallback', fallbackPart(f)))
+  const stack = node
+  stack.engine()
+  const breakwaterBefore = (request: Request): void => openInvocation(request, stack)
+  const middlewares: MiddlewareObj[] = [{ name: 'breakwater', before: breakwaterBefore }]
+  const degradation = given.degradation
+  if (degradation !== false) {
+    middlewares.push(withinGroup('degradation', () => gracefulDegradation({ ...optionsObject('breakwater', degradation, 'degradation'), ...observability })))
+  }
+  return middlewares
 }
 
 /**

@@ -15,7 +15,8 @@ import { systemClock, type Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
 import { BREAKER_FAILURE_CLASSES, UPSTREAM_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
 import { expectBoolean, expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
-import { enterRole } from './state.js'
+import type { BreakerPart } from '../core/engine/engine.js'
+import { joinInvocation } from './stack.js'
 
 const SOURCE = 'breakwater/circuit-breaker'
 const SHARED_CLOCK_SKEW_MS = 2_000
@@ -52,6 +53,13 @@ export interface CircuitBreakerOptions extends Partial<BreakerPolicy>, Observabi
 const KEYS = [...Object.keys(DEFAULT_BREAKER_POLICY), 'tableName', 'dynamodb', 'localFallbackMs', 'store', 'slowCallMs', 'failureClasses', 'clock', 'logger', 'metrics', 'logErrorMessages']
 
 export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
+  const part = breakerPart(options)
+  const breakwaterCircuitBreakerBefore = (request: Request): void => joinInvocation(request, 'circuitBreaker', part)
+  return { name: 'breakwater-circuit-breaker', before: breakwaterCircuitBreakerBefore }
+}
+
+/** The breaker's immutable part of an engine: one breaker per container, its cache and store outliving invocations. */
+export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   const given = optionsObject(SOURCE, options)
   rejectUnknownKeys(SOURCE, given, KEYS, 'breaker')
   const { tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, clock, logger, metrics, logErrorMessages, ...policyOptions } = given
@@ -78,12 +86,7 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
     clock: clock ?? systemClock,
     listener,
   })
-  const shared = Object.freeze({ breaker, failureClasses: classes, ...(slowCallMs !== undefined && { slowCallMs }) })
-
-  const breakwaterCircuitBreakerBefore = (request: Request): void => {
-    enterRole(request, 'circuitBreaker').breaker = shared
-  }
-  return { name: 'breakwater-circuit-breaker', before: breakwaterCircuitBreakerBefore }
+  return Object.freeze({ breaker, failureClasses: classes, slowCallMs })
 }
 
 type StoreOptions = Pick<CircuitBreakerOptions, 'tableName' | 'dynamodb' | 'localFallbackMs' | 'store' | 'clock'>

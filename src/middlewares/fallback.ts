@@ -7,8 +7,9 @@ import type { MiddlewareObj, Request } from '@middy/core'
 import { resolveFallbackPolicy, type FallbackPolicyOptions } from '../core/fallback/policy.js'
 import { ReplyCache } from '../core/fallback/reply-cache.js'
 import { optionsObject } from './options.js'
-import type { ConverseCache } from './reply-cache.js'
-import { enterRole } from './state.js'
+import { sha256 } from '../aws/digest.js'
+import type { FallbackPart } from '../core/engine/engine.js'
+import { joinInvocation } from './stack.js'
 
 const SOURCE = 'breakwater/fallback'
 
@@ -21,13 +22,14 @@ const SOURCE = 'breakwater/fallback'
 export type FallbackOptions = FallbackPolicyOptions
 
 export function fallback(options?: FallbackOptions): MiddlewareObj {
-  const policy = resolveFallbackPolicy(optionsObject(SOURCE, options), SOURCE)
-  // One cache per middleware instance, so per container: it lives across invocations like the Bedrock clients.
-  const cache: ConverseCache | undefined = policy.cache ? new ReplyCache(policy.cache) : undefined
-  const breakwaterFallbackBefore = (request: Request): void => {
-    const state = enterRole(request, 'fallback')
-    state.fallback = policy
-    if (cache) state.replyCache = cache
-  }
+  const part = fallbackPart(options)
+  const breakwaterFallbackBefore = (request: Request): void => joinInvocation(request, 'fallback', part)
   return { name: 'breakwater-fallback', before: breakwaterFallbackBefore }
+}
+
+/** The fallback's immutable part of an engine. One reply cache per container, like the Bedrock clients. */
+export function fallbackPart(options?: FallbackOptions): FallbackPart {
+  const policy = resolveFallbackPolicy(optionsObject(SOURCE, options), SOURCE)
+  const cache = policy.cache ? { replies: new ReplyCache<unknown>(policy.cache), digest: sha256 } : undefined
+  return Object.freeze({ policy, cache })
 }

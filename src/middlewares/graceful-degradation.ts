@@ -162,7 +162,7 @@ export function gracefulDegradation(
     return result
   }
 
-  return { onError: gracefulDegradationOnError }
+  return { name: 'breakwater-graceful-degradation', onError: gracefulDegradationOnError }
 }
 
 function log(opts: Pick<GracefulDegradationOptions, 'logger' | 'logErrorMessages'>, reply: FailureReply, source: EventSource, error: unknown): void {

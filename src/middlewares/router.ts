@@ -3,7 +3,6 @@
  * `context.bedrock`. It must be the first Breakwater middleware: the others attach their policies to what it opens.
  */
 import type { MiddlewareObj, Request } from '@middy/core'
-import type { Context } from 'aws-lambda'
 import { BedrockClientPool, type BedrockClientPoolOptions } from '../aws/bedrock-clients.js'
 import { converseCall, invokeModelCall } from '../aws/bedrock-calls.js'
 import { canaryListener, cascadeListener, type Observability } from '../aws/observability.js'
@@ -12,13 +11,16 @@ import { guardListener, mergeListeners } from '../core/invoker/listeners.js'
 import { LatencyTracker } from '../core/health/latency.js'
 import { BreakwaterConfigError } from '../core/errors.js'
 import { systemClock, type Clock, type Random } from '../core/clock.js'
-import { BedrockInvoker, type BedrockCalls } from './bedrock-invoker.js'
+import type { EngineCalls, RouterPart } from '../core/engine/engine.js'
+import { StackNode } from '../core/engine/stack.js'
 import { expectBoolean, expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
 import type { CanarySettings } from '../core/routing/canary.js'
 import type { Rule } from '../core/routing/rules.js'
 import { resolveDefaultRoute, resolveRoutes, type RouteSpec } from './routes.js'
-import { buildChooser, recordingCanary, type RequestKeyFn, type SplitKey } from './routing-options.js'
-import { enterRole } from './state.js'
+import { buildChooser, type RequestKeyFn, type SplitKey } from './routing-options.js'
+import { openInvocation } from './stack.js'
+
+export type { BreakwaterContext } from './stack.js'
 
 const SOURCE = 'breakwater/router'
 
@@ -87,12 +89,16 @@ export interface RouterOptions extends Observability {
   readonly random?: Random
 }
 
-/** The Lambda context as the handler sees it behind router(). */
-export type BreakwaterContext = Context & { bedrock: BedrockInvoker }
-
 const KEYS = ['routes', 'defaultRoute', 'rules', 'tier', 'splitKey', 'canary', 'client', 'tracer', 'slowFactor', 'clock', 'random', 'logger', 'metrics', 'logErrorMessages'] as const
 
 export function router(options: RouterOptions): MiddlewareObj {
+  const root = StackNode.root(routerPart(options))
+  const breakwaterRouterBefore = (request: Request): void => openInvocation(request, root)
+  return { name: 'breakwater-router', before: breakwaterRouterBefore }
+}
+
+/** The router's immutable part of an engine, built once per container from its options (checked here). */
+export function routerPart(options: RouterOptions): RouterPart {
   rejectUnknownKeys(SOURCE, optionsObject(SOURCE, options), KEYS)
   const routes = resolveRoutes(options.routes)
   const defaultRoute = resolveDefaultRoute(routes, options.defaultRoute)
@@ -107,22 +113,21 @@ export function router(options: RouterOptions): MiddlewareObj {
     throw new BreakwaterConfigError(SOURCE, 'slowFactor', 'must be a number >= 1')
   }
   const clock = options.clock ?? systemClock
-  // Per container: the latencies of this container's calls, which order a route's regions by health.
-  const latency = new LatencyTracker({ clock })
   const chooser = buildChooser(options, routes, defaultRoute, clock, canaryListener(options))
   // Created once per container, at init: clients (and their connections) are reused across invocations.
   const pool = new BedrockClientPool(options.client === undefined ? {} : options.client)
-  const calls: BedrockCalls = { converse: converseCall(pool), invokeModel: invokeModelCall(pool) }
-  const random = options.random ?? Math.random
-  const listener = guardListener(recordingCanary(chooser, mergeListeners(cascadeListener(options), options.tracer && tracingListener(options.tracer, { errorMessages: options.logErrorMessages === true }))))
-  const breakwaterRouterBefore = (request: Request): void => {
-    const state = enterRole(request, 'router')
-    // The route is chosen when converse()/invokeModel() is called: input rules need the input, and the breaker
-    // (for the canary) is in the request state only once circuitBreaker()'s before has run.
-    state.routing = chooser.forRequest(request.event, request.context)
-    const context = request.context as Partial<Context>
-    const remainingTimeMs = typeof context.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis.bind(context) : undefined
-    ;(request.context as BreakwaterContext).bedrock = new BedrockInvoker({ state, routes, route: defaultRoute, calls, clock, random, listener, remainingTimeMs, latency, ...(slowFactor !== undefined && { slowFactor }) })
-  }
-  return { name: 'breakwater-router', before: breakwaterRouterBefore }
+  const tracing = options.tracer && tracingListener(options.tracer, { errorMessages: options.logErrorMessages === true })
+  return Object.freeze({
+    routes,
+    defaultRoute,
+    // Without rules or a green route there is nothing to choose: a call's route is the named or default one.
+    chooser: chooser.settings.rules.length > 0 || chooser.settings.splits.size > 0 ? chooser : undefined,
+    calls: { converse: converseCall(pool), invokeModel: invokeModelCall(pool) } as unknown as EngineCalls,
+    clock,
+    random: options.random ?? Math.random,
+    listener: guardListener(mergeListeners(cascadeListener(options), tracing)),
+    // Per container: the latencies of this container's calls, which order a route's regions by health.
+    latency: new LatencyTracker({ clock }),
+    slowFactor,
+  })
 }

@@ -1,7 +1,10 @@
 /** Parsing and checking the router's `routes` option at init. */
 import { BreakwaterConfigError } from '../core/errors.js'
 import { show } from '../core/show.js'
-import { modelFamily, parseTarget, targetKey, type Target, type TargetSpec } from '../core/targets.js'
+import { GREEN_SUFFIX, withBlueNet, type ResolvedRoute } from '../core/routing/route.js'
+import { modelFamily, parseTarget, type TargetSpec } from '../core/targets.js'
+
+export { GREEN_SUFFIX, type ResolvedRoute }
 
 /**
  * One route: an ordered cascade of targets, tried first to last.
@@ -18,23 +21,6 @@ export type RouteSpec = readonly TargetSpec[] | {
    * @example green: { targets: ['us.anthropic.claude-3-7-sonnet-20250219-v1:0@us-east-1'], weight: 5 }
    */
   readonly green?: { readonly targets: readonly TargetSpec[]; readonly weight: number }
-}
-
-/** The suffix of the name a route's green cascade is registered (and reported in `served.route`) under. */
-export const GREEN_SUFFIX = '#green'
-
-export interface ResolvedRoute {
-  readonly name: string
-  readonly targets: readonly Target[]
-  /** The distinct model families in the cascade; invokeModel needs exactly one. */
-  readonly families: readonly string[]
-  /** The green cascade of a blue/green route: registered as its own route `name#green`. */
-  readonly green?: { readonly route: string; readonly weight: number }
-  /**
-   * On a green route: how many of `targets` are green's own. The rest are blue's, so that green's cascade ends in
-   * blue's targets: a failing canary can cost a user latency, never an answer.
-   */
-  readonly ownTargets?: number
 }
 
 const SOURCE = 'breakwater/router'
@@ -62,14 +48,6 @@ export function resolveRoutes(routes: unknown): Map<string, ResolvedRoute> {
     }
   }
   return resolved
-}
-
-/** Green's targets, then blue's that green does not already have. */
-function withBlueNet(green: ResolvedRoute, blue: ResolvedRoute): ResolvedRoute {
-  const own = new Set(green.targets.map(targetKey))
-  const targets = [...green.targets, ...blue.targets.filter((t) => !own.has(targetKey(t)))]
-  const families = [...new Set(targets.map((t) => modelFamily(t.model)))]
-  return Object.freeze({ ...green, targets: Object.freeze(targets), families: Object.freeze(families), ownTargets: green.targets.length })
 }
 
 function resolveRoute(name: string, spec: unknown, fieldName?: string): ResolvedRoute {

@@ -1,9 +1,7 @@
 /** The router's routing options (`rules`, `tier`, `splitKey`, `canary`), checked at init and built into a chooser. */
 import { show } from '../core/show.js'
-import type { CascadeListener } from '../core/invoker/types.js'
 import type { Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
-import { UPSTREAM_FAILURE_CLASSES } from '../core/failure.js'
 import { targetKey } from '../core/targets.js'
 import { CanaryMonitor, DEFAULT_CANARY, type CanaryListener, type CanarySettings } from '../core/routing/canary.js'
 import { RouteChooser, type GreenSplit } from '../core/routing/chooser.js'
@@ -25,9 +23,6 @@ export interface RoutingOptions {
   readonly splitKey?: SplitKey
   readonly canary?: Partial<CanarySettings>
 }
-
-/** Attempt outcomes that count as a canary failure; others (caller faults, overflow, skips) are not the model's. */
-const CANARY_FAILURES: ReadonlySet<string> = UPSTREAM_FAILURE_CLASSES
 
 export function buildChooser(o: RoutingOptions, routes: ReadonlyMap<string, ResolvedRoute>, defaultRoute: string, clock: Clock, listener: CanaryListener): RouteChooser {
   const declared = [...routes.values()].filter((r) => ![...routes.values()].some((b) => b.green?.route === r.name)).map((r) => r.name)
@@ -75,27 +70,4 @@ function checkCanary(canary: Partial<CanarySettings> | undefined): Partial<Canar
   }
   if ((minSamples ?? DEFAULT_CANARY.minSamples) > (window ?? DEFAULT_CANARY.window)) throw new BreakwaterConfigError(SOURCE, 'canary.minSamples', 'cannot exceed canary.window')
   return canary
-}
-
-/**
- * Feeds the canary from attempt records. The route tells the side: `name` is blue, `name#green` green. On the green
- * route only green's own targets count: the blue targets its cascade ends in are reached only after green failed,
- * on the prompts green could not serve, and counting them for blue would hide green's failures behind blue's.
- */
-export function recordingCanary(chooser: RouteChooser, inner: CascadeListener): CascadeListener {
-  const { monitor, splits } = chooser.settings
-  const greenKeys = new Map([...splits].map(([, g]) => [g.route, new Set(g.targetKeys)]))
-  return {
-    ...inner,
-    attempt(record, route) {
-      inner.attempt?.(record, route)
-      const blue = chooser.blueOf.get(route)
-      const side = blue !== undefined
-        ? (greenKeys.get(route)?.has(targetKey(record.target)) ? 'green' : undefined)
-        : splits.has(route) ? 'blue' : undefined
-      if (side === undefined) return
-      if (record.outcome === 'success') monitor.record(blue ?? route, side, true)
-      else if (CANARY_FAILURES.has(record.outcome)) monitor.record(blue ?? route, side, false)
-    },
-  }
 }

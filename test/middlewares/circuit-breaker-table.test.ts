@@ -11,11 +11,10 @@ import { itemToRecord, stateKey } from '../../src/aws/dynamodb/items.js'
 import { MemoryBreakerStore } from '../../src/core/breaker/memory-store.js'
 import { BreakwaterConfigError } from '../../src/core/errors.js'
 import { breakwater } from '../../src/middlewares/breakwater.js'
-import { circuitBreaker } from '../../src/middlewares/circuit-breaker.js'
+import { breakerPart, circuitBreaker } from '../../src/middlewares/circuit-breaker.js'
 import { fallback } from '../../src/middlewares/fallback.js'
 import { gracefulDegradation } from '../../src/middlewares/graceful-degradation.js'
 import { router, type BreakwaterContext } from '../../src/middlewares/router.js'
-import { STATE_KEY, type BreakwaterState } from '../../src/middlewares/state.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { startDynamoDB, type TestDynamoDB } from '../../tools/dynamodb-local/dynamodb.js'
 import { httpApiEvent, lambdaContext } from '../support/events.js'
@@ -98,14 +97,10 @@ describe('configuration', () => {
   })
 
   it('a table gives the fleet a 2 s clock-skew allowance by default (0 in one container); an explicit one wins', () => {
-    const skewOf = (mw: MiddlewareObj): number | undefined => {
-      const state: BreakwaterState = { roles: ['router'] }
-      void mw.before?.({ internal: { [STATE_KEY]: state } } as never)
-      return state.breaker?.breaker.policy.clockSkewMs
-    }
-    expect(skewOf(circuitBreaker({ tableName: 'breaker', dynamodb: { clientConfig: db.clientConfig } }))).toBe(2_000)
-    expect(skewOf(circuitBreaker({ tableName: 'breaker', clockSkewMs: 500 }))).toBe(500)
-    expect(skewOf(circuitBreaker())).toBe(0)
+    const skewOf = (options: Parameters<typeof breakerPart>[0]): number => breakerPart(options).breaker.policy.clockSkewMs
+    expect(skewOf({ tableName: 'breaker', dynamodb: { clientConfig: db.clientConfig } })).toBe(2_000)
+    expect(skewOf({ tableName: 'breaker', clockSkewMs: 500 })).toBe(500)
+    expect(skewOf(undefined)).toBe(0)
     expect(field(() => circuitBreaker({ tableName: 'breaker', clockSkewMs: 60_001 }))).toBe('breaker.clockSkewMs')
   })
 })

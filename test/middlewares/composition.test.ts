@@ -16,7 +16,8 @@ import { circuitBreaker } from '../../src/middlewares/circuit-breaker.js'
 import { fallback } from '../../src/middlewares/fallback.js'
 import { gracefulDegradation } from '../../src/middlewares/graceful-degradation.js'
 import { router, type BreakwaterContext } from '../../src/middlewares/router.js'
-import { STATE_KEY, type BreakwaterState } from '../../src/middlewares/state.js'
+import type { Invocation } from '../../src/core/engine/invocation.js'
+import { STATE_KEY } from '../../src/middlewares/stack.js'
 import { directEvent, lambdaContext } from '../support/events.js'
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0'
@@ -50,7 +51,7 @@ const invoke = (handler: ReturnType<typeof app>) => handler(directEvent(), lambd
 
 /** A middleware that records the roles that ran before it, to see which policies are in force. */
 function rolesSeen(into: string[][]): MiddlewareObj {
-  return { before: (request) => { into.push([...((request.internal as Record<string, unknown>)[STATE_KEY] as BreakwaterState).roles]) } }
+  return { before: (request) => { into.push([...((request.internal as Record<string, unknown>)[STATE_KEY] as Invocation).roles]) } }
 }
 
 describe('orders that work', () => {

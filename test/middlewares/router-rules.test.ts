@@ -11,7 +11,8 @@ import { isGreen } from '../../src/core/routing/hash.js'
 import { circuitBreaker } from '../../src/middlewares/circuit-breaker.js'
 import { fallback } from '../../src/middlewares/fallback.js'
 import { router, type BreakwaterContext, type RouterOptions } from '../../src/middlewares/router.js'
-import { STATE_KEY, type BreakwaterState } from '../../src/middlewares/state.js'
+import type { Invocation } from '../../src/core/engine/invocation.js'
+import { STATE_KEY } from '../../src/middlewares/stack.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { lambdaContext } from '../support/events.js'
 import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
@@ -26,8 +27,8 @@ const GREEN = 'us.anthropic.claude-3-7-sonnet-20250219-v1:0@us-west-2'
 const msg = (text: string) => ({ role: 'user' as const, content: [{ text }] })
 
 function handler(options: Omit<RouterOptions, 'client'>, breaker = false, clock?: Clock) {
-  const states: BreakwaterState[] = []
-  const capture: MiddlewareObj = { before: (r) => { states.push((r.internal as Record<string, unknown>)[STATE_KEY] as BreakwaterState) } }
+  const states: Invocation[] = []
+  const capture: MiddlewareObj = { before: (r) => { states.push((r.internal as Record<string, unknown>)[STATE_KEY] as Invocation) } }
   const h = middy(async (_event: unknown, context: BreakwaterContext) => {
     const reply = await context.bedrock.converse({ messages: [msg('hello')] })
     return reply.served
@@ -75,10 +76,11 @@ describe('rules through a Middy handler', () => {
     expect(await h.invoke({ plan: 'gold', headers: { 'x-user-tier': 'free' } })).toMatchObject({ route: 'large' })
   })
 
-  it('state.routing.chooseRoute applies input rules: a greeting goes small, a long analysis large', async () => {
+  it('the request routing\'s chooseRoute applies input rules: a greeting goes small, a long analysis large', async () => {
     const h = handler({ routes, defaultRoute: 'large', rules: [{ route: 'default', when: { inputTokens: { max: 200 } } }] })
     await h.invoke({})
-    const routing = h.states[0]!.routing!
+    const invocation = h.states[0]!
+    const routing = invocation.routing(invocation.node.engine().router.chooser!)
     expect(await routing.chooseRoute({ messages: [msg('hi!')] })).toBe('default')
     expect(await routing.chooseRoute({ messages: [msg('Compare these two contracts clause by clause. '.repeat(100))] })).toBe('large')
     expect(await routing.chooseRoute({ messages: [msg('hi!')] }, 'large')).toBe('large') // a named route skips the rules

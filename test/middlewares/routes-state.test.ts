@@ -1,6 +1,10 @@
 import { BreakwaterConfigError, CompositionError } from '../../src/core/errors.js'
 import { resolveDefaultRoute, resolveRoutes } from '../../src/middlewares/routes.js'
-import { enterRole } from '../../src/middlewares/state.js'
+import { missingRouter, secondRouter, StackNode } from '../../src/core/engine/stack.js'
+import { backoffPart } from '../../src/middlewares/backoff.js'
+import { breakerPart } from '../../src/middlewares/circuit-breaker.js'
+import { fallbackPart } from '../../src/middlewares/fallback.js'
+import { routerPart } from '../../src/middlewares/router.js'
 
 const fieldOf = (fn: () => unknown): string => {
   try { fn() } catch (e) { if (e instanceof BreakwaterConfigError) return e.field; throw e }
@@ -33,25 +37,26 @@ describe('resolveRoutes', () => {
   })
 })
 
-describe('enterRole (composition order)', () => {
-  const request = () => ({ internal: {} as Record<string, unknown> })
+describe('StackNode (composition order, checked once per stack)', () => {
+  const root = () => StackNode.root(routerPart({ routes: { default: ['m.x@us-east-1'] } }))
+  const parts = { circuitBreaker: breakerPart(), backoff: backoffPart(), fallback: fallbackPart() }
 
-  it('accepts the documented order and any subset of it', () => {
-    const r = request()
-    enterRole(r, 'router'); enterRole(r, 'circuitBreaker'); enterRole(r, 'backoff'); enterRole(r, 'fallback')
-    const s = request()
-    enterRole(s, 'router'); enterRole(s, 'fallback')
-    expect((s.internal.breakwater as { roles: string[] }).roles).toEqual(['router', 'fallback'])
+  it('accepts the documented order and any subset of it, and reuses the node of a stack it has seen', () => {
+    const full = root().then('circuitBreaker', parts.circuitBreaker).then('backoff', parts.backoff).then('fallback', parts.fallback)
+    expect(full.roles).toEqual(['router', 'circuitBreaker', 'backoff', 'fallback'])
+    const r = root()
+    const s = r.then('fallback', parts.fallback)
+    expect(s.roles).toEqual(['router', 'fallback'])
+    expect(r.then('fallback', parts.fallback)).toBe(s)
+    expect(s.engine()).toBe(s.engine())
   })
 
-  it('rejects a policy without the router, a wrong order, a double use and a second router', () => {
-    expect(() => enterRole(request(), 'backoff')).toThrow(CompositionError)
-    const r = request()
-    enterRole(r, 'router'); enterRole(r, 'fallback')
-    expect(() => enterRole(r, 'backoff')).toThrow(/backoff\(\) must come before fallback\(\)/)
-    const d = request()
-    enterRole(d, 'router'); enterRole(d, 'backoff')
-    expect(() => enterRole(d, 'backoff')).toThrow(/used twice/)
-    expect(() => enterRole(d, 'router')).toThrow(/first Breakwater middleware/)
+  it('rejects a wrong order and a double use; the router-side errors name what ran', () => {
+    const r = root().then('fallback', parts.fallback)
+    expect(() => r.then('backoff', parts.backoff)).toThrow(/backoff\(\) must come before fallback\(\)/)
+    const d = root().then('backoff', parts.backoff)
+    expect(() => d.then('backoff', backoffPart())).toThrow(/used twice/)
+    expect(missingRouter('backoff')).toBeInstanceOf(CompositionError)
+    expect(secondRouter(d.roles).message).toMatch(/first Breakwater middleware and used once; it ran after router\(\), backoff\(\)/)
   })
 })

@@ -12,7 +12,7 @@ import { extractText, type ConverseOutputLike } from '../output/text.js'
 import type { ConverseLike } from '../fallback/messages.js'
 import { RequestRouting, type RouteChooser } from '../routing/chooser.js'
 import type { Binding, Engine } from './engine.js'
-import type { StackNode } from './stack.js'
+import type { Role, StackNode } from './stack.js'
 
 type ConverseIn = ConverseLike & { readonly system?: readonly object[]; readonly requestMetadata?: unknown }
 type ConverseOut = ConverseOutputLike & object
@@ -55,7 +55,7 @@ export class Invocation implements Binding {
   }
 
   /** The roles in force, in order (tests and diagnostics). */
-  get roles(): readonly string[] {
+  get roles(): readonly Role[] {
     return this.node.roles
   }
 

@@ -4,6 +4,7 @@
  * The order is checked when an edge is first made, and the engine of a full stack is compiled on first use and kept
  * on its node: after the first invocation, a `before` costs one identity compare.
  */
+import { checkLeaseCoversAttempt } from '../breaker/policy.js'
 import { CompositionError } from '../errors.js'
 import { Engine, type BackoffPart, type BreakerPart, type FallbackPart, type RouterPart } from './engine.js'
 
@@ -48,6 +49,10 @@ export class StackNode {
     let node = this.#children.get(part)
     if (node === undefined) {
       this.#check(role)
+      // A probe's permit must outlive its attempt: the two policies meet only here, once per stack.
+      if (role === 'backoff' && this.parts.breaker !== undefined) {
+        checkLeaseCoversAttempt(this.parts.breaker.breaker.policy.permitLeaseMs, (part as BackoffPart).policy.attemptTimeoutMs, sourceOf(role))
+      }
       const key = role === 'circuitBreaker' ? 'breaker' : role
       node = new StackNode(this.router, { ...this.parts, [key]: part }, [...this.roles, role])
       this.#children.set(part, node)

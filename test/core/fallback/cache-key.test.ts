@@ -1,15 +1,17 @@
 /** The cached-response fallback's key and what it keeps: one key per request as asked, whatever the key order. */
 import { describe, expect, it } from '@jest/globals'
-import type { ConverseInput } from '../../src/aws/bedrock-calls.js'
-import type { Served } from '../../src/core/invoker/types.js'
-import { isCacheable, replyCacheKey } from '../../src/middlewares/reply-cache.js'
+import type { ConverseInput } from '../../../src/aws/bedrock-calls.js'
+import { sha256 } from '../../../src/aws/digest.js'
+import { isCacheable } from '../../../src/core/engine/invocation.js'
+import { replyCacheKey } from '../../../src/core/fallback/cache-key.js'
+import type { Served } from '../../../src/core/invoker/types.js'
 
 const input: ConverseInput = {
   system: [{ text: 'Be brief.' }],
   messages: [{ role: 'user', content: [{ text: 'orders?' }] }],
   inferenceConfig: { maxTokens: 100, temperature: 0 },
 }
-const key = (i: ConverseInput, route = 'default', schema?: Record<string, unknown>): string => replyCacheKey(route, i, schema)
+const key = (i: ConverseInput, route = 'default', schema?: Record<string, unknown>): string => replyCacheKey(sha256(), route, i, schema)
 
 describe('replyCacheKey', () => {
   it('is a sha256 (base64url) that ignores key order, undefined fields and requestMetadata', () => {

@@ -1,0 +1,61 @@
+/**
+ * `context.bedrock` as the handler sees it, typed with the SDK's own input and output types. The engine behind it
+ * (src/core/engine/invocation.ts) is structural; these are the public names.
+ */
+import type { ConverseCommandOutput, InvokeModelCommandOutput } from '@aws-sdk/client-bedrock-runtime'
+import type { Served } from '../core/invoker/types.js'
+import type { JsonSchema } from '../core/output/json-schema.js'
+import type { ConverseInput, InvokeModelInput } from './bedrock-calls.js'
+
+export type { ConverseInput, InvokeModelInput, JsonSchema }
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the whole call, waits included. Pass Middy's signal: `middy(async (event, context, { signal }) => ...)`. */
+  readonly signal?: AbortSignal
+  /** Use this route instead of the one the router chose for the request. */
+  readonly route?: string
+}
+
+/** Per-call options of `converse`. */
+export interface ConverseOptions extends CallOptions {
+  /**
+   * Checks the reply; throw to reject it as malformed output. A rejected reply is re-asked with the reason
+   * (`fallback.malformedRetries` times), then the next target is tried.
+   * @example validate: (text) => { JSON.parse(text) }
+   */
+  readonly validate?: (text: string, output: ConverseCommandOutput) => void
+  /**
+   * Structured output: the reply must be JSON (alone, or as one ```json fenced block; whitespace around is fine)
+   * valid against this JSON Schema (checked by ajv; `format` is not checked). A reply that is not is re-asked with
+   * the reason and the schema (`fallback.malformedRetries` times), then the next target is tried. The parsed value is
+   * `reply.json`. Each schema object is compiled once per container: declare it at module scope, not per call.
+   * @example
+   * const ORDER = { type: 'object', required: ['total'], properties: { total: { type: 'integer' } } }
+   * const { json } = await context.bedrock.converse<{ total: number }>(input, { responseSchema: ORDER })
+   */
+  readonly responseSchema?: JsonSchema
+}
+
+/** What `converse` returns: the SDK's output, the reply's text, and where it was served. */
+export type ConverseReply = ConverseCommandOutput & { readonly text: string; readonly served: Served }
+/** What `converse` returns with a `responseSchema`: also the reply's JSON, valid against the schema. */
+export type StructuredReply<T = unknown> = ConverseReply & { readonly json: T }
+/** What `invokeModel` returns: the SDK's output and where it was served. */
+export type InvokeModelReply = InvokeModelCommandOutput & { readonly served: Served }
+
+/** What the handler calls instead of `client.send(...)`: each call walks the chosen route's cascade. */
+export interface BedrockInvoker {
+  /**
+   * Calls the Converse API through the route's cascade. With `responseSchema`, the reply's JSON is `reply.json`
+   * (typed by `T`, which is not checked beyond the schema). With `fallback({ cache })`, a request every target
+   * failed is answered from the last good reply to it, if there is one (`served.degraded: 'cached'`).
+   */
+  converse<T = unknown>(input: ConverseInput, options: ConverseOptions & { readonly responseSchema: JsonSchema }): Promise<StructuredReply<T>>
+  converse(input: ConverseInput, options?: ConverseOptions): Promise<ConverseReply>
+  /**
+   * Calls InvokeModel with a raw body through the route's cascade. Raw bodies are model-family specific, so the
+   * route must hold one family only (checked at init for routes declared `invokeModel: true`, and here for others).
+   */
+  invokeModel(input: InvokeModelInput, options?: CallOptions): Promise<InvokeModelReply>
+}
