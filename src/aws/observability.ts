@@ -56,17 +56,33 @@ export async function flushPowertoolsMiddlewares(request: MiddyLikeRequest): Pro
   await cleanupMiddlewares(request)
 }
 
+/** Powertools' level order; a logger without `getLevelName()` (a duck-typed one) is told everything. */
+const LEVELS: Readonly<Record<string, number>> = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, CRITICAL: 24, SILENT: 28 }
+
+/**
+ * Whether `logger` would print a line at `level` now. Asked per line (the level can change at runtime: sampling,
+ * `setLogLevel`), so that the happy path does not build the objects of lines the level filters out.
+ */
+function logs(logger: Observability['logger'], level: 'DEBUG' | 'INFO'): boolean {
+  if (logger === undefined) return false
+  const name = typeof logger.getLevelName === 'function' ? logger.getLevelName() : undefined
+  return name === undefined || (LEVELS[name] ?? 0) <= (LEVELS[level] as number)
+}
+
 export function cascadeListener(o: Observability): CascadeListener {
   return {
     attempt(r, route) {
-      const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs) }
-      if (r.outcome === 'success') o.logger?.debug('breakwater attempt', keys)
-      else o.logger?.warn('breakwater attempt failed', keys)
+      const success = r.outcome === 'success'
+      if (!success || logs(o.logger, 'DEBUG')) {
+        const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs) }
+        if (success) o.logger?.debug('breakwater attempt', keys)
+        else o.logger?.warn('breakwater attempt failed', keys)
+      }
       if (!r.outcome.startsWith('skipped')) o.metrics?.addMetric(METRIC.upstreamLatency, 'Milliseconds', r.latencyMs)
     },
     retry(target, waitMs, failureClass, route) {
       count(o, METRIC.retries)
-      o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs: Math.round(waitMs), failureClass })
+      if (logs(o.logger, 'DEBUG')) o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs: Math.round(waitMs), failureClass })
     },
     deadlineSkip(target, route) {
       count(o, METRIC.deadlineSkips)
@@ -74,7 +90,7 @@ export function cascadeListener(o: Observability): CascadeListener {
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)
-      o.logger?.info('breakwater served', { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded })
+      if (logs(o.logger, 'INFO')) o.logger?.info('breakwater served', { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded })
     },
   }
 }

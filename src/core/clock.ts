@@ -4,6 +4,11 @@ export interface Clock {
   now(): number
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
+  /**
+   * Optional: calls `fn(arg)` after `ms` and returns the handle `clearTimeout` cancels — the attempt timer without a
+   * promise per attempt. Only the system clock has it; other clocks' timers go through `sleep`.
+   */
+  timer?<A>(ms: number, fn: (arg: A) => void, arg: A): ReturnType<typeof setTimeout>
 }
 
 /** Random source returning a float in [0, 1). */
@@ -11,6 +16,7 @@ export type Random = () => number
 
 export const systemClock: Clock = {
   now: () => Date.now(),
+  timer: (ms, fn, arg) => setTimeout(() => fn(arg), ms),
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)

@@ -53,15 +53,13 @@ export class Deadline {
 }
 
 /**
- * The reason every dispose() cancels its timer with. Built once: `abort()` without a reason makes a new
+ * The reason every dispose() cancels a fake clock's timer with. Built once: `abort()` without a reason makes a new
  * DOMException, stack trace included, on every attempt, which showed up as GC time in the overhead bench.
  */
 const DISPOSED = Object.freeze(new Error('attempt finished'))
 
 /** The `.then` rejection handler of a cancelled timer: cancelled by dispose() or by a parent, nothing left to do. */
 const ignore = (): void => {}
-/** dispose() of a signal that was aborted before it had a timer or a parent listener: nothing to let go of. */
-const nothingToDispose = (): void => {}
 
 /** An abort signal for one attempt, and the means to stop its timer once the attempt is over. */
 export interface AttemptSignal {
@@ -71,78 +69,92 @@ export interface AttemptSignal {
 }
 
 /**
- * A signal that aborts with `AttemptTimeoutError(timeoutMs)` when `clock.sleep(timeoutMs)` elapses, or with a
- * parent's own reason as soon as any parent aborts (an already aborted parent aborts it at once).
+ * A signal that aborts with `AttemptTimeoutError(timeoutMs)` when `timeoutMs` elapses on `clock`, or with a parent's
+ * own reason as soon as any parent aborts (an already aborted parent aborts it at once).
  *
  * Built by hand rather than with `AbortSignal.any`: `dispose()` must detach from the parents straight away, since a
  * parent may live as long as the container and would otherwise collect one listener per attempt until GC, and the
- * timer must be a cancellable `clock.sleep` so fake clocks drive it and Jest sees no open handle.
+ * timer must be cancellable and driven by the injected clock so fake clocks drive it and Jest sees no open handle.
  * A `timeoutMs` of 0 or less aborts at once; `Infinity` sets no timer.
  *
- * This runs once per attempt, so it allocates little: one listener, made only when there is a parent, shared by
- * every parent and taken off with `removeEventListener` (`addEventListener(..., { signal })` would cost an options
- * object, a listener on that signal and a WeakRef per parent, and V8 keeps WeakRef targets alive until the task
- * ends), and a timer controller only when there is a timer.
+ * This runs once per attempt, so it allocates little: the controller and this object, which is itself the parents'
+ * event listener (`handleEvent`), and on the system clock a plain `setTimeout` rather than a sleep promise.
  */
-export function withAttemptSignal(
-  clock: Clock,
-  timeoutMs: number,
-  parents: readonly (AbortSignal | undefined)[],
-): AttemptSignal {
-  const controller = new AbortController()
-  const signal = controller.signal
-  // An aborted parent decides at once, before anything is attached that would need letting go.
-  for (const parent of parents) {
-    if (parent?.aborted) {
-      controller.abort(parent.reason)
-      return { signal, dispose: nothingToDispose }
-    }
-  }
-  if (!(timeoutMs > 0)) {
-    controller.abort(new AttemptTimeoutError(0))
-    return { signal, dispose: nothingToDispose }
-  }
-
-  // The parents listened to, kept apart from `parents` (the caller may reuse its array). Nearly always one parent,
-  // held without an array.
-  let first: AbortSignal | undefined
-  let more: AbortSignal[] | undefined
-  let onParentAbort: ((event: Event) => void) | undefined
-  let timer: AbortController | undefined
-  let disposed = false
-
-  const dispose = (): void => {
-    if (disposed) return
-    disposed = true
-    if (onParentAbort !== undefined) {
-      first!.removeEventListener('abort', onParentAbort)
-      if (more) for (const parent of more) parent.removeEventListener('abort', onParentAbort)
-    }
-    timer?.abort(DISPOSED)
-  }
-  const abort = (reason: unknown): void => {
-    if (!signal.aborted) controller.abort(reason)
-    dispose()
-  }
-
-  for (const parent of parents) {
-    if (parent === undefined || parent === first) continue
-    if (first === undefined) {
-      first = parent
-      // One handler for every parent: the event's target says which one aborted.
-      onParentAbort = (event) => abort((event.target as AbortSignal).reason)
-    } else (more ??= []).push(parent)
-    // Adding the same listener to a signal twice is a no-op, so a parent given twice is listened to once.
-    parent.addEventListener('abort', onParentAbort!)
-  }
-
-  if (Number.isFinite(timeoutMs)) {
-    timer = new AbortController()
-    clock.sleep(timeoutMs, timer.signal).then(
-      // A sleep that settled just as the attempt ended must not abort a signal already handed back.
-      () => { if (!disposed) abort(new AttemptTimeoutError(timeoutMs)) },
-      ignore,
-    )
-  }
-  return { signal, dispose }
+export function withAttemptSignal(clock: Clock, timeoutMs: number, parents: readonly (AbortSignal | undefined)[]): AttemptSignal {
+  return new AttemptSignalImpl(clock, timeoutMs, parents)
 }
+
+class AttemptSignalImpl implements AttemptSignal {
+  readonly #controller = new AbortController()
+  readonly signal: AbortSignal
+  readonly #timeoutMs: number
+  /** The parents listened to, kept apart from the caller's array (it may be reused). Nearly always one. */
+  #first: AbortSignal | undefined
+  #more: AbortSignal[] | undefined
+  #timeout: ReturnType<typeof setTimeout> | undefined
+  #sleep: AbortController | undefined
+  #disposed = false
+
+  constructor(clock: Clock, timeoutMs: number, parents: readonly (AbortSignal | undefined)[]) {
+    this.signal = this.#controller.signal
+    this.#timeoutMs = timeoutMs
+    // An aborted parent decides at once, before anything is attached that would need letting go.
+    for (const parent of parents) {
+      if (parent?.aborted) {
+        this.#controller.abort(parent.reason)
+        this.#disposed = true
+        return
+      }
+    }
+    if (!(timeoutMs > 0)) {
+      this.#controller.abort(new AttemptTimeoutError(0))
+      this.#disposed = true
+      return
+    }
+    for (const parent of parents) {
+      if (parent === undefined || parent === this.#first) continue
+      if (this.#first === undefined) this.#first = parent
+      else (this.#more ??= []).push(parent)
+      // Adding the same listener to a signal twice is a no-op, so a parent given twice is listened to once.
+      parent.addEventListener('abort', this)
+    }
+    if (!Number.isFinite(timeoutMs)) return
+    if (clock.timer === undefined) {
+      this.#sleep = new AbortController()
+      // A sleep that settled just as the attempt ended must not abort a signal already handed back.
+      clock.sleep(timeoutMs, this.#sleep.signal).then(() => this.#timedOut(), ignore)
+    } else this.#timeout = clock.timer(timeoutMs, fire, this)
+  }
+
+  /** A parent aborted: its reason is ours. */
+  handleEvent(event: Event): void {
+    this.#abort((event.target as AbortSignal).reason)
+  }
+
+  #timedOut(): void {
+    if (!this.#disposed) this.#abort(new AttemptTimeoutError(this.#timeoutMs))
+  }
+
+  #abort(reason: unknown): void {
+    if (!this.signal.aborted) this.#controller.abort(reason)
+    this.dispose()
+  }
+
+  /** An arrow, so `const { signal, dispose } = withAttemptSignal(...)` works. */
+  readonly dispose = (): void => {
+    if (this.#disposed) return
+    this.#disposed = true
+    if (this.#first !== undefined) {
+      this.#first.removeEventListener('abort', this)
+      if (this.#more) for (const parent of this.#more) parent.removeEventListener('abort', this)
+    }
+    if (this.#timeout !== undefined) clearTimeout(this.#timeout)
+    this.#sleep?.abort(DISPOSED)
+  }
+
+  static fire(self: AttemptSignalImpl): void {
+    self.#timedOut()
+  }
+}
+
+const fire = (self: AttemptSignalImpl): void => AttemptSignalImpl.fire(self)

@@ -17,6 +17,7 @@ import type { Digest } from '../fallback/cache-key.js'
 import type { LatencyTracker } from '../health/latency.js'
 import { RouteOrder } from '../health/order.js'
 import { runCascade } from '../invoker/cascade.js'
+import { converseAdapter } from '../invoker/converse-adapter.js'
 import type { CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Served } from '../invoker/types.js'
 import { CanaryRecorder } from '../routing/canary-recorder.js'
 import type { RequestRouting, RouteChooser } from '../routing/chooser.js'
@@ -81,6 +82,8 @@ export class Engine {
   readonly #reserveMs: number
   readonly #orders = new Map<string, RouteOrder>()
   readonly #canary: CanaryRecorder | undefined
+  /** The fallback's rewrites of a Converse request without a response format: the same for every call. */
+  readonly converseAdapter: InputAdapter<never>
 
   constructor(router: RouterPart, parts: { readonly breaker?: BreakerPart; readonly backoff?: BackoffPart; readonly fallback?: FallbackPart }) {
     this.router = router
@@ -98,6 +101,7 @@ export class Engine {
     const options = router.slowFactor === undefined ? {} : { slowFactor: router.slowFactor }
     for (const route of router.routes.values()) this.#orders.set(route.name, new RouteOrder(route.targets, route.ownTargets, options))
     this.#canary = CanaryRecorder.for(router.chooser)
+    this.converseAdapter = converseAdapter(parts.fallback?.policy)
   }
 
   /**

@@ -6,7 +6,7 @@
 import { AllTargetsFailedError, BreakwaterConfigError, MalformedOutputError } from '../errors.js'
 import { replyCacheKey } from '../fallback/cache-key.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
-import type { CallFn, Served } from '../invoker/types.js'
+import type { CallFn, InputAdapter, Served } from '../invoker/types.js'
 import { loadSchemaValidator, structuredOutput, type JsonSchema, type StructuredOutput } from '../output/json-schema.js'
 import { extractText, type ConverseOutputLike } from '../output/text.js'
 import type { ConverseLike } from '../fallback/messages.js'
@@ -83,7 +83,7 @@ export class Invocation implements Binding {
     let result
     try {
       result = await engine.run(this, route, input, call, {
-        adapter: converseAdapter<ConverseIn>(engine.fallback?.policy, structured?.format),
+        adapter: structured === undefined ? engine.converseAdapter as InputAdapter<ConverseIn> : converseAdapter<ConverseIn>(engine.fallback?.policy, structured.format),
         measure: converseUsage,
         validate: checked ? validator(structured, options.validate, json as WeakMap<ConverseOut, unknown>) : undefined,
       }, options.signal)

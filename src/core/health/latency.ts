@@ -39,8 +39,16 @@ class Ring {
   readonly at: Float64Array
   next = 0
   count = 0
-  /** The last health computed from this ring, and when: reused until a new sample or a second passes. */
-  memo: { readonly value: TargetHealth | undefined; readonly at: number } | undefined
+  /** Samples pushed so far (never wraps back): tells a memo how many samples arrived since it was computed. */
+  pushed = 0
+  /** Of those, the ones that reported output tokens. */
+  pushedTokens = 0
+  /**
+   * The last health computed from this ring, and when. Reused for a second, or until an eighth of the ring is new:
+   * every call pushes a sample, and re-sorting the ring per call was the hot path's largest cost. While the target
+   * is not yet known (too few samples), each new sample is looked at, so the first verdict comes at once.
+   */
+  memo: { readonly value: TargetHealth | undefined; readonly at: number; readonly pushed: number; readonly pushedTokens: number; readonly tokenSamples: number } | undefined
 
   constructor(size: number) {
     this.latency = new Float64Array(size)
@@ -54,7 +62,8 @@ class Ring {
     this.at[this.next] = at
     this.next = (this.next + 1) % this.latency.length
     this.count = Math.min(this.count + 1, this.latency.length)
-    this.memo = undefined
+    this.pushed++
+    if (!Number.isNaN(outputTokens)) this.pushedTokens++
   }
 }
 
@@ -96,13 +105,21 @@ export class LatencyTracker {
     if (ring === undefined) return undefined
     // On the hot path twice per call (order, then maxTokens plan): sorting 64 samples each time is the cost.
     const now = this.#clock.now()
-    if (ring.memo !== undefined && now - ring.memo.at < MEMO_MS) return ring.memo.value
-    const value = this.#compute(ring, now)
-    ring.memo = { value, at: now }
+    const memo = ring.memo
+    if (memo !== undefined && now - memo.at < MEMO_MS) {
+      const fresh = ring.pushed - memo.pushed
+      // Not yet known (latency, or speed while samples with tokens arrive): each new sample is looked at.
+      const unknown = memo.value === undefined
+        || (memo.tokenSamples < this.minSamples && ring.pushedTokens !== memo.pushedTokens)
+      if (fresh === 0 || (!unknown && fresh < Math.max(1, this.size >> 3))) return memo.value
+    }
+    const { value, tokenSamples } = this.#compute(ring, now)
+    ring.memo = { value, at: now, pushed: ring.pushed, pushedTokens: ring.pushedTokens, tokenSamples }
     return value
   }
 
-  #compute(ring: Ring, now: number): TargetHealth | undefined {
+  /** The health from the fresh samples, and how many of them reported tokens. */
+  #compute(ring: Ring, now: number): { readonly value: TargetHealth | undefined; readonly tokenSamples: number } {
     const since = now - this.maxAgeMs
     const latencies: number[] = []
     const withTokens: Array<{ latencyMs: number; tokens: number }> = []
@@ -113,10 +130,13 @@ export class LatencyTracker {
       const tokens = ring.tokens[i]!
       if (!Number.isNaN(tokens)) withTokens.push({ latencyMs, tokens })
     }
-    if (latencies.length < this.minSamples) return undefined
+    const tokenSamples = withTokens.length
+    if (latencies.length < this.minSamples) return { value: undefined, tokenSamples }
     latencies.sort((a, b) => a - b)
-    const speed = withTokens.length >= this.minSamples ? estimateSpeed(withTokens) : undefined
-    return { samples: latencies.length, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95), ...(speed && { speed }) }
+    const value: { -readonly [K in keyof TargetHealth]: TargetHealth[K] } = { samples: latencies.length, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95) }
+    const speed = tokenSamples >= this.minSamples ? estimateSpeed(withTokens) : undefined
+    if (speed) value.speed = speed
+    return { value, tokenSamples }
   }
 
   /** Forgets everything (tests, or a container told the fleet changed). */
