@@ -7,10 +7,9 @@ import { resolveStoreOptions, type DynamoDBBreakerStoreOptions } from '../aws/dy
 import { LazyBreakerStore } from '../core/breaker/lazy-store.js'
 import { breakerListener, type Observability } from '../aws/observability.js'
 import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
-import { FallbackBreakerStore } from '../core/breaker/fallback-store.js'
 import { resolvePolicy } from '../core/breaker/policy.js'
 import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
-import { DEFAULT_BREAKER_POLICY, type BreakerListener, type BreakerPolicy, type BreakerStore } from '../core/breaker/types.js'
+import { DEFAULT_BREAKER_POLICY, type BreakerPolicy, type BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { BreakwaterConfigError } from '../core/errors.js'
 import { BREAKER_FAILURE_CLASSES, UPSTREAM_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
@@ -81,10 +80,11 @@ export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   const listener = breakerListener({ ...(logger && { logger }), ...(metrics && { metrics }), logErrorMessages: logErrorMessages === true })
   // One breaker per container: its cache and the in-memory store outlive the invocation.
   const breaker = new CircuitBreaker({
-    store: resolveStore({ tableName, dynamodb, localFallbackMs, store, clock }, listener, policy.windowMs),
+    store: resolveStore({ tableName, dynamodb, localFallbackMs, store, clock }, policy.windowMs),
     policy,
     clock: clock ?? systemClock,
     listener,
+    localFallbackMs,
   })
   return Object.freeze({ breaker, failureClasses: classes, slowCallMs })
 }
@@ -94,16 +94,15 @@ type StoreOptions = Pick<CircuitBreakerOptions, 'tableName' | 'dynamodb' | 'loca
 /** Successes reach the fleet's window up to flushMs late; past a sixth of the window they skew the rate upward. */
 const MAX_FLUSH_SHARE_OF_WINDOW = 6
 
-function resolveStore(o: StoreOptions, listener: BreakerListener, windowMs: number): BreakerStore {
+function resolveStore(o: StoreOptions, windowMs: number): BreakerStore {
   if (o.localFallbackMs !== undefined && !(typeof o.localFallbackMs === 'number' && o.localFallbackMs > 0 && Number.isFinite(o.localFallbackMs))) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'must be a positive number of ms')
   if (o.tableName === undefined) {
     if (o.dynamodb !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb', 'needs breaker.tableName')
-    if (!isSharedStore(o.store)) {
-      if (o.localFallbackMs !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'needs a shared store: breaker.tableName, or a store such as DynamoDBBreakerStore')
-      return o.store ?? new MemoryBreakerStore()
+    if (!isSharedStore(o.store) && o.localFallbackMs !== undefined) {
+      throw new BreakwaterConfigError(SOURCE, 'breaker.localFallbackMs', 'needs a shared store: breaker.tableName, or a store such as DynamoDBBreakerStore')
     }
-    // A shared store of the user's (`breakwater/dynamodb`) fails open to local state like the table shorthand.
-    return withLocalFallback(o.store, o, listener)
+    // A shared store of the user's (`breakwater/dynamodb`) fails open to local state like the table shorthand (in CircuitBreaker).
+    return o.store ?? new MemoryBreakerStore()
   }
   if (o.store !== undefined) throw new BreakwaterConfigError(SOURCE, 'breaker.store', 'cannot be combined with breaker.tableName')
   if (typeof o.tableName !== 'string' || o.tableName.trim() === '') throw new BreakwaterConfigError(SOURCE, 'breaker.tableName', 'must be a table name (is the environment variable set?)')
@@ -118,21 +117,11 @@ function resolveStore(o: StoreOptions, listener: BreakerListener, windowMs: numb
   if (flushMs > windowMs / MAX_FLUSH_SHARE_OF_WINDOW) {
     throw new BreakwaterConfigError(SOURCE, 'breaker.dynamodb.flushMs', `must be at most windowMs / ${MAX_FLUSH_SHARE_OF_WINDOW} (${windowMs / MAX_FLUSH_SHARE_OF_WINDOW} ms): successes written later than that make the fleet's failure rate look higher than it is`)
   }
-  return withLocalFallback(new LazyBreakerStore(async () => new (await import('../aws/dynamodb/store.js')).DynamoDBBreakerStore(storeOptions)), o, listener)
+  return new LazyBreakerStore(async () => new (await import('../aws/dynamodb/store.js')).DynamoDBBreakerStore(storeOptions))
 }
 
 /** A store other than the in-container one: shared with other instances, so it can fail. */
 const isSharedStore = (store: BreakerStore | undefined): store is BreakerStore => store !== undefined && !(store instanceof MemoryBreakerStore)
-
-/** The shared store, with in-container state to run on while it fails (and the BreakerStoreErrors it reports). */
-function withLocalFallback(primary: BreakerStore, o: StoreOptions, listener: BreakerListener): BreakerStore {
-  return new FallbackBreakerStore({
-    primary,
-    ...(o.localFallbackMs !== undefined && { retryAfterMs: o.localFallbackMs }),
-    ...(o.clock && { clock: o.clock }),
-    onError: (operation, key, error) => listener({ type: 'store-error', key, operation, error }),
-  })
-}
 
 function resolveFailureClasses(list: readonly FailureClass[] | undefined): ReadonlySet<FailureClass> {
   if (list === undefined) return BREAKER_FAILURE_CLASSES

@@ -2,11 +2,14 @@
  * A circuit breaker over a `BreakerStore`: the pure machine decides, the store's compare-and-set makes it stick.
  * When instances race for a transition, exactly one write lands and the others re-decide against the record it
  * left: that is how a fleet agrees on one open → half-open change and on who holds the few probe permits.
- * The breaker must never become the outage: when the store throws it reports 'store-error' and lets the call
- * through, unless the last record it saw says the target is still cooling down.
+ * The breaker must never become the outage: a store that can fail runs behind a FallbackBreakerStore, which on a
+ * failure reports 'store-error' and carries on with in-container state seeded from the last shared record (a target
+ * still cooling down stays open) until the shared store is tried again. That is the one fail-open path.
  */
 import { systemClock, type Clock } from '../clock.js'
+import { FallbackBreakerStore } from './fallback-store.js'
 import * as machine from './machine.js'
+import { MemoryBreakerStore } from './memory-store.js'
 import { resolvePolicy } from './policy.js'
 import {
   initialRecord,
@@ -20,6 +23,11 @@ export interface CircuitBreakerSettings {
   readonly store: BreakerStore
   /** Overrides of `DEFAULT_BREAKER_POLICY`, validated here (throws `BreakwaterConfigError`). */
   readonly policy?: Partial<BreakerPolicy>
+  /**
+   * After a failure of a shared store, how long to run on local state before trying it again, ms. Default 30 000.
+   * Any store but the in-container ones (`MemoryBreakerStore`, `FallbackBreakerStore`) can fail and gets this.
+   */
+  readonly localFallbackMs?: number
   /** Defaults to the system clock. */
   readonly clock?: Clock
   /** Hears transitions, granted probes and store errors. May throw; it is ignored if it does. */
@@ -45,7 +53,9 @@ const ADMIT_BUDGET_MS = 1_000
 /** Retry hint for a probe lost to contention: other instances are probing right now, check back soon. */
 const CONTENDED_RETRY_MS = 100
 const CLOSED: Admission = Object.freeze({ allowed: true, state: 'closed' })
-/** What a failed `recordOutcome` leaves us: no window, so only a probe failure can still reopen. */
+/** A store shared with other instances, which can fail; the in-container ones cannot. */
+const canFail = (store: BreakerStore): boolean => !(store instanceof MemoryBreakerStore) && !(store instanceof FallbackBreakerStore)
+/** Counts that say nothing: the failure was counted against an older record than the one stored. */
 const NO_COUNTS: WindowCounts = Object.freeze({ calls: 0, failures: 0, consecutiveFailures: 0 })
 
 /** How an admitted call ended, for the breaker: counted for or against the target, or given back without a verdict. */
@@ -77,7 +87,15 @@ export class CircuitBreaker {
 
   constructor(options: CircuitBreakerSettings) {
     this.policy = resolvePolicy(options.policy, SOURCE)
-    this.#store = options.store
+    // The one fail-open path: a store that can fail (shared with other instances) runs behind a local fallback.
+    this.#store = canFail(options.store)
+      ? new FallbackBreakerStore({
+        primary: options.store,
+        retryAfterMs: options.localFallbackMs,
+        clock: options.clock,
+        onError: (operation, key, error) => this.#emit({ type: 'store-error', key, operation, error }),
+      })
+      : options.store
     this.#clock = options.clock ?? systemClock
     this.#listener = options.listener
     // Web Crypto's global (Node 19+), so core imports no Node module.
@@ -128,22 +146,17 @@ export class CircuitBreaker {
   /** May a call go to `key` now? In half-open, an allowed admission carries the probe permit to report back. */
   async admit(key: string): Promise<Admission> {
     const now = this.#clock.now()
-    try {
       const done = await this.#transact(key, now, (record) => {
-        const { admission: value, next } = machine.admit(record, this.policy, now, this.#newPermitId)
-        return { value, next }
-      }, now + ADMIT_BUDGET_MS)
-      // Lost every race (a store that accepts nothing): other writers own the record right now.
-      if (done === undefined) return { allowed: false, state: 'half-open', retryInMs: CONTENDED_RETRY_MS }
-      const admission = done.value
-      if (admission.allowed && admission.permit !== undefined) {
-        this.#emit({ type: 'probe-granted', key, stage: done.record.stage, permitId: admission.permit.id })
-      }
-      return admission
-    } catch (error) {
-      this.#emit({ type: 'store-error', key, operation: 'admit', error })
-      return machine.admitWithoutStore(this.#lastKnown.get(key), now)
+      const { admission: value, next } = machine.admit(record, this.policy, now, this.#newPermitId)
+      return { value, next }
+    }, now + ADMIT_BUDGET_MS)
+    // Lost every race (a store that accepts nothing): other writers own the record right now.
+    if (done === undefined) return { allowed: false, state: 'half-open', retryInMs: CONTENDED_RETRY_MS }
+    const admission = done.value
+    if (admission.allowed && admission.permit !== undefined) {
+      this.#emit({ type: 'probe-granted', key, stage: done.record.stage, permitId: admission.permit.id })
     }
+    return admission
   }
 
   /** The admitted call succeeded. Counts in the window; a probe's success advances the half-open ramp. */
@@ -153,18 +166,18 @@ export class CircuitBreaker {
     const permit = admission.permit
     // Without a permit a success changes no state (closed stays closed; a straggler cannot advance the ramp).
     if (permit === undefined) return
-    await this.#update(key, 'onSuccess', (record, now) => machine.onSuccess(record, this.policy, now, permit.id))
+    await this.#update(key, (record, now) => machine.onSuccess(record, this.policy, now, permit.id))
   }
 
   /** The admitted call failed in a way that counts against the target (not the caller's fault). */
   async onFailure(key: string, admission: Admission): Promise<void> {
     if (!admission.allowed) return
     const since = this.#since(key)
-    const counts = (await this.#recordOutcome(key, 'failure', since)) ?? NO_COUNTS
+    const counts = await this.#recordOutcome(key, 'failure', since)
     const permitId = admission.permit?.id
     // Neither a trip nor a probe: no state can change, so skip the read (the common failure at low rates).
     if (permitId === undefined && !machine.shouldTrip(counts, this.policy)) return
-    await this.#update(key, 'onFailure', (record, now) => {
+    await this.#update(key, (record, now) => {
       // Counted against an older record than the one stored (another instance changed it since we last looked):
       // those counts reach back past its last change, e.g. to the failures before a close. No trip on them; the
       // next failure counts against this record, which `#transact` has now made the last known one.
@@ -177,19 +190,14 @@ export class CircuitBreaker {
   async release(key: string, admission: Admission): Promise<void> {
     if (!admission.allowed || admission.permit === undefined) return
     const { id } = admission.permit
-    await this.#update(key, 'release', (record, now) => machine.release(record, now, id, this.policy.clockSkewMs))
+    await this.#update(key, (record, now) => machine.release(record, now, id, this.policy.clockSkewMs))
   }
 
-  /** The record for `key` as the store has it; the last one seen (or a closed one) when the store fails. */
+  /** The record for `key` as the store in use has it (the shared one, or local state while it fails). */
   async read(key: string): Promise<BreakerRecord> {
-    try {
-      const record = await this.#store.read(key, this.#clock.now())
-      this.#lastKnown.set(key, record)
-      return record
-    } catch (error) {
-      this.#emit({ type: 'store-error', key, operation: 'read', error })
-      return this.#lastKnown.get(key) ?? initialRecord()
-    }
+    const record = await this.#store.read(key, this.#clock.now())
+    this.#lastKnown.set(key, record)
+    return record
   }
 
   /**
@@ -200,22 +208,13 @@ export class CircuitBreaker {
     return this.#lastKnown.get(key)?.changedAt ?? 0
   }
 
-  async #recordOutcome(key: string, outcome: 'success' | 'failure', since: number): Promise<WindowCounts | undefined> {
-    try {
-      return await this.#store.recordOutcome(key, outcome, this.#clock.now(), this.policy.windowMs, since)
-    } catch (error) {
-      this.#emit({ type: 'store-error', key, operation: 'recordOutcome', error })
-      return undefined
-    }
+  #recordOutcome(key: string, outcome: 'success' | 'failure', since: number): Promise<WindowCounts> {
+    return this.#store.recordOutcome(key, outcome, this.#clock.now(), this.policy.windowMs, since)
   }
 
-  async #update(key: string, operation: string, decide: (r: BreakerRecord, now: number) => BreakerRecord | undefined) {
+  async #update(key: string, decide: (r: BreakerRecord, now: number) => BreakerRecord | undefined): Promise<void> {
     const now = this.#clock.now()
-    try {
-      await this.#transact(key, now, (record) => ({ value: undefined, next: decide(record, now) }))
-    } catch (error) {
-      this.#emit({ type: 'store-error', key, operation, error })
-    }
+    await this.#transact(key, now, (record) => ({ value: undefined, next: decide(record, now) }))
   }
 
   /**

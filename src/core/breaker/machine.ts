@@ -92,17 +92,6 @@ export function release(record: BreakerRecord, now: number, permitId: string, cl
   return { ...record, version: record.version + 1, permits }
 }
 
-/**
- * The answer when the store cannot be reached: let the call through (the breaker must not become the outage),
- * unless the last record seen says the target is still cooling down, which is no fault of the store's.
- */
-export function admitWithoutStore(last: BreakerRecord | undefined, now: number): Admission {
-  if (last === undefined) return { allowed: true, state: 'closed' }
-  if (last.state === 'open' && now < last.openUntil) return { allowed: false, state: 'open', retryInMs: last.openUntil - now }
-  // A cooled-down open breaker would be half-open by now; say so rather than "allowed while open".
-  return { allowed: true, state: last.state === 'open' ? 'half-open' : last.state }
-}
-
 /** Does the window say a closed breaker must open? */
 export function shouldTrip(counts: WindowCounts, policy: BreakerPolicy): boolean {
   if (counts.consecutiveFailures >= policy.consecutiveFailures) return true

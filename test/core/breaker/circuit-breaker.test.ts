@@ -129,7 +129,7 @@ describe('CircuitBreaker', () => {
     expect(bump).toBe(64)
   })
 
-  it('fails open when the store throws, reports it, and still honours a cooldown it already knew of', async () => {
+  it('fails open when the store throws: one store error, local state seeded from the last shared record, back after localFallbackMs', async () => {
     const inner = new MemoryBreakerStore()
     let down = false
     const guard = <T>(f: () => Promise<T>): Promise<T> => (down ? Promise.reject(new Error('dynamo down')) : f())
@@ -138,23 +138,30 @@ describe('CircuitBreaker', () => {
       recordOutcome: (...args) => guard(() => inner.recordOutcome(...args)),
       compareAndSet: (k, e, n) => guard(() => inner.compareAndSet(k, e, n)),
     }
-    const { breaker, clock, events } = setup(flaky)
+    const clock = new FakeClock(10_000)
+    const events: BreakerEvent[] = []
+    const breaker = new CircuitBreaker({ store: flaky, clock, policy, listener: (e) => events.push(e), localFallbackMs: 5_000 })
     down = true
     const admission = await breaker.admit('k')
     expect(admission).toEqual({ allowed: true, state: 'closed' })
     await expect(breaker.onFailure('k', admission)).resolves.toBeUndefined()
     await expect(breaker.onSuccess('k', admission)).resolves.toBeUndefined()
     expect(await breaker.read('k')).toMatchObject({ state: 'closed', version: 0 })
-    expect(events.map((e) => (e.type === 'store-error' ? e.operation : e.type)))
-      .toEqual(['admit', 'recordOutcome', 'recordOutcome', 'read'])
+    // Reported once: the breaker then runs on local state instead of hitting the failing store on every call.
+    expect(events.map((e) => (e.type === 'store-error' ? e.operation : e.type))).toEqual(['read'])
 
+    // Back on the shared store after localFallbackMs: trip it there, then lose the store again.
     down = false
+    await clock.advance(5_000)
     for (let i = 0; i < 2; i++) await breaker.onFailure('k', await breaker.admit('k'))
     expect(await breaker.admit('k')).toMatchObject({ allowed: false, state: 'open' })
+    expect(await inner.read('k', 0)).toMatchObject({ state: 'open' })
     down = true
-    expect(await breaker.admit('k')).toEqual({ allowed: false, state: 'open', retryInMs: 1000 })
-    await clock.advance(1000)
-    expect(await breaker.admit('k')).toEqual({ allowed: true, state: 'half-open' })
+    await clock.advance(100)
+    // A cooldown it already knew of is honoured on local state, and the ramp starts when it ends.
+    expect(await breaker.admit('k')).toEqual({ allowed: false, state: 'open', retryInMs: 900 })
+    await clock.advance(900)
+    expect(await breaker.admit('k')).toMatchObject({ allowed: true, state: 'half-open' })
   })
 
   it('survives a listener that throws', async () => {

@@ -1,4 +1,4 @@
-import { admit, admitWithoutStore, cooldownFor, onFailure, onSuccess, release } from '../../../src/core/breaker/machine.js'
+import { admit, cooldownFor, onFailure, onSuccess, release } from '../../../src/core/breaker/machine.js'
 import { resolvePolicy } from '../../../src/core/breaker/policy.js'
 import { initialRecord, type BreakerRecord, type WindowCounts } from '../../../src/core/breaker/types.js'
 
@@ -103,15 +103,6 @@ describe('release and cooldown', () => {
 
   it('doubles the cooldown per open and caps it', () => {
     expect([0, 1, 2, 3, 4, 2000].map((opens) => cooldownFor(opens, policy))).toEqual([1000, 2000, 4000, 5000, 5000, 5000])
-  })
-})
-
-describe('admitWithoutStore', () => {
-  it('lets calls through unless the last record seen is still cooling down', () => {
-    expect(admitWithoutStore(undefined, 5)).toEqual({ allowed: true, state: 'closed' })
-    expect(admitWithoutStore(open(2000), 1200)).toEqual({ allowed: false, state: 'open', retryInMs: 800 })
-    expect(admitWithoutStore(open(2000), 2000)).toEqual({ allowed: true, state: 'half-open' })
-    expect(admitWithoutStore({ ...open(0), state: 'half-open' }, 1)).toEqual({ allowed: true, state: 'half-open' })
   })
 })
 

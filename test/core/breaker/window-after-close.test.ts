@@ -76,7 +76,9 @@ describe('the window after a close', () => {
     for (let i = 0; i < 3; i++) await call('failure')
     expect((await breaker.read(KEY)).state).toBe('open')
     await rampToClose(0)
-    expect(events.filter((e) => e.type === 'store-error')).toHaveLength(3)
+    // The first lost write sends the breaker to local state (seeded from the shared record) for localFallbackMs:
+    // one store error, not one per write.
+    expect(events.filter((e) => e.type === 'store-error')).toHaveLength(1)
 
     // Right at the close (same ms): before the fix the streak read 4, then 5.
     await call('failure')
