@@ -1,6 +1,5 @@
 import type { BreakerStateName } from './breaker/types.js'
-import type { FailureClass } from './failure.js'
-import type { Target } from './targets.js'
+import type { Target } from './target.js'
 
 /** What happened to one step of the cascade. */
 export type AttemptOutcome =
@@ -28,3 +27,18 @@ export interface AttemptRecord {
   /** The target's breaker state when it was admitted (or refused); absent without circuitBreaker() or when skipped before asking. */
   readonly breakerState?: BreakerStateName
 }
+
+/** What an upstream failure leads to (classified in failure.ts; defined here, where attempts record it). */
+export type FailureClass =
+  /** 429s and quota: back off with full jitter, then the next target. Counts against the breaker. */
+  | 'throttled'
+  /** 5xx and network errors: the next target at once. Counts against the breaker. */
+  | 'unavailable'
+  /** The model or our own deadline timed out: the next target with less to do. Counts against the breaker. */
+  | 'timed-out'
+  /** The input is too long for the model: truncate and retry the same target. Not a breaker failure. */
+  | 'context-overflow'
+  /** The model answered but the output did not validate: retry with format instructions, limited. */
+  | 'malformed-output'
+  /** The request itself is wrong: no retry, no breaker failure, a 4xx reply. */
+  | 'caller-fault'

@@ -2,8 +2,7 @@
  * Every error Breakwater throws. Each has a stable `name`, keeps what caused it in `cause`,
  * and says which part of Breakwater raised it in `source`.
  */
-import type { FailureClass } from './failure.js'
-import type { AttemptRecord } from './attempts.js'
+import type { AttemptRecord, FailureClass } from './attempts.js'
 
 /** Base class: `instanceof BreakwaterError` catches everything Breakwater raises. */
 export class BreakwaterError extends Error {

@@ -2,21 +2,10 @@
  * Failure classes: every error a Bedrock call can end with falls into exactly one, and the class alone decides
  * what happens next (see the table in README.md).
  */
+import type { FailureClass } from './attempts.js'
 import { AttemptTimeoutError, BrokenResponseError, MalformedOutputError } from './errors.js'
 
-export type FailureClass =
-  /** 429s and quota: back off with full jitter, then the next target. Counts against the breaker. */
-  | 'throttled'
-  /** 5xx and network errors: the next target at once. Counts against the breaker. */
-  | 'unavailable'
-  /** The model or our own deadline timed out: the next target with less to do. Counts against the breaker. */
-  | 'timed-out'
-  /** The input is too long for the model: truncate and retry the same target. Not a breaker failure. */
-  | 'context-overflow'
-  /** The model answered but the output did not validate: retry with format instructions, limited. */
-  | 'malformed-output'
-  /** The request itself is wrong: no retry, no breaker failure, a 4xx reply. */
-  | 'caller-fault'
+export type { FailureClass } from './attempts.js'
 
 export interface Classification {
   readonly failureClass: FailureClass

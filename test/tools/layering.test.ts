@@ -68,6 +68,27 @@ function violation({ file, spec, target }: Import): string | undefined {
   return undefined
 }
 
+/** Every cycle of a module graph, each once, as the files on it (depth-first search with the path on a stack). */
+function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  const state = new Map<string, 'open' | 'done'>()
+  const path: string[] = []
+  const found = new Map<string, string[]>()
+  const visit = (file: string): void => {
+    state.set(file, 'open')
+    path.push(file)
+    for (const next of graph.get(file) ?? []) {
+      if (state.get(next) === 'open') {
+        const cycle = path.slice(path.indexOf(next))
+        found.set([...cycle].sort().join(' '), cycle)
+      } else if (!state.has(next)) visit(next)
+    }
+    path.pop()
+    state.set(file, 'done')
+  }
+  for (const file of graph.keys()) if (!state.has(file)) visit(file)
+  return [...found.values()]
+}
+
 describe('layering of the folders', () => {
   const files = FOLDERS.flatMap((folder) => sourceFiles(join(ROOT, folder)))
 
@@ -81,6 +102,15 @@ describe('layering of the folders', () => {
       return why === undefined ? [] : [`${file}: '${imp.spec}': ${why}`]
     }))
     expect(problems).toEqual([])
+  })
+
+  it('src/ has no import cycle, type-only imports included (imports point down)', () => {
+    const graph = new Map(files.filter((f) => top(f) === 'src').map((file) => [
+      file,
+      importsOf(file, readFileSync(join(ROOT, file), 'utf8')).flatMap((i) => (i.target === undefined ? [] : [i.target.replace(/\.js$/, '.ts')])),
+    ]))
+    expect(cyclesOf(graph)).toEqual([])
+    expect(cyclesOf(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']], ['c.ts', ['a.ts']]]))).toEqual([['a.ts', 'b.ts', 'c.ts']])
   })
 
   it('flags each kind of violation (the checker itself)', () => {
