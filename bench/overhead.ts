@@ -6,6 +6,9 @@
  * in-process Bedrock client (a real BedrockRuntimeClient whose `send` resolves a canned reply at once), breaker
  * closed. The difference is Breakwater's own work: routing, breaker admission and outcome recording, deadline and
  * attempt-signal setup, the reply wrapping. Prints numbers; asserts nothing.
+ *
+ * The npm script bundles this file with esbuild first (packages external, as the layer ships them) and runs plain
+ * JavaScript: under tsx every closure would pay for its keep-names wrapper, which no deployed function does.
  */
 import { BedrockRuntimeClient, ConverseCommand, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'

@@ -1,3 +1,5 @@
+import { schedule, type TimerHandle } from './watchdog.js'
+
 /** Time source. Injected everywhere so tests and benches are deterministic. */
 export interface Clock {
   /** Milliseconds since the epoch. */
@@ -5,10 +7,10 @@ export interface Clock {
   /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>
   /**
-   * Optional: calls `fn(arg)` after `ms` and returns the handle `clearTimeout` cancels — the attempt timer without a
-   * promise per attempt. Only the system clock has it; other clocks' timers go through `sleep`.
+   * Optional: calls `fn(arg)` after `ms` unless cancelled — the attempt timer without a promise per attempt. Only
+   * the system clock has it (one shared timer, see watchdog.ts); other clocks' timers go through `sleep`.
    */
-  timer?<A>(ms: number, fn: (arg: A) => void, arg: A): ReturnType<typeof setTimeout>
+  timer?<A>(ms: number, fn: (arg: A) => void, arg: A): TimerHandle
 }
 
 /** Random source returning a float in [0, 1). */
@@ -16,7 +18,7 @@ export type Random = () => number
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  timer: (ms, fn, arg) => setTimeout(() => fn(arg), ms),
+  timer: schedule,
   sleep: (ms, signal) =>
     new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)

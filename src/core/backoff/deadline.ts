@@ -4,6 +4,7 @@
  * drives the same code the real one does.
  */
 import type { Clock } from '../clock.js'
+import type { TimerHandle } from '../watchdog.js'
 import { AttemptTimeoutError } from '../errors.js'
 
 /** The time one invocation has left, minus the reserve kept back to write a degraded reply. */
@@ -11,6 +12,8 @@ export class Deadline {
   /** Epoch ms at which Lambda stops the invocation. `Infinity` when there is no deadline (local runs). */
   readonly deadlineAt: number
   readonly reserveMs: number
+  /** `clock.now()` when the deadline was made. */
+  readonly startedAt: number
   readonly #clock: Clock
 
   /**
@@ -23,7 +26,8 @@ export class Deadline {
     if (Number.isNaN(remainingAtStartMs)) throw new RangeError('Deadline: remainingAtStartMs is NaN')
     if (!Number.isFinite(reserveMs) || reserveMs < 0) throw new RangeError(`Deadline: reserveMs must be >= 0 (got ${reserveMs})`)
     this.#clock = clock
-    this.deadlineAt = clock.now() + remainingAtStartMs
+    this.startedAt = clock.now()
+    this.deadlineAt = this.startedAt + remainingAtStartMs
     this.reserveMs = reserveMs
   }
 
@@ -78,7 +82,7 @@ export interface AttemptSignal {
  * A `timeoutMs` of 0 or less aborts at once; `Infinity` sets no timer.
  *
  * This runs once per attempt, so it allocates little: the controller and this object, which is itself the parents'
- * event listener (`handleEvent`), and on the system clock a plain `setTimeout` rather than a sleep promise.
+ * event listener (`handleEvent`), and on the system clock an entry of the shared watchdog timer, not a sleep promise.
  */
 export function withAttemptSignal(clock: Clock, timeoutMs: number, parents: readonly (AbortSignal | undefined)[]): AttemptSignal {
   return new AttemptSignalImpl(clock, timeoutMs, parents)
@@ -91,7 +95,7 @@ class AttemptSignalImpl implements AttemptSignal {
   /** The parents listened to, kept apart from the caller's array (it may be reused). Nearly always one. */
   #first: AbortSignal | undefined
   #more: AbortSignal[] | undefined
-  #timeout: ReturnType<typeof setTimeout> | undefined
+  #timeout: TimerHandle | undefined
   #sleep: AbortController | undefined
   #disposed = false
 
@@ -148,7 +152,7 @@ class AttemptSignalImpl implements AttemptSignal {
       this.#first.removeEventListener('abort', this)
       if (this.#more) for (const parent of this.#more) parent.removeEventListener('abort', this)
     }
-    if (this.#timeout !== undefined) clearTimeout(this.#timeout)
+    this.#timeout?.cancel()
     this.#sleep?.abort(DISPOSED)
   }
 

@@ -123,8 +123,8 @@ export class Engine {
   /** Walks `route`'s cascade, in health order, within the invocation's deadline. */
   run<I, O>(binding: Binding, route: ResolvedRoute, input: I, call: CallFn<I, O>, extras: CallExtras<I, O>, signal: AbortSignal | undefined): Promise<CascadeResult<O>> {
     const { clock, latency } = this.router
-    const order = (this.#orders.get(route.name) as RouteOrder).order(latency)
     const deadline = new Deadline(clock, binding.remainingTimeMs() ?? MAX_LAMBDA_MS /* no Lambda context: Lambda's longest timeout */, this.#reserveMs)
+    const order = (this.#orders.get(route.name) as RouteOrder).order(latency, deadline.startedAt)
     const request: CascadeRequest<I, O> = {
       route: route.name,
       targets: order.targets,

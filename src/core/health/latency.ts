@@ -90,6 +90,11 @@ export class LatencyTracker {
     if (!Number.isInteger(this.minSamples) || this.minSamples < 1) throw new RangeError(`LatencyTracker: minSamples must be a positive integer (got ${this.minSamples})`)
   }
 
+  /** The tracker's clock's time (callers read it once for several lookups). */
+  now(): number {
+    return this.#clock.now()
+  }
+
   /** Records one successful call to `key` (a `targetKey`). `outputTokens` when the reply reported it. */
   record(key: string, latencyMs: number, outputTokens?: number): void {
     if (!Number.isFinite(latencyMs) || latencyMs < 0) return
@@ -100,11 +105,10 @@ export class LatencyTracker {
   }
 
   /** The target's health from its fresh samples, or undefined while there are fewer than `minSamples`. */
-  health(key: string): TargetHealth | undefined {
+  health(key: string, now = this.#clock.now()): TargetHealth | undefined {
     const ring = this.#rings.get(key)
     if (ring === undefined) return undefined
-    // On the hot path twice per call (order, then maxTokens plan): sorting 64 samples each time is the cost.
-    const now = this.#clock.now()
+    // On the hot path per call (order, then maxTokens plan): sorting 64 samples each time was the cost.
     const memo = ring.memo
     if (memo !== undefined && now - memo.at < MEMO_MS) {
       const fresh = ring.pushed - memo.pushed

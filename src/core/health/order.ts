@@ -37,7 +37,7 @@ export const DEFAULT_MIN_GAP_MS = 250
  * const targets = orderByHealth(route.targets, latency)      // per call, before runCascade
  */
 export function orderByHealth(targets: readonly Target[], tracker: LatencyTracker, options: HealthOrderOptions = {}): readonly Target[] {
-  return new HealthOrder(targets, options).order(tracker)
+  return new HealthOrder(targets, options).order(tracker, tracker.now())
 }
 
 /**
@@ -67,10 +67,10 @@ class HealthOrder {
     this.#groups = [...byModel.values()].filter((at) => at.length > 1).map((at) => ({ at, keys: at.map((i) => targetKey(targets[i] as Target)) }))
   }
 
-  order(tracker: LatencyTracker): readonly Target[] {
+  order(tracker: LatencyTracker, now: number): readonly Target[] {
     let out: Target[] | undefined
     for (const group of this.#groups) {
-      const medians = group.keys.map((k) => tracker.health(k)?.p50Ms)
+      const medians = group.keys.map((k) => tracker.health(k, now)?.p50Ms)
       let best = Infinity
       let known = 0
       for (const m of medians) if (m !== undefined) { known++; if (m < best) best = m }
@@ -106,10 +106,11 @@ export class RouteOrder {
     }
   }
 
-  order(latency: LatencyTracker): { readonly targets: readonly Target[]; readonly canaryNet?: Target } {
-    if (this.#whole !== undefined) return { targets: this.#whole.order(latency) }
-    const blue = (this.#blue as HealthOrder).order(latency)
-    return { targets: [...(this.#green as HealthOrder).order(latency), ...blue], canaryNet: blue[0] as Target }
+  /** The order now (`now` read once by the caller for the whole call). */
+  order(latency: LatencyTracker, now = latency.now()): { readonly targets: readonly Target[]; readonly canaryNet?: Target } {
+    if (this.#whole !== undefined) return { targets: this.#whole.order(latency, now) }
+    const blue = (this.#blue as HealthOrder).order(latency, now)
+    return { targets: [...(this.#green as HealthOrder).order(latency, now), ...blue], canaryNet: blue[0] as Target }
   }
 }
 

@@ -1,6 +1,7 @@
 import { getEventListeners } from 'node:events'
 import fc from 'fast-check'
 import { withAttemptSignal } from '../../../src/core/backoff/deadline.js'
+import { pendingTimers } from '../../../src/core/watchdog.js'
 import { systemClock } from '../../../src/core/clock.js'
 import { AttemptTimeoutError } from '../../../src/core/errors.js'
 import { FakeClock } from '../../support/fake-clock.js'
@@ -66,35 +67,24 @@ describe('withAttemptSignal', () => {
     expect(clock.pending).toBe(0)
   })
 
-  it('with the system clock: times out for real, and dispose() clears its timer', async () => {
-    // Watches this test's own timers, not the process-wide count (other suites' timers may still be pending).
-    const created: unknown[] = []
-    const cleared = new Set<unknown>()
-    const realSet = globalThis.setTimeout
-    const realClear = globalThis.clearTimeout
-    globalThis.setTimeout = ((fn: () => void, ms?: number) => {
-      const t = realSet(fn, ms)
-      created.push(t)
-      return t
-    }) as typeof setTimeout
-    globalThis.clearTimeout = ((t: Parameters<typeof clearTimeout>[0]) => {
-      cleared.add(t)
-      realClear(t)
-    }) as typeof clearTimeout
-    try {
-      const long = withAttemptSignal(systemClock, 60_000, [])
-      expect(created).toHaveLength(1)
-      long.dispose()
-      await flush()
-      expect(cleared.has(created[0])).toBe(true)
+  it('with the system clock: times out for real, and dispose() cancels its timer (one shared watchdog timer)', async () => {
+    const before = pendingTimers()
+    const long = withAttemptSignal(systemClock, 60_000, [])
+    expect(pendingTimers()).toBe(before + 1)
+    long.dispose()
+    expect(pendingTimers()).toBe(before)
+    await new Promise((resolve) => setTimeout(resolve, 30))
+    expect(long.signal.aborted).toBe(false)
 
-      const short = withAttemptSignal(systemClock, 20, [])
-      await new Promise((resolve) => short.signal.addEventListener('abort', resolve, { once: true }))
-      expect(short.signal.reason).toBeInstanceOf(AttemptTimeoutError)
-    } finally {
-      globalThis.setTimeout = realSet
-      globalThis.clearTimeout = realClear
-    }
+    const short = withAttemptSignal(systemClock, 20, [])
+    const later = withAttemptSignal(systemClock, 60_000, [])
+    await new Promise((resolve) => short.signal.addEventListener('abort', resolve, { once: true }))
+    expect(short.signal.reason).toBeInstanceOf(AttemptTimeoutError)
+    // The watchdog fired the due timer only, and is re-armed for the later one.
+    expect(later.signal.aborted).toBe(false)
+    expect(pendingTimers()).toBe(before + 1)
+    later.dispose()
+    expect(pendingTimers()).toBe(before)
   })
 
   it('property: the first of the timeout and the parent aborts decides the reason; no timer outlives it', async () => {
