@@ -56,24 +56,25 @@ export async function flushPowertoolsMiddlewares(request: MiddyLikeRequest): Pro
   await cleanupMiddlewares(request)
 }
 
-/** Powertools' level order; a logger without `getLevelName()` (a duck-typed one) is told everything. */
-const LEVELS: Readonly<Record<string, number>> = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, CRITICAL: 24, SILENT: 28 }
+/** Powertools' level thresholds (`logger.level`); a logger without a numeric `level` (duck-typed) is told everything. */
+const DEBUG = 8
+const INFO = 12
 
 /**
- * Whether `logger` would print a line at `level` now. Asked per line (the level can change at runtime: sampling,
- * `setLogLevel`), so that the happy path does not build the objects of lines the level filters out.
+ * Whether `logger` would print a line at `threshold` now. Asked per line (the level can change at runtime:
+ * sampling, `setLogLevel`), so that the happy path does not build the objects of lines the level filters out.
  */
-function logs(logger: Observability['logger'], level: 'DEBUG' | 'INFO'): boolean {
+function logs(logger: Observability['logger'], threshold: number): boolean {
   if (logger === undefined) return false
-  const name = typeof logger.getLevelName === 'function' ? logger.getLevelName() : undefined
-  return name === undefined || (LEVELS[name] ?? 0) <= (LEVELS[level] as number)
+  const level: unknown = (logger as { readonly level?: unknown }).level
+  return typeof level !== 'number' || level <= threshold
 }
 
 export function cascadeListener(o: Observability): CascadeListener {
   return {
     attempt(r, route) {
       const success = r.outcome === 'success'
-      if (!success || logs(o.logger, 'DEBUG')) {
+      if (!success || logs(o.logger, DEBUG)) {
         const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs) }
         if (success) o.logger?.debug('breakwater attempt', keys)
         else o.logger?.warn('breakwater attempt failed', keys)
@@ -82,7 +83,7 @@ export function cascadeListener(o: Observability): CascadeListener {
     },
     retry(target, waitMs, failureClass, route) {
       count(o, METRIC.retries)
-      if (logs(o.logger, 'DEBUG')) o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs: Math.round(waitMs), failureClass })
+      if (logs(o.logger, DEBUG)) o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs: Math.round(waitMs), failureClass })
     },
     deadlineSkip(target, route) {
       count(o, METRIC.deadlineSkips)
@@ -90,7 +91,7 @@ export function cascadeListener(o: Observability): CascadeListener {
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)
-      if (logs(o.logger, 'INFO')) o.logger?.info('breakwater served', { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded })
+      if (logs(o.logger, INFO)) o.logger?.info('breakwater served', { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded })
     },
   }
 }
