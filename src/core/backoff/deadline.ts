@@ -35,8 +35,8 @@ export class Deadline {
    * Time left before the reserve begins, ms. Not clamped: a negative value says how far into the reserve we already
    * are, which is worth logging; every decision below treats it as "no time".
    */
-  remainingMs(): number {
-    return this.deadlineAt - this.reserveMs - this.#clock.now()
+  remainingMs(now = this.#clock.now()): number {
+    return this.deadlineAt - this.reserveMs - now
   }
 
   /**

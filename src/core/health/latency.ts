@@ -44,7 +44,7 @@ class Ring {
   /** Of those, the ones that reported output tokens. */
   pushedTokens = 0
   /**
-   * The last health computed from this ring, and when. Reused for a second, or until an eighth of the ring is new:
+   * The last health computed from this ring, and when. Reused for a second, or until half of the ring is new:
    * every call pushes a sample, and re-sorting the ring per call was the hot path's largest cost. While the target
    * is not yet known (too few samples), each new sample is looked at, so the first verdict comes at once.
    */
@@ -115,7 +115,7 @@ export class LatencyTracker {
       // Not yet known (latency, or speed while samples with tokens arrive): each new sample is looked at.
       const unknown = memo.value === undefined
         || (memo.tokenSamples < this.minSamples && ring.pushedTokens !== memo.pushedTokens)
-      if (fresh === 0 || (!unknown && fresh < Math.max(1, this.size >> 3))) return memo.value
+      if (fresh === 0 || (!unknown && fresh < Math.max(1, this.size >> 1))) return memo.value
     }
     const { value, tokenSamples } = this.#compute(ring, now)
     ring.memo = { value, at: now, pushed: ring.pushed, pushedTokens: ring.pushedTokens, tokenSamples }

@@ -22,10 +22,10 @@ export interface TimeSlice {
 }
 
 /** How long an attempt admitted now may run: the attempt timeout, cut by the probe lease and the deadline. */
-export function timeSlice(admission: Admission, policy: BackoffPolicy, deadline: Deadline, clock: Clock): TimeSlice {
-  const leaseLeft = admission.allowed && admission.permit ? admission.permit.expiresAt - clock.now() : Infinity
+export function timeSlice(admission: Admission, policy: BackoffPolicy, deadline: Deadline, now: number): TimeSlice {
+  const leaseLeft = admission.allowed && admission.permit ? admission.permit.expiresAt - now : Infinity
   const byTarget = Math.min(policy.attemptTimeoutMs, leaseLeft - Math.min(LEASE_MARGIN_MS, leaseLeft / 10))
-  const byDeadline = deadline.remainingMs()
+  const byDeadline = deadline.remainingMs(now)
   return { timeoutMs: Math.max(0, Math.min(byTarget, byDeadline)), deadlineBound: byDeadline < byTarget }
 }
 
@@ -36,12 +36,13 @@ export function timeSlice(admission: Admission, policy: BackoffPolicy, deadline:
  * target's first, after a fast failure) is not held to this slice.
  */
 export function planAttempt<I>(
-  req: Pick<CascadeRequest<I, never>, 'adapter' | 'latency' | 'policies'> & { readonly validate?: unknown }, target: Target, key: string, input: I, sliceMs: number,
+  req: Pick<CascadeRequest<I, never>, 'adapter' | 'latency' | 'policies'> & { readonly validate?: unknown },
+  target: Target, key: string, input: I, sliceMs: number, now: number,
 ): { readonly input: I; readonly cap?: number } {
   const { adapter, latency, policies } = req
   // A reply that must validate (structured output) cut short by a cap is malformed for sure: a wasted paid call.
   if (!policies.fallback || !adapter?.capTokens || !latency || req.validate !== undefined) return { input }
-  const cap = plannedMaxTokens(latency.health(key)?.speed, sliceMs, adapter.maxTokens?.(input), target.maxTokens)
+  const cap = plannedMaxTokens(latency.health(key, now)?.speed, sliceMs, adapter.maxTokens?.(input), target.maxTokens)
   return cap === undefined ? { input } : { input: adapter.capTokens(input, cap), cap }
 }
 
@@ -53,10 +54,9 @@ export type AttemptResult<O> =
 /** Sends one attempt, aborted at `timeoutMs` or when the caller's signal aborts. Never throws. */
 export async function callOnce<I, O>(
   call: CallFn<I, O>, target: Target, input: I, timeoutMs: number, clock: Clock, signal: AbortSignal | undefined,
-  validate: ((output: O) => void) | undefined,
+  validate: ((output: O) => void) | undefined, started = clock.now(),
 ): Promise<AttemptResult<O>> {
   const attemptSignal = withAttemptSignal(clock, timeoutMs, [signal])
-  const started = clock.now()
   let latencyMs = 0
   try {
     const output = await call(target, input, attemptSignal.signal)

@@ -110,11 +110,13 @@ class CascadeRun<I, O> {
     const { policies, deadline, clock, listener } = this.req
     const waitMs = visit.waitMs
     const isLast = ti === this.walk.length - 1
-    const slice = timeSlice(admission, this.backoff, deadline, clock)
+    // One clock read for the slice, the plan and the latency's start.
+    const now = clock.now()
+    const slice = timeSlice(admission, this.backoff, deadline, now)
     if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.deadlineSkip(target, attempt, waitMs) }
-    const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs)
+    const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs, now)
     const token = listener?.attemptStart?.(target, attempt, this.req.route)
-    const result = await callOnce(this.req.call, target, plan.input, slice.timeoutMs, clock, this.req.signal, this.req.validate)
+    const result = await callOnce(this.req.call, target, plan.input, slice.timeoutMs, clock, this.req.signal, this.req.validate, now)
     if (result.ok) {
       const outputTokens = this.req.measure?.(result.output)?.outputTokens
       this.req.latency?.record(key, result.latencyMs, outputTokens)
