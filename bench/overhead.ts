@@ -16,6 +16,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { readFileSync } from 'node:fs'
+import { GCProfiler, getHeapStatistics } from 'node:v8'
 import { parseArgs } from 'node:util'
 import { FAKE_CREDENTIALS } from '../tools/fake-bedrock/bedrock-client.js'
 import { createHandler, SYSTEM_PROMPT } from '../examples/chat/chat-handler.js'
@@ -111,6 +112,23 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 
+/**
+ * Bytes allocated per invocation: what the heap grew by over `n` invocations plus what every GC in between freed
+ * (V8's GCProfiler reports the used heap before and after each one), divided by `n`. Approximate (a GC also frees
+ * what earlier code left), so it is read as a difference between variants measured the same way.
+ */
+async function bytesPerInvocation(invoke: Invoke, n: number): Promise<number> {
+  const profiler = new GCProfiler()
+  profiler.start()
+  const before = getHeapStatistics().used_heap_size
+  for (let i = 0; i < n; i++) await invoke(event, context)
+  const after = getHeapStatistics().used_heap_size
+  const freed = profiler.stop().statistics.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0)
+  return (after - before + freed) / n
+}
+const allocations = new Map<Variant, number>()
+for (const v of variants) allocations.set(v, await bytesPerInvocation(v.invoke, 20_000))
+
 const stats = (samples: number[]): { median: number; p99: number; mean: number } => {
   const sorted = Float64Array.from(samples).sort()
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN
@@ -121,15 +139,17 @@ const [bare, preset, barePt, presetPt] = variants.map((v) => stats(v.samples)) a
 
 console.log('Breakwater overhead per invocation: zero-latency in-process Bedrock client, breaker closed, events/apigw-http.json')
 console.log(`node ${process.version}, ${perRound * rounds} timed invocations per variant (${rounds} interleaved rounds) after ${warmup} warm-up\n`)
-console.log(`${'variant'.padEnd(44)}${'median'.padStart(10)}${'p99'.padStart(10)}${'mean'.padStart(10)}`)
+console.log(`${'variant'.padEnd(44)}${'median'.padStart(10)}${'p99'.padStart(10)}${'mean'.padStart(10)}${'alloc/inv'.padStart(12)}`)
 variants.forEach((v, i) => {
   const s = [bare, preset, barePt, presetPt][i] as ReturnType<typeof stats>
-  console.log(`${v.label.padEnd(44)}${us(s.median)}${us(s.p99)}${us(s.mean)}`)
+  console.log(`${v.label.padEnd(44)}${us(s.median)}${us(s.p99)}${us(s.mean)}${`${((allocations.get(v) ?? NaN) / 1024).toFixed(1)} KiB`.padStart(12)}`)
 })
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`
 const delta = (a: number, b: number): string => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(1)} µs`
 console.log('\nBreakwater\'s own cost (preset − bare):')
 console.log(`  without Powertools: median ${delta(preset.median, bare.median)} (${ratio(preset.median, bare.median)}), p99 ${delta(preset.p99, bare.p99)} (${ratio(preset.p99, bare.p99)})`)
 console.log(`  with Powertools:    median ${delta(presetPt.median, barePt.median)} (${ratio(presetPt.median, barePt.median)}), p99 ${delta(presetPt.p99, barePt.p99)} (${ratio(presetPt.p99, barePt.p99)})`)
+const kib = (v: Variant): number => (allocations.get(v) ?? NaN) / 1024
+console.log(`  allocation: +${(kib(variants[1] as Variant) - kib(variants[0] as Variant)).toFixed(1)} KiB per invocation without Powertools, +${(kib(variants[3] as Variant) - kib(variants[2] as Variant)).toFixed(1)} KiB with`)
 console.log(`  preset + Powertools vs bare middy: median ${ratio(presetPt.median, bare.median)}, p99 ${ratio(presetPt.p99, bare.p99)}`)
 console.log('\nA real Bedrock call takes hundreds of ms: these µs are the whole price of the protection on the happy path.')

@@ -3,7 +3,7 @@
  * the model and region and may make the request cheaper (`maxTokens`, `maxMessages`); everything else is the caller's.
  */
 import {
-  ConverseCommand, InvokeModelCommand,
+  ConverseCommand, InvokeModelCommand, type BedrockRuntimeClient,
   type ConverseCommandInput, type ConverseCommandOutput, type InvokeModelCommandInput, type InvokeModelCommandOutput,
 } from '@aws-sdk/client-bedrock-runtime'
 import { BrokenResponseError, MalformedOutputError } from '../core/errors.js'
@@ -23,10 +23,14 @@ export type InvokeModelInput = Omit<InvokeModelCommandInput, 'modelId'>
  * MalformedOutputError.
  */
 export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, ConverseCommandOutput> {
-  return async (target, input, signal) => {
-    const client = await pool.getChecked(target.region)
+  // Not an async function: a checked client sends at once, with no await of our own (one promise less per call).
+  const send = (client: BedrockRuntimeClient, target: Target, input: ConverseInput, signal: AbortSignal): Promise<ConverseCommandOutput> => {
     const command = new ConverseCommand({ ...applyTargetLimits(input, target), modelId: target.model })
-    return checkConverseOutput(await client.send(command, { abortSignal: signal }).catch(brokenResponse))
+    return client.send(command, { abortSignal: signal }).then(checkConverseOutput, brokenResponse)
+  }
+  return (target, input, signal) => {
+    const client = pool.verifiedClient(target.region)
+    return client !== undefined ? send(client, target, input, signal) : pool.getChecked(target.region).then((c) => send(c, target, input, signal))
   }
 }
 
@@ -36,7 +40,7 @@ export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, Con
  */
 export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInput, InvokeModelCommandOutput> {
   return async (target, input, signal) => {
-    const client = await pool.getChecked(target.region)
+    const client = pool.verifiedClient(target.region) ?? await pool.getChecked(target.region)
     const output = await client.send(new InvokeModelCommand({ ...input, modelId: target.model }), { abortSignal: signal }).catch(brokenResponse)
     return checkInvokeModelOutput(output)
   }

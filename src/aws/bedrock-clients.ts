@@ -37,6 +37,8 @@ export interface BedrockClientPoolOptions {
 export class BedrockClientPool {
   private readonly clients = new Map<string, BedrockRuntimeClient>()
   private readonly checks = new Map<string, Promise<BedrockRuntimeClient>>()
+  /** Clients whose check has passed: a call takes them without awaiting anything. */
+  private readonly verified = new Map<string, BedrockRuntimeClient>()
   private readonly build: (region: string) => BedrockRuntimeClient
 
   constructor(options: BedrockClientPoolOptions = {}) {
@@ -63,10 +65,16 @@ export class BedrockClientPool {
     let checked = this.checks.get(region)
     if (checked === undefined) {
       checked = checkNoRetries(this.get(region), region)
+      checked.then((client) => this.verified.set(region, client), () => undefined)
       // A failed check is not cached as a success, but is kept so every call reports the same config error.
       this.checks.set(region, checked)
     }
     return checked
+  }
+
+  /** The client for `region` if its check has already passed, else undefined (then await {@link getChecked}). */
+  verifiedClient(region: string): BedrockRuntimeClient | undefined {
+    return this.verified.get(region)
   }
 
   /** Regions that have a client so far. */

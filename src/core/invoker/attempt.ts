@@ -46,6 +46,9 @@ export function planAttempt<I>(
   return cap === undefined ? { input } : { input: adapter.capTokens(input, cap), cap }
 }
 
+/** An attempt without a caller's signal: nothing to listen to, and no array made per attempt to say so. */
+const NO_PARENTS: readonly AbortSignal[] = Object.freeze([])
+
 export type AttemptResult<O> =
   | { readonly ok: true; readonly output: O; readonly latencyMs: number }
   /** `classification` is undefined for errors that are not about the call (a bug): they propagate. */
@@ -56,7 +59,7 @@ export async function callOnce<I, O>(
   call: CallFn<I, O>, target: Target, input: I, timeoutMs: number, clock: Clock, signal: AbortSignal | undefined,
   validate: ((output: O) => void) | undefined, started = clock.now(),
 ): Promise<AttemptResult<O>> {
-  const attemptSignal = withAttemptSignal(clock, timeoutMs, [signal])
+  const attemptSignal = withAttemptSignal(clock, timeoutMs, signal === undefined ? NO_PARENTS : [signal])
   let latencyMs = 0
   try {
     const output = await call(target, input, attemptSignal.signal)

@@ -43,15 +43,15 @@ interface Visit {
   beforeReask: unknown
 }
 
-export async function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<CascadeResult<O>> {
+export function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<CascadeResult<O>> {
   return new CascadeRun(req).execute()
 }
 
 class CascadeRun<I, O> {
   readonly attempts: AttemptRecord[] = []
   readonly degradations: Degradation[] = []
-  /** Models whose context window the prompt does not fit, even shortened: their other regions are skipped. */
-  readonly overflowed = new Set<string>()
+  /** Models whose context window the prompt does not fit, even shortened: their other regions are skipped. Made on first use. */
+  overflowed: Set<string> | undefined
   readonly backoff: BackoffPolicy
   readonly walk: readonly Target[]
   readonly gate: Gate
@@ -72,13 +72,13 @@ class CascadeRun<I, O> {
     this.req.policies.backoff?.budget.recordRequest()
     for (let ti = 0; ti < this.walk.length; ti++) {
       const target = this.walk[ti] as Target
-      if (this.overflowed.size > 0 && this.overflowed.has(target.model)) continue
+      if (this.overflowed?.has(target.model)) continue
       const result = await this.onTarget(target, ti)
       if (result === 'stop') break
       if (result !== 'next') return result
     }
     // A model the prompt overflows cannot serve it later either: its targets say nothing about when to retry.
-    const soonest = this.soonest.filter((s, ti) => s !== null && !this.overflowed.has((this.walk[ti] as Target).model)) as (number | undefined)[]
+    const soonest = this.soonest.filter((s, ti) => s !== null && !this.overflowed?.has((this.walk[ti] as Target).model)) as (number | undefined)[]
     throw exhausted(this.req.route, this.attempts, this.last, soonest)
   }
 
@@ -159,8 +159,9 @@ class CascadeRun<I, O> {
           this.degrade('truncated-context')
           return { verdict: 'release', value: AGAIN } // a shortened request is a new request: it does not use up an attempt
         }
-        this.overflowed.add(target.model)
-        if (this.walk.slice(ti + 1).some((t) => !this.overflowed.has(t.model))) return { verdict: 'release', value: 'next' }
+        const overflowed = (this.overflowed ??= new Set())
+        overflowed.add(target.model)
+        if (this.walk.slice(ti + 1).some((t) => !overflowed.has(t.model))) return { verdict: 'release', value: 'next' }
         throw new ContextOverflowError('the prompt is too long for the model, even after shortening the history', error)
       }
       case 'malformed-output': {
