@@ -2,7 +2,7 @@
  * The glue of the cached-response fallback (`fallback({ cache })`): what is stored, under which key, and the reply
  * served from it. The LRU itself is core's ReplyCache; hashing lives here because core imports no Node modules.
  */
-import { createHash, type Hash } from 'node:crypto'
+import type { Hash } from 'node:crypto'
 import type { ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime'
 import type { ConverseInput } from '../aws/bedrock-calls.js'
 import { ReplyCache } from '../core/fallback/reply-cache.js'
@@ -33,7 +33,8 @@ export const isCacheable = (served: Served): boolean => served.degradations.ever
  */
 export function replyCacheKey(route: string, input: ConverseInput, responseSchema: JsonSchema | undefined): string {
   const { requestMetadata: _tags, ...asked } = input
-  const hash = createHash('sha256')
+  // node:crypto fetched on use, not imported: only a function with `fallback({ cache })` hashes anything.
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256')
   feed(hash, { route, input: asked, responseSchema })
   return hash.digest('base64url')
 }
