@@ -2,8 +2,9 @@
  * `npm run build:layer`: builds the Lambda layer into layer/nodejs/ (Lambda mounts it at /opt/nodejs, whose
  * node_modules Node.js resolves from, for ES modules too on nodejs18.x and later).
  *
- *   layer/nodejs/node_modules/breakwater/   dist/*.js (compiled from src/ into a fresh directory, so stale files in
- *                                           dist/ never ship) and a package.json pointing at it
+ *   layer/nodejs/node_modules/breakwater/   dist/: src/ compiled into a fresh directory (so stale files in dist/
+ *                                           never ship), then bundled by esbuild into the two entry points and their
+ *                                           chunks (layer/bundle.ts); and a package.json pointing at them
  *   layer/nodejs/node_modules/<the rest>/   the runtime dependencies: `npm ci --omit=dev` from package-lock.json, so
  *                                           every version is the locked one (Middy, Powertools, SDK clients, ajv)
  *
@@ -16,6 +17,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, write
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { bundleBreakwater, entryPoints } from './bundle.js'
 import { filesUnder, megabytes, pinTimes, prune, summarize, type TreeSummary } from './tree.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -30,6 +32,7 @@ interface RootPackage {
   readonly description: string
   readonly license: string
   readonly engines: Record<string, string>
+  readonly exports: Record<string, { readonly types: string; readonly import: string }>
   readonly dependencies: Record<string, string>
 }
 
@@ -51,10 +54,11 @@ function installDependencies(dir: string): void {
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir)
 }
 
-/** The package.json of breakwater inside the layer: ESM, one entry, the dependency pins for the record. */
+/** The package.json of breakwater inside the layer: ESM, the npm package's entry points, its pins for the record. */
 function layerPackageJson(pkg: RootPackage): string {
   const { name, version, description, license, engines, dependencies } = pkg
-  const manifest = { name, version, description, license, type: 'module', main: './dist/index.js', exports: { '.': './dist/index.js', './dynamodb': './dist/aws/dynamodb/index.js' }, engines, dependencies }
+  const exports = Object.fromEntries(Object.entries(pkg.exports).map(([subpath, target]) => [subpath, target.import]))
+  const manifest = { name, version, description, license, type: 'module', main: './dist/index.js', exports, engines, dependencies }
   return `${JSON.stringify(manifest, null, 2)}\n`
 }
 
@@ -82,7 +86,7 @@ export function buildLayer(outDir: string = LAYER_DIR): TreeSummary {
     const modules = join(staging, 'deps', 'node_modules')
     const self = join(modules, pkg.name)
     mkdirSync(self, { recursive: true })
-    renameSync(join(staging, 'dist'), join(self, 'dist'))
+    bundleBreakwater(join(staging, 'dist'), join(self, 'dist'), entryPoints(pkg.exports))
     writeFileSync(join(self, 'package.json'), layerPackageJson(pkg))
     prune(join(staging, 'deps'), (path) => !path.startsWith('node_modules/') || NOT_RUNTIME.test(path))
     checkPortable(join(staging, 'deps'), [ROOT, staging])
