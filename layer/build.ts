@@ -2,10 +2,12 @@
  * `npm run build:layer`: builds the Lambda layer into layer/nodejs/ (Lambda mounts it at /opt/nodejs, whose
  * node_modules Node.js resolves from, for ES modules too on nodejs18.x and later).
  *
- *   layer/nodejs/node_modules/breakwater/   dist/*.js (compiled from src/ into a fresh directory, so stale files in
- *                                           dist/ never ship) and a package.json pointing at it
- *   layer/nodejs/node_modules/<the rest>/   the runtime dependencies: `npm ci --omit=dev` from package-lock.json, so
- *                                           every version is the locked one (Middy, Powertools, SDK clients, ajv)
+ *   layer/nodejs/node_modules/breakwater/   dist/: src/ compiled into a fresh directory (so stale files in dist/
+ *                                           never ship), then bundled by esbuild into the two entry points and their
+ *                                           chunks (layer/bundle.ts); and a package.json pointing at them
+ *   layer/nodejs/node_modules/<the rest>/   breakwater's dependencies, Middy (its peer) and every package the example
+ *                                           functions import (EXAMPLE_IMPORTS): `npm ci --omit=dev` against
+ *                                           package-lock.json, so every version is the locked one
  *
  * Only what runs is kept: type declarations and source maps are removed. No native modules (checked), so one layer
  * serves arm64 and x86_64. File times are pinned and nothing absolute is written, so one commit gives one tree; the
@@ -16,6 +18,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, write
 import { tmpdir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { bundleBreakwater, entryPoints } from './bundle.js'
 import { filesUnder, megabytes, pinTimes, prune, summarize, type TreeSummary } from './tree.js'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
@@ -30,10 +33,36 @@ interface RootPackage {
   readonly description: string
   readonly license: string
   readonly engines: Record<string, string>
+  readonly exports: Record<string, { readonly types: string; readonly import: string }>
   readonly dependencies: Record<string, string>
+  readonly peerDependencies?: Record<string, string>
+  readonly peerDependenciesMeta?: Record<string, { readonly optional?: boolean }>
 }
 
-const rootPackage = (): RootPackage => JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as RootPackage
+interface Lockfile {
+  readonly packages: Record<string, { readonly version?: string }>
+}
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(join(ROOT, file), 'utf8')) as T
+const rootPackage = (): RootPackage => readJson<RootPackage>('package.json')
+
+/** `@scope/name/sub/path` → `@scope/name`; `name/sub` → `name`. */
+const packageOf = (specifier: string): string => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/')
+
+/**
+ * What the layer carries besides breakwater, at the versions package-lock.json pins: breakwater's dependencies, its
+ * required peers (Middy), and the packages the example functions import, which are only devDependencies of this
+ * repository (an npm user brings their own Powertools; the layer's functions get them from here).
+ */
+export function layerDependencies(pkg: RootPackage = rootPackage(), lock: Lockfile = readJson<Lockfile>('package-lock.json')): Record<string, string> {
+  const requiredPeers = Object.keys(pkg.peerDependencies ?? {}).filter((name) => pkg.peerDependenciesMeta?.[name]?.optional !== true)
+  const names = new Set([...Object.keys(pkg.dependencies), ...requiredPeers, ...EXAMPLE_IMPORTS.map(packageOf)])
+  return Object.fromEntries([...names].sort().map((name) => {
+    const version = lock.packages[`node_modules/${name}`]?.version
+    if (version === undefined) throw new Error(`layer/build: ${name} is not in package-lock.json: add it to package.json (devDependencies) and run npm install`)
+    return [name, version]
+  }))
+}
 
 function run(command: string, args: readonly string[], cwd: string): void {
   execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, npm_config_update_notifier: 'false' } })
@@ -45,16 +74,24 @@ function compileSources(outDir: string): void {
   run(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', outDir, '--declaration', 'false', '--sourceMap', 'false'], ROOT)
 }
 
-/** The locked runtime dependencies, installed the way `npm ci` installs them, into `dir`/node_modules. */
-function installDependencies(dir: string): void {
-  for (const file of ['package.json', 'package-lock.json']) cpSync(join(ROOT, file), join(dir, file))
+/**
+ * The layer's packages (layerDependencies) installed the way `npm ci` installs them, into `dir`/node_modules: a
+ * package.json that lists only them, next to this repository's package-lock.json. npm takes every version from the
+ * lock (and fails if one does not satisfy), recomputes which entries are needed, and leaves the rest out.
+ */
+function installDependencies(dir: string, pkg: RootPackage): void {
+  mkdirSync(dir, { recursive: true })
+  const manifest = { name: `${pkg.name}-layer`, version: pkg.version, private: true, license: pkg.license, dependencies: layerDependencies(pkg) }
+  writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  cpSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'))
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir)
 }
 
-/** The package.json of breakwater inside the layer: ESM, one entry, the dependency pins for the record. */
+/** The package.json of breakwater inside the layer: ESM, the npm package's entry points, its pins for the record. */
 function layerPackageJson(pkg: RootPackage): string {
-  const { name, version, description, license, engines, dependencies } = pkg
-  const manifest = { name, version, description, license, type: 'module', main: './dist/index.js', exports: { '.': './dist/index.js', './dynamodb': './dist/aws/dynamodb/index.js' }, engines, dependencies }
+  const { name, version, description, license, engines, dependencies, peerDependencies, peerDependenciesMeta } = pkg
+  const exports = Object.fromEntries(Object.entries(pkg.exports).map(([subpath, target]) => [subpath, target.import]))
+  const manifest = { name, version, description, license, type: 'module', main: './dist/index.js', exports, engines, dependencies, peerDependencies, peerDependenciesMeta }
   return `${JSON.stringify(manifest, null, 2)}\n`
 }
 
@@ -76,13 +113,12 @@ function checkPortable(outDir: string, forbidden: readonly string[]): void {
 export function buildLayer(outDir: string = LAYER_DIR): TreeSummary {
   const staging = mkdtempSync(join(tmpdir(), 'breakwater-layer-'))
   try {
-    compileSources(join(staging, 'dist'))
-    installDependencies(join(staging, 'deps'))
     const pkg = rootPackage()
-    const modules = join(staging, 'deps', 'node_modules')
-    const self = join(modules, pkg.name)
+    compileSources(join(staging, 'dist'))
+    installDependencies(join(staging, 'deps'), pkg)
+    const self = join(staging, 'deps', 'node_modules', pkg.name)
     mkdirSync(self, { recursive: true })
-    renameSync(join(staging, 'dist'), join(self, 'dist'))
+    bundleBreakwater(join(staging, 'dist'), join(self, 'dist'), entryPoints(pkg.exports))
     writeFileSync(join(self, 'package.json'), layerPackageJson(pkg))
     prune(join(staging, 'deps'), (path) => !path.startsWith('node_modules/') || NOT_RUNTIME.test(path))
     checkPortable(join(staging, 'deps'), [ROOT, staging])

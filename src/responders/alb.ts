@@ -3,10 +3,16 @@
  * matter here: it wants a `statusDescription`, and when the target group has multi-value headers enabled it reads
  * only `multiValueHeaders` (plain `headers` would be dropped, losing Content-Type and Retry-After).
  */
-import { STATUS_CODES } from 'node:http'
 import type { ALBEvent, ALBResult } from 'aws-lambda'
 import { replyBody, retryAfterHeaderValue } from './http.js'
 import type { FailureReply } from './types.js'
+
+/**
+ * node:http's status texts, fetched when a reply is shaped, not imported: an ES import of node:http builds its module
+ * namespace by reading every export, and its lazy `WebSocket`/`fetch` getters then load undici (10–20 ms of a cold
+ * start). `getBuiltinModule` hands back the CommonJS object, which the AWS SDK has loaded already.
+ */
+const statusText = (code: number): string | undefined => process.getBuiltinModule('node:http').STATUS_CODES[code]
 
 /**
  * Shapes a failure reply for an ALB. Uses `multiValueHeaders` when the event had them (the target group has
@@ -25,7 +31,7 @@ export function albReply(reply: FailureReply, event: ALBEvent): ALBResult {
   if (retryAfter !== undefined) headers['retry-after'] = retryAfter
   const result: ALBResult = {
     statusCode: reply.statusCode,
-    statusDescription: `${reply.statusCode} ${STATUS_CODES[reply.statusCode] ?? 'Error'}`,
+    statusDescription: `${reply.statusCode} ${statusText(reply.statusCode) ?? 'Error'}`,
     isBase64Encoded: false,
     body: replyBody(reply),
   }

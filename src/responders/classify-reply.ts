@@ -3,11 +3,13 @@
  * error's own message never reaches the caller (it can name models, accounts, regions or echo input); only
  * Breakwater's caller-fault messages and deliberately exposed HTTP errors do.
  */
-import { STATUS_CODES } from 'node:http'
 import { AllTargetsFailedError, CallerFaultError } from '../core/errors.js'
 import { classify, UPSTREAM_FAILURE_CLASSES } from '../core/failure.js'
 import { isRecord } from './detect.js'
 import type { FailureReply } from './types.js'
+
+/** node:http's status texts, fetched on use, not imported: see `statusText` in alb.ts (an ES import costs undici). */
+const statusText = (code: number): string | undefined => process.getBuiltinModule('node:http').STATUS_CODES[code]
 
 /** The polite text of a degraded (503) reply unless configured otherwise. */
 export const DEFAULT_BUSY_MESSAGE = 'The assistant is busy right now. Please try again in a moment.'
@@ -121,7 +123,7 @@ export function failureReply(error: unknown, opts: FailureReplyOptions): Failure
     const exposed = e.expose !== false && typeof e.message === 'string' && e.message !== ''
     const reply: FailureReply = {
       statusCode: httpStatus,
-      message: exposed ? String(e.message) : STATUS_CODES[httpStatus] ?? 'Client error',
+      message: exposed ? String(e.message) : statusText(httpStatus) ?? 'Client error',
       requestId,
       errorType: typeof e.name === 'string' && e.name !== '' ? e.name : 'HttpError',
       degraded: false,
