@@ -60,7 +60,9 @@ function main(argv: readonly string[]): void {
     for (const name of names) {
       const t = times.get(name) ?? []
       const m = median(t)
-      process.stdout.write(`${name.padEnd(44)} median ${m.toFixed(1).padStart(6)} ms  min ${Math.min(...t).toFixed(1).padStart(6)}  max ${Math.max(...t).toFixed(1).padStart(6)}  ×${(m / base).toFixed(2)} of the Bedrock client alone\n`)
+      const ms = (n: number): string => n.toFixed(1).padStart(6)
+      const spread = `median ${ms(m)} ms  min ${ms(Math.min(...t))}  max ${ms(Math.max(...t))}`
+      process.stdout.write(`${name.padEnd(44)} ${spread}  ×${(m / base).toFixed(2)} of the Bedrock client alone\n`)
     }
   } finally {
     rmSync(opt, { recursive: true, force: true })

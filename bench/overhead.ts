@@ -114,19 +114,23 @@ const stats = (samples: number[]): { median: number; p99: number; mean: number }
   return { median: at(0.5), p99: at(0.99), mean: samples.reduce((a, b) => a + b, 0) / samples.length }
 }
 const us = (n: number): string => `${n.toFixed(1)} µs`.padStart(10)
-const [bare, preset, barePt, presetPt] = variants.map((v) => stats(v.samples)) as [ReturnType<typeof stats>, ReturnType<typeof stats>, ReturnType<typeof stats>, ReturnType<typeof stats>]
+type Stats = ReturnType<typeof stats>
+const [bare, preset, barePt, presetPt] = variants.map((v) => stats(v.samples)) as [Stats, Stats, Stats, Stats]
 
 console.log('Breakwater overhead per invocation: zero-latency in-process Bedrock client, breaker closed, events/apigw-http.json')
-console.log(`node ${process.version}, ${perRound * rounds} timed invocations per variant (${rounds} interleaved rounds) after ${warmup} warm-up\n`)
+console.log(
+  `node ${process.version}, ${perRound * rounds} timed invocations per variant (${rounds} interleaved rounds) after ${warmup} warm-up\n`)
 console.log(`${'variant'.padEnd(44)}${'median'.padStart(10)}${'p99'.padStart(10)}${'mean'.padStart(10)}`)
 variants.forEach((v, i) => {
-  const s = [bare, preset, barePt, presetPt][i] as ReturnType<typeof stats>
+  const s = [bare, preset, barePt, presetPt][i] as Stats
   console.log(`${v.label.padEnd(44)}${us(s.median)}${us(s.p99)}${us(s.mean)}`)
 })
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`
 const delta = (a: number, b: number): string => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(1)} µs`
 console.log('\nBreakwater\'s own cost (preset − bare):')
-console.log(`  without Powertools: median ${delta(preset.median, bare.median)} (${ratio(preset.median, bare.median)}), p99 ${delta(preset.p99, bare.p99)} (${ratio(preset.p99, bare.p99)})`)
-console.log(`  with Powertools:    median ${delta(presetPt.median, barePt.median)} (${ratio(presetPt.median, barePt.median)}), p99 ${delta(presetPt.p99, barePt.p99)} (${ratio(presetPt.p99, barePt.p99)})`)
+const cost = (ours: Stats, base: Stats): string =>
+  `median ${delta(ours.median, base.median)} (${ratio(ours.median, base.median)}), p99 ${delta(ours.p99, base.p99)} (${ratio(ours.p99, base.p99)})`
+console.log(`  without Powertools: ${cost(preset, bare)}`)
+console.log(`  with Powertools:    ${cost(presetPt, barePt)}`)
 console.log(`  preset + Powertools vs bare middy: median ${ratio(presetPt.median, bare.median)}, p99 ${ratio(presetPt.p99, bare.p99)}`)
 console.log('\nA real Bedrock call takes hundreds of ms: these µs are the whole price of the protection on the happy path.')

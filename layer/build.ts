@@ -36,7 +36,8 @@ interface RootPackage {
 const rootPackage = (): RootPackage => JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as RootPackage
 
 function run(command: string, args: readonly string[], cwd: string): void {
-  execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, npm_config_update_notifier: 'false' } })
+  const env = { ...process.env, npm_config_update_notifier: 'false' }
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env })
 }
 
 /** Compiles src/ (tsconfig.build.json) into `outDir`: JavaScript only. */
@@ -54,7 +55,13 @@ function installDependencies(dir: string): void {
 /** The package.json of breakwater inside the layer: ESM, one entry, the dependency pins for the record. */
 function layerPackageJson(pkg: RootPackage): string {
   const { name, version, description, license, engines, dependencies } = pkg
-  const manifest = { name, version, description, license, type: 'module', main: './dist/index.js', exports: { '.': './dist/index.js', './dynamodb': './dist/aws/dynamodb/index.js' }, engines, dependencies }
+  const manifest = {
+    name, version, description, license,
+    type: 'module',
+    main: './dist/index.js',
+    exports: { '.': './dist/index.js', './dynamodb': './dist/aws/dynamodb/index.js' },
+    engines, dependencies,
+  }
   return `${JSON.stringify(manifest, null, 2)}\n`
 }
 
