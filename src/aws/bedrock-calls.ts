@@ -37,7 +37,8 @@ export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, Con
 export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInput, InvokeModelCommandOutput> {
   return async (target, input, signal) => {
     const client = await pool.getChecked(target.region)
-    const output = await client.send(new InvokeModelCommand({ ...input, modelId: target.model }), { abortSignal: signal }).catch(brokenResponse)
+    const command = new InvokeModelCommand({ ...input, modelId: target.model })
+    const output = await client.send(command, { abortSignal: signal }).catch(brokenResponse)
     return checkInvokeModelOutput(output)
   }
 }
@@ -49,7 +50,10 @@ export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInpu
 function brokenResponse(error: unknown): never {
   const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode
   if (error instanceof Error && typeof status === 'number' && status >= 200 && status < 300) {
-    throw new BrokenResponseError(`Bedrock answered ${status} with a body that could not be read (${error.name})`, { statusCode: status, cause: error })
+    throw new BrokenResponseError(
+      `Bedrock answered ${status} with a body that could not be read (${error.name})`,
+      { statusCode: status, cause: error },
+    )
   }
   throw error
 }
@@ -62,7 +66,9 @@ function brokenResponse(error: unknown): never {
 export function checkConverseOutput(output: ConverseCommandOutput): ConverseCommandOutput {
   const content: unknown = output.output?.message?.content
   // Not re-asked with format instructions (nothing was wrong with a format): the next target is asked instead.
-  if (!Array.isArray(content) || content.length === 0) throw new MalformedOutputError('the reply has no message content', '', undefined, { reaskable: false })
+  if (!Array.isArray(content) || content.length === 0) {
+    throw new MalformedOutputError('the reply has no message content', '', undefined, { reaskable: false })
+  }
   const answers = content.some((block: unknown) => {
     if (typeof block !== 'object' || block === null) return false
     const b = block as { text?: unknown }
@@ -78,7 +84,9 @@ export function checkConverseOutput(output: ConverseCommandOutput): ConverseComm
  */
 export function checkInvokeModelOutput(output: InvokeModelCommandOutput): InvokeModelCommandOutput {
   const body = output.body as Uint8Array | null | undefined
-  if (body === undefined || body === null || body.byteLength === 0) throw new MalformedOutputError('the reply body is empty', '', undefined, { reaskable: false })
+  if (body === undefined || body === null || body.byteLength === 0) {
+    throw new MalformedOutputError('the reply body is empty', '', undefined, { reaskable: false })
+  }
   if (JSON_TYPE.test(output.contentType ?? '') && !looksWhole(body)) {
     throw new BrokenResponseError('Bedrock answered 200 with a JSON body that does not parse', { statusCode: 200 })
   }
