@@ -76,7 +76,10 @@ function resultLine(result: unknown): string {
   const r = result as Record<string, unknown>
   if (Array.isArray(r.batchItemFailures)) {
     const ids = (r.batchItemFailures as { itemIdentifier: string }[]).map((f) => `${f.itemIdentifier.slice(0, 8)}…`)
-    return `  ⇐ SQS batch: ${ids.length === 0 ? 'every record answered, batchItemFailures: []' : `batchItemFailures: ${ids.join(', ')} (redelivered)`}`
+    const answered = ids.length === 0
+      ? 'every record answered, batchItemFailures: []'
+      : `batchItemFailures: ${ids.join(', ')} (redelivered)`
+    return `  ⇐ SQS batch: ${answered}`
   }
   if (typeof r.statusCode === 'number' && typeof r.body === 'string') {
     const headers = (r.headers ?? {}) as Record<string, string>

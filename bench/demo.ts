@@ -64,7 +64,10 @@ export async function runDemo(scenarioName: string, eventFile = DEFAULT_EVENT, o
   write(`Breakwater demo — scenario "${scenario.name}": ${scenario.summary}`)
   write(`event ${eventFile} (${sourceOf(event)}), ${invocations} invocations, ${timeoutMs} ms Lambda timeout each`)
   const route = (ROUTES.chat ?? []) as readonly (string | { model: string; region: string; maxTokens?: number })[]
-  write(`route: ${route.map((t) => (typeof t === 'string' ? shortTarget(t) : `${shortModel(t.model)}@${t.region}${t.maxTokens ? ` (maxTokens ${t.maxTokens})` : ''}`)).join(' → ')}`)
+  const step = (t: (typeof route)[number]): string => (typeof t === 'string'
+    ? shortTarget(t)
+    : `${shortModel(t.model)}@${t.region}${t.maxTokens ? ` (maxTokens ${t.maxTokens})` : ''}`)
+  write(`route: ${route.map(step).join(' → ')}`)
   write()
   const results: unknown[] = []
   try {

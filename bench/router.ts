@@ -12,12 +12,17 @@ import { compileRules } from '../src/core/routing/rules.js'
 const KEYS = 10_000
 const CALLS = 100_000
 
-for (const [label, key] of [['user-<n>', (i: number) => `user-${i}`], ['uuid-like', (i: number) => `${(Math.imul(i, 2654435761) >>> 0).toString(16)}-4a51-9d3e-${i}`]] as const) {
+const SPLIT_KEYS = [
+  ['user-<n>', (i: number) => `user-${i}`],
+  ['uuid-like', (i: number) => `${(Math.imul(i, 2654435761) >>> 0).toString(16)}-4a51-9d3e-${i}`],
+] as const
+for (const [label, key] of SPLIT_KEYS) {
   for (const weight of [5, 20, 50]) {
     let green = 0
     for (let i = 0; i < KEYS; i++) if (isGreen(key(i), weight)) green++
     const share = (100 * green) / KEYS
-    console.log(`split ${label.padEnd(9)} weight ${String(weight).padStart(2)} %: measured ${share.toFixed(2)} % (error ${(share - weight).toFixed(2)} points)`)
+    const error = (share - weight).toFixed(2)
+    console.log(`split ${label.padEnd(9)} weight ${String(weight).padStart(2)} %: measured ${share.toFixed(2)} % (error ${error} points)`)
   }
 }
 
@@ -33,8 +38,11 @@ const chooser = new RouteChooser({
   tier: defaultTier, splitKey: defaultUserKey,
   monitor: new CanaryMonitor({ clock }),
 })
-const input = { messages: [{ role: 'user', content: [{ text: 'Hello! Could you tell me what the weather is usually like in Lisbon in May?' }] }] }
-const events = Array.from({ length: 1_000 }, (_, i) => ({ headers: { 'x-user-id': `user-${i}`, 'x-user-tier': i % 3 === 0 ? 'pro' : 'free' } }))
+const input = {
+  messages: [{ role: 'user', content: [{ text: 'Hello! Could you tell me what the weather is usually like in Lisbon in May?' }] }],
+}
+const events = Array.from({ length: 1_000 }, (_, i) =>
+  ({ headers: { 'x-user-id': `user-${i}`, 'x-user-tier': i % 3 === 0 ? 'pro' : 'free' } }))
 
 async function measure(): Promise<number[]> {
   const samples: number[] = []
@@ -50,4 +58,5 @@ async function measure(): Promise<number[]> {
 await measure() // warm up the JIT
 const ns = await measure()
 const pick = (q: number): number => ns[Math.min(ns.length - 1, Math.floor(q * ns.length))] as number
-console.log(`route choice per call (forRequest + chooseRoute, 3 rules, 20 % split), ${CALLS} calls: median ${pick(0.5)} ns, p99 ${pick(0.99)} ns`)
+console.log(
+  `route choice per call (forRequest + chooseRoute, 3 rules, 20 % split), ${CALLS} calls: median ${pick(0.5)} ns, p99 ${pick(0.99)} ns`)

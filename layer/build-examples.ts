@@ -39,9 +39,12 @@ function checkImports(codeDir: string): void {
       if (spec.startsWith('node:')) continue
       if (spec.startsWith('.')) {
         const target = resolve(dirname(file), spec)
-        if (!target.startsWith(codeDir + '/') || !filesUnder(dirname(target)).includes(target)) problems.push(`${relative(codeDir, file)}: ${spec} is not in the function`)
+        if (!target.startsWith(codeDir + '/') || !filesUnder(dirname(target)).includes(target)) {
+          problems.push(`${relative(codeDir, file)}: ${spec} is not in the function`)
+        }
       } else if (!allowed.has(spec)) {
-        problems.push(`${relative(codeDir, file)}: '${spec}' is neither breakwater nor a package the layer carries (EXAMPLE_IMPORTS in layer/build.ts)`)
+        const where = relative(codeDir, file)
+        problems.push(`${where}: '${spec}' is neither breakwater nor a package the layer carries (EXAMPLE_IMPORTS in layer/build.ts)`)
       }
     }
   }
@@ -53,7 +56,8 @@ export function buildExamples(outDir: string = CHAT_CODE_DIR): TreeSummary {
   const staging = mkdtempSync(join(tmpdir(), 'breakwater-examples-'))
   try {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-    execFileSync(process.execPath, [tsc, '-p', join(ROOT, 'layer', 'tsconfig.examples.json'), '--outDir', staging], { cwd: ROOT, stdio: 'inherit' })
+    const project = join(ROOT, 'layer', 'tsconfig.examples.json')
+    execFileSync(process.execPath, [tsc, '-p', project, '--outDir', staging], { cwd: ROOT, stdio: 'inherit' })
     rmSync(outDir, { recursive: true, force: true })
     mkdirSync(outDir, { recursive: true })
     cpSync(join(staging, 'examples'), join(outDir, 'examples'), { recursive: true })

@@ -4,8 +4,10 @@ import type { Arrival, Turn, Workload } from './types.js'
 
 /** A prior conversation of `turns` messages, alternating user / assistant, starting with the user. */
 function historyOf(id: number, turns: number): Turn[] {
+  const question = (i: number): string =>
+    `earlier question ${i / 2 + 1} about order A-${1000 + id}: when does it ship, and can I change the address?`
   return Array.from({ length: turns }, (_, i): Turn => (i % 2 === 0
-    ? { role: 'user', content: `earlier question ${i / 2 + 1} about order A-${1000 + id}: when does it ship, and can I change the address?` }
+    ? { role: 'user', content: question(i) }
     : { role: 'assistant', content: 'It ships within two days; the address can be changed until it does. '.repeat(3) }))
 }
 
@@ -18,10 +20,8 @@ export function arrivals(rate: number, durationS: number, random: () => number, 
   for (let t = -Math.log(1 - random()) / rate * 1000; t < durationS * 1000; t += -Math.log(1 - random()) / rate * 1000) {
     const id = out.length + 1
     const long = (workload.longShare ?? 0) > 0 && seededRandom(id * 7919)() < (workload.longShare ?? 0)
-    out.push({
-      id, atMs: t, prompt: `chaos request #${id}: where is my order A-${1000 + id}?`,
-      ...(long && { history: historyOf(id, workload.historyTurns ?? 12) }),
-    })
+    const prompt = `chaos request #${id}: where is my order A-${1000 + id}?`
+    out.push(long ? { id, atMs: t, prompt, history: historyOf(id, workload.historyTurns ?? 12) } : { id, atMs: t, prompt })
   }
   return out
 }

@@ -3,7 +3,9 @@
  * calls Bedrock and returns a 200, or lets the error escape (the caller then sees a raw error).
  * Every instance builds its own clients, as a Lambda container would at init.
  */
-import { BedrockRuntimeClient, ConverseCommand, type BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime'
+import {
+  BedrockRuntimeClient, ConverseCommand, type BedrockRuntimeClientConfig, type ConverseCommandInput,
+} from '@aws-sdk/client-bedrock-runtime'
 import {
   circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleAll, retry, wrap,
 } from 'cockatiel'
@@ -24,19 +26,21 @@ export const JSON_INSTRUCTION = 'Reply with JSON only: {"answer": "<your answer>
  */
 async function converse(client: BedrockRuntimeClient, model: string, region: string, event: HttpEvent, degraded: boolean, json = false) {
   const { prompt, history = [] } = JSON.parse(event.body) as { prompt: string; history?: Turn[] }
-  const out = await client.send(new ConverseCommand({
+  const input: ConverseCommandInput = {
     modelId: model,
-    ...(json && { system: [{ text: JSON_INSTRUCTION }] }),
     messages: [...history, { role: 'user' as const, content: prompt }].map((t) => ({ role: t.role, content: [{ text: t.content }] })),
     inferenceConfig: { maxTokens: 1024 },
-  }))
+  }
+  if (json) input.system = [{ text: JSON_INSTRUCTION }]
+  const out = await client.send(new ConverseCommand(input))
   const text = out.output?.message?.content?.[0]?.text ?? ''
   const reply = json ? (JSON.parse(text) as { answer: string }).answer : text
   return { statusCode: 200, body: JSON.stringify({ reply, model, region, degraded: degraded ? 'fallback-target' : false }) }
 }
 
 /** The fake Bedrock this strategy's fleet talks to. */
-export const bedrockConfig = (env: StrategyEnv): BedrockRuntimeClientConfig => ({ endpoint: env.bedrockEndpoint, credentials: FAKE_CREDENTIALS })
+export const bedrockConfig = (env: StrategyEnv): BedrockRuntimeClientConfig =>
+  ({ endpoint: env.bedrockEndpoint, credentials: FAKE_CREDENTIALS })
 
 /** 1. naive: the SDK's defaults (standard retry mode, 3 attempts), one model, one region. */
 export function naive(env: StrategyEnv): ChaosInstance {

@@ -38,7 +38,9 @@ export function breakwaterInstance(env: StrategyEnv, id: number): ChaosInstance 
   // Probe grants are logged at debug.
   const logger = new SinkLogger((entry, json) => {
     if (LOG_PREFIX) appendFileSync(`${LOG_PREFIX}-${id}.log`, `${json}\n`)
-    if (entry.message === 'breakwater breaker transition') env.onBreaker({ key: String(entry.target), to: entry.to as BreakerTo, instance: id })
+    if (entry.message === 'breakwater breaker transition') {
+      env.onBreaker({ key: String(entry.target), to: entry.to as BreakerTo, instance: id })
+    }
     if (entry.message === 'breakwater probe granted') env.onProbe({ key: String(entry.target), stage: Number(entry.stage) })
     if (entry.message === 'breakwater breaker store failed; using local state') dynamo.storeErrors++
   }, { serviceName: 'chaos', logLevel: 'DEBUG' })

@@ -15,7 +15,8 @@ import { startSwitchableProxy } from '../support/switchable-proxy.js'
 import { InstanceThread } from './instance-thread.js'
 import type { ChaosScenario, ScriptStep } from './scenarios.js'
 import type {
-  Arrival, BreakerTransition, DynamoCounts, InstanceConfig, Outcome, ProbeGrant, RequestRecord, StrategyName, StrategyRun, UpstreamCall, Workload,
+  Arrival, BreakerTransition, DynamoCounts, InstanceConfig, Outcome, ProbeGrant, RequestRecord, StrategyName, StrategyRun,
+  UpstreamCall, Workload,
 } from './types.js'
 
 const EVENT_FILE = fileURLToPath(new URL('../../events/apigw-http.json', import.meta.url))
@@ -61,9 +62,11 @@ async function warmUp(all: readonly Slot[], server: FakeBedrock, workload: Workl
     for (let i = 0; i < WARM_UP_INVOCATIONS; i++) {
       let timer: NodeJS.Timeout | undefined
       const stuck = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`chaos bench: instance ${slot.id} did not finish a warm-up request within ${timeoutMs} ms`)), timeoutMs)
+        const late = new Error(`chaos bench: instance ${slot.id} did not finish a warm-up request within ${timeoutMs} ms`)
+        timer = setTimeout(() => reject(late), timeoutMs)
       })
-      const outcome = await Promise.race([slot.thread.invoke(event, timeoutMs, `warm-up-${slot.id}-${i}`), stuck]).finally(() => clearTimeout(timer))
+      const outcome = await Promise.race([slot.thread.invoke(event, timeoutMs, `warm-up-${slot.id}-${i}`), stuck])
+        .finally(() => clearTimeout(timer))
       if (outcome !== 'ok') throw new Error(`chaos bench: instance ${slot.id} failed a healthy warm-up request (${outcome})`)
     }
   }))
@@ -71,17 +74,25 @@ async function warmUp(all: readonly Slot[], server: FakeBedrock, workload: Workl
 
 interface Slot { readonly id: number; readonly thread: InstanceThread; born?: number; died?: number }
 
-export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, load: readonly Arrival[], o: FleetOptions): Promise<StrategyRun> {
+export async function runFleet(
+  strategy: StrategyName,
+  scenario: ChaosScenario,
+  load: readonly Arrival[],
+  o: FleetOptions,
+): Promise<StrategyRun> {
   const server = await FakeBedrock.start()
   // Only Breakwater talks to DynamoDB; its table sits behind a switch the script can turn off.
-  const proxy = strategy === 'breakwater' ? await startSwitchableProxy(Number(new URL(String(o.dynamo.clientConfig.endpoint)).port)) : undefined
+  const dynamoPort = Number(new URL(String(o.dynamo.clientConfig.endpoint)).port)
+  const proxy = strategy === 'breakwater' ? await startSwitchableProxy(dynamoPort) : undefined
   const transitions: BreakerTransition[] = []
   const probes: ProbeGrant[] = []
   let start = 0
   const workload = scenario.workload ?? {}
+  const clientConfig = { ...o.dynamo.clientConfig }
+  if (proxy) clientConfig.endpoint = proxy.endpoint
   const config: InstanceConfig = {
     bedrockEndpoint: server.endpoint, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, workload,
-    dynamo: { ...o.dynamo, clientConfig: { ...o.dynamo.clientConfig, ...(proxy && { endpoint: proxy.endpoint }) } },
+    dynamo: { ...o.dynamo, clientConfig },
   }
   const events = {
     // Epoch ms until the run is over; made relative to its start (and warm-up's dropped) in `measured`.
@@ -113,7 +124,8 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   apply(scenario.script[0] as ScriptStep)
   const timers = scenario.script.slice(1).map((step) => setTimeout(() => apply(step), Math.max(0, step.atS * 1000)))
   if (proxy && scenario.dynamodbDown) {
-    timers.push(setTimeout(() => proxy.down(), scenario.dynamodbDown.fromS * 1000), setTimeout(() => proxy.up(), scenario.dynamodbDown.toS * 1000))
+    const { fromS, toS } = scenario.dynamodbDown
+    timers.push(setTimeout(() => proxy.down(), fromS * 1000), setTimeout(() => proxy.up(), toS * 1000))
   }
   const requests: RequestRecord[] = []
   const pending: Promise<void>[] = []
@@ -131,7 +143,9 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
     }
     slot.born ??= Date.now()
     record.instance = slot.id
-    const event = { ...BASE_EVENT, body: JSON.stringify({ prompt: arrival.prompt, ...(arrival.history && { history: arrival.history }) }) }
+    const body: { prompt: string; history?: Arrival['history'] } = { prompt: arrival.prompt }
+    if (arrival.history) body.history = arrival.history
+    const event = { ...BASE_EVENT, body: JSON.stringify(body) }
     let timer: NodeJS.Timeout | undefined
     const deadline = new Promise<'overrun'>((resolve) => { timer = setTimeout(() => resolve('overrun'), o.timeoutMs) })
     const outcome: Outcome = await Promise.race([slot.thread.invoke(event, o.timeoutMs, `${strategy}-${arrival.id}`), deadline])
@@ -166,7 +180,11 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   const zero: DynamoCounts = { reads: 0, writes: 0, storeErrors: 0 }
   const dynamo = counts.reduce((sum, c, i) => {
     const before = baseline.get(i) ?? zero
-    return { reads: sum.reads + c.reads - before.reads, writes: sum.writes + c.writes - before.writes, storeErrors: sum.storeErrors + c.storeErrors - before.storeErrors }
+    return {
+      reads: sum.reads + c.reads - before.reads,
+      writes: sum.writes + c.writes - before.writes,
+      storeErrors: sum.storeErrors + c.storeErrors - before.storeErrors,
+    }
   }, zero)
   await Promise.all([server.stop(), proxy?.close()])
   // Messages arrive in the order they were posted, not in time order across threads; warm-up's are left out.
@@ -175,5 +193,8 @@ export async function runFleet(strategy: StrategyName, scenario: ChaosScenario, 
   const used = all.filter((s) => s.born !== undefined)
   const instanceSeconds = used.reduce((sum, s) => sum + ((s.died ?? end) - (s.born as number)) / 1000, 0)
   requests.sort((a, b) => a.id - b.id)
-  return { strategy, requests, calls, transitions: measured(transitions), probes: measured(probes), instanceSeconds, instances: used.length, dynamo }
+  return {
+    strategy, requests, calls, transitions: measured(transitions), probes: measured(probes),
+    instanceSeconds, instances: used.length, dynamo,
+  }
 }

@@ -79,7 +79,8 @@ export class InstanceThread {
   async close(): Promise<DynamoCounts> {
     const counts = new Promise<DynamoCounts>((resolve) => { this.#closed = resolve })
     this.#send({ type: 'close' })
-    const final = await Promise.race([counts, new Promise<DynamoCounts>((resolve) => setTimeout(() => resolve(this.dynamo), 2_000).unref())])
+    const lastKnown = new Promise<DynamoCounts>((resolve) => setTimeout(() => resolve(this.dynamo), 2_000).unref())
+    const final = await Promise.race([counts, lastKnown])
     await this.#worker.terminate()
     return final
   }

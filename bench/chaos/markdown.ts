@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { SUMMARY_HEAD, summaryCells } from './format.js'
-import type { ChaosResults } from './run.js'
+import type { ChaosResults } from './results.js'
 import { STRATEGIES } from './types.js'
 
 const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`

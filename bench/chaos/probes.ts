@@ -41,7 +41,8 @@ function instanceProbes(run: StrategyRun): HalfOpenProbes {
     list.forEach((t, i) => {
       if (t.to !== 'half-open') return
       const until = list[i + 1]?.atMs ?? Infinity
-      const calls = run.calls.filter((c) => c.target === t.key && c.atMs >= t.atMs && c.atMs < until && instanceOf.get(c.requestId) === t.instance)
+      const calls = run.calls.filter((c) =>
+        c.target === t.key && c.atMs >= t.atMs && c.atMs < until && instanceOf.get(c.requestId) === t.instance)
       episodes.push([calls.length])
     })
   }

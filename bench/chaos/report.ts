@@ -2,7 +2,7 @@
  * A self-contained HTML report: per scenario a results table and, per strategy, an inline SVG timeline: requests by
  * outcome per second (stacked bars), upstream Bedrock calls per second (line), breaker state per target (strips).
  */
-import type { ChaosResults, ScenarioResult } from './run.js'
+import type { ChaosResults, ScenarioResult } from './results.js'
 import { SUMMARY_HEAD, summaryCells } from './format.js'
 import type { Series, Summary } from './summary.js'
 import { OUTCOMES, STRATEGIES, type BreakerTo, type Outcome, type StrategyName } from './types.js'
@@ -42,7 +42,9 @@ function chart(name: StrategyName, s: Series, r: ScenarioResult, scale: { maxReq
     for (const o of OUTCOMES) {
       const v = s.outcomes[o][i] ?? 0
       if (v === 0) continue
-      parts.push(`<rect x="${(x(i) + 1).toFixed(1)}" y="${y(acc + v, maxReq).toFixed(1)}" width="${Math.max(1, bw - 2).toFixed(1)}" height="${((v / maxReq) * PLOT_H).toFixed(1)}" fill="${COLORS[o]}"><title>${i}s ${o}: ${v}</title></rect>`)
+      const box = `x="${(x(i) + 1).toFixed(1)}" y="${y(acc + v, maxReq).toFixed(1)}"`
+        + ` width="${Math.max(1, bw - 2).toFixed(1)}" height="${((v / maxReq) * PLOT_H).toFixed(1)}"`
+      parts.push(`<rect ${box} fill="${COLORS[o]}"><title>${i}s ${o}: ${v}</title></rect>`)
       acc += v
     }
   }
@@ -50,18 +52,24 @@ function chart(name: StrategyName, s: Series, r: ScenarioResult, scale: { maxReq
   parts.push(`<polyline points="${line}" fill="none" stroke="#1f5fbf" stroke-width="2"/>`)
   // Axes: requests/s on the left, calls/s on the right, seconds below.
   parts.push(`<line x1="${LEFT}" y1="${20 + PLOT_H}" x2="${W - RIGHT}" y2="${20 + PLOT_H}" stroke="#333"/>`)
-  parts.push(`<text x="${LEFT - 6}" y="26" font-size="11" text-anchor="end">${maxReq}</text><text x="${LEFT - 6}" y="${20 + PLOT_H}" font-size="11" text-anchor="end">0</text>`)
+  parts.push(`<text x="${LEFT - 6}" y="26" font-size="11" text-anchor="end">${maxReq}</text>`)
+  parts.push(`<text x="${LEFT - 6}" y="${20 + PLOT_H}" font-size="11" text-anchor="end">0</text>`)
   parts.push(`<text x="${LEFT - 6}" y="${20 + PLOT_H / 2}" font-size="10" text-anchor="end">req/s</text>`)
-  parts.push(`<text x="${W - RIGHT + 6}" y="26" font-size="11" fill="#1f5fbf">${maxCalls}</text><text x="${W - RIGHT + 6}" y="${20 + PLOT_H / 2}" font-size="10" fill="#1f5fbf">calls/s</text>`)
+  parts.push(`<text x="${W - RIGHT + 6}" y="26" font-size="11" fill="#1f5fbf">${maxCalls}</text>`)
+  parts.push(`<text x="${W - RIGHT + 6}" y="${20 + PLOT_H / 2}" font-size="10" fill="#1f5fbf">calls/s</text>`)
   const step = seconds > 40 ? 10 : 5
-  for (let t = 0; t <= seconds; t += step) parts.push(`<text x="${x(t)}" y="${34 + PLOT_H}" font-size="10" text-anchor="middle">${t}s</text>`)
+  for (let t = 0; t <= seconds; t += step) {
+    parts.push(`<text x="${x(t)}" y="${34 + PLOT_H}" font-size="10" text-anchor="middle">${t}s</text>`)
+  }
   keys.forEach((key, k) => {
     const yy = 40 + PLOT_H + k * 16
     const events = s.breaker[key] ?? []
     parts.push(`<rect x="${LEFT}" y="${yy}" width="${plotW}" height="12" fill="${STATE_COLORS.closed}"/>`)
     events.forEach(([at, to], i) => {
       const until = events[i + 1]?.[0] ?? seconds
-      if (to !== 'closed') parts.push(`<rect x="${x(at).toFixed(1)}" y="${yy}" width="${Math.max(1.5, x(until) - x(at)).toFixed(1)}" height="12" fill="${STATE_COLORS[to]}"><title>${at}s ${to}</title></rect>`)
+      if (to === 'closed') return
+      const box = `x="${x(at).toFixed(1)}" y="${yy}" width="${Math.max(1.5, x(until) - x(at)).toFixed(1)}" height="12"`
+      parts.push(`<rect ${box} fill="${STATE_COLORS[to]}"><title>${at}s ${to}</title></rect>`)
     })
     parts.push(`<text x="${LEFT + 4}" y="${yy + 10}" font-size="10">breaker ${esc(shortKey(key))}</text>`)
   })
@@ -73,24 +81,32 @@ function row(name: StrategyName, m: Summary): string {
 }
 
 function section(r: ScenarioResult): string {
-  const table = `<table><tr>${SUMMARY_HEAD.map((h) => `<th>${h}</th>`).join('')}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>`
+  const head = SUMMARY_HEAD.map((h) => `<th>${h}</th>`).join('')
+  const table = `<table><tr>${head}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>`
   const all = STRATEGIES.map((s) => r.strategies[s].series)
   const totals = all.flatMap((s) => s.calls.map((_, i) => OUTCOMES.reduce((sum, o) => sum + (s.outcomes[o][i] ?? 0), 0)))
   const scale = { maxReq: Math.max(1, ...totals), maxCalls: Math.max(1, ...all.flatMap((s) => s.calls)) }
   const charts = STRATEGIES.map((s) => chart(s, r.strategies[s].series, r, scale)).join('')
   const requests = r.strategies.naive.summary.requests
-  return `<section><h2>${esc(r.scenario.name)}</h2><p>${esc(r.scenario.summary)} — ${requests} requests over ${r.scenario.durationS} s.</p>${table}${charts}</section>`
+  const intro = `${esc(r.scenario.summary)} — ${requests} requests over ${r.scenario.durationS} s.`
+  return `<section><h2>${esc(r.scenario.name)}</h2><p>${intro}</p>${table}${charts}</section>`
 }
 
+const BREAKER_LEGEND = (Object.entries(STATE_COLORS) as [BreakerTo, string][])
+  .map(([k, c]) => `<span><i style="background:${c}"></i>breaker ${k}</span>`).join('')
 const LEGEND = OUTCOMES.map((o) => `<span><i style="background:${COLORS[o]}"></i>${o}</span>`).join('') +
   '<span><i style="background:#1f5fbf;height:3px"></i>upstream calls/s</span>' +
-  (Object.entries(STATE_COLORS) as [BreakerTo, string][]).map(([k, c]) => `<span><i style="background:${c}"></i>breaker ${k}</span>`).join('')
+  BREAKER_LEGEND
+
+const STYLE = 'body{font-family:sans-serif;margin:24px;color:#222} table{border-collapse:collapse;margin:8px 0 12px}'
+  + ' td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}\n'
+  + 'th{background:#f4f4f4} h3{margin:10px 0 2px;font-size:14px} .legend span{margin-right:14px;font-size:13px}'
+  + ' .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}\n'
+  + 'code{background:#f4f4f4;padding:2px 4px}'
 
 export function renderReport(all: ChaosResults): string {
   return `<!doctype html><html><head><meta charset="utf-8"><title>Breakwater chaos bench</title><style>
-body{font-family:sans-serif;margin:24px;color:#222} table{border-collapse:collapse;margin:8px 0 12px} td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}
-th{background:#f4f4f4} h3{margin:10px 0 2px;font-size:14px} .legend span{margin-right:14px;font-size:13px} .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:middle}
-code{background:#f4f4f4;padding:2px 4px}</style></head><body>
+${STYLE}</style></head><body>
 <h1>Breakwater chaos bench</h1><p><code>${esc(all.command)}</code></p>
 <p>Bars: requests by outcome per second of arrival. Line: upstream Bedrock calls per second. Strips: breaker state per target
 (Breakwater: the fleet's shared breaker; cockatiel: the latest transition of any instance's own breaker). Shaded: the fault window.</p>

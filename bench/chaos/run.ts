@@ -3,7 +3,8 @@
  *
  * Per scenario, the four strategies run at the same time, each with its own fleet and its own fake Bedrock following
  * the same fault script, on the same seeded arrivals; Breakwater's breaker lives in one DynamoDB Local (dynalite where
- * Java is missing: the first line says which), a fresh table per scenario. Writes `chaos-results.json`, `chaos-report.html` and `chaos-tables.md` to `--out` (default bench/chaos/out).
+ * Java is missing: the first line says which), a fresh table per scenario. Writes `chaos-results.json`,
+ * `chaos-report.html` and `chaos-tables.md` to `--out` (default bench/chaos/out).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -15,36 +16,10 @@ import { arrivals } from './arrivals.js'
 import { runFleet } from './fleet.js'
 import { renderMarkdown } from './markdown.js'
 import { renderReport } from './report.js'
+import type { ChaosOptions, ChaosResults, ScenarioResult } from './results.js'
 import { CHAOS_SCENARIOS, DEFAULT_SCENARIOS, scaled, type ChaosScenario } from './scenarios.js'
-import { series, summarize, type Series, type Summary } from './summary.js'
-import { STRATEGIES, type StrategyName } from './types.js'
-
-export interface ChaosOptions {
-  readonly scenarios: readonly string[]
-  readonly instances: number
-  /** Arrivals per second. */
-  readonly rate: number
-  /** Overrides every scenario's length, seconds (after scaling). */
-  readonly durationS?: number
-  /** Multiplies every scripted time and duration (0.25 = four times faster); the Lambda timeout is not scaled. */
-  readonly scale: number
-  readonly timeoutMs: number
-  readonly halfOpenAfterMs: number
-  readonly outDir: string
-  readonly seed: number
-  readonly log?: (line: string) => void
-}
-
-export interface ScenarioResult {
-  readonly scenario: ChaosScenario
-  readonly strategies: Record<StrategyName, { readonly summary: Summary; readonly series: Series }>
-}
-
-export interface ChaosResults {
-  readonly command: string
-  readonly options: Omit<ChaosOptions, 'log' | 'outDir'>
-  readonly results: readonly ScenarioResult[]
-}
+import { series, summarize } from './summary.js'
+import { STRATEGIES } from './types.js'
 
 export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: string; results: ChaosResults }> {
   const unknown = o.scenarios.filter((s) => !CHAOS_SCENARIOS.has(s))
@@ -59,12 +34,18 @@ export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: s
       await dynamo.createBreakerTable(tableName)
       const load = arrivals(o.rate, scenario.durationS, seededRandom(o.seed + index), scenario.workload)
       o.log?.(`${name}: ${load.length} requests over ${scenario.durationS} s, ${o.instances} instances max, 4 strategies at once`)
-      const fleet = { instances: o.instances, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, dynamo: { clientConfig: dynamo.clientConfig, tableName } }
+      const fleet = {
+        instances: o.instances, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs,
+        dynamo: { clientConfig: dynamo.clientConfig, tableName },
+      }
       const runs = await Promise.all(STRATEGIES.map((s) => runFleet(s, scenario, load, fleet)))
-      const strategies = Object.fromEntries(runs.map((run) => [run.strategy, { summary: summarize(run, scenario), series: series(run, scenario.durationS) }])) as ScenarioResult['strategies']
+      const strategies = Object.fromEntries(runs.map((run) =>
+        [run.strategy, { summary: summarize(run, scenario), series: series(run, scenario.durationS) }])) as ScenarioResult['strategies']
       for (const s of STRATEGIES) {
         const m = strategies[s].summary
-        o.log?.(`  ${s.padEnd(10)} success ${(m.successRate * 100).toFixed(1)}%  degraded ${(m.degradedRate * 100).toFixed(1)}%  raw ${m.outcomes['raw-error']}  overruns ${m.overruns}  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  calls/req ${m.amplification}`)
+        const rates = `success ${(m.successRate * 100).toFixed(1)}%  degraded ${(m.degradedRate * 100).toFixed(1)}%`
+        const counts = `raw ${m.outcomes['raw-error']}  overruns ${m.overruns}`
+        o.log?.(`  ${s.padEnd(10)} ${rates}  ${counts}  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  calls/req ${m.amplification}`)
       }
       results.push({ scenario, strategies })
     }
@@ -87,7 +68,8 @@ function commandOf(o: ChaosOptions): string {
     `${o.durationS === undefined ? '' : ` --duration ${o.durationS}`} --scale ${o.scale} --timeout ${o.timeoutMs}`
 }
 
-const USAGE = 'usage: npm run bench:chaos -- [scenario ...] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]'
+const USAGE =
+  'usage: npm run bench:chaos -- [scenario ...] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]'
 
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -101,7 +83,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const options: ChaosOptions = {
     scenarios: positionals.length > 0 ? positionals : [...DEFAULT_SCENARIOS],
     instances: num(values.instances, 20), rate: num(values.rate, 10),
-    ...(values.duration !== undefined && { durationS: Number(values.duration) }),
+    // undefined when not given (JSON.stringify leaves it out of chaos-results.json)
+    durationS: values.duration === undefined ? undefined : Number(values.duration),
     scale: num(values.scale, 1), timeoutMs: num(values.timeout, 10_000), halfOpenAfterMs: num(values['half-open-after'], 5_000),
     outDir: resolve(values.out ?? 'bench/chaos/out'), seed: num(values.seed, 7),
     log: (line) => process.stdout.write(`${line}\n`),

@@ -40,16 +40,24 @@ const HEALTHY: ScriptStep = { atS: 0, rules: [], label: 'healthy' }
 function window(name: string, summary: string, fromS: number, toS: number, durationS: number, rules: readonly FaultRule[],
   extra: Pick<ChaosScenario, 'workload' | 'dynamodbDown' | 'clockSkewMs'> & Pick<ScriptStep, 'malformed'> = {}): ChaosScenario {
   const { malformed, ...rest } = extra
+  const faulty: Writable<ScriptStep> = { atS: fromS, rules, label: name }
+  if (malformed) faulty.malformed = malformed
   return {
     name, summary, durationS, fault: { fromS, toS }, ...rest,
-    script: [HEALTHY, { atS: fromS, rules, label: name, ...(malformed && { malformed }) }, { atS: toS, rules: [], label: 'recovered' }],
+    script: [HEALTHY, faulty, { atS: toS, rules: [], label: 'recovered' }],
   }
 }
 
 /** The fault for the whole run: no lead-in, no recovery. */
 function sustained(name: string, summary: string, durationS: number, rules: readonly FaultRule[], workload?: Workload): ChaosScenario {
-  return { name, summary, durationS, fault: { fromS: 0, toS: durationS }, script: [{ atS: 0, rules, label: name }], ...(workload && { workload }) }
+  const scenario: Writable<ChaosScenario> = {
+    name, summary, durationS, fault: { fromS: 0, toS: durationS }, script: [{ atS: 0, rules, label: name }],
+  }
+  if (workload) scenario.workload = workload
+  return scenario
 }
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] }
 
 /** Prior messages a long conversation carries; every model rejects more than CONTEXT_MESSAGES messages. */
 const HISTORY_TURNS = 12
@@ -67,11 +75,13 @@ const scenarios: readonly ChaosScenario[] = [
   sustained('sustained-throttle', `${PRIMARY_REGION} answers 429 to 70 % of calls for the whole run`, 30,
     [{ kind: 'throttle', region: PRIMARY_REGION, probability: 0.7 }]),
   sustained('context-overflow',
-    `30 % of requests carry a ${HISTORY_TURNS}-message history; every model rejects more than ${CONTEXT_MESSAGES} messages ("Input is too long")`, 20,
+    `30 % of requests carry a ${HISTORY_TURNS}-message history; every model rejects more than ${CONTEXT_MESSAGES} messages ("Input is too long")`,
+    20,
     [{ kind: 'context-overflow', whenLongerThan: { messages: CONTEXT_MESSAGES } }], { longShare: 0.3, historyTurns: HISTORY_TURNS }),
   window('malformed-output', 'callers want JSON; the primary model answers prose instead 50 % of the time for 15 s', 5, 20, 25, [],
     { workload: { json: true }, malformed: { model: PRIMARY_MODEL, probability: 0.5 } }),
-  window('dynamodb-down', `the breaker table's DynamoDB hangs from 10 s to 35 s; inside it ${PRIMARY_REGION} answers 503 for 15 s`, 15, 30, 50,
+  window('dynamodb-down',
+    `the breaker table's DynamoDB hangs from 10 s to 35 s; inside it ${PRIMARY_REGION} answers 503 for 15 s`, 15, 30, 50,
     [{ kind: 'unavailable', region: PRIMARY_REGION }], { dynamodbDown: { fromS: 10, toS: 35 } }),
   window('clock-skew', `instances' clocks alternate 2 s ahead / 2 s behind; ${PRIMARY_REGION} answers 503 for 20 s`, 10, 30, 50,
     [{ kind: 'unavailable', region: PRIMARY_REGION }], { clockSkewMs: 2_000 }),
@@ -86,11 +96,12 @@ export const DEFAULT_SCENARIOS = ['healthy', 'regional-outage', 'throttling-stor
 /** The scenario with every time multiplied by `scale` (0.25: four times shorter). The Lambda timeout is not scaled. */
 export function scaled(s: ChaosScenario, scale: number, durationS?: number): ChaosScenario {
   const k = (t: number): number => t * scale
-  return {
+  const out: Writable<ChaosScenario> = {
     ...s,
     durationS: durationS ?? k(s.durationS),
-    ...(s.fault && { fault: { fromS: k(s.fault.fromS), toS: k(s.fault.toS) } }),
-    ...(s.dynamodbDown && { dynamodbDown: { fromS: k(s.dynamodbDown.fromS), toS: k(s.dynamodbDown.toS) } }),
     script: s.script.map((step) => ({ ...step, atS: k(step.atS) })),
   }
+  if (s.fault) out.fault = { fromS: k(s.fault.fromS), toS: k(s.fault.toS) }
+  if (s.dynamodbDown) out.dynamodbDown = { fromS: k(s.dynamodbDown.fromS), toS: k(s.dynamodbDown.toS) }
+  return out
 }

@@ -56,7 +56,11 @@ export interface PhaseStats extends StoreUsage {
 }
 
 export interface Timeline { readonly atMs: number; readonly from: string; readonly to: string }
-export interface FleetResult { readonly phases: readonly PhaseStats[]; readonly timeline: readonly Timeline[]; readonly rejectedAfterClose: number }
+export interface FleetResult {
+  readonly phases: readonly PhaseStats[]
+  readonly timeline: readonly Timeline[]
+  readonly rejectedAfterClose: number
+}
 
 /** Counts the conditional writes that lost, which `usage` cannot tell from the ones that landed. */
 class ConflictCountingStore implements BreakerStore {
@@ -73,6 +77,14 @@ class ConflictCountingStore implements BreakerStore {
 }
 
 interface Instance { readonly store: DynamoDBBreakerStore; readonly breaker: CircuitBreaker; nextAtMs: number }
+
+/** The store periods the run sets; one it leaves out keeps the store's default. */
+function storePeriods(run: FleetRun): { refreshMs?: number; flushMs?: number } {
+  const periods: { refreshMs?: number; flushMs?: number } = {}
+  if (run.refreshMs !== undefined) periods.refreshMs = run.refreshMs
+  if (run.flushMs !== undefined) periods.flushMs = run.flushMs
+  return periods
+}
 
 export async function runFleet(run: FleetRun): Promise<FleetResult> {
   const random = seededRandom(run.seed)
@@ -93,7 +105,8 @@ export async function runFleet(run: FleetRun): Promise<FleetResult> {
       run.log?.(`${fmtS(sim.t)} ${event.from} -> ${event.to} (version ${event.record.version})`)
     } else if (event.type === 'store-error') {
       current().storeErrors++
-      run.log?.(`${fmtS(sim.t)} store error in ${event.operation}: ${event.error instanceof Error ? `${event.error.name}: ${event.error.message}` : String(event.error)}`)
+      const error = event.error instanceof Error ? `${event.error.name}: ${event.error.message}` : String(event.error)
+      run.log?.(`${fmtS(sim.t)} store error in ${event.operation}: ${error}`)
     }
   }
 
@@ -103,11 +116,7 @@ export async function runFleet(run: FleetRun): Promise<FleetResult> {
   for (let i = 0; i < run.instances; i++) {
     const skew = Math.round((random() * 2 - 1) * run.skewMs)
     const clock: Clock = { now: () => EPOCH + sim.t + skew, sleep: async () => undefined }
-    const store = new DynamoDBBreakerStore({
-      tableName: run.tableName, clientConfig: run.clientConfig, clock,
-      ...(run.refreshMs !== undefined && { refreshMs: run.refreshMs }),
-      ...(run.flushMs !== undefined && { flushMs: run.flushMs }),
-    })
+    const store = new DynamoDBBreakerStore({ tableName: run.tableName, clientConfig: run.clientConfig, clock, ...storePeriods(run) })
     // As circuitBreaker({ tableName }) wires it: the shared store behind a local fallback, skew allowance 2 s.
     const fallback = new FallbackBreakerStore({
       primary: new ConflictCountingStore(store, () => current().conflicts++),
@@ -144,7 +153,12 @@ export async function runFleet(run: FleetRun): Promise<FleetResult> {
         if (closedAtMs !== undefined) rejectedAfterClose++
       }
       const after = inst.store.usage
-      const calls = { gets: after.gets - before.gets, queries: after.queries - before.queries, puts: after.puts - before.puts, updates: after.updates - before.updates }
+      const calls = {
+        gets: after.gets - before.gets,
+        queries: after.queries - before.queries,
+        puts: after.puts - before.puts,
+        updates: after.updates - before.updates,
+      }
       s.invocations++
       s.gets += calls.gets
       s.queries += calls.queries

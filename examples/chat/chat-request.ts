@@ -67,7 +67,9 @@ export function parseChatRequest(input: unknown): ChatRequest {
   const { prompt, history = [] } = payload
   if (typeof prompt !== 'string' || prompt.trim() === '') throw new BadRequestError('"prompt" is required and must be a non-empty string')
   if (prompt.length > MAX_PROMPT_CHARS) throw new BadRequestError(`"prompt" is longer than ${MAX_PROMPT_CHARS} characters`)
-  if (!Array.isArray(history) || history.length > MAX_TURNS) throw new BadRequestError(`"history" must be a list of at most ${MAX_TURNS} turns`)
+  if (!Array.isArray(history) || history.length > MAX_TURNS) {
+    throw new BadRequestError(`"history" must be a list of at most ${MAX_TURNS} turns`)
+  }
   const turns = history.map((turn: unknown, i): Turn => {
     if (!isObject(turn) || (turn.role !== 'user' && turn.role !== 'assistant') || typeof turn.content !== 'string') {
       throw new BadRequestError(`"history[${i}]" must be {"role": "user" | "assistant", "content": "..."}`)

@@ -94,7 +94,9 @@ export class BedrockClientPool {
 function checkPoolOptions(options: unknown): asserts options is BedrockClientPoolOptions {
   if (!isPlainObject(options)) throw new BreakwaterConfigError(SOURCE, 'client', 'must be { clientConfig } or { factory }')
   for (const key of Object.keys(options)) {
-    if (key !== 'clientConfig' && key !== 'factory') throw new BreakwaterConfigError(SOURCE, `client.${key}`, 'is not a client option (known: clientConfig, factory)')
+    if (key !== 'clientConfig' && key !== 'factory') {
+      throw new BreakwaterConfigError(SOURCE, `client.${key}`, 'is not a client option (known: clientConfig, factory)')
+    }
   }
   const { factory, clientConfig } = options as BedrockClientPoolOptions
   if (factory !== undefined && typeof factory !== 'function') {
@@ -104,7 +106,8 @@ function checkPoolOptions(options: unknown): asserts options is BedrockClientPoo
     throw new BreakwaterConfigError(SOURCE, 'client.clientConfig', 'must be a BedrockRuntimeClient config object')
   }
   if (factory !== undefined && clientConfig !== undefined) {
-    throw new BreakwaterConfigError(SOURCE, 'client.clientConfig', 'cannot be combined with factory: configure the clients inside the factory')
+    throw new BreakwaterConfigError(
+      SOURCE, 'client.clientConfig', 'cannot be combined with factory: configure the clients inside the factory')
   }
 }
 
@@ -120,7 +123,11 @@ async function checkNoRetries(client: BedrockRuntimeClient, region: string): Pro
   const provider: unknown = client.config?.maxAttempts
   const maxAttempts = typeof provider === 'function' ? await (provider as () => Promise<number>)() : provider
   if (maxAttempts !== 1) {
-    throw new BreakwaterConfigError(SOURCE, 'client.factory', `must build clients with maxAttempts: 1 so Breakwater is the only retry layer (the ${region} client has ${String(maxAttempts)})`)
+    throw new BreakwaterConfigError(
+      SOURCE,
+      'client.factory',
+      `must build clients with maxAttempts: 1 so Breakwater is the only retry layer (the ${region} client has ${String(maxAttempts)})`,
+    )
   }
   return client
 }

@@ -84,7 +84,7 @@ function retryAfterOf(error: AllTargetsFailedError, fallback: number): number {
  * | Middy's early-timeout `TimeoutError` | 503 + Retry-After | yes | the polite message |
  * | `http-errors` / Middy `createError` 4xx | its status | no | its message if `expose !== false` |
  * | an escaped AWS SDK error (`$metadata`) or network/timeout error | 503 + Retry-After | yes | the polite message |
- * | Powertools batch `FullBatchFailureError` | that of its worst record error (degraded, else 5xx, else the first) | as that error | as that error |
+ * | Powertools batch `FullBatchFailureError` | its worst record error's (degraded, else 5xx, else first) | as that error | as that error |
  * | anything else (a bug) | 500 | no | a generic message |
  *
  * A whole SQS batch that failed record by record is an outage (or a batch of bad requests), not a bug: classifying

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime'
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock'
 import { BedrockClientPool } from '../../src/aws/bedrock-clients.js'
-import { applyTargetLimits, converseCall, extractText, invokeModelCall } from '../../src/aws/bedrock-calls.js'
+import { applyTargetLimits, converseCall, extractText, invokeModelCall, type ConverseInput } from '../../src/aws/bedrock-calls.js'
 import type { Target } from '../../src/core/targets.js'
 import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
@@ -94,7 +94,9 @@ describe('with the SDK mocked', () => {
     const call = converseCall(pool)
     const target: Target = { model: 'm', region: 'us-east-1', maxTokens: 500 }
     for (const maxTokens of [undefined, 2000, 100]) {
-      await call(target, { messages: [user('x')], ...(maxTokens && { inferenceConfig: { maxTokens, temperature: 0.2 } }) }, never)
+      const input: ConverseInput = { messages: [user('x')] }
+      if (maxTokens) input.inferenceConfig = { maxTokens, temperature: 0.2 }
+      await call(target, input, never)
     }
     const sent = mock.commandCalls(ConverseCommand).map((c) => c.args[0].input.inferenceConfig)
     expect(sent).toEqual([{ maxTokens: 500 }, { maxTokens: 500, temperature: 0.2 }, { maxTokens: 100, temperature: 0.2 }])
@@ -103,7 +105,8 @@ describe('with the SDK mocked', () => {
 
 describe('applyTargetLimits: maxMessages', () => {
   const target = (maxMessages: number): Target => ({ model: 'm', region: 'us-east-1', maxMessages })
-  const trim = (messages: Message[], n: number): Message[] | undefined => applyTargetLimits<ConverseCommandInput>({ modelId: 'x', messages }, target(n)).messages
+  const trim = (messages: Message[], n: number): Message[] | undefined =>
+    applyTargetLimits<ConverseCommandInput>({ modelId: 'x', messages }, target(n)).messages
 
   it('keeps the newest N when they start with a user turn', () => {
     expect(trim([user('1'), assistant('2'), user('3'), assistant('4'), user('5')], 3)).toEqual([user('3'), assistant('4'), user('5')])
@@ -134,7 +137,8 @@ describe('applyTargetLimits: maxMessages', () => {
 
 describe('extractText', () => {
   it('joins the text blocks of the reply, skipping other blocks', () => {
-    const output = { $metadata: {}, output: { message: { role: 'assistant', content: [{ text: 'a' }, toolUse.content?.[0], { text: 'b' }] } } }
+    const content = [{ text: 'a' }, toolUse.content?.[0], { text: 'b' }]
+    const output = { $metadata: {}, output: { message: { role: 'assistant', content } } }
     expect(extractText(output as ConverseCommandOutput)).toBe('ab')
     expect(extractText({ $metadata: {} } as ConverseCommandOutput)).toBe('')
   })

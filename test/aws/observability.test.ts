@@ -63,8 +63,10 @@ function upstream(...outcomes: { region?: string; latencyMs: number; fail?: () =
 
 function app(stack: MiddlewareObj[], route = 'default') {
   const handler = middy(async (_event: unknown, context: Context) => {
-    const reply = await (context as BreakwaterContext).bedrock.converse(
-      { system: [{ text: `Customer note: ${MARKER}` }], messages: [{ role: 'user', content: [{ text: `Summarise ${MARKER}` }] }] }, { route })
+    const reply = await (context as BreakwaterContext).bedrock.converse({
+      system: [{ text: `Customer note: ${MARKER}` }],
+      messages: [{ role: 'user', content: [{ text: `Summarise ${MARKER}` }] }],
+    }, { route })
     return reply.text
   })
   return handler.use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(stack)
@@ -85,7 +87,8 @@ function metricValues(): Record<string, number[]> {
   }
   return out
 }
-const breakwaterLogs = (): Record<string, unknown>[] => parsed().filter((l) => typeof l.message === 'string' && l.message.startsWith('breakwater'))
+const breakwaterLogs = (): Record<string, unknown>[] =>
+  parsed().filter((l) => typeof l.message === 'string' && l.message.startsWith('breakwater'))
 const pick = (l: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, l[k]]))
 const ATTEMPT_KEYS = ['level', 'message', 'route', 'model', 'region', 'attempt', 'outcome', 'errorName', 'latencyMs', 'waitMs']
 
@@ -95,11 +98,21 @@ describe('metrics and log lines', () => {
     expect(await invoke(app(preset()))).toBe('{"ok":true} us-west-2')
     expect(metricValues()).toEqual({ UpstreamLatency: [120, 80], FallbackModelInvocations: [1] })
     expect(breakwaterLogs().map((l) => pick(l, ATTEMPT_KEYS))).toEqual([
-      { level: 'WARN', message: 'breakwater attempt failed', route: 'default', model: HAIKU, region: 'us-east-1', attempt: 1, outcome: 'unavailable', errorName: 'ServiceUnavailableException', latencyMs: 120, waitMs: 0 },
-      { level: 'DEBUG', message: 'breakwater attempt', route: 'default', model: HAIKU, region: 'us-west-2', attempt: 1, outcome: 'success', errorName: undefined, latencyMs: 80, waitMs: 0 },
-      { level: 'INFO', message: 'breakwater served', route: 'default', model: HAIKU, region: 'us-west-2', attempt: undefined, outcome: undefined, errorName: undefined, latencyMs: undefined, waitMs: undefined },
+      {
+        level: 'WARN', message: 'breakwater attempt failed', route: 'default', model: HAIKU, region: 'us-east-1',
+        attempt: 1, outcome: 'unavailable', errorName: 'ServiceUnavailableException', latencyMs: 120, waitMs: 0,
+      },
+      {
+        level: 'DEBUG', message: 'breakwater attempt', route: 'default', model: HAIKU, region: 'us-west-2',
+        attempt: 1, outcome: 'success', errorName: undefined, latencyMs: 80, waitMs: 0,
+      },
+      {
+        level: 'INFO', message: 'breakwater served', route: 'default', model: HAIKU, region: 'us-west-2',
+        attempt: undefined, outcome: undefined, errorName: undefined, latencyMs: undefined, waitMs: undefined,
+      },
     ])
-    expect(breakwaterLogs()[2]).toMatchObject({ attempts: 2, degraded: 'fallback-target', function_request_id: '5b0d3f0a-1c2e-4a51-9d3e-1f2a3b4c5d6e' })
+    expect(breakwaterLogs()[2])
+      .toMatchObject({ attempts: 2, degraded: 'fallback-target', function_request_id: '5b0d3f0a-1c2e-4a51-9d3e-1f2a3b4c5d6e' })
   })
 
   it('retries emit Retries with the full-jitter wait; the attempt lines number the attempts', async () => {
@@ -107,7 +120,8 @@ describe('metrics and log lines', () => {
     await invoke(app(preset({ backoff: { throttleBaseMs: 400 } }), 'solo'))
     expect(metricValues()).toEqual({ UpstreamLatency: [50, 50, 50], Retries: [1, 1] })
     const lines = breakwaterLogs()
-    expect(lines.filter((l) => l.message === 'breakwater retry').map((l) => pick(l, ['route', 'region', 'waitMs', 'failureClass']))).toEqual([
+    const retries = lines.filter((l) => l.message === 'breakwater retry')
+    expect(retries.map((l) => pick(l, ['route', 'region', 'waitMs', 'failureClass']))).toEqual([
       { route: 'solo', region: 'us-east-1', waitMs: 200, failureClass: 'throttled' },
       { route: 'solo', region: 'us-east-1', waitMs: 400, failureClass: 'throttled' },
     ])
@@ -123,7 +137,8 @@ describe('metrics and log lines', () => {
     expect(metricValues()).toEqual({ UpstreamLatency: [30, 30], BreakerOpened: [1] })
     clock.advance(1_000)
     for (let i = 0; i < 3; i++) await invoke(handler) // probe (stage 0), probe, probe (stage 1 passes: closes)
-    expect(metricValues()).toEqual({ UpstreamLatency: [30, 30, 30, 30, 30], BreakerOpened: [1], ProbesGranted: [1, 1, 1], BreakerClosed: [1] })
+    expect(metricValues())
+      .toEqual({ UpstreamLatency: [30, 30, 30, 30, 30], BreakerOpened: [1], ProbesGranted: [1, 1, 1], BreakerClosed: [1] })
 
     const lines = breakwaterLogs()
     expect(lines.filter((l) => l.message === 'breakwater breaker transition').map((l) => pick(l, ['target', 'from', 'to', 'opens'])))
@@ -162,7 +177,11 @@ describe('metrics and log lines', () => {
 
 describe('the prompt never reaches a log line', () => {
   it('through fallback, retries, a deadline skip and a degraded reply', async () => {
-    upstream({ region: 'us-east-1', latencyMs: 10, fail: down }, { region: 'us-west-2', latencyMs: 10, fail: throttled }, { region: 'us-west-2', latencyMs: 10 })
+    upstream(
+      { region: 'us-east-1', latencyMs: 10, fail: down },
+      { region: 'us-west-2', latencyMs: 10, fail: throttled },
+      { region: 'us-west-2', latencyMs: 10 },
+    )
     await invoke(app(preset()))
     upstream({ latencyMs: 10, fail: throttled })
     await invoke(app(preset({ backoff: { minAttemptMs: 1_000 } }), 'solo'), { ...lambdaContext(), getRemainingTimeInMillis: () => 1_400 })

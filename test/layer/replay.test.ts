@@ -121,7 +121,8 @@ const functionFor = (fixture: string): string => (examples ? (fixture.startsWith
 
 afterAll(() => rmSync(standInDir, { recursive: true, force: true }))
 
-const invoke = (options: Omit<InvokeOptions, 'template'> & { template?: string }): Promise<InvokeResult> => invokeFunction({ template: standIn, ...options })
+const invoke = (options: Omit<InvokeOptions, 'template'> & { template?: string }): Promise<InvokeResult> =>
+  invokeFunction({ template: standIn, ...options })
 
 /** Runs the tasks at most `limit` at a time (each invoke is a child process). */
 async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
@@ -137,7 +138,11 @@ async function pool<T>(tasks: readonly (() => Promise<T>)[], limit: number): Pro
   return results
 }
 
-describe(`every events/ fixture replays through local invoke (${examples ? `template.yaml: ${examples.http}, ${examples.sqs}` : 'stand-in template: template.yaml has no example functions yet'})`, () => {
+const replayedBy = examples
+  ? `template.yaml: ${examples.http}, ${examples.sqs}`
+  : 'stand-in template: template.yaml has no example functions yet'
+
+describe(`every events/ fixture replays through local invoke (${replayedBy})`, () => {
   const results = new Map<string, InvokeResult>()
 
   beforeAll(async () => {
@@ -185,14 +190,18 @@ describe('local invoke under a fault scenario', () => {
   })
 
   it('throttling: the faults reach the function\'s own primary model, and it is served by a fallback', async () => {
-    const result = await invokeFunction({ functionId: functionFor('apigw-http.json'), event: 'events/apigw-http.json', scenario: 'throttling', template: replayTemplate })
+    const result = await invokeFunction({
+      functionId: functionFor('apigw-http.json'), event: 'events/apigw-http.json', scenario: 'throttling', template: replayTemplate,
+    })
     expect(result.response).toMatchObject({ statusCode: 200 })
     expect(JSON.parse((result.response as { body: string }).body)).toMatchObject({ degraded: 'fallback-target' })
     expect(result.bedrockCalls).toBeGreaterThan(1)
   })
 
   it('all-down: a polite 503, not a Lambda error', async () => {
-    const result = await invokeFunction({ functionId: functionFor('apigw-http.json'), event: 'events/apigw-http.json', scenario: 'all-down', template: replayTemplate })
+    const result = await invokeFunction({
+      functionId: functionFor('apigw-http.json'), event: 'events/apigw-http.json', scenario: 'all-down', template: replayTemplate,
+    })
     expect(result.error).toBeUndefined()
     expect(result.response).toMatchObject({ statusCode: 503 })
   })

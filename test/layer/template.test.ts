@@ -108,11 +108,14 @@ describe('template.yaml: least privilege', () => {
   const statements: JsonObject[] = Object.values(resources).flatMap((r) => {
     if (!isObject(r)) return []
     const p = props(r)
-    const docs: Json[] = [p.PolicyDocument ?? null, ...asArray(p.Policies).map((x) => (isObject(x) && 'Statement' in x ? x : isObject(x) ? (x.PolicyDocument ?? null) : null))]
+    const policyDocument = (x: Json): Json => (isObject(x) && 'Statement' in x ? x : isObject(x) ? (x.PolicyDocument ?? null) : null)
+    const docs: Json[] = [p.PolicyDocument ?? null, ...asArray(p.Policies).map(policyDocument)]
     return docs.filter(isObject).flatMap((d) => asArray(d.Statement)).filter(isObject)
   })
-  const touching = (service: string): JsonObject[] => statements.filter((s) => asArray(s.Action).some((a) => a === '*' || String(a).startsWith(`${service}:`)))
-  const resourceStrings = (s: JsonObject): string[] => asArray(s.Resource).map((r) => (isObject(r) && 'Fn::Sub' in r ? String(r['Fn::Sub']) : JSON.stringify(r)))
+  const touching = (service: string): JsonObject[] =>
+    statements.filter((s) => asArray(s.Action).some((a) => a === '*' || String(a).startsWith(`${service}:`)))
+  const resourceStrings = (s: JsonObject): string[] =>
+    asArray(s.Resource).map((r) => (isObject(r) && 'Fn::Sub' in r ? String(r['Fn::Sub']) : JSON.stringify(r)))
 
   it.each(['bedrock', 'dynamodb'])('no %s action has a "*" resource or a wildcard action', (service) => {
     const found = touching(service)
@@ -139,7 +142,8 @@ describe('template.yaml: least privilege', () => {
   it('DynamoDB: the breaker store\'s four actions, on the breaker table only', () => {
     const dynamo = touching('dynamodb')
     expect(dynamo).toHaveLength(1)
-    expect([...asArray(dynamo[0]?.Action)].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
+    expect([...asArray(dynamo[0]?.Action)].sort())
+      .toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'])
     expect(dynamo[0]?.Resource).toEqual({ 'Fn::GetAtt': ['BreakerTable', 'Arn'] })
   })
 
@@ -170,7 +174,9 @@ describe('template.yaml: the breaker table matches the store', () => {
 describe('template.yaml: layer, alarms, dashboard, Step Functions example', () => {
   it('the layer: nodejs22.x on arm64 and x86_64, retained, built by layer/Makefile, its ARN exported', () => {
     const layer = resources.BreakwaterLayer as JsonObject
-    expect(props(layer)).toMatchObject({ ContentUri: 'layer/', CompatibleRuntimes: ['nodejs22.x'], CompatibleArchitectures: ['arm64', 'x86_64'], RetentionPolicy: 'Retain' })
+    expect(props(layer)).toMatchObject({
+      ContentUri: 'layer/', CompatibleRuntimes: ['nodejs22.x'], CompatibleArchitectures: ['arm64', 'x86_64'], RetentionPolicy: 'Retain',
+    })
     expect(layer.Metadata).toEqual({ BuildMethod: 'makefile' })
     expect(readFileSync(join(ROOT, 'layer', 'Makefile'), 'utf8')).toMatch(/^build-BreakwaterLayer:/m)
     const output = (template.Outputs as JsonObject).BreakwaterLayerArn as JsonObject
@@ -201,7 +207,9 @@ describe('template.yaml: layer, alarms, dashboard, Step Functions example', () =
     expect((resources.ModelTaskFunction as JsonObject).Condition).toBe('WithStepFunctionsExample')
     const states = (props(machine).Definition as JsonObject).States as JsonObject
     const primary = states[(props(machine).Definition as JsonObject).StartAt as string] as JsonObject
-    expect(primary.Catch).toEqual([expect.objectContaining({ ErrorEquals: ['ThrottlingException', 'ServiceUnavailableException'], Next: 'FallbackModel' })])
+    expect(primary.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['ThrottlingException', 'ServiceUnavailableException'], Next: 'FallbackModel' }),
+    ])
     expect(states.FallbackModel).toMatchObject({ Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke' })
   })
 })
@@ -215,7 +223,8 @@ describe('template.yaml: who may call, how fast, how many at once, how long logs
     resolveValue(parsed, value ?? null, { region: 'us-east-1', accountId: '123456789012', stackName: 'bw', parameters: values })
   const defaultOf = (v: Json | undefined): Json | undefined => (parameters[String((v as JsonObject).Ref)] as JsonObject).Default
   const httpApis = ofType('AWS::Serverless::HttpApi').map(([id]) => id)
-  const httpEvents = functions.flatMap(([, fn]) => Object.values((props(fn).Events ?? {}) as JsonObject).filter((e) => isObject(e) && e.Type === 'HttpApi') as JsonObject[])
+  const httpEvents = functions.flatMap(([, fn]) =>
+    Object.values((props(fn).Events ?? {}) as JsonObject).filter((e) => isObject(e) && e.Type === 'HttpApi') as JsonObject[])
 
   it('every HttpApi event names an HttpApi of the template (no implicit API: it would have no auth)', () => {
     expect(httpEvents.length).toBeGreaterThan(0)
@@ -224,14 +233,22 @@ describe('template.yaml: who may call, how fast, how many at once, how long logs
   })
 
   it.each([['IAM', {}], ['JWT', JWT]] as const)('ChatApiAuth=%s: every route of every HttpApi has that authorizer', (auth, values) => {
-    const jwt = { type: 'jwt', identitySource: '$request.header.Authorization', jwtConfiguration: { issuer: JWT.JwtIssuer, audience: ['client-1', 'client-2'] } }
-    const expected = auth === 'IAM' ? { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authtype': 'awsSigv4' } : { type: 'oauth2', 'x-amazon-apigateway-authorizer': jwt }
+    const jwt = {
+      type: 'jwt',
+      identitySource: '$request.header.Authorization',
+      jwtConfiguration: { issuer: JWT.JwtIssuer, audience: ['client-1', 'client-2'] },
+    }
+    const expected = auth === 'IAM'
+      ? { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authtype': 'awsSigv4' }
+      : { type: 'oauth2', 'x-amazon-apigateway-authorizer': jwt }
+    type OpenApi = { paths: Record<string, Record<string, JsonObject>>; components: { securitySchemes: JsonObject } }
     for (const id of httpApis) {
-      const body = resolved(props(resources[id] as JsonObject).DefinitionBody, values) as { paths: Record<string, Record<string, JsonObject>>; components: { securitySchemes: JsonObject } }
+      const body = resolved(props(resources[id] as JsonObject).DefinitionBody, values) as OpenApi
       for (const e of httpEvents.filter((x) => (props(x).ApiId as JsonObject).Ref === id)) {
         expect(body.paths[String(props(e).Path)]?.[String(props(e).Method).toLowerCase()]).toBeDefined()
       }
-      const schemes = Object.values(body.paths).flatMap((path) => Object.values(path)).map((route) => asArray(route.security).flatMap((s) => Object.keys(s as JsonObject)))
+      const schemes = Object.values(body.paths).flatMap((path) => Object.values(path))
+        .map((route) => asArray(route.security).flatMap((s) => Object.keys(s as JsonObject)))
       expect(schemes.length).toBeGreaterThan(0)
       for (const names of schemes) expect(names.map((n) => body.components.securitySchemes[n])).toEqual([expected])
       expect(Object.keys(body.components.securitySchemes)).toHaveLength(1) // nothing is created for the other choice
@@ -241,10 +258,12 @@ describe('template.yaml: who may call, how fast, how many at once, how long logs
   it('ChatApiAuth=JWT without an issuer or an audience is refused by the Rules; IAM needs neither', () => {
     const holds = (values: Record<string, string>): boolean => Object.values(template.Rules as JsonObject).every((rule) => {
       const { RuleCondition: when, Assertions: assertions } = rule as JsonObject
-      return (when !== undefined && resolved(when, values) !== true) || asArray(assertions).every((a) => resolved((a as JsonObject).Assert, values) === true)
+      return (when !== undefined && resolved(when, values) !== true)
+        || asArray(assertions).every((a) => resolved((a as JsonObject).Assert, values) === true)
     })
     expect([holds({}), holds(JWT)]).toEqual([true, true])
-    expect([holds({ ...JWT, JwtIssuer: '' }), holds({ ...JWT, JwtAudience: '' }), holds({ ...JWT, JwtAudience: 'client-1,' })]).toEqual([false, false, false])
+    expect([holds({ ...JWT, JwtIssuer: '' }), holds({ ...JWT, JwtAudience: '' }), holds({ ...JWT, JwtAudience: 'client-1,' })])
+      .toEqual([false, false, false])
     const issuer = new RegExp(String((parameters.JwtIssuer as JsonObject).AllowedPattern))
     expect([issuer.test(''), issuer.test(JWT.JwtIssuer), issuer.test('http://issuer.example.com')]).toEqual([true, true, false])
   })
@@ -254,7 +273,9 @@ describe('template.yaml: who may call, how fast, how many at once, how long logs
     expect([defaultOf(route.ThrottlingBurstLimit), defaultOf(route.ThrottlingRateLimit)]).toEqual([20, 10])
   })
 
-  const reservedBy: Record<string, string> = { ChatFunction: 'ChatReservedConcurrency', ChatWorkerFunction: 'ChatWorkerConcurrency', ModelTaskFunction: 'ChatReservedConcurrency' }
+  const reservedBy: Record<string, string> = {
+    ChatFunction: 'ChatReservedConcurrency', ChatWorkerFunction: 'ChatWorkerConcurrency', ModelTaskFunction: 'ChatReservedConcurrency',
+  }
   it.each(functions)('%s: has reserved concurrency from a parameter', (id, fn) => {
     expect(effective(fn).ReservedConcurrentExecutions).toEqual({ Ref: reservedBy[id] })
     expect(defaultOf(effective(fn).ReservedConcurrentExecutions)).toBeGreaterThan(0)
@@ -269,19 +290,27 @@ describe('template.yaml: who may call, how fast, how many at once, how long logs
   it.each(functions)('%s: logs to a log group of its own with a retention, under the same condition', (id, fn) => {
     const ref = String(((effective(fn).LoggingConfig as JsonObject | undefined)?.LogGroup as JsonObject | undefined)?.Ref)
     const group = resources[ref] as JsonObject
-    expect([group.Type, group.Condition, resolved(props(group).LogGroupName)]).toEqual(['AWS::Logs::LogGroup', fn.Condition, `/aws/lambda/bw-${id}`])
+    expect([group.Type, group.Condition, resolved(props(group).LogGroupName)])
+      .toEqual(['AWS::Logs::LogGroup', fn.Condition, `/aws/lambda/bw-${id}`])
     const days = props(group).RetentionInDays
     expect((parameters[String((days as JsonObject).Ref)] as JsonObject).AllowedValues).toContain(defaultOf(days))
-    expect(functions.filter(([, f]) => JSON.stringify(effective(f).LoggingConfig) === JSON.stringify({ LogGroup: { Ref: ref } }))).toHaveLength(1)
+    const sharing = functions.filter(([, f]) => JSON.stringify(effective(f).LoggingConfig) === JSON.stringify({ LogGroup: { Ref: ref } }))
+    expect(sharing).toHaveLength(1)
   })
 
   it('the function URL stays AWS_IAM, and the outputs and exports keep their names', () => {
-    for (const [, fn] of functions) expect([undefined, 'AWS_IAM']).toContain((props(fn).FunctionUrlConfig as JsonObject | undefined)?.AuthType)
+    for (const [, fn] of functions) {
+      expect([undefined, 'AWS_IAM']).toContain((props(fn).FunctionUrlConfig as JsonObject | undefined)?.AuthType)
+    }
     const outputs = template.Outputs as JsonObject
-    expect(Object.keys(outputs)).toEqual(['BreakwaterLayerArn', 'BreakerTableName', 'BreakerTableArn', 'BreakerTableAccessPolicyArn', 'BedrockInvokePolicyArn',
+    const exportedNames = [
+      'BreakwaterLayerArn', 'BreakerTableName', 'BreakerTableArn', 'BreakerTableAccessPolicyArn', 'BedrockInvokePolicyArn',
+    ]
+    expect(Object.keys(outputs)).toEqual([...exportedNames,
       'ChatApiUrl', 'ChatFunctionUrl', 'ChatQueueUrl', 'ChatDeadLetterQueueUrl', 'DashboardName', 'ChatFallbackStateMachineArn'])
-    const exported = Object.entries(outputs).filter(([, o]) => isObject((o as JsonObject).Export)).map(([name, o]) => [name, ((o as JsonObject).Export as JsonObject).Name])
-    expect(exported.map(([name]) => name)).toEqual(['BreakwaterLayerArn', 'BreakerTableName', 'BreakerTableArn', 'BreakerTableAccessPolicyArn', 'BedrockInvokePolicyArn'])
+    const exported = Object.entries(outputs).filter(([, o]) => isObject((o as JsonObject).Export))
+      .map(([name, o]) => [name, ((o as JsonObject).Export as JsonObject).Name])
+    expect(exported.map(([name]) => name)).toEqual(exportedNames)
     expect(exported).toEqual(exported.map(([name]) => [name, { 'Fn::Sub': `\${AWS::StackName}-${String(name)}` }]))
   })
 })

@@ -59,7 +59,8 @@ describe('failureReply', () => {
     expect(failureReply({ status: 415, message: 'Unsupported' }, opts)).toMatchObject({ statusCode: 415, message: 'Unsupported' })
     // expose: false means the message is not for the caller; the status text stands in for it.
     expect(failureReply(httpError(400, 'internal detail', false), opts).message).toBe('Bad Request')
-    expect(failureReply(httpError(429, 'slow down'), opts)).toMatchObject({ statusCode: 429, retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS })
+    expect(failureReply(httpError(429, 'slow down'), opts))
+      .toMatchObject({ statusCode: 429, retryAfterSeconds: DEFAULT_RETRY_AFTER_SECONDS })
   })
 
   it('a 5xx http error is not exposed: generic 500', () => {

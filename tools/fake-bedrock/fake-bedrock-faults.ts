@@ -75,18 +75,38 @@ export const ERROR_REPLIES: Readonly<Record<ErrorFaultKind, ErrorReply>> = {
     message: 'Your request exceeds the service quota for your account. You can view your quotas at https://docs.aws.amazon.com/servicequotas/latest/userguide/gs-request-quota.html.',
   },
   'unavailable': { status: 503, errorType: 'ServiceUnavailableException', message: 'Bedrock is unable to process your request.' },
-  'internal': { status: 500, errorType: 'InternalServerException', message: 'The system encountered an unexpected error during processing. Try your request again.' },
-  'model-timeout': { status: 408, errorType: 'ModelTimeoutException', message: 'Model has timed out in processing the request. Try your request again.' },
+  'internal': {
+    status: 500,
+    errorType: 'InternalServerException',
+    message: 'The system encountered an unexpected error during processing. Try your request again.',
+  },
+  'model-timeout': {
+    status: 408,
+    errorType: 'ModelTimeoutException',
+    message: 'Model has timed out in processing the request. Try your request again.',
+  },
   'model-error': {
     status: 424,
     errorType: 'ModelErrorException',
     message: 'The model encountered an unexpected error while processing the request. Try your request again.',
     extra: { originalStatusCode: 500 },
   },
-  'validation': { status: 400, errorType: 'ValidationException', message: 'Malformed input request, please reformat your input and try again.' },
+  'validation': {
+    status: 400,
+    errorType: 'ValidationException',
+    message: 'Malformed input request, please reformat your input and try again.',
+  },
   'context-overflow': { status: 400, errorType: 'ValidationException', message: 'Input is too long for requested model.' },
-  'access-denied': { status: 403, errorType: 'AccessDeniedException', message: "You don't have access to the model with the specified model ID." },
-  'not-found': { status: 404, errorType: 'ResourceNotFoundException', message: 'Could not resolve the foundation model from the provided model identifier.' },
+  'access-denied': {
+    status: 403,
+    errorType: 'AccessDeniedException',
+    message: "You don't have access to the model with the specified model ID.",
+  },
+  'not-found': {
+    status: 404,
+    errorType: 'ResourceNotFoundException',
+    message: 'Could not resolve the foundation model from the provided model identifier.',
+  },
 }
 
 export const isErrorFault = (kind: FaultKind): kind is ErrorFaultKind => kind in ERROR_REPLIES

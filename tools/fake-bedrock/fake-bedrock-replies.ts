@@ -69,13 +69,14 @@ export function sendError(stream: ServerHttp2Stream, call: MutableCall, reply: E
   call.status = reply.status
   call.errorType = reply.errorType
   call.outcome = 'error'
-  stream.respond({
+  const headers: http2.OutgoingHttpHeaders = {
     ':status': reply.status,
     'content-type': 'application/json',
     'x-amzn-errortype': reply.errorType + ERROR_NAMESPACE,
     'x-amzn-requestid': requestIdOf(call),
-    ...(retryAfterSeconds === undefined ? {} : { 'retry-after': String(retryAfterSeconds) }),
-  })
+  }
+  if (retryAfterSeconds !== undefined) headers['retry-after'] = String(retryAfterSeconds)
+  stream.respond(headers)
   stream.end(JSON.stringify({ message: reply.message, ...reply.extra }))
 }
 

@@ -12,7 +12,10 @@ import {
   ERROR_REPLIES, FaultPlan, isErrorFault, seededRandom,
   type ErrorReply, type FaultRule, type Operation,
 } from './fake-bedrock-faults.js'
-import { resetStream, sendBadBody, sendError, sendSuccess, type CallRecord, type MutableCall, type ReplyContext } from './fake-bedrock-replies.js'
+import {
+  resetStream, sendBadBody, sendError, sendSuccess,
+  type CallRecord, type MutableCall, type ReplyContext,
+} from './fake-bedrock-replies.js'
 import { lastUserText, parseRoute, regionOf, sizeOf, type Route } from './fake-bedrock-wire.js'
 
 export type { FaultKind, FaultRule, Operation } from './fake-bedrock-faults.js'

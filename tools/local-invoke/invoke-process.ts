@@ -33,7 +33,12 @@ export interface ChildOutcome {
  * The environment Lambda gives a function, then the template's variables, then the endpoints. Nothing else from this
  * shell leaks in (as in a SAM container), except PATH/HOME and, with real endpoints, the caller's AWS credentials.
  */
-export function lambdaEnvironment(config: FunctionConfig, region: string, endpoints: { bedrock: string; dynamodb: string; real: boolean }, extra: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function lambdaEnvironment(
+  config: FunctionConfig,
+  region: string,
+  endpoints: { bedrock: string; dynamodb: string; real: boolean },
+  extra: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const pass = (name: string): Record<string, string> => {
     const value = process.env[name]
     return value ? { [name]: value } : {}
@@ -64,7 +69,13 @@ export function lambdaEnvironment(config: FunctionConfig, region: string, endpoi
 
 const functionName = (config: FunctionConfig): string => `local-${config.logicalId}`
 
-export async function runInChild(config: FunctionConfig, event: unknown, env: Record<string, string>, region: string, options: { readonly verbose?: boolean; readonly onLog?: (line: string) => void }): Promise<ChildOutcome> {
+export async function runInChild(
+  config: FunctionConfig,
+  event: unknown,
+  env: Record<string, string>,
+  region: string,
+  options: { readonly verbose?: boolean; readonly onLog?: (line: string) => void },
+): Promise<ChildOutcome> {
   const logs: string[] = []
   const log = (line: string): void => { logs.push(line); options.onLog?.(line) }
   const child = fork(RUNTIME, [], { execArgv: ['--import', TSX], env, cwd: config.codeDir, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
@@ -85,17 +96,23 @@ export async function runInChild(config: FunctionConfig, event: unknown, env: Re
       logGroupName: `/aws/lambda/${functionName(config)}`, logStreamName: '$LATEST',
     },
     verboseLevel: options.verbose ? 3 : -1,
-    hooks: { taskRoot: config.codeDir, layerModules: config.layerDirs.map((d) => join(d, 'nodejs', 'node_modules')), runtimeModules: join(REPO_ROOT, 'node_modules') },
+    hooks: {
+      taskRoot: config.codeDir,
+      layerModules: config.layerDirs.map((d) => join(d, 'nodejs', 'node_modules')),
+      runtimeModules: join(REPO_ROOT, 'node_modules'),
+    },
   }
+  const killAfterMs = INIT_LIMIT_MS + timeoutMs + KILL_GRACE_MS
   const reply = await new Promise<RuntimeReply | LambdaError>((resolveReply) => {
     const killer = setTimeout(() => {
       child.kill('SIGKILL')
-      resolveReply({ errorType: 'Runtime.ExitError', errorMessage: `killed: no answer within ${INIT_LIMIT_MS + timeoutMs + KILL_GRACE_MS} ms` })
-    }, INIT_LIMIT_MS + timeoutMs + KILL_GRACE_MS)
+      resolveReply({ errorType: 'Runtime.ExitError', errorMessage: `killed: no answer within ${killAfterMs} ms` })
+    }, killAfterMs)
     child.once('message', (m: RuntimeReply) => { clearTimeout(killer); resolveReply(m) })
     child.once('exit', (code, signal) => {
       clearTimeout(killer)
-      resolveReply({ errorType: 'Runtime.ExitError', errorMessage: `the runtime process exited (${signal ?? `code ${code}`}) without a reply` })
+      const how = signal ?? `code ${code}`
+      resolveReply({ errorType: 'Runtime.ExitError', errorMessage: `the runtime process exited (${how}) without a reply` })
     })
     child.send(request)
   })

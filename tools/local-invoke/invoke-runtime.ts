@@ -19,8 +19,11 @@ export interface RuntimeRequest {
   readonly verboseLevel: number
   readonly hooks: LayerHookData
   /** Context fields lambda-local does not take from the template (it names the function after the handler export). */
-  readonly context: Readonly<Record<'functionName' | 'functionVersion' | 'memoryLimitInMB' | 'invokedFunctionArn' | 'logGroupName' | 'logStreamName', string>>
+  readonly context: Readonly<Record<ContextField, string>>
 }
+
+type ContextField =
+  | 'functionName' | 'functionVersion' | 'memoryLimitInMB' | 'invokedFunctionArn' | 'logGroupName' | 'logStreamName'
 
 /** What comes back: lambda-local's result or its `{ errorType, errorMessage, stackTrace }`. */
 export type RuntimeReply =
@@ -48,7 +51,9 @@ interface LambdaLocal {
 }
 
 const toLambdaError = (e: unknown): LambdaError => {
-  if (e instanceof Error) return { errorType: e.name, errorMessage: e.message, stackTrace: e.stack?.split('\n').slice(1).map((l) => l.trim()) }
+  if (e instanceof Error) {
+    return { errorType: e.name, errorMessage: e.message, stackTrace: e.stack?.split('\n').slice(1).map((l) => l.trim()) }
+  }
   if (typeof e === 'object' && e !== null && 'errorMessage' in e) return e as LambdaError
   return { errorType: 'Error', errorMessage: String(e) }
 }
@@ -66,7 +71,8 @@ async function run(request: RuntimeRequest): Promise<RuntimeReply> {
   try {
     module = await import(pathToFileURL(request.handlerFile).href) as Record<string, unknown>
     if (typeof module[request.handlerExport] !== 'function') {
-      throw Object.assign(new Error(`${request.handlerFile} does not export a function "${request.handlerExport}"`), { name: 'Runtime.HandlerNotFound' })
+      const message = `${request.handlerFile} does not export a function "${request.handlerExport}"`
+      throw Object.assign(new Error(message), { name: 'Runtime.HandlerNotFound' })
     }
   } catch (error) {
     return { kind: 'error', phase: 'init', error: toLambdaError(error), report: report(performance.now() - initStart, performance.now()) }

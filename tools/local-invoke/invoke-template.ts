@@ -95,11 +95,15 @@ export function resolveValue(template: Template, value: Json, ctx: ResolveContex
       case 'Fn::Not': return !truthy(resolve(list()[0] ?? false))
       case 'Fn::And': return list().every((c) => truthy(resolve(c)))
       case 'Fn::Or': return list().some((c) => truthy(resolve(c)))
-      case 'Fn::Contains': { const [items, v] = list().map(resolve); return Array.isArray(items) && items.some((x) => JSON.stringify(x) === JSON.stringify(v)) }
+      case 'Fn::Contains': {
+        const [items, v] = list().map(resolve)
+        return Array.isArray(items) && items.some((x) => JSON.stringify(x) === JSON.stringify(v))
+      }
       case 'Condition': return condition(template, String(arg), ctx)
       case 'Fn::FindInMap': {
         const [map, top, second] = list().map((x) => String(resolve(x)))
-        const found = isObject(t.Mappings) ? (t.Mappings as Record<string, Record<string, Record<string, Json>>>)[map ?? '']?.[top ?? '']?.[second ?? ''] : undefined
+        const mappings = isObject(t.Mappings) ? t.Mappings as Record<string, Record<string, Record<string, Json>>> : undefined
+        const found = mappings?.[map ?? '']?.[top ?? '']?.[second ?? '']
         return found ?? unresolved(`FindInMap ${map}.${top}.${second}`)
       }
       case 'Fn::ImportValue': return unresolved(`ImportValue ${str(resolve(arg))}`)
@@ -161,7 +165,8 @@ export function functionConfig(template: Template, logicalId: string, ctx: Resol
   const resources = template.body.Resources as JsonObject
   const raw = resources[logicalId]
   if (!isObject(raw) || raw.Type !== 'AWS::Serverless::Function') {
-    throw new Error(`${template.path}: no AWS::Serverless::Function "${logicalId}" (functions: ${functionIds(template).join(', ') || 'none'})`)
+    const known = functionIds(template).join(', ') || 'none'
+    throw new Error(`${template.path}: no AWS::Serverless::Function "${logicalId}" (functions: ${known})`)
   }
   const globals = isObject(template.body.Globals) && isObject(template.body.Globals.Function) ? template.body.Globals.Function : {}
   const own = isObject(raw.Properties) ? raw.Properties : {}
@@ -169,7 +174,9 @@ export function functionConfig(template: Template, logicalId: string, ctx: Resol
   const p = resolveValue(template, own, ctx) as JsonObject
   const pick = (key: string): Json | undefined => p[key] ?? g[key]
   const vars = (o: JsonObject): JsonObject => (isObject(o.Environment) && isObject(o.Environment.Variables) ? o.Environment.Variables : {})
-  const environment = Object.fromEntries(Object.entries({ ...vars(g), ...vars(p) }).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]))
+  const environment = Object.fromEntries(
+    Object.entries({ ...vars(g), ...vars(p) }).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  )
 
   const root = dirname(template.path)
   const handler = String(pick('Handler') ?? '')
@@ -225,5 +232,6 @@ function tablesOf(template: Template, ctx: ResolveContext): TableSpec[] {
 /** Logical IDs of the template's `AWS::Serverless::Function`s. */
 export function functionIds(template: Template): string[] {
   const resources = template.body.Resources as JsonObject
-  return Object.keys(resources).filter((id) => isObject(resources[id]) && (resources[id] as JsonObject).Type === 'AWS::Serverless::Function')
+  return Object.keys(resources)
+    .filter((id) => isObject(resources[id]) && (resources[id] as JsonObject).Type === 'AWS::Serverless::Function')
 }

@@ -60,19 +60,26 @@ export async function invokeFunction(options: InvokeOptions): Promise<InvokeResu
   const region = options.region ?? 'us-east-1'
   const templatePath = resolve(options.template ?? join(REPO_ROOT, 'template.yaml'))
   const template = readTemplate(templatePath)
-  const read = (): FunctionConfig => functionConfig(template, options.functionId, { region, accountId: ACCOUNT_ID, stackName: 'local', parameters: options.parameters })
+  const read = (): FunctionConfig =>
+    functionConfig(template, options.functionId, { region, accountId: ACCOUNT_ID, stackName: 'local', parameters: options.parameters })
   let config = read()
   // What `sam build` would do first: the layer's nodejs/ and the function's compiled handler.
   for (const dir of config.layerDirs) buildIfMissing('build:layer', join(dir, 'nodejs'), `the layer in ${dir}`, options.onLog)
   if (config.handlerFile === undefined) {
     buildIfMissing('build:examples', undefined, `${config.logicalId}'s handler (${config.handlerCandidates.join(' or ')})`, options.onLog)
     config = read()
-    if (config.handlerFile === undefined) throw new Error(`${config.logicalId}: no handler file: looked for ${config.handlerCandidates.join(', ')}`)
+    if (config.handlerFile === undefined) {
+      throw new Error(`${config.logicalId}: no handler file: looked for ${config.handlerCandidates.join(', ')}`)
+    }
   }
   const wanted = /^nodejs(\d+)/.exec(config.runtime)?.[1]
   const major = process.versions.node.split('.')[0]
-  if (wanted !== undefined && wanted !== major) options.onLog?.(`note: ${config.logicalId} runs on ${config.runtime} in Lambda, here on Node.js ${process.versions.node}`)
-  const payload = typeof options.event === 'string' ? JSON.parse(readFileSync(eventPath(options.event), 'utf8')) as unknown : options.event.payload
+  if (wanted !== undefined && wanted !== major) {
+    options.onLog?.(`note: ${config.logicalId} runs on ${config.runtime} in Lambda, here on Node.js ${process.versions.node}`)
+  }
+  const payload = typeof options.event === 'string'
+    ? JSON.parse(readFileSync(eventPath(options.event), 'utf8')) as unknown
+    : options.event.payload
 
   const realBedrock = process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME?.trim() || undefined
   const fake = realBedrock ? undefined : await FakeBedrock.start()
@@ -83,7 +90,8 @@ export async function invokeFunction(options: InvokeOptions): Promise<InvokeResu
     // The template's tables, in DynamoDB Local or a local emulator (moto); never created in a real account.
     if (isLoopback(dynamo.endpoint)) for (const table of config.tables) await createTable(dynamo, table)
     const real = Boolean(realBedrock || process.env.BREAKWATER_DYNAMODB_ENDPOINT)
-    const env = lambdaEnvironment(config, region, { bedrock: realBedrock ?? fake?.endpoint ?? '', dynamodb: dynamo.endpoint, real }, options.environment)
+    const endpoints = { bedrock: realBedrock ?? fake?.endpoint ?? '', dynamodb: dynamo.endpoint, real }
+    const env = lambdaEnvironment(config, region, endpoints, options.environment)
     const run = await runInChild(config, payload, env, region, options)
     await options.afterInvoke?.({ bedrock: fake, dynamodb: dynamo })
     return { function: config, ...run, bedrockCalls: fake?.calls.length ?? 0 }
@@ -172,14 +180,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return [kv.slice(0, eq).replace(/^ParameterKey=/, ''), kv.slice(eq + 1)]
   }))
   const err = (line: string): void => { process.stderr.write(`${line}\n`) }
-  if (process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME && values.scenario) err(`--scenario ${values.scenario} ignored: AWS_ENDPOINT_URL_BEDROCK_RUNTIME points at a real endpoint`)
+  if (process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME && values.scenario) {
+    err(`--scenario ${values.scenario} ignored: AWS_ENDPOINT_URL_BEDROCK_RUNTIME points at a real endpoint`)
+  }
   const result = await invokeFunction({
     functionId, event, scenario: values.scenario, template: values.template, region: values.region, verbose: values.verbose,
     parameters, environment: { ...envFile.Parameters, ...envFile[functionId] }, onLog: err,
   })
   err(reportLine(result))
   if (result.error) {
-    process.stdout.write(`${JSON.stringify({ errorType: result.error.errorType, errorMessage: result.error.errorMessage, stackTrace: result.error.stackTrace }, null, 2)}\n`)
+    const { errorType, errorMessage, stackTrace } = result.error
+    process.stdout.write(`${JSON.stringify({ errorType, errorMessage, stackTrace }, null, 2)}\n`)
     return 1
   }
   process.stdout.write(`${JSON.stringify(result.response, null, 2)}\n`)

@@ -68,4 +68,5 @@ export function itemToRecord(item: Item): BreakerRecord {
   }
 }
 
-export const countsOf = (item: Item): { calls: number; failures: number } => ({ calls: readNum(item.calls), failures: readNum(item.failures) })
+export const countsOf = (item: Item): { calls: number; failures: number } =>
+  ({ calls: readNum(item.calls), failures: readNum(item.failures) })

@@ -45,24 +45,32 @@ const MAX_OPERATION_MS = 60_000
  * Checks the store's options and fills in the defaults. `field` names an option in errors: bare for the store built
  * by hand, `breaker.dynamodb.<name>` (`breaker.tableName`) when circuitBreaker() builds it.
  */
-export function resolveStoreOptions(options: DynamoDBBreakerStoreOptions, field: (name: string) => string = (n) => n): ResolvedStoreOptions {
+export function resolveStoreOptions(
+  options: DynamoDBBreakerStoreOptions,
+  field: (name: string) => string = (n) => n,
+): ResolvedStoreOptions {
   const given: unknown = options
-  if (given === undefined || given === null) throw new BreakwaterConfigError(SOURCE, field('tableName'), 'is required: the name of the breaker table')
+  if (given === undefined || given === null) {
+    throw new BreakwaterConfigError(SOURCE, field('tableName'), 'is required: the name of the breaker table')
+  }
   if (typeof given !== 'object' || Array.isArray(given)) throw new BreakwaterConfigError(SOURCE, field('options'), 'must be an object')
   for (const key of Object.keys(given)) {
-    if (!KEYS.includes(key)) throw new BreakwaterConfigError(SOURCE, field(key), `is not a DynamoDB store option (known: ${KEYS.filter((k) => k !== 'tableName').join(', ')})`)
+    if (!KEYS.includes(key)) {
+      const known = KEYS.filter((k) => k !== 'tableName').join(', ')
+      throw new BreakwaterConfigError(SOURCE, field(key), `is not a DynamoDB store option (known: ${known})`)
+    }
   }
   if (typeof options.tableName !== 'string' || options.tableName.trim().length < 3) {
     throw new BreakwaterConfigError(SOURCE, field('tableName'), 'must be the name of the breaker table (3 characters or more)')
   }
   const { client, clientConfig, clock } = options as { client?: unknown; clientConfig?: unknown; clock?: unknown }
-  if (client !== undefined && !(typeof client === 'object' && client !== null && typeof (client as { send?: unknown }).send === 'function')) {
+  if (client !== undefined && !hasMethod(client, 'send')) {
     throw new BreakwaterConfigError(SOURCE, field('client'), 'must be a DynamoDBClient')
   }
   if (clientConfig !== undefined && (typeof clientConfig !== 'object' || clientConfig === null || Array.isArray(clientConfig))) {
     throw new BreakwaterConfigError(SOURCE, field('clientConfig'), 'must be a DynamoDBClient config object')
   }
-  if (clock !== undefined && !(typeof clock === 'object' && clock !== null && typeof (clock as { now?: unknown }).now === 'function')) {
+  if (clock !== undefined && !hasMethod(clock, 'now')) {
     throw new BreakwaterConfigError(SOURCE, field('clock'), 'must be a clock with now()')
   }
   return {
@@ -75,6 +83,11 @@ export function resolveStoreOptions(options: DynamoDBBreakerStoreOptions, field:
 
 function positive(field: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0) || !(value <= max)) throw new BreakwaterConfigError(SOURCE, field, `must be a positive number of ms, at most ${max}`)
+  if (typeof value !== 'number' || !(value > 0) || !(value <= max)) {
+    throw new BreakwaterConfigError(SOURCE, field, `must be a positive number of ms, at most ${max}`)
+  }
   return value
 }
+
+const hasMethod = (value: unknown, name: string): boolean =>
+  typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[name] === 'function'

@@ -6,10 +6,12 @@
  */
 import {
   ConditionalCheckFailedException, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand,
-  type DynamoDBClientConfig,
+  type DynamoDBClientConfig, type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb'
 import { systemClock, type Clock } from '../../core/clock.js'
-import { initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts } from '../../core/breaker/types.js'
+import {
+  initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts,
+} from '../../core/breaker/types.js'
 import { bucketExpiry, bucketSk, bucketStart, itemToRecord, recordToItem, stateKey } from './items.js'
 import { resolveStoreOptions, type DynamoDBBreakerStoreOptions } from './options.js'
 import { queryWindow } from './window.js'
@@ -93,14 +95,15 @@ export class DynamoDBBreakerStore implements BreakerStore {
     const now = this.#clock.now()
     try {
       this.usage.puts++
-      await this.#client.send(new PutItemCommand({
+      const put: PutItemCommandInput = {
         TableName: this.#table,
         Item: recordToItem(key, next),
         // Version 0 is a record never written: only "no item yet" matches it.
         ConditionExpression: expected.version === 0 ? 'attribute_not_exists(pk) OR attribute_not_exists(version)' : 'version = :expected',
-        ...(expected.version !== 0 && { ExpressionAttributeValues: { ':expected': { N: String(expected.version) } } }),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      }), { abortSignal: this.#budget() })
+      }
+      if (expected.version !== 0) put.ExpressionAttributeValues = { ':expected': { N: String(expected.version) } }
+      await this.#client.send(new PutItemCommand(put), { abortSignal: this.#budget() })
       this.#cache.set(key, { record: next, fetchedAt: now })
       return { ok: true, record: next }
     } catch (error) {
@@ -124,7 +127,11 @@ export class DynamoDBBreakerStore implements BreakerStore {
     }
     local.streak++
     await this.#add(key, now, windowMs, 1)
-    const counts = await queryWindow({ client: this.#client, table: this.#table, key, now, windowMs, sinceMs, onQuery: () => { this.usage.queries++ }, abortSignal: this.#budget() })
+    const counts = await queryWindow({
+      client: this.#client, table: this.#table, key, now, windowMs, sinceMs,
+      onQuery: () => { this.usage.queries++ },
+      abortSignal: this.#budget(),
+    })
     // A failing target may have been opened by another instance: read the state afresh at the next admission
     // rather than calling it again on a cached "closed" (one GetItem per failure, and only while it fails).
     this.#cache.delete(key)
@@ -161,7 +168,8 @@ export class DynamoDBBreakerStore implements BreakerStore {
 
   async #fetch(key: string, now: number, consistent: boolean): Promise<BreakerRecord> {
     this.usage.gets++
-    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: stateKey(key), ConsistentRead: consistent }), { abortSignal: this.#budget() })
+    const get = new GetItemCommand({ TableName: this.#table, Key: stateKey(key), ConsistentRead: consistent })
+    const out = await this.#client.send(get, { abortSignal: this.#budget() })
     const record = out.Item ? itemToRecord(out.Item) : initialRecord()
     this.#cache.set(key, { record, fetchedAt: now })
     return record

@@ -1,5 +1,5 @@
 /** Reading the fleet's failure-rate window back: one strongly consistent Query over a target's bucket items. */
-import { QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb'
 import { bucketSk, bucketStart, BUCKET_MS, countsOf } from './items.js'
 
 export interface WindowQuery {
@@ -27,13 +27,14 @@ export async function queryWindow(q: WindowQuery): Promise<{ calls: number; fail
   let startKey: Record<string, AttributeValue> | undefined
   do {
     q.onQuery()
-    const page = await q.client.send(new QueryCommand({
+    const query: QueryCommandInput = {
       TableName: q.table,
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
       ExpressionAttributeValues: { ':pk': { S: q.key }, ':from': { S: bucketSk(from) }, ':to': { S: bucketSk(to) } },
       ConsistentRead: true,
-      ...(startKey && { ExclusiveStartKey: startKey }),
-    }), { abortSignal: q.abortSignal })
+    }
+    if (startKey) query.ExclusiveStartKey = startKey
+    const page = await q.client.send(new QueryCommand(query), { abortSignal: q.abortSignal })
     for (const item of page.Items ?? []) {
       const c = countsOf(item)
       calls += c.calls

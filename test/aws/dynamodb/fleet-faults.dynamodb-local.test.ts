@@ -24,7 +24,8 @@ function withFallback(size: number) {
   const f = make({
     size, client: null, refreshMs: 1_000, flushMs: 1_000, policy: { consecutiveFailures: 2, cooldownMs: 60_000 },
     wrap: (primary, { id, clock: own }) => {
-      const store = new FallbackBreakerStore({ primary, clock: own, retryAfterMs: 5_000, onError: () => { storeErrors[id] = (storeErrors[id] ?? 0) + 1 } })
+      const onError = (): void => { storeErrors[id] = (storeErrors[id] ?? 0) + 1 }
+      const store = new FallbackBreakerStore({ primary, clock: own, retryAfterMs: 5_000, onError })
       fallbacks[id] = store
       return store
     },
@@ -90,7 +91,8 @@ describe('clock skew (clocks up to 2 s apart, clockSkewMs 2 000)', () => {
 
     await clock.advance(1) // the lease is over by the holder's clock: the fastest instance may take the slot
     const answers = await Promise.all(others.map((x) => x.breaker.admit(KEY)))
-    expect(answers.map((a, i) => (a.allowed ? (others[i] as Instance).offsetMs : undefined)).filter((o) => o !== undefined)).toEqual([1_000])
+    const admittedOffsets = answers.map((a, i) => (a.allowed ? (others[i] as Instance).offsetMs : undefined)).filter((o) => o !== undefined)
+    expect(admittedOffsets).toEqual([1_000])
   })
 
   it('no instance moves open → half-open more than 2 s before openUntil (by the clock of whoever opened it)', async () => {

@@ -21,7 +21,10 @@ const make = (o: Omit<FleetOptions, 'db' | 'table' | 'clock'>): Fleet => fleet({
 
 describe('an outage', () => {
   it('50 instances failing at once: exactly one closed → open write, and every instance then sees open', async () => {
-    const f = make({ size: 50, refreshMs: 10_000, policy: { minimumCalls: 10, failureRateThreshold: 0.5, consecutiveFailures: 100, windowMs: 10_000, cooldownMs: 60_000 } })
+    const f = make({
+      size: 50, refreshMs: 10_000,
+      policy: { minimumCalls: 10, failureRateThreshold: 0.5, consecutiveFailures: 100, windowMs: 10_000, cooldownMs: 60_000 },
+    })
     // Round 1: the instances whose window query saw >= 10 calls race to trip it; the losers learn the open record
     // from their failed write. Round 2: the others (their failure dropped the cached "closed") read it afresh.
     for (let round = 0; round < 2; round++) {

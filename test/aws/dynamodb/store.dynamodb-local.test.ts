@@ -33,7 +33,9 @@ describe('state item', () => {
     expect(await instance().read(KEY, T0)).toEqual(halfOpen)
     expect(await instance().read('never-written@us-east-1', T0)).toEqual(initialRecord())
     const { Item } = await db.client().send(new GetItemCommand({ TableName: table, Key: { pk: { S: KEY }, sk: { S: 'state' } } }))
-    expect(Item).toMatchObject({ state: { S: 'half-open' }, version: { N: '3' }, permits: { L: [{ M: { id: { S: 'a' } } }, { M: { id: { S: 'b' } } }] } })
+    expect(Item).toMatchObject({
+      state: { S: 'half-open' }, version: { N: '3' }, permits: { L: [{ M: { id: { S: 'a' } } }, { M: { id: { S: 'b' } } }] },
+    })
   })
 
   it('of 20 instances racing to write the first record, exactly one wins and the others get its record back', async () => {
@@ -56,7 +58,8 @@ describe('state item', () => {
     const v1: BreakerRecord = { ...initialRecord(), state: 'open', version: 1, changedAt: T0, openUntil: T0 + 5_000, opens: 1 }
     await seed.compareAndSet(KEY, initialRecord(), v1)
     const racers = Array.from({ length: 10 }, () => instance())
-    const results = await Promise.all(racers.map((s, i) => s.compareAndSet(KEY, v1, { ...v1, version: 2, state: 'half-open', changedAt: T0 + i })))
+    const results = await Promise.all(racers.map((s, i) =>
+      s.compareAndSet(KEY, v1, { ...v1, version: 2, state: 'half-open', changedAt: T0 + i })))
     expect(results.filter((r) => r.ok)).toHaveLength(1)
     const stored = await instance().read(KEY, T0)
     expect(stored.version).toBe(2)
@@ -93,22 +96,28 @@ describe('window items', () => {
       await s.recordOutcome(KEY, 'success', T0 + 10, WINDOW, 0)
       await s.recordOutcome(KEY, 'failure', T0 + 1_000, WINDOW, 0)
     }))
-    expect(await instance().recordOutcome(KEY, 'failure', T0 + 2_000, WINDOW, 0)).toEqual({ calls: 31, failures: 11, consecutiveFailures: 1 })
+    expect(await instance().recordOutcome(KEY, 'failure', T0 + 2_000, WINDOW, 0))
+      .toEqual({ calls: 31, failures: 11, consecutiveFailures: 1 })
     // 10 s on, the window still reaches back to them; 2 s after that they have slid out of it.
-    expect(await instance().recordOutcome(KEY, 'failure', T0 + WINDOW + 1_000, WINDOW, 0)).toEqual({ calls: 32, failures: 12, consecutiveFailures: 1 })
-    expect(await instance().recordOutcome(KEY, 'failure', T0 + WINDOW + 3_000, WINDOW, 0)).toEqual({ calls: 2, failures: 2, consecutiveFailures: 1 })
+    expect(await instance().recordOutcome(KEY, 'failure', T0 + WINDOW + 1_000, WINDOW, 0))
+      .toEqual({ calls: 32, failures: 12, consecutiveFailures: 1 })
+    expect(await instance().recordOutcome(KEY, 'failure', T0 + WINDOW + 3_000, WINDOW, 0))
+      .toEqual({ calls: 2, failures: 2, consecutiveFailures: 1 })
   })
 
   it('count from the first whole second after sinceMs (a state change starts the window over)', async () => {
     const s = instance()
     for (let i = 0; i < 3; i++) await s.recordOutcome(KEY, 'failure', T0 + i * 1_000, WINDOW, 0)
     const since = T0 + 1_000 // its second (and anything before it) no longer counts
-    expect(await instance().recordOutcome(KEY, 'failure', T0 + 3_000, WINDOW, since)).toEqual({ calls: 2, failures: 2, consecutiveFailures: 1 })
+    expect(await instance().recordOutcome(KEY, 'failure', T0 + 3_000, WINDOW, since))
+      .toEqual({ calls: 2, failures: 2, consecutiveFailures: 1 })
   })
 
   it('a failure in the same second as sinceMs (or before it, by a clock behind) counts in the streak, not thrown', async () => {
     // A reversed BETWEEN would be a ValidationException here: the store must not send one.
-    await expect(instance().recordOutcome(KEY, 'failure', T0 + 300, WINDOW, T0)).resolves.toEqual({ calls: 0, failures: 0, consecutiveFailures: 1 })
-    await expect(instance().recordOutcome(KEY, 'failure', T0, WINDOW, T0 + 1_800)).resolves.toEqual({ calls: 0, failures: 0, consecutiveFailures: 1 })
+    await expect(instance().recordOutcome(KEY, 'failure', T0 + 300, WINDOW, T0))
+      .resolves.toEqual({ calls: 0, failures: 0, consecutiveFailures: 1 })
+    await expect(instance().recordOutcome(KEY, 'failure', T0, WINDOW, T0 + 1_800))
+      .resolves.toEqual({ calls: 0, failures: 0, consecutiveFailures: 1 })
   })
 })

@@ -10,7 +10,7 @@ import {
 import { DynamoDBBreakerStore } from '../../../src/aws/dynamodb/store.js'
 import { initialRecord, type BreakerRecord } from '../../../src/core/breaker/types.js'
 import { BreakwaterConfigError } from '../../../src/core/errors.js'
-import { calls, ddb, KEY, put, query, store, T0, TABLE, update } from './mocked-store.js'
+import { calls, ddb, KEY, put, store, T0, TABLE } from './mocked-store.js'
 
 
 const open: BreakerRecord = { ...initialRecord(), state: 'open', version: 1, changedAt: T0, openUntil: T0 + 60_000, opens: 1 }
@@ -21,8 +21,11 @@ const halfOpenItem = {
   openUntil: { N: String(T0 + 60_000) }, opens: { N: '1' }, stage: { N: '0' }, stageSuccesses: { N: '0' },
   permits: { L: [{ M: { id: { S: 'p1' }, expiresAt: { N: String(T0 + 30_000) } } }] },
 }
-const conditionFailed = (Item?: typeof halfOpenItem) =>
-  new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {}, ...(Item && { Item }) })
+const conditionFailed = (Item?: typeof halfOpenItem) => {
+  const error = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} })
+  if (Item) error.Item = Item
+  return error
+}
 
 describe('compareAndSet', () => {
   it('writes the first record only if no item exists yet', async () => {
@@ -117,7 +120,9 @@ describe('read', () => {
 
 describe('usage and options', () => {
   it('counts every request by kind', async () => {
-    ddb.on(QueryCommand).resolves({ Items: [] }).on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({}).on(GetItemCommand).resolves({})
+    ddb.on(QueryCommand).resolves({ Items: [] })
+      .on(PutItemCommand).rejectsOnce(conditionFailed()).resolves({})
+      .on(GetItemCommand).resolves({})
     const s = store({ flushMs: 1_000 })
     await s.read(KEY, T0)
     await s.compareAndSet(KEY, open, halfOpen) // lost: + 1 consistent get

@@ -20,11 +20,16 @@ afterAll(async () => { await Promise.all([server.stop(), db.stop()]) })
 beforeEach(async () => { server.reset(); table = await db.newTable() })
 
 const routes = { default: [at(EAST), at(WEST)] }
-const store = () => new DynamoDBBreakerStore({ tableName: table, client: db.client({ requestHandler: { requestTimeout: 300, connectionTimeout: 300, throwOnRequestTimeout: true } }), refreshMs: 100 })
+const store = () => new DynamoDBBreakerStore({
+  tableName: table,
+  client: db.client({ requestHandler: { requestTimeout: 300, connectionTimeout: 300, throwOnRequestTimeout: true } }),
+  refreshMs: 100,
+})
 
 describe('breakwater/dynamodb', () => {
   it('is a subpath export of the package, pointing at the compiled store entry', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, { import: string }> }
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as
+      { exports: Record<string, { import: string }> }
     expect(pkg.exports['./dynamodb']?.import).toBe('./dist/aws/dynamodb/index.js')
   })
 
@@ -42,7 +47,11 @@ describe('breakwater/dynamodb', () => {
 describeWithOutage('breakwater/dynamodb when the table hangs', () => {
   it('fails open to local state, counting BreakerStoreErrors', async () => {
     const metrics: string[] = []
-    const chat = chatHandler(server, { routes, metrics: { addMetric: (name: string) => { metrics.push(name) } } as never, breaker: { store: store(), localFallbackMs: 60_000 } })
+    const chat = chatHandler(server, {
+      routes,
+      metrics: { addMetric: (name: string) => { metrics.push(name) } } as never,
+      breaker: { store: store(), localFallbackMs: 60_000 },
+    })
     expect((await chat.invoke(httpApiEvent())).statusCode).toBe(200)
     await db.takeDown('hang')
     // A failure is written at once (successes wait for the flush): the store is asked, and does not answer.
