@@ -3,7 +3,7 @@
  * Lambda deadline (a real 3 s countdown); once the breakers are open, the 503 costs no upstream call at all.
  */
 import { describe, expect, it } from '@jest/globals'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent, restEvent } from '../support/events.js'
 import { at, chatHandler, countdown, EAST, HAIKU, parseBody, regionsOf, WEST } from '../support/scenario.js'

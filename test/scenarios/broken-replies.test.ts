@@ -9,7 +9,7 @@ import middy from '@middy/core'
 import { MemoryBreakerStore, breakwater, type BreakerStore, type BreakwaterContext } from '../../src/index.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { httpApiEvent, lambdaContext } from '../support/events.js'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { at, callsIn, chatHandler, EAST, parseBody, WEST } from '../support/scenario.js'
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { CallerFaultError } from '../../src/core/errors.js'
-import { type FakeBedrock, type FaultKind } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock, FaultKind } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, HAIKU, parseBody, regionsOf, WEST } from '../support/scenario.js'

@@ -3,7 +3,7 @@
  * opening with a user turn) and the same target is retried; a single prompt that is too long on its own gets 413.
  */
 import { describe, expect, it } from '@jest/globals'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, history, messagesSent, parseBody, regionsOf, user, WEST } from '../support/scenario.js'

@@ -3,7 +3,7 @@
  * before the context's deadline, and the server sees no call start after deadline − reserve.
  */
 import { describe, expect, it } from '@jest/globals'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, countdown, EAST, parseBody, regionsOf, WEST } from '../support/scenario.js'

@@ -3,7 +3,7 @@
  * call end as aborted, and the next target serves — asked for fewer tokens, since the first one timed out.
  */
 import { describe, expect, it } from '@jest/globals'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, parseBody, regionsOf, until, WEST } from '../support/scenario.js'

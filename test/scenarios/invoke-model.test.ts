@@ -8,7 +8,7 @@ import { describe, expect, it } from '@jest/globals'
 import { breakwater, BreakwaterConfigError, type BreakwaterContext, type BreakwaterOptions, type Served } from '../../src/index.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { directEvent, lambdaContext } from '../support/events.js'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { at, EAST, HAIKU, regionsOf, WEST } from '../support/scenario.js'
 

@@ -4,7 +4,7 @@
  * backoff sleep is cut short, and no further call is made after the caller already got its 503.
  */
 import { describe, expect, it } from '@jest/globals'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, countdown, EAST, parseBody, pause, regionsOf, until, WEST } from '../support/scenario.js'

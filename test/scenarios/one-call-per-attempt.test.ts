@@ -9,7 +9,7 @@ import { breakwater, type BreakwaterContext } from '../../src/index.js'
 import { AllTargetsFailedError } from '../../src/core/errors.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { directEvent, lambdaContext } from '../support/events.js'
-import { type FakeBedrock, type FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock, FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { ask, at, callsIn, chatHandler, EAST, WEST } from '../support/scenario.js'
 

@@ -3,7 +3,7 @@
  * no call goes there at all, and every reply says it was served by a fallback target.
  */
 import { describe, expect, it } from '@jest/globals'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, parseBody, pause, regionsOf, WEST } from '../support/scenario.js'

@@ -4,7 +4,7 @@
  * slowly is opened like one that fails, and the next request goes to the other region without calling it.
  */
 import { describe, expect, it } from '@jest/globals'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { httpApiEvent } from '../support/events.js'
 import { at, chatHandler, EAST, parseBody, regionsOf, WEST } from '../support/scenario.js'

@@ -13,7 +13,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda'
 import { BadRequestError, breakwater, type BreakwaterContext } from '../../src/index.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { lambdaContext, sqsEvent } from '../support/events.js'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { at, EAST, regionsOf, user, WEST } from '../support/scenario.js'
 

@@ -10,7 +10,7 @@ import { breakwater, type BreakwaterContext, type BreakwaterOptions, type JsonSc
 import { AllTargetsFailedError, BreakwaterConfigError } from '../../src/core/errors.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { httpApiEvent, lambdaContext } from '../support/events.js'
-import { type FakeBedrock, type CallRecord } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock, CallRecord } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 import { ask, at, EAST, parseBody, regionsOf, WEST, type ChatResult } from '../support/scenario.js'
 

@@ -10,7 +10,7 @@
  */
 import { systemClock, type Clock } from '../clock.js'
 import { MemoryBreakerStore } from './memory-store.js'
-import { type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts } from './types.js'
+import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
 
 export interface FallbackStoreOptions {
   /** The shared store. */

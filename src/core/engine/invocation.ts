@@ -10,7 +10,8 @@ import type { CallFn, InputAdapter, Served } from '../invoker/types.js'
 import { loadSchemaValidator, structuredOutput, type JsonSchema, type StructuredOutput } from '../output/json-schema.js'
 import { extractText, type ConverseOutputLike } from '../output/text.js'
 import type { ConverseLike } from '../fallback/messages.js'
-import { RequestRouting, type RouteChooser } from '../routing/chooser.js'
+import type { RequestRouting} from '../routing/chooser.js';
+import type { RouteChooser } from '../routing/chooser.js'
 import type { Binding, Engine } from './engine.js'
 import type { Role, StackNode } from './stack.js'
 
