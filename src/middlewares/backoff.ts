@@ -8,7 +8,8 @@ import { RetryBudget } from '../core/backoff/retry-budget.js'
 import type { BackoffPolicy, RetryBudgetPolicy } from '../core/backoff/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { checkLeaseCoversAttempt } from '../core/breaker/policy.js'
-import { expectMethods, optionsObject } from './options.js'
+import { parseOptions } from '../core/config/index.js'
+import { BACKOFF_OPTIONS } from './schema/backoff.js'
 import { enterRole } from './state.js'
 
 const SOURCE = 'breakwater/backoff'
@@ -25,10 +26,9 @@ export interface BackoffOptions extends Partial<BackoffPolicy> {
 }
 
 export function backoff(options?: BackoffOptions): MiddlewareObj {
-  const { retryBudget, clock, ...policyOptions } = optionsObject(SOURCE, options)
+  const { retryBudget, clock, ...policyOptions } = parseOptions(BACKOFF_OPTIONS, options, SOURCE)
   const policy = resolveBackoffPolicy(policyOptions, SOURCE)
   const budgetPolicy = resolveRetryBudgetPolicy(retryBudget, SOURCE)
-  expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])
   // One budget per container: it counts requests and retries across invocations.
   const shared = Object.freeze({ policy, budget: new RetryBudget(budgetPolicy, clock ?? systemClock) })
 

@@ -9,11 +9,10 @@ import { backoff, type BackoffOptions } from './backoff.js'
 import { circuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js'
 import { fallback, type FallbackOptions } from './fallback.js'
 import { gracefulDegradation, type GracefulDegradationOptions } from './graceful-degradation.js'
-import { optionsObject, rejectUnknownKeys, withinGroup } from './options.js'
-import { MAX_LAMBDA_MS } from '../core/backoff/policy.js'
+import { parseOptions } from '../core/config/index.js'
+import { BREAKWATER_OPTIONS } from './schema/breakwater.js'
 import { DEFAULT_BACKOFF_POLICY } from '../core/backoff/types.js'
 import { DEFAULT_BREAKER_POLICY } from '../core/breaker/types.js'
-import { checkLeaseCoversAttempt } from '../core/breaker/policy.js'
 import { router, type RouterOptions } from './router.js'
 
 /**
@@ -82,11 +81,9 @@ export interface BreakwaterOptions extends Observability {
 }
 
 const ROUTER_KEYS = ['defaultRoute', 'client', 'rules', 'tier', 'splitKey', 'canary', 'tracer', 'slowFactor'] as const
-const KEYS = ['routes', ...ROUTER_KEYS, 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics', 'logErrorMessages'] as const
 
 export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
-  const given = optionsObject('breakwater', options)
-  rejectUnknownKeys('breakwater', given, KEYS)
+  const given = parseOptions(BREAKWATER_OPTIONS, options, 'breakwater')
   const { logger, metrics, clock, random, logErrorMessages } = given
   // `!== undefined`, not truthiness: `logger: null` or `random: 0` is a mistake to report, not an option to drop.
   const observability = { ...(logger !== undefined && { logger }), ...(metrics !== undefined && { metrics }), ...(logErrorMessages !== undefined && { logErrorMessages }) }
@@ -95,7 +92,7 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   for (const key of ROUTER_KEYS) if (given[key] !== undefined) routerOptions[key] = given[key]
   const stack: MiddlewareObj[] = [router(routerOptions as unknown as RouterOptions)]
   const group = <T>(name: string, value: T | false | undefined, make: (v: T) => MiddlewareObj): void => {
-    if (value !== false) stack.push(withinGroup(name, () => make(optionsObject('breakwater', value as object | undefined, name) as T)))
+    if (value !== false) stack.push(make((value ?? {}) as T))
   }
   group('breaker', given.breaker, (b) => circuitBreaker({ ...leaseFor(b, given.backoff), ...observability, ...time }))
   group('backoff', given.backoff, (b) => backoff({ ...b, ...time }))
@@ -110,10 +107,7 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
  */
 function leaseFor(breaker: CircuitBreakerOptions, backoffOptions: BreakwaterOptions['backoff']): CircuitBreakerOptions {
   const attempt = backoffOptions === false ? undefined : (backoffOptions?.attemptTimeoutMs ?? DEFAULT_BACKOFF_POLICY.attemptTimeoutMs)
-  // An attemptTimeoutMs that is itself invalid is the backoff group's to report; a bad lease the breaker's.
-  if (typeof attempt !== 'number' || !(attempt > 0 && attempt <= MAX_LAMBDA_MS)) return breaker
-  const lease = breaker.permitLeaseMs
-  if (lease === undefined) return attempt > DEFAULT_BREAKER_POLICY.permitLeaseMs ? { ...breaker, permitLeaseMs: attempt } : breaker
-  if (typeof lease === 'number') checkLeaseCoversAttempt(lease, attempt, 'breakwater/circuit-breaker')
-  return breaker
+  // A lease set shorter than the attempt is rejected by the preset's schema (schema/breakwater.ts).
+  if (attempt === undefined || breaker.permitLeaseMs !== undefined) return breaker
+  return attempt > DEFAULT_BREAKER_POLICY.permitLeaseMs ? { ...breaker, permitLeaseMs: attempt } : breaker
 }

@@ -6,7 +6,8 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { resolveFallbackPolicy, type FallbackPolicyOptions } from '../core/fallback/policy.js'
 import { ReplyCache } from '../core/fallback/reply-cache.js'
-import { optionsObject } from './options.js'
+import { parseOptions } from '../core/config/index.js'
+import { FALLBACK_OPTIONS } from './schema/fallback.js'
 import type { ConverseCache } from './reply-cache.js'
 import { enterRole } from './state.js'
 
@@ -21,7 +22,7 @@ const SOURCE = 'breakwater/fallback'
 export type FallbackOptions = FallbackPolicyOptions
 
 export function fallback(options?: FallbackOptions): MiddlewareObj {
-  const policy = resolveFallbackPolicy(optionsObject(SOURCE, options), SOURCE)
+  const policy = resolveFallbackPolicy(parseOptions(FALLBACK_OPTIONS, options, SOURCE), SOURCE)
   // One cache per middleware instance, so per container: it lives across invocations like the Bedrock clients.
   const cache: ConverseCache | undefined = policy.cache ? new ReplyCache(policy.cache) : undefined
   const breakwaterFallbackBefore = (request: Request): void => {

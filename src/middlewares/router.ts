@@ -10,10 +10,10 @@ import { canaryListener, cascadeListener, type Observability } from '../aws/obse
 import { tracingListener, type TracerLike } from '../aws/tracing.js'
 import { guardListener, mergeListeners } from '../core/invoker/listeners.js'
 import { LatencyTracker } from '../core/health/latency.js'
-import { BreakwaterConfigError } from '../core/errors.js'
 import { systemClock, type Clock, type Random } from '../core/clock.js'
 import { BedrockInvoker, type BedrockCalls } from './bedrock-invoker.js'
-import { expectBoolean, expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
+import { parseOptions } from '../core/config/index.js'
+import { ROUTER_OPTIONS } from './schema/router.js'
 import type { CanarySettings } from '../core/routing/canary.js'
 import type { Rule } from '../core/routing/rules.js'
 import { resolveDefaultRoute, resolveRoutes, type RouteSpec } from './routes.js'
@@ -90,22 +90,11 @@ export interface RouterOptions extends Observability {
 /** The Lambda context as the handler sees it behind router(). */
 export type BreakwaterContext = Context & { bedrock: BedrockInvoker }
 
-const KEYS = ['routes', 'defaultRoute', 'rules', 'tier', 'splitKey', 'canary', 'client', 'tracer', 'slowFactor', 'clock', 'random', 'logger', 'metrics', 'logErrorMessages'] as const
-
 export function router(options: RouterOptions): MiddlewareObj {
-  rejectUnknownKeys(SOURCE, optionsObject(SOURCE, options), KEYS)
+  options = parseOptions(ROUTER_OPTIONS, options, SOURCE)
   const routes = resolveRoutes(options.routes)
   const defaultRoute = resolveDefaultRoute(routes, options.defaultRoute)
-  expectBoolean(SOURCE, 'logErrorMessages', options.logErrorMessages)
-  expectMethods(SOURCE, 'logger', options.logger, ['debug', 'info', 'warn'])
-  expectMethods(SOURCE, 'metrics', options.metrics, ['addMetric'])
-  expectMethods(SOURCE, 'clock', options.clock, ['now', 'sleep'])
-  expectMethods(SOURCE, 'tracer', options.tracer, ['getSegment', 'setSegment', 'isTracingEnabled'])
-  if (options.random !== undefined && typeof options.random !== 'function') throw new BreakwaterConfigError(SOURCE, 'random', 'must be a function () => number in [0, 1)')
   const slowFactor = options.slowFactor
-  if (slowFactor !== undefined && !(typeof slowFactor === 'number' && slowFactor >= 1 && Number.isFinite(slowFactor))) {
-    throw new BreakwaterConfigError(SOURCE, 'slowFactor', 'must be a number >= 1')
-  }
   const clock = options.clock ?? systemClock
   // Per container: the latencies of this container's calls, which order a route's regions by health.
   const latency = new LatencyTracker({ clock })
