@@ -7,6 +7,7 @@
  */
 import { BedrockRuntimeClient, type BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime'
 import { BreakwaterConfigError } from '../core/errors.js'
+import { dict, func, object, parseOptions } from '../core/config/index.js'
 
 const SOURCE = 'breakwater/bedrock'
 
@@ -42,7 +43,7 @@ export class BedrockClientPool {
   private readonly build: (region: string) => BedrockRuntimeClient
 
   constructor(options: BedrockClientPoolOptions = {}) {
-    checkPoolOptions(options)
+    options = parseOptions(CLIENT_OPTIONS, options, SOURCE, 'client')
     const shared = withoutRetries(options.clientConfig ?? {})
     this.build = options.factory ?? ((region) => new BedrockRuntimeClient({ ...shared, region, maxAttempts: 1 }))
   }
@@ -90,28 +91,18 @@ export class BedrockClientPool {
   }
 }
 
-/** The router's `client` option: `{ clientConfig }` or `{ factory }`, nothing else, at every depth named `client.*`. */
-function checkPoolOptions(options: unknown): asserts options is BedrockClientPoolOptions {
-  if (!isPlainObject(options)) throw new BreakwaterConfigError(SOURCE, 'client', 'must be { clientConfig } or { factory }')
-  for (const key of Object.keys(options)) {
-    if (key !== 'clientConfig' && key !== 'factory') {
-      throw new BreakwaterConfigError(SOURCE, `client.${key}`, 'is not a client option (known: clientConfig, factory)')
-    }
-  }
-  const { factory, clientConfig } = options as BedrockClientPoolOptions
-  if (factory !== undefined && typeof factory !== 'function') {
-    throw new BreakwaterConfigError(SOURCE, 'client.factory', 'must be a function (region) => BedrockRuntimeClient')
-  }
-  if (clientConfig !== undefined && !isPlainObject(clientConfig)) {
-    throw new BreakwaterConfigError(SOURCE, 'client.clientConfig', 'must be a BedrockRuntimeClient config object')
-  }
-  if (factory !== undefined && clientConfig !== undefined) {
-    throw new BreakwaterConfigError(
-      SOURCE, 'client.clientConfig', 'cannot be combined with factory: configure the clients inside the factory')
-  }
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+/** The router's `client` option, as data: `{ clientConfig }` or `{ factory }`, nothing else, named `client.*`. */
+export const CLIENT_OPTIONS = object({
+  clientConfig: dict({ must: 'must be a BedrockRuntimeClient config object' }),
+  factory: func('(region) => BedrockRuntimeClient'),
+}, {
+  label: 'a client',
+  source: SOURCE,
+  must: 'must be { clientConfig } or { factory }',
+  refine: [(o: BedrockClientPoolOptions) => (o.factory !== undefined && o.clientConfig !== undefined
+    ? { at: 'clientConfig', problem: 'cannot be combined with factory: configure the clients inside the factory' }
+    : undefined)],
+})
 
 /** Strips settings that would re-enable SDK retries, for callers who bypass the types (plain JS, `as` casts). */
 function withoutRetries(config: BedrockClientConfig): BedrockClientConfig {

@@ -2,8 +2,7 @@
  * Targets: where a call can go. A target is a model (a model id or a cross-region inference profile id) in a
  * region, plus optional limits that make a cascade step cheaper (fewer max tokens, a shorter history).
  */
-import { show } from './show.js'
-import { BreakwaterConfigError } from './errors.js'
+import { convert, number, object, oneOf, parseValue, required, string, type Refine } from './config/index.js'
 import type { Target, TargetSpec } from './target.js'
 
 export type { Target, TargetSpec } from './target.js'
@@ -21,30 +20,39 @@ export const targetKey = (t: Target): string => {
   return key
 }
 
-/** Parses and checks one target; `field` names it in the error. */
-export function parseTarget(spec: TargetSpec, field: string, source: string): Target {
-  const t: Target = typeof spec === 'string' ? fromShorthand(spec, field, source) : spec
-  if (typeof t !== 'object' || t === null) throw new BreakwaterConfigError(source, field, 'must be a target object or "model@region"')
-  if (typeof t.model !== 'string' || t.model.trim() === '') throw new BreakwaterConfigError(source, `${field}.model`, 'must be a non-empty model or inference profile id')
-  if (typeof t.region !== 'string' || !REGION.test(t.region)) throw new BreakwaterConfigError(source, `${field}.region`, `must be an AWS region like "us-east-1" (got ${show(t.region)})`)
-  for (const key of ['maxTokens', 'maxMessages'] as const) {
-    const v = t[key]
-    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new BreakwaterConfigError(source, `${field}.${key}`, 'must be a positive integer')
-  }
-  const unknown = Object.keys(t).filter((k) => !['model', 'region', 'maxTokens', 'maxMessages'].includes(k))
-  if (unknown.length > 0) throw new BreakwaterConfigError(source, `${field}.${unknown[0]}`, 'is not a target option')
+/** A geographic inference profile is only accepted in one of its source regions. */
+const profileServedHere: Refine<Target> = (t) => {
   const geo = inferenceProfileGeo(t.model)
-  if (geo !== undefined && !profileServedFrom(geo, t.region)) {
-    const fits = regionGeographies(t.region)
-    throw new BreakwaterConfigError(source, `${field}.region`, `cannot serve the "${geo}." inference profile ${t.model}: ${t.region} is a source region of ${fits.length > 0 ? fits.map((g) => `"${g}."`).join(', ') + ' and "global."' : 'only "global."'} profiles`)
-  }
-  return Object.freeze({ ...t })
+  if (geo === undefined || profileServedFrom(geo, t.region)) return undefined
+  const fits = regionGeographies(t.region)
+  const served = fits.length > 0 ? `${fits.map((g) => `"${g}."`).join(', ')} and "global."` : 'only "global."'
+  return { at: 'region', problem: `cannot serve the "${geo}." inference profile ${t.model}: ${t.region} is a source region of ${served} profiles` }
 }
 
-function fromShorthand(spec: string, field: string, source: string): Target {
+const positiveInteger = number({ integer: true, min: 1, must: 'must be a positive integer' })
+
+const TARGET_OBJECT = object({
+  model: required(string({ minLength: 1, must: 'must be a non-empty model or inference profile id' }), 'is required: a model or inference profile id'),
+  region: required(string({ pattern: REGION, must: 'must be an AWS region like "us-east-1"' }), 'is required: an AWS region like "us-east-1"'),
+  maxTokens: positiveInteger,
+  maxMessages: positiveInteger,
+}, { label: 'a target', refine: [profileServedHere] })
+
+/** `model@region`, split at the last `@` (a region has none). */
+const fromShorthand = (spec: string): Target => {
   const at = spec.lastIndexOf('@')
-  if (at <= 0 || at === spec.length - 1) throw new BreakwaterConfigError(source, field, `must be "model@region" (got ${show(spec)})`)
   return { model: spec.slice(0, at), region: spec.slice(at + 1) }
+}
+
+/** One target: `{ model, region, maxTokens?, maxMessages? }` or `'model@region'`. */
+export const TARGET = oneOf([
+  convert(string({ pattern: /^.+@[^@]+$/, must: 'must be "model@region"' }), fromShorthand, TARGET_OBJECT),
+  TARGET_OBJECT,
+], { must: 'must be a target object or "model@region"' })
+
+/** Parses and checks one target; `field` names it in the error. */
+export function parseTarget(spec: TargetSpec, field: string, source: string): Target {
+  return Object.freeze(parseValue(TARGET, spec, source, field) as Target)
 }
 
 /**

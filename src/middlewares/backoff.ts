@@ -8,7 +8,8 @@ import { RetryBudget } from '../core/backoff/retry-budget.js'
 import type { BackoffPolicy, RetryBudgetPolicy } from '../core/backoff/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import type { BackoffPart } from '../core/engine/engine.js'
-import { expectMethods, optionsObject } from './options.js'
+import { parseOptions } from '../core/config/index.js'
+import { BACKOFF_OPTIONS } from './schema/backoff.js'
 import { joinInvocation } from './stack.js'
 
 const SOURCE = 'breakwater/backoff'
@@ -32,9 +33,8 @@ export function backoff(options?: BackoffOptions): MiddlewareObj {
 
 /** The backoff's immutable part of an engine. One retry budget per container: it counts across invocations. */
 export function backoffPart(options?: BackoffOptions): BackoffPart {
-  const { retryBudget, clock, ...policyOptions } = optionsObject(SOURCE, options)
+  const { retryBudget, clock, ...policyOptions } = parseOptions(BACKOFF_OPTIONS, options, SOURCE)
   const policy = resolveBackoffPolicy(policyOptions, SOURCE)
   const budgetPolicy = resolveRetryBudgetPolicy(retryBudget, SOURCE)
-  expectMethods(SOURCE, 'clock', clock, ['now', 'sleep'])
   return Object.freeze({ policy, budget: new RetryBudget(budgetPolicy, clock ?? systemClock) })
 }

@@ -9,11 +9,10 @@ import { backoffPart, type BackoffOptions } from './backoff.js'
 import { breakerPart, type CircuitBreakerOptions } from './circuit-breaker.js'
 import { fallbackPart, type FallbackOptions } from './fallback.js'
 import { gracefulDegradation, type GracefulDegradationOptions } from './graceful-degradation.js'
-import { optionsObject, rejectUnknownKeys, withinGroup } from './options.js'
-import { MAX_LAMBDA_MS } from '../core/backoff/policy.js'
+import { parseOptions } from '../core/config/index.js'
+import { BREAKWATER_OPTIONS } from './schema/breakwater.js'
 import { DEFAULT_BACKOFF_POLICY } from '../core/backoff/types.js'
 import { DEFAULT_BREAKER_POLICY } from '../core/breaker/types.js'
-import { checkLeaseCoversAttempt } from '../core/breaker/policy.js'
 import { routerPart, type RouterOptions } from './router.js'
 import { StackNode } from '../core/engine/stack.js'
 import { openInvocation } from './stack.js'
@@ -84,15 +83,13 @@ export interface BreakwaterOptions extends Observability {
 }
 
 const ROUTER_KEYS = ['defaultRoute', 'client', 'rules', 'tier', 'splitKey', 'canary', 'tracer', 'slowFactor'] as const
-const KEYS = ['routes', ...ROUTER_KEYS, 'breaker', 'backoff', 'fallback', 'degradation', 'clock', 'random', 'logger', 'metrics', 'logErrorMessages'] as const
 
 /**
  * The preset knows every policy at creation, so its engine is compiled here, once: per invocation its one `before`
  * opens the invocation at the full stack, and gracefulDegradation answers on error.
  */
 export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
-  const given = optionsObject('breakwater', options)
-  rejectUnknownKeys('breakwater', given, KEYS)
+  const given = parseOptions(BREAKWATER_OPTIONS, options, 'breakwater')
   const { logger, metrics, clock, random, logErrorMessages } = given
   // `!== undefined`, not truthiness: `logger: null` or `random: 0` is a mistake to report, not an option to drop.
   const observability: { -readonly [K in keyof Observability]: Observability[K] } = {}
@@ -104,19 +101,20 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   if (random !== undefined) routerOptions.random = random
   for (const key of ROUTER_KEYS) if (given[key] !== undefined) routerOptions[key] = given[key]
   let node = StackNode.root(routerPart(routerOptions as unknown as RouterOptions))
-  const group = <T>(name: string, value: T | false | undefined, add: (v: T) => StackNode): void => {
-    if (value !== false) node = withinGroup(name, () => add(optionsObject('breakwater', value as object | undefined, name) as T))
+  // Every group was checked by the preset's schema above, with its prefix (`breaker.cooldownMs`).
+  const group = <T>(value: T | false | undefined, add: (v: T) => StackNode): void => {
+    if (value !== false) node = add((value ?? {}) as T)
   }
-  group<CircuitBreakerOptions>('breaker', given.breaker, (b) => node.then('circuitBreaker', breakerPart({ ...leaseFor(b, given.backoff), ...observability, ...time })))
-  group<BackoffOptions>('backoff', given.backoff, (b) => node.then('backoff', backoffPart({ ...b, ...time })))
-  group<FallbackOptions>('fallback', given.fallback, (f) => node.then('fallback', fallbackPart(f)))
+  group<CircuitBreakerOptions>(given.breaker, (b) => node.then('circuitBreaker', breakerPart({ ...leaseFor(b, given.backoff), ...observability, ...time })))
+  group<BackoffOptions>(given.backoff, (b) => node.then('backoff', backoffPart({ ...b, ...time })))
+  group<FallbackOptions>(given.fallback, (f) => node.then('fallback', fallbackPart(f)))
   const stack = node
   stack.engine()
   const breakwaterBefore = (request: Request): void => openInvocation(request, stack)
   const middlewares: MiddlewareObj[] = [{ name: 'breakwater', before: breakwaterBefore }]
   const degradation = given.degradation
   if (degradation !== false) {
-    middlewares.push(withinGroup('degradation', () => gracefulDegradation({ ...optionsObject('breakwater', degradation, 'degradation'), ...observability })))
+    middlewares.push(gracefulDegradation({ ...degradation, ...observability }))
   }
   return middlewares
 }
@@ -127,10 +125,7 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
  */
 function leaseFor(breaker: CircuitBreakerOptions, backoffOptions: BreakwaterOptions['backoff']): CircuitBreakerOptions {
   const attempt = backoffOptions === false ? undefined : (backoffOptions?.attemptTimeoutMs ?? DEFAULT_BACKOFF_POLICY.attemptTimeoutMs)
-  // An attemptTimeoutMs that is itself invalid is the backoff group's to report; a bad lease the breaker's.
-  if (typeof attempt !== 'number' || !(attempt > 0 && attempt <= MAX_LAMBDA_MS)) return breaker
-  const lease = breaker.permitLeaseMs
-  if (lease === undefined) return attempt > DEFAULT_BREAKER_POLICY.permitLeaseMs ? { ...breaker, permitLeaseMs: attempt } : breaker
-  if (typeof lease === 'number') checkLeaseCoversAttempt(lease, attempt, 'breakwater/circuit-breaker')
-  return breaker
+  // A lease set shorter than the attempt is rejected by the preset's schema (schema/breakwater.ts).
+  if (attempt === undefined || breaker.permitLeaseMs !== undefined) return breaker
+  return attempt > DEFAULT_BREAKER_POLICY.permitLeaseMs ? { ...breaker, permitLeaseMs: attempt } : breaker
 }

@@ -6,9 +6,10 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { resolveFallbackPolicy, type FallbackPolicyOptions } from '../core/fallback/policy.js'
 import { ReplyCache } from '../core/fallback/reply-cache.js'
-import { optionsObject } from './options.js'
+import { parseOptions } from '../core/config/index.js'
 import { sha256 } from '../aws/digest.js'
 import type { FallbackPart } from '../core/engine/engine.js'
+import { FALLBACK_OPTIONS } from './schema/fallback.js'
 import { joinInvocation } from './stack.js'
 
 const SOURCE = 'breakwater/fallback'
@@ -29,7 +30,7 @@ export function fallback(options?: FallbackOptions): MiddlewareObj {
 
 /** The fallback's immutable part of an engine. One reply cache per container, like the Bedrock clients. */
 export function fallbackPart(options?: FallbackOptions): FallbackPart {
-  const policy = resolveFallbackPolicy(optionsObject(SOURCE, options), SOURCE)
+  const policy = resolveFallbackPolicy(parseOptions(FALLBACK_OPTIONS, options, SOURCE), SOURCE)
   const cache = policy.cache ? { replies: new ReplyCache<unknown>(policy.cache), digest: sha256 } : undefined
   return Object.freeze({ policy, cache })
 }

@@ -13,11 +13,12 @@ import type { Context } from 'aws-lambda'
 import { countDegraded, flushPowertoolsMiddlewares } from '../aws/observability.js'
 import { BreakwaterConfigError, CompositionError } from '../core/errors.js'
 import { reportError } from '../core/error-report.js'
-import { DEFAULT_BUSY_MESSAGE, DEFAULT_RETRY_AFTER_SECONDS, failureReply, MAX_RETRY_AFTER_SECONDS } from '../responders/classify-reply.js'
+import { DEFAULT_BUSY_MESSAGE, DEFAULT_RETRY_AFTER_SECONDS, failureReply } from '../responders/classify-reply.js'
 import { detectEventSource, type EventSource } from '../responders/detect.js'
 import { requestIdFor, shapeReply } from '../responders/reply.js'
 import type { FailureReply } from '../responders/types.js'
-import { expectBoolean, expectMethods, rejectUnknownKeys } from './options.js'
+import { parseOptions } from '../core/config/index.js'
+import { GRACEFUL_DEGRADATION_OPTIONS } from './schema/graceful-degradation.js'
 
 const SOURCE = 'breakwater/graceful-degradation'
 
@@ -98,26 +99,6 @@ const defaults = {
   reply: undefined as GracefulDegradationOptions['reply'],
 }
 
-function validate(options: GracefulDegradationOptions | undefined): void {
-  rejectUnknownKeys(SOURCE, options, Object.keys(defaults))
-  if (options === undefined) return
-  const { message, retryAfterSeconds, reply } = options
-  if (message !== undefined && (typeof message !== 'string' || message.trim() === '')) {
-    throw new BreakwaterConfigError(SOURCE, 'message', 'must be a non-empty string')
-  }
-  if (retryAfterSeconds !== undefined &&
-    (typeof retryAfterSeconds !== 'number' || !Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0 || retryAfterSeconds > MAX_RETRY_AFTER_SECONDS)) {
-    // Retry-After is an integer number of seconds (RFC 9110 §10.2.3).
-    throw new BreakwaterConfigError(SOURCE, 'retryAfterSeconds', `must be a whole number of seconds from 0 to ${MAX_RETRY_AFTER_SECONDS}`)
-  }
-  expectBoolean(SOURCE, 'logErrorMessages', options.logErrorMessages)
-  expectMethods(SOURCE, 'logger', options.logger, ['error', 'warn'])
-  expectMethods(SOURCE, 'metrics', options.metrics, ['addMetric'])
-  if (reply !== undefined && typeof reply !== 'function') {
-    throw new BreakwaterConfigError(SOURCE, 'reply', 'must be a function (reply, source, request) => result')
-  }
-}
-
 /**
  * Turns the final failure into a polite, source-shaped reply. `.use()` it last so it runs first on error.
  *
@@ -132,7 +113,7 @@ function validate(options: GracefulDegradationOptions | undefined): void {
 export function gracefulDegradation(
   options?: GracefulDegradationOptions,
 ): MiddlewareObj<unknown, unknown, Error, Context, Record<string, unknown>> {
-  validate(options)
+  options = parseOptions(GRACEFUL_DEGRADATION_OPTIONS, options, SOURCE)
   const opts = { ...defaults, ...options }
 
   const gracefulDegradationOnError = async (request: GracefulRequest): Promise<unknown> => {

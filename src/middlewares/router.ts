@@ -9,11 +9,11 @@ import { canaryListener, cascadeListener, type Observability } from '../aws/obse
 import { tracingListener, type TracerLike } from '../aws/tracing.js'
 import { guardListener, mergeListeners } from '../core/invoker/listeners.js'
 import { LatencyTracker } from '../core/health/latency.js'
-import { BreakwaterConfigError } from '../core/errors.js'
 import { systemClock, type Clock, type Random } from '../core/clock.js'
 import type { EngineCalls, RouterPart } from '../core/engine/engine.js'
 import { StackNode } from '../core/engine/stack.js'
-import { expectBoolean, expectMethods, optionsObject, rejectUnknownKeys } from './options.js'
+import { parseOptions } from '../core/config/index.js'
+import { ROUTER_OPTIONS } from './schema/router.js'
 import type { CanarySettings } from '../core/routing/canary.js'
 import type { Rule } from '../core/routing/rules.js'
 import { resolveDefaultRoute, resolveRoutes, type RouteSpec } from './routes.js'
@@ -89,8 +89,6 @@ export interface RouterOptions extends Observability {
   readonly random?: Random
 }
 
-const KEYS = ['routes', 'defaultRoute', 'rules', 'tier', 'splitKey', 'canary', 'client', 'tracer', 'slowFactor', 'clock', 'random', 'logger', 'metrics', 'logErrorMessages'] as const
-
 export function router(options: RouterOptions): MiddlewareObj {
   const root = StackNode.root(routerPart(options))
   const breakwaterRouterBefore = (request: Request): void => openInvocation(request, root)
@@ -98,20 +96,11 @@ export function router(options: RouterOptions): MiddlewareObj {
 }
 
 /** The router's immutable part of an engine, built once per container from its options (checked here). */
-export function routerPart(options: RouterOptions): RouterPart {
-  rejectUnknownKeys(SOURCE, optionsObject(SOURCE, options), KEYS)
+export function routerPart(given: RouterOptions): RouterPart {
+  const options = parseOptions(ROUTER_OPTIONS, given, SOURCE)
   const routes = resolveRoutes(options.routes)
   const defaultRoute = resolveDefaultRoute(routes, options.defaultRoute)
-  expectBoolean(SOURCE, 'logErrorMessages', options.logErrorMessages)
-  expectMethods(SOURCE, 'logger', options.logger, ['debug', 'info', 'warn'])
-  expectMethods(SOURCE, 'metrics', options.metrics, ['addMetric'])
-  expectMethods(SOURCE, 'clock', options.clock, ['now', 'sleep'])
-  expectMethods(SOURCE, 'tracer', options.tracer, ['getSegment', 'setSegment', 'isTracingEnabled'])
-  if (options.random !== undefined && typeof options.random !== 'function') throw new BreakwaterConfigError(SOURCE, 'random', 'must be a function () => number in [0, 1)')
   const slowFactor = options.slowFactor
-  if (slowFactor !== undefined && !(typeof slowFactor === 'number' && slowFactor >= 1 && Number.isFinite(slowFactor))) {
-    throw new BreakwaterConfigError(SOURCE, 'slowFactor', 'must be a number >= 1')
-  }
   const clock = options.clock ?? systemClock
   const chooser = buildChooser(options, routes, defaultRoute, clock, canaryListener(options))
   // Created once per container, at init: clients (and their connections) are reused across invocations.

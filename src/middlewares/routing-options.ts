@@ -1,13 +1,10 @@
-/** The router's routing options (`rules`, `tier`, `splitKey`, `canary`), checked at init and built into a chooser. */
-import { show } from '../core/show.js'
+/** The router's routing options (`rules`, `tier`, `splitKey`, `canary`), checked by its schema, built into a chooser. */
 import type { Clock } from '../core/clock.js'
-import { BreakwaterConfigError } from '../core/errors.js'
 import { targetKey } from '../core/targets.js'
-import { CanaryMonitor, DEFAULT_CANARY, type CanaryListener, type CanarySettings } from '../core/routing/canary.js'
+import { CanaryMonitor, type CanaryListener, type CanarySettings } from '../core/routing/canary.js'
 import { RouteChooser, type GreenSplit } from '../core/routing/chooser.js'
 import { defaultTier, defaultUserKey, sessionKey } from '../core/routing/request-keys.js'
 import { compileRules, type Rule } from '../core/routing/rules.js'
-import { rejectUnknownKeys } from './options.js'
 import type { ResolvedRoute } from './routes.js'
 
 const SOURCE = 'breakwater/router'
@@ -27,7 +24,6 @@ export interface RoutingOptions {
 export function buildChooser(o: RoutingOptions, routes: ReadonlyMap<string, ResolvedRoute>, defaultRoute: string, clock: Clock, listener: CanaryListener): RouteChooser {
   const declared = [...routes.values()].filter((r) => ![...routes.values()].some((b) => b.green?.route === r.name)).map((r) => r.name)
   const rules = compileRules(o.rules, declared, SOURCE)
-  if (o.tier !== undefined && typeof o.tier !== 'function') throw new BreakwaterConfigError(SOURCE, 'tier', 'must be a function (event, context) => string | undefined')
   const splits = new Map<string, GreenSplit>()
   for (const r of routes.values()) {
     if (!r.green) continue
@@ -39,7 +35,7 @@ export function buildChooser(o: RoutingOptions, routes: ReadonlyMap<string, Reso
     rules, defaultRoute, splits, clock,
     tier: guarded(o.tier ?? defaultTier),
     splitKey: guarded(resolveSplitKey(o.splitKey)),
-    monitor: new CanaryMonitor({ settings: checkCanary(o.canary), clock, listener }),
+    monitor: new CanaryMonitor({ settings: o.canary ?? {}, clock, listener }),
   })
 }
 
@@ -54,20 +50,6 @@ const guarded = (fn: RequestKeyFn): RequestKeyFn => (event, context) => {
 }
 
 function resolveSplitKey(key: SplitKey | undefined): RequestKeyFn {
-  if (key === undefined || key === 'user') return defaultUserKey
-  if (key === 'session') return sessionKey
   if (typeof key === 'function') return key
-  throw new BreakwaterConfigError(SOURCE, 'splitKey', `must be 'user', 'session' or a function (event, context) => string (got ${show(key)})`)
-}
-
-function checkCanary(canary: Partial<CanarySettings> | undefined): Partial<CanarySettings> {
-  if (canary === undefined) return {}
-  rejectUnknownKeys(SOURCE, canary, Object.keys(DEFAULT_CANARY), 'canary')
-  const { maxFailureRateGap: gap, window, minSamples, cooldownMs } = canary
-  if (gap !== undefined && !(typeof gap === 'number' && gap >= 0 && gap <= 1)) throw new BreakwaterConfigError(SOURCE, 'canary.maxFailureRateGap', 'must be a number from 0 to 1')
-  for (const [name, v] of [['window', window], ['minSamples', minSamples], ['cooldownMs', cooldownMs]] as const) {
-    if (v !== undefined && !(Number.isInteger(v) && v >= 1)) throw new BreakwaterConfigError(SOURCE, `canary.${name}`, 'must be a positive integer')
-  }
-  if ((minSamples ?? DEFAULT_CANARY.minSamples) > (window ?? DEFAULT_CANARY.window)) throw new BreakwaterConfigError(SOURCE, 'canary.minSamples', 'cannot exceed canary.window')
-  return canary
+  return key === 'session' ? sessionKey : defaultUserKey
 }

@@ -8,6 +8,9 @@
  * - broken → creation throws a BreakwaterConfigError naming the broken field;
  * - intact → creation succeeds and the stack works: two invocations through Middy (one region down, then both)
  *   answer a success or a graceful reply with a Retry-After of whole seconds below a day. Nothing else escapes.
+ *
+ * The tree stays an independent oracle (generating it from the schemas would test the schemas against themselves);
+ * what the schemas add is a check that the two name the same fields, so no option is left out of the fuzzing.
  */
 import { BedrockRuntimeClient, ConverseCommand, ServiceUnavailableException } from '@aws-sdk/client-bedrock-runtime'
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
@@ -18,6 +21,13 @@ import {
   backoff, breakwater, BreakwaterConfigError, circuitBreaker, fallback, gracefulDegradation, router,
   type BreakwaterContext, type BreakwaterOptions,
 } from '../../src/index.js'
+import type { Schema } from '../../src/core/config/index.js'
+import { BACKOFF_OPTIONS } from '../../src/middlewares/schema/backoff.js'
+import { BREAKWATER_OPTIONS } from '../../src/middlewares/schema/breakwater.js'
+import { CIRCUIT_BREAKER_OPTIONS } from '../../src/middlewares/schema/circuit-breaker.js'
+import { FALLBACK_OPTIONS } from '../../src/middlewares/schema/fallback.js'
+import { GRACEFUL_DEGRADATION_OPTIONS } from '../../src/middlewares/schema/graceful-degradation.js'
+import { ROUTER_OPTIONS } from '../../src/middlewares/schema/router.js'
 import { httpApiEvent, lambdaContext } from '../support/events.js'
 import { SimClock } from '../support/sim-clock.js'
 import { breakerTree, backoffTree, degradationTree, fallbackTree, presetTree, routerTree, type Leaf, type Tree } from './options-tree.js'
@@ -183,4 +193,24 @@ describe(`options fuzz (${RUNS} option objects for the preset, ${RUNS} across th
       fc.assert(fc.property(cases(tree, always), (c) => { check(c, () => make(c.options as never), true) }), { numRuns: runs, seed: SEED })
     }
   })
+
+  it('the tree names exactly the fields the schemas know, at every depth', () => {
+    const pairs: [Tree, Schema][] = [
+      [presetTree, BREAKWATER_OPTIONS], [routerTree, ROUTER_OPTIONS], [breakerTree, CIRCUIT_BREAKER_OPTIONS],
+      [backoffTree, BACKOFF_OPTIONS], [fallbackTree, FALLBACK_OPTIONS], [degradationTree, GRACEFUL_DEGRADATION_OPTIONS],
+    ]
+    for (const [tree, schema] of pairs) expect(treePaths(tree).sort()).toEqual(schemaPaths(schema).sort())
+  })
 })
+
+/** Every field path of a tree, its groups' included. */
+function treePaths(tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree.fields).flatMap(([key, node]) => [`${prefix}${key}`, ...('fields' in node ? treePaths(node, `${prefix}${key}.`) : [])])
+}
+
+/** Every field path of a schema: objects (also as one option of several) are gone into; lists and records are fields. */
+function schemaPaths(schema: Schema, prefix = ''): string[] {
+  const group = schema.kind === 'oneOf' ? schema.options.find((o) => o.kind === 'object') : schema
+  if (group?.kind !== 'object') return []
+  return Object.entries(group.fields).flatMap(([key, field]) => [`${prefix}${key}`, ...schemaPaths(field, `${prefix}${key}.`)])
+}

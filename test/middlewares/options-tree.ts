@@ -5,6 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import fc from 'fast-check'
+import { MemoryBreakerStore } from '../../src/core/breaker/memory-store.js'
 
 export interface Leaf {
   /** Values that must be accepted; absent = the fuzz test supplies the field itself, or it has no safe value. */
@@ -62,6 +63,9 @@ const dynamodbTree: Tree = {
     refreshMs: int(100, 60_000, [0, -1]),
     flushMs: int(100, 10_000, [0, -1]),
     operationTimeoutMs: int(50, 5_000, [0, -1]),
+    // Set on breaker itself: under dynamodb they are always wrong.
+    tableName: onlyInvalid('breaker-table', 'other'),
+    clock: onlyInvalid({ now: () => 1 }),
   },
 }
 
@@ -85,16 +89,25 @@ const breakerPolicy: Record<string, Leaf | Tree> = {
     invalid: fc.constantFrom<unknown>([], ['caller-fault'], 'throttled', [5], [Symbol('c')], null, [1n]),
   },
   tableName: onlyInvalid(5, '', '  ', 'ab', null, 5n, []),
+  // Always with a table here, so a store of one's own is only ever wrong (see breakerCross for a good one).
+  store: onlyInvalid(5, 'memory', {}, { read: () => undefined }, null),
   localFallbackMs: int(1, 60_000, [0, -1]),
   dynamodb: dynamodbTree,
 }
 const breakerCross: CrossField[] = [
   { set: [['maxCooldownMs'], 1_000], with: [['cooldownMs'], 60_000], field: ['maxCooldownMs'] },
   { set: [['dynamodb', 'flushMs'], 20_000], with: [['windowMs'], 60_000], field: ['dynamodb', 'flushMs'] },
+  { set: [['store'], new MemoryBreakerStore()], with: [['tableName'], 'breaker-table'], field: ['store'] },
 ]
 
-/** The breaker group of the preset: always with a table, so the DynamoDB store and its fail-open path run. */
-const presetBreakerTree: Tree = { fields: breakerPolicy, always: { tableName: 'breaker-table' }, crossField: breakerCross, alsoValid: fc.constant(false) }
+/**
+ * The breaker group of the preset: always with a table, so the DynamoDB store and its fail-open path run. It takes
+ * the shared collaborators too (the preset's own, given at its top level, win over them).
+ */
+const presetBreakerTree: Tree = {
+  fields: { ...breakerPolicy, ...observer, clock: CLOCK },
+  always: { tableName: 'breaker-table' }, crossField: breakerCross, alsoValid: fc.constant(false),
+}
 /** circuitBreaker() alone. */
 export const breakerTree: Tree = { fields: { ...breakerPolicy, ...observer, clock: CLOCK }, always: { tableName: 'breaker-table' }, crossField: breakerCross }
 
@@ -139,6 +152,9 @@ const degradationFields: Record<string, Leaf | Tree> = {
 export const degradationTree: Tree = { fields: { ...degradationFields, ...observer } }
 
 const routerFields: Record<string, Leaf | Tree> = {
+  // Valid routes are the fuzz test's own (it always supplies them); these replace them.
+  routes: onlyInvalid({}, [], 'default', null, 5n, { default: [] }, { default: ['no-region'] }, { default: { targets: [] } },
+    { default: [{ model: 'm', region: 'us-east-1', temperature: 1 }] }, { default: ['eu.anthropic.claude-3-haiku-20240307-v1:0@us-east-1'] }),
   defaultRoute: { valid: fc.constant('default'), invalid: fc.constantFrom<unknown>('nope', 5, null, 5n, Symbol('r')) },
   rules: {
     valid: fc.constant([{ route: 'default', when: { tier: 'gold' } }]),
@@ -172,9 +188,9 @@ export const presetTree: Tree = {
     ...routerFields,
     clock: CLOCK,
     breaker: presetBreakerTree,
-    backoff: { fields: backoffFields, alsoValid: fc.constant(false) },
+    backoff: { fields: { ...backoffFields, clock: CLOCK }, alsoValid: fc.constant(false) },
     fallback: { fields: fallbackFields, alsoValid: fc.constant(false) },
-    degradation: { fields: degradationFields, alsoValid: fc.constant(false) },
+    degradation: { fields: { ...degradationFields, ...observer }, alsoValid: fc.constant(false) },
   },
   crossField: [
     // A probe's permit must outlive its attempt, or every probe is cut short and the breaker never closes.

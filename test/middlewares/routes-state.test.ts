@@ -1,10 +1,12 @@
 import { BreakwaterConfigError, CompositionError } from '../../src/core/errors.js'
+import { parseOptions } from '../../src/core/config/index.js'
 import { resolveDefaultRoute, resolveRoutes } from '../../src/middlewares/routes.js'
 import { missingRouter, secondRouter, StackNode } from '../../src/core/engine/stack.js'
 import { backoffPart } from '../../src/middlewares/backoff.js'
 import { breakerPart } from '../../src/middlewares/circuit-breaker.js'
 import { fallbackPart } from '../../src/middlewares/fallback.js'
 import { routerPart } from '../../src/middlewares/router.js'
+import { ROUTER_OPTIONS } from '../../src/middlewares/schema/router.js'
 
 const fieldOf = (fn: () => unknown): string => {
   try { fn() } catch (e) { if (e instanceof BreakwaterConfigError) return e.field; throw e }
@@ -21,19 +23,22 @@ describe('resolveRoutes', () => {
     expect(routes.get('raw')!.targets).toHaveLength(2)
   })
 
+  // The router's schema checks routes before they are resolved.
+  const checked = (routes: unknown, defaultRoute?: unknown) => () => parseOptions(ROUTER_OPTIONS, { routes, ...(defaultRoute !== undefined && { defaultRoute }) } as never)
+
   it('rejects empty routes, empty cascades, unknown route keys and mixed families for invokeModel', () => {
-    expect(fieldOf(() => resolveRoutes({}))).toBe('routes')
-    expect(fieldOf(() => resolveRoutes(undefined))).toBe('routes')
-    expect(fieldOf(() => resolveRoutes({ chat: [] }))).toBe('routes.chat')
-    expect(fieldOf(() => resolveRoutes({ chat: { targets: ['m@us-east-1'], weight: 5 } }))).toBe('routes.chat.weight')
-    expect(fieldOf(() => resolveRoutes({ raw: { targets: ['anthropic.claude-3@us-east-1', 'amazon.nova-lite-v1:0@us-east-1'], invokeModel: true } }))).toBe('routes.raw.targets')
+    expect(fieldOf(checked({}))).toBe('routes')
+    expect(fieldOf(checked(undefined))).toBe('routes')
+    expect(fieldOf(checked({ chat: [] }))).toBe('routes.chat')
+    expect(fieldOf(checked({ chat: { targets: ['m@us-east-1'], weight: 5 } }))).toBe('routes.chat.weight')
+    expect(fieldOf(checked({ raw: { targets: ['anthropic.claude-3@us-east-1', 'amazon.nova-lite-v1:0@us-east-1'], invokeModel: true } }))).toBe('routes.raw.targets')
   })
 
   it('picks the default route and rejects one naming a missing route', () => {
     const routes = resolveRoutes({ chat: ['m.x@us-east-1'], default: ['m.y@us-east-1'] })
     expect(resolveDefaultRoute(routes, undefined)).toBe('default')
     expect(resolveDefaultRoute(resolveRoutes({ chat: ['m.x@us-east-1'] }), undefined)).toBe('chat')
-    expect(fieldOf(() => resolveDefaultRoute(routes, 'nope'))).toBe('defaultRoute')
+    expect(fieldOf(checked({ chat: ['m.x@us-east-1'], default: ['m.y@us-east-1'] }, 'nope'))).toBe('defaultRoute')
   })
 })
 

@@ -4,7 +4,7 @@
  */
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import type { Clock } from '../../core/clock.js'
-import { BreakwaterConfigError } from '../../core/errors.js'
+import { dict, methods, number, object, parseOptions, required, string } from '../../core/config/index.js'
 
 const SOURCE = 'breakwater/dynamodb-breaker-store'
 
@@ -35,58 +35,39 @@ export interface ResolvedStoreOptions {
   readonly operationTimeoutMs: number
 }
 
-const KEYS: readonly string[] = ['tableName', 'client', 'clientConfig', 'refreshMs', 'flushMs', 'operationTimeoutMs', 'clock']
 /** An hour: a cache trusted or a flush held longer is no longer a shared breaker. */
 const MAX_PERIOD_MS = 3_600_000
 /** A store call that may take a minute would hold every user's request up with it. */
 const MAX_OPERATION_MS = 60_000
 
-/**
- * Checks the store's options and fills in the defaults. `field` names an option in errors: bare for the store built
- * by hand, `breaker.dynamodb.<name>` (`breaker.tableName`) when circuitBreaker() builds it.
- */
-export function resolveStoreOptions(
-  options: DynamoDBBreakerStoreOptions,
-  field: (name: string) => string = (n) => n,
-): ResolvedStoreOptions {
-  const given: unknown = options
-  if (given === undefined || given === null) {
-    throw new BreakwaterConfigError(SOURCE, field('tableName'), 'is required: the name of the breaker table')
-  }
-  if (typeof given !== 'object' || Array.isArray(given)) throw new BreakwaterConfigError(SOURCE, field('options'), 'must be an object')
-  for (const key of Object.keys(given)) {
-    if (!KEYS.includes(key)) {
-      const known = KEYS.filter((k) => k !== 'tableName').join(', ')
-      throw new BreakwaterConfigError(SOURCE, field(key), `is not a DynamoDB store option (known: ${known})`)
-    }
-  }
-  if (typeof options.tableName !== 'string' || options.tableName.trim().length < 3) {
-    throw new BreakwaterConfigError(SOURCE, field('tableName'), 'must be the name of the breaker table (3 characters or more)')
-  }
-  const { client, clientConfig, clock } = options as { client?: unknown; clientConfig?: unknown; clock?: unknown }
-  if (client !== undefined && !hasMethod(client, 'send')) {
-    throw new BreakwaterConfigError(SOURCE, field('client'), 'must be a DynamoDBClient')
-  }
-  if (clientConfig !== undefined && (typeof clientConfig !== 'object' || clientConfig === null || Array.isArray(clientConfig))) {
-    throw new BreakwaterConfigError(SOURCE, field('clientConfig'), 'must be a DynamoDBClient config object')
-  }
-  if (clock !== undefined && !hasMethod(clock, 'now')) {
-    throw new BreakwaterConfigError(SOURCE, field('clock'), 'must be a clock with now()')
-  }
-  return {
-    tableName: options.tableName,
-    refreshMs: positive(field('refreshMs'), options.refreshMs, 10_000, MAX_PERIOD_MS),
-    flushMs: positive(field('flushMs'), options.flushMs, 10_000, MAX_PERIOD_MS),
-    operationTimeoutMs: positive(field('operationTimeoutMs'), options.operationTimeoutMs, 700, MAX_OPERATION_MS),
-  }
-}
+export const DEFAULT_STORE_TUNING = Object.freeze({ refreshMs: 10_000, flushMs: 10_000, operationTimeoutMs: 700 })
 
-function positive(field: string, value: unknown, fallback: number, max: number): number {
-  if (value === undefined) return fallback
-  if (typeof value !== 'number' || !(value > 0) || !(value <= max)) {
-    throw new BreakwaterConfigError(SOURCE, field, `must be a positive number of ms, at most ${max}`)
-  }
-  return value
+const period = (max: number) => number({ above: 0, max, unit: 'ms' })
+
+/** The store's tuning, as data: the store's own options hold it, and so does circuitBreaker()'s `dynamodb`. */
+export const STORE_TUNING_FIELDS = {
+  client: methods(['send'], { must: 'must be a DynamoDBClient (an object with send())' }),
+  clientConfig: dict({ must: 'must be a DynamoDBClient config object' }),
+  refreshMs: period(MAX_PERIOD_MS),
+  flushMs: period(MAX_PERIOD_MS),
+  operationTimeoutMs: period(MAX_OPERATION_MS),
+} as const
+
+/** The breaker table's name, however it is given. */
+export const TABLE_NAME = string({ minLength: 3, must: 'must be the name of the breaker table (3 characters or more)' })
+
+const STORE_OPTIONS = object({
+  tableName: required(TABLE_NAME, 'is required: the name of the breaker table'),
+  ...STORE_TUNING_FIELDS,
+  clock: methods(['now'], { must: 'must be a clock with now()' }),
+}, { label: 'a DynamoDB store', source: SOURCE })
+
+/** Checks the store's options (named bare: `refreshMs`) and fills in the defaults. */
+export function resolveStoreOptions(options: DynamoDBBreakerStoreOptions): ResolvedStoreOptions {
+  // No options at all is a missing table name, the one thing the store cannot do without.
+  const o = parseOptions(STORE_OPTIONS, options ?? {}, SOURCE)
+  const { refreshMs, flushMs, operationTimeoutMs } = { ...DEFAULT_STORE_TUNING, ...o }
+  return { tableName: o.tableName, refreshMs, flushMs, operationTimeoutMs }
 }
 
 const hasMethod = (value: unknown, name: string): boolean =>

@@ -3,8 +3,7 @@
  * checked once when the middleware is created, so a typo fails the deploy's first invoke and not a throttled
  * request three weeks later.
  */
-import { BreakwaterConfigError } from '../errors.js'
-import { show } from '../show.js'
+import { boolean, number, object, parseOptions, type NumberSchema } from '../config/index.js'
 import {
   DEFAULT_BACKOFF_POLICY, DEFAULT_RETRY_BUDGET, type BackoffPolicy, type RetryBudgetPolicy,
 } from './types.js'
@@ -28,40 +27,33 @@ export const MAX_BUDGET_WINDOW_MS = 60_000
 /** The largest retries-per-request ratio: above 10 a "budget" no longer limits anything. */
 export const MAX_BUDGET_RATIO = 10
 
-type Check = (value: unknown) => string | undefined
+const ms = (rule: Omit<NumberSchema, 'kind' | 'unit'>): NumberSchema => number({ unit: 'ms', ...rule })
+const LAMBDA = "Lambda's longest timeout"
 
-const nonNegativeTime: Check = (v) =>
-  typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `must be a finite number of ms >= 0 (got ${show(v)})`
-const positiveTime: Check = (v) =>
-  typeof v === 'number' && Number.isFinite(v) && v > 0 ? undefined : `must be a finite number of ms > 0 (got ${show(v)})`
-const lambdaTime = (base: Check): Check => (v) =>
-  base(v) ?? ((v as number) > MAX_LAMBDA_MS ? `must be at most ${MAX_LAMBDA_MS} ms, Lambda's longest timeout (got ${show(v)})` : undefined)
-const boolean: Check = (v) => (typeof v === 'boolean' ? undefined : `must be true or false (got ${show(v)})`)
+/** The backoff policy's fields, as data (defaults: DEFAULT_BACKOFF_POLICY). backoff()'s options hold them. */
+export const BACKOFF_POLICY_FIELDS = {
+  baseMs: ms({ min: 0 }),
+  throttleBaseMs: ms({ min: 0 }),
+  capMs: ms({ min: 0, max: MAX_LAMBDA_MS, why: LAMBDA }),
+  maxAttempts: number({ integer: true, min: 1 }),
+  reserveMs: ms({ min: 0, max: MAX_RESERVE_MS, why: 'a larger reserve is larger than any sane timeout' }),
+  minAttemptMs: ms({ min: 0, max: MAX_LAMBDA_MS, why: LAMBDA }),
+  attemptTimeoutMs: ms({ above: 0, max: MAX_LAMBDA_MS, why: LAMBDA }),
+  honourRetryAfter: boolean(),
+} as const
 
-const BACKOFF_CHECKS: Readonly<Record<keyof BackoffPolicy, Check>> = {
-  baseMs: nonNegativeTime,
-  throttleBaseMs: nonNegativeTime,
-  capMs: lambdaTime(nonNegativeTime),
-  maxAttempts: (v) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : `must be an integer >= 1 (got ${show(v)})`),
-  reserveMs: (v) =>
-    nonNegativeTime(v) ??
-    ((v as number) > MAX_RESERVE_MS ? `must be at most ${MAX_RESERVE_MS} ms: a larger reserve is larger than any sane timeout (got ${show(v)})` : undefined),
-  minAttemptMs: lambdaTime(nonNegativeTime),
-  attemptTimeoutMs: lambdaTime(positiveTime),
-  honourRetryAfter: boolean,
-}
+const BACKOFF_POLICY = object(BACKOFF_POLICY_FIELDS, { label: 'a backoff' })
 
-const BUDGET_CHECKS: Readonly<Record<keyof RetryBudgetPolicy, Check>> = {
-  ratio: (v) =>
-    typeof v === 'number' && v >= 0 && v <= MAX_BUDGET_RATIO ? undefined : `must be a number in [0, ${MAX_BUDGET_RATIO}] (got ${show(v)})`,
-  minRetriesPerSecond: (v) =>
-    typeof v === 'number' && Number.isFinite(v) && v >= 0 ? undefined : `must be a finite number >= 0 (got ${show(v)})`,
-  // Whole seconds, because the window is kept as 1-second buckets.
-  windowMs: (v) =>
-    Number.isInteger(v) && (v as number) % 1_000 === 0 && (v as number) >= MIN_BUDGET_WINDOW_MS && (v as number) <= MAX_BUDGET_WINDOW_MS
-      ? undefined
-      : `must be a whole number of seconds in ms, from ${MIN_BUDGET_WINDOW_MS} to ${MAX_BUDGET_WINDOW_MS} (got ${show(v)})`,
-}
+/** The retry budget (backoff()'s `retryBudget`), as data (defaults: DEFAULT_RETRY_BUDGET). */
+export const RETRY_BUDGET_OPTIONS = object({
+  ratio: number({ min: 0, max: MAX_BUDGET_RATIO }),
+  minRetriesPerSecond: number({ min: 0 }),
+  windowMs: number({
+    integer: true, step: 1_000, min: MIN_BUDGET_WINDOW_MS, max: MAX_BUDGET_WINDOW_MS,
+    must: `must be a whole number of seconds in ms, from ${MIN_BUDGET_WINDOW_MS} to ${MAX_BUDGET_WINDOW_MS}`,
+    why: 'the window is kept as 1-second buckets',
+  }),
+}, { label: 'a retryBudget' })
 
 /**
  * The backoff policy with defaults filled in, checked and frozen. A key given as `undefined` keeps its default,
@@ -69,7 +61,8 @@ const BUDGET_CHECKS: Readonly<Record<keyof RetryBudgetPolicy, Check>> = {
  * @throws BreakwaterConfigError naming `backoff.<field>`.
  */
 export function resolveBackoffPolicy(partial: Partial<BackoffPolicy> | undefined, source: string): BackoffPolicy {
-  return resolve('backoff', DEFAULT_BACKOFF_POLICY, BACKOFF_CHECKS, partial, source)
+  if (partial === undefined) return DEFAULT_BACKOFF_POLICY
+  return Object.freeze({ ...DEFAULT_BACKOFF_POLICY, ...parseOptions(BACKOFF_POLICY, partial, source, 'backoff') })
 }
 
 /**
@@ -80,30 +73,6 @@ export function resolveRetryBudgetPolicy(
   partial: Partial<RetryBudgetPolicy> | undefined,
   source: string,
 ): RetryBudgetPolicy {
-  return resolve('retryBudget', DEFAULT_RETRY_BUDGET, BUDGET_CHECKS, partial, source)
-}
-
-function resolve<T extends object>(
-  prefix: string,
-  defaults: T,
-  checks: Readonly<Record<keyof T, Check>>,
-  partial: Partial<T> | undefined,
-  source: string,
-): T {
-  if (partial === undefined) return defaults
-  if (typeof partial !== 'object' || partial === null || Array.isArray(partial)) {
-    throw new BreakwaterConfigError(source, prefix, `must be an object (got ${show(partial)})`)
-  }
-  const merged: Record<string, unknown> = { ...(defaults as Record<string, unknown>) }
-  for (const [key, value] of Object.entries(partial)) {
-    if (!Object.hasOwn(checks, key)) {
-      throw new BreakwaterConfigError(source, `${prefix}.${key}`, `is not a ${prefix} option (known: ${Object.keys(checks).join(', ')})`)
-    }
-    if (value !== undefined) merged[key] = value
-  }
-  for (const [key, check] of Object.entries(checks) as [string, Check][]) {
-    const problem = check(merged[key])
-    if (problem !== undefined) throw new BreakwaterConfigError(source, `${prefix}.${key}`, problem)
-  }
-  return Object.freeze(merged) as T
+  if (partial === undefined) return DEFAULT_RETRY_BUDGET
+  return Object.freeze({ ...DEFAULT_RETRY_BUDGET, ...parseOptions(RETRY_BUDGET_OPTIONS, partial, source, 'retryBudget') })
 }

@@ -3,7 +3,7 @@
  * overflow, ask for fewer tokens after a timeout, re-ask after malformed output, serve a cached reply (opt-in) when
  * every target failed.
  */
-import { BreakwaterConfigError } from '../errors.js'
+import { boolean, number, object, oneOf, parseOptions } from '../config/index.js'
 import { capMaxTokens, keepNewestMessages, type ConverseLike } from './messages.js'
 import { DEFAULT_REPLY_CACHE, type ReplyCacheOptions } from './reply-cache.js'
 
@@ -46,37 +46,34 @@ export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = Object.freeze({
   cache: false,
 })
 
-/** Merges and checks fallback options; `field` prefixes name the offending option. */
+/** The reply cache (`cache: { maxEntries?, ttlMs? }`), as data (defaults: DEFAULT_REPLY_CACHE). */
+const CACHE_OPTIONS = object({
+  maxEntries: number({ integer: true, min: 1 }),
+  ttlMs: number({ above: 0, unit: 'ms' }),
+}, { label: 'a cache' })
+
+/** The fallback policy's fields, as data (defaults: DEFAULT_FALLBACK_POLICY). fallback()'s options are these. */
+export const FALLBACK_POLICY_FIELDS = {
+  nextTarget: boolean(),
+  maxTruncations: number({ integer: true, min: 0, max: MAX_TRUNCATIONS }),
+  timeoutMaxTokensFactor: number({ above: 0, max: 1 }),
+  // 0 would send maxTokens: 0, which Bedrock rejects as invalid (a 400 for a timeout).
+  timeoutMaxTokens: number({ integer: true, min: 1, max: MAX_TOKENS }),
+  malformedRetries: number({ integer: true, min: 0, max: MAX_MALFORMED_RETRIES }),
+  cache: oneOf([boolean(), CACHE_OPTIONS], { must: 'must be a boolean or { maxEntries?, ttlMs? }' }),
+} as const
+
+const FALLBACK_POLICY = object(FALLBACK_POLICY_FIELDS, { label: 'a fallback' })
+
+/** Merges and checks fallback options; errors name `fallback.<field>`. A key given as undefined keeps its default. */
 export function resolveFallbackPolicy(partial: FallbackPolicyOptions | undefined, source: string): FallbackPolicy {
-  // A key given as undefined keeps its default (options read from unset environment variables).
-  const given = Object.fromEntries(Object.entries(partial ?? {}).filter(([, v]) => v !== undefined))
-  const merged = { ...DEFAULT_FALLBACK_POLICY, ...given, cache: resolveCache(partial?.cache, source) } as FallbackPolicy
-  // Own keys only: `toString` or a JSON-parsed `__proto__` is not an option just because every object inherits it.
-  for (const key of Object.keys(partial ?? {})) {
-    if (!Object.hasOwn(DEFAULT_FALLBACK_POLICY, key)) throw new BreakwaterConfigError(source, `fallback.${key}`, `is not a fallback option (known: ${Object.keys(DEFAULT_FALLBACK_POLICY).join(', ')})`)
-  }
-  if (typeof merged.nextTarget !== 'boolean') throw new BreakwaterConfigError(source, 'fallback.nextTarget', 'must be a boolean')
-  for (const [key, min, max] of [['maxTruncations', 0, MAX_TRUNCATIONS], ['malformedRetries', 0, MAX_MALFORMED_RETRIES], ['timeoutMaxTokens', 1, MAX_TOKENS]] as const) {
-    const v = merged[key]
-    // timeoutMaxTokens 0 would send maxTokens: 0, which Bedrock rejects as invalid (a 400 for a timeout).
-    if (!Number.isInteger(v) || v < min || v > max) throw new BreakwaterConfigError(source, `fallback.${key}`, `must be an integer from ${min} to ${max}`)
-  }
-  const f = merged.timeoutMaxTokensFactor
-  if (typeof f !== 'number' || !(f > 0 && f <= 1)) throw new BreakwaterConfigError(source, 'fallback.timeoutMaxTokensFactor', 'must be a number in (0, 1]')
-  return Object.freeze(merged)
+  const { cache, ...given } = parseOptions(FALLBACK_POLICY, partial, source, 'fallback')
+  return Object.freeze({ ...DEFAULT_FALLBACK_POLICY, ...given, cache: resolveCache(cache) })
 }
 
-function resolveCache(cache: FallbackPolicyOptions['cache'], source: string): ReplyCacheOptions | false {
+function resolveCache(cache: FallbackPolicyOptions['cache']): ReplyCacheOptions | false {
   if (cache === undefined || cache === false) return false
-  if (cache === true) return DEFAULT_REPLY_CACHE
-  if (typeof cache !== 'object' || cache === null || Array.isArray(cache)) throw new BreakwaterConfigError(source, 'fallback.cache', 'must be a boolean or { maxEntries?, ttlMs? }')
-  for (const key of Object.keys(cache)) {
-    if (!Object.hasOwn(DEFAULT_REPLY_CACHE, key)) throw new BreakwaterConfigError(source, `fallback.cache.${key}`, 'is not a cache option (known: maxEntries, ttlMs)')
-  }
-  const merged = { ...DEFAULT_REPLY_CACHE, ...cache }
-  if (!Number.isInteger(merged.maxEntries) || merged.maxEntries < 1) throw new BreakwaterConfigError(source, 'fallback.cache.maxEntries', 'must be an integer >= 1')
-  if (typeof merged.ttlMs !== 'number' || !Number.isFinite(merged.ttlMs) || merged.ttlMs <= 0) throw new BreakwaterConfigError(source, 'fallback.cache.ttlMs', 'must be a finite number > 0')
-  return Object.freeze(merged)
+  return cache === true ? DEFAULT_REPLY_CACHE : Object.freeze({ ...DEFAULT_REPLY_CACHE, ...cache })
 }
 
 /** Halves the history (newest turns kept; `system` is a separate field and always kept). Undefined if it cannot. */

@@ -8,6 +8,7 @@
  * In-container state, like the breaker's cache: each instance judges from the outcomes it saw.
  */
 import type { Clock } from '../clock.js'
+import { number, object } from '../config/index.js'
 
 export type Side = 'blue' | 'green'
 
@@ -23,6 +24,22 @@ export interface CanarySettings {
 }
 
 export const DEFAULT_CANARY: CanarySettings = Object.freeze({ maxFailureRateGap: 0.1, window: 100, minSamples: 20, cooldownMs: 60_000 })
+
+const positiveInteger = number({ integer: true, min: 1, must: 'must be a positive integer' })
+
+/** The router's `canary` option: any of the settings; each side's sample quota must fit in its window. */
+export const CANARY_OPTIONS = object({
+  maxFailureRateGap: number({ min: 0, max: 1 }),
+  window: positiveInteger,
+  minSamples: positiveInteger,
+  cooldownMs: positiveInteger,
+}, {
+  label: 'a canary',
+  refine: [(c: Partial<CanarySettings>) => {
+    const window = c.window ?? DEFAULT_CANARY.window
+    return (c.minSamples ?? DEFAULT_CANARY.minSamples) > window ? { at: 'minSamples', problem: `cannot exceed canary.window (${window})` } : undefined
+  }],
+})
 
 export type AbortReason = 'green-open' | 'failure-rate'
 export type CanaryEvent =

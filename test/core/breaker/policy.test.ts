@@ -49,6 +49,6 @@ describe('resolvePolicy', () => {
 
   it('says what was wrong in the message', () => {
     expect(() => resolvePolicy({ failureRateThreshold: 2 }, 'breakwater/x'))
-      .toThrow('breakwater/x: option "breaker.failureRateThreshold" must be a number in (0, 1], got 2')
+      .toThrow('breakwater/x: option "breaker.failureRateThreshold" must be a number in (0, 1] (got 2)')
   })
 })
