@@ -1,4 +1,4 @@
-import { BreakwaterConfigError } from '../../src/core/errors.js'
+import type { BreakwaterConfigError } from '../../src/core/errors.js'
 import { inferenceProfileGeo, modelFamily, parseTarget, targetKey } from '../../src/core/targets.js'
 
 describe('targets', () => {

@@ -15,7 +15,7 @@ import type { Invocation } from '../../src/core/engine/invocation.js'
 import { STATE_KEY } from '../../src/middlewares/stack.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { lambdaContext } from '../support/events.js'
-import { type FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
 
 let server!: FakeBedrock

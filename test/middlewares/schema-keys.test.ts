@@ -4,24 +4,26 @@
  * is where the two meet: a key added to one and not the other fails `tsc --noEmit`, which `npm test` runs.
  */
 import type { BedrockClientPoolOptions } from '../../src/aws/bedrock-clients.js'
-import { CLIENT_OPTIONS } from '../../src/aws/bedrock-clients.js'
-import { BACKOFF_POLICY_FIELDS, RETRY_BUDGET_OPTIONS } from '../../src/core/backoff/policy.js'
+import type { CLIENT_OPTIONS } from '../../src/aws/bedrock-clients.js'
+import type { BACKOFF_POLICY_FIELDS, RETRY_BUDGET_OPTIONS } from '../../src/core/backoff/policy.js'
 import type { BackoffPolicy, RetryBudgetPolicy } from '../../src/core/backoff/types.js'
-import { BREAKER_POLICY_FIELDS } from '../../src/core/breaker/policy.js'
+import type { BREAKER_POLICY_FIELDS } from '../../src/core/breaker/policy.js'
 import type { BreakerPolicy } from '../../src/core/breaker/types.js'
-import { FALLBACK_POLICY_FIELDS, type FallbackPolicyOptions } from '../../src/core/fallback/policy.js'
-import { CANARY_OPTIONS, type CanarySettings } from '../../src/core/routing/canary.js'
+import type { FALLBACK_POLICY_FIELDS} from '../../src/core/fallback/policy.js';
+import type { FallbackPolicyOptions } from '../../src/core/fallback/policy.js'
+import type { CANARY_OPTIONS} from '../../src/core/routing/canary.js';
+import type { CanarySettings } from '../../src/core/routing/canary.js'
 import type { BackoffOptions } from '../../src/middlewares/backoff.js'
 import type { BreakwaterOptions } from '../../src/middlewares/breakwater.js'
 import type { CircuitBreakerOptions } from '../../src/middlewares/circuit-breaker.js'
 import type { FallbackOptions } from '../../src/middlewares/fallback.js'
 import type { GracefulDegradationOptions } from '../../src/middlewares/graceful-degradation.js'
 import type { RouterOptions } from '../../src/middlewares/router.js'
-import { BACKOFF_OPTIONS } from '../../src/middlewares/schema/backoff.js'
+import type { BACKOFF_OPTIONS } from '../../src/middlewares/schema/backoff.js'
 import { BREAKWATER_OPTIONS } from '../../src/middlewares/schema/breakwater.js'
-import { CIRCUIT_BREAKER_OPTIONS } from '../../src/middlewares/schema/circuit-breaker.js'
-import { FALLBACK_OPTIONS } from '../../src/middlewares/schema/fallback.js'
-import { GRACEFUL_DEGRADATION_OPTIONS } from '../../src/middlewares/schema/graceful-degradation.js'
+import type { CIRCUIT_BREAKER_OPTIONS } from '../../src/middlewares/schema/circuit-breaker.js'
+import type { FALLBACK_OPTIONS } from '../../src/middlewares/schema/fallback.js'
+import type { GRACEFUL_DEGRADATION_OPTIONS } from '../../src/middlewares/schema/graceful-degradation.js'
 import { ROUTER_OPTIONS } from '../../src/middlewares/schema/router.js'
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
