@@ -50,7 +50,7 @@ export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInpu
  * The SDK could not deserialise a 2xx (its SyntaxError carries `$metadata.httpStatusCode`): the service broke its
  * reply, which is an upstream failure like a 503, not a bug of the caller's. Anything else is rethrown as it is.
  */
-function brokenResponse(error: unknown): never {
+export function brokenResponse(error: unknown): never {
   const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode
   if (error instanceof Error && typeof status === 'number' && status >= 200 && status < 300) {
     throw new BrokenResponseError(`Bedrock answered ${status} with a body that could not be read (${error.name})`, { statusCode: status, cause: error })

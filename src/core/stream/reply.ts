@@ -1,0 +1,152 @@
+/**
+ * A streamed reply: async-iterable over the stream's events from its first token on, across interruptions. What an
+ * interruption leads to is the caller's choice (`interrupted`):
+ * - `restart`: the next target answers from the start; a `breakwaterRestart` event tells the consumer to discard
+ *   what it has shown, before the new answer's first event.
+ * - `continue`: the next target is asked to go on from the partial answer (an assistant prefill); a target that
+ *   rejects the prefill is asked again from the start, as for `restart`.
+ * - `fail`: a `StreamInterruptedError` carrying the partial text and where it was served.
+ * No target left to try is a `StreamInterruptedError` too. Never a truncated answer delivered as complete.
+ */
+import type { Clock } from '../clock.js'
+import { CallerFaultError } from '../errors.js'
+import type { CascadeResult, Served } from '../invoker/types.js'
+import type { Target } from '../target.js'
+import { StreamInterruptedError, type InterruptionKind } from './errors.js'
+import { StreamTally, type StreamEventLike } from './events.js'
+import { Interruption, readStream, type StartedStream } from './reader.js'
+
+export type InterruptionPolicy = 'restart' | 'continue' | 'fail'
+
+/** Sent before a restarted answer: everything shown so far is void. */
+export interface StreamRestartEvent {
+  readonly breakwaterRestart: { readonly reason: InterruptionKind; readonly discardedText: number }
+}
+
+/** Where and how the streamed answer was served, with its time to first token. */
+export type StreamServed = Served & { readonly timeToFirstTokenMs: number }
+
+/** What the stream said once it ended whole. */
+export interface StreamFinal {
+  readonly text: string
+  readonly stopReason: string | undefined
+  readonly usage: { readonly outputTokens?: number | undefined } | undefined
+  readonly served: StreamServed
+}
+
+export interface StreamReplyDeps<I, E> {
+  /** Runs the cascade to a first token, skipping the targets named (their keys). */
+  readonly start: (input: I, skip: ReadonlySet<string>) => Promise<CascadeResult<StartedStream<E>>>
+  /** The input asking the model to go on from `partial` (an assistant prefill). */
+  readonly prefill: (input: I, partial: string) => I
+  /** Hears each interruption, for the breaker and metrics. */
+  readonly interrupted: (target: Target, kind: InterruptionKind, cause: unknown) => void
+  readonly policy: InterruptionPolicy
+  readonly clock: Clock
+  readonly idleTimeoutMs: number
+  readonly remainingMs: () => number
+  readonly signal?: AbortSignal | undefined
+  /** The key the breaker and health keep a target under. */
+  readonly keyOf: (target: Target) => string
+}
+
+export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<E | StreamRestartEvent> {
+  #result: CascadeResult<StartedStream<E>>
+  #served: StreamServed
+  #tally = new StreamTally()
+  #read = false
+  readonly #tried = new Set<string>()
+
+  private constructor(private readonly deps: StreamReplyDeps<I, E>, private readonly input: I, result: CascadeResult<StartedStream<E>>) {
+    this.#result = result
+    this.#served = servedOf(result)
+    this.#remember(result)
+  }
+
+  /** Walks the cascade to a first token: every failure before it is handled like a `converse` failure. */
+  static async open<I, E extends StreamEventLike>(deps: StreamReplyDeps<I, E>, input: I): Promise<StreamReply<I, E>> {
+    return new StreamReply(deps, input, await deps.start(input, new Set()))
+  }
+
+  /** Where the answer being streamed comes from (changes after a restart or continuation). */
+  get served(): StreamServed {
+    return this.#served
+  }
+
+  /** The text streamed so far (reset by a restart). */
+  get text(): string {
+    return this.#tally.text
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<E | StreamRestartEvent, void, undefined> {
+    if (this.#read) throw new Error('a streamed reply can be read once')
+    this.#read = true
+    const { deps } = this
+    for (;;) {
+      const limits = { clock: deps.clock, idleTimeoutMs: deps.idleTimeoutMs, remainingMs: deps.remainingMs, signal: deps.signal }
+      try {
+        yield* readStream(this.#result.output, this.#tally, limits)
+        return
+      } catch (error) {
+        if (!(error instanceof Interruption)) throw error
+        const restart = await this.#recover(error)
+        if (restart !== undefined) yield restart
+      }
+    }
+  }
+
+  /** Once iterated to its end: the whole answer. */
+  final(): StreamFinal {
+    if (!this.#tally.stopped) throw new Error('the stream has not ended yet: iterate it first')
+    return { text: this.#tally.text, stopReason: this.#tally.stopReason, usage: this.#tally.usage, served: this.#served }
+  }
+
+  /** After an interruption: the next stream (and the restart event to send first, if any), or the typed error. */
+  async #recover(interruption: Interruption): Promise<StreamRestartEvent | undefined> {
+    const { deps } = this
+    const target = this.#result.served
+    deps.interrupted({ model: target.model, region: target.region }, interruption.kind, interruption.cause)
+    const fail = (): StreamInterruptedError =>
+      new StreamInterruptedError(interruption.kind, this.#tally.text, this.#served, { cause: interruption.cause })
+    if (deps.policy === 'fail') throw fail()
+    if (deps.policy === 'continue' && this.#tally.text !== '') {
+      try {
+        this.#adopt(await deps.start(deps.prefill(this.input, this.#tally.text), this.#tried), false)
+        return undefined
+      } catch (error) {
+        // A target that refuses prefills must not hide the interruption: ask from the start instead.
+        if (!(error instanceof CallerFaultError) || error.statusCode !== 400) throw this.#exhausted(error, fail)
+      }
+    }
+    let next: CascadeResult<StartedStream<E>>
+    try {
+      next = await deps.start(this.input, this.#tried)
+    } catch (error) {
+      throw this.#exhausted(error, fail)
+    }
+    const event: StreamRestartEvent = { breakwaterRestart: { reason: interruption.kind, discardedText: this.#tally.text.length } }
+    this.#adopt(next, true)
+    return event
+  }
+
+  #exhausted(error: unknown, fail: () => StreamInterruptedError): unknown {
+    // No target could take over: the interruption is what the caller needs to know, the last failure its cause.
+    return error instanceof CallerFaultError && error.statusCode !== 400 ? error : fail()
+  }
+
+  #adopt(result: CascadeResult<StartedStream<E>>, fresh: boolean): void {
+    this.#result = result
+    this.#served = servedOf(result)
+    this.#remember(result)
+    if (fresh) this.#tally = new StreamTally()
+  }
+
+  #remember(result: CascadeResult<StartedStream<E>>): void {
+    for (const attempt of result.attempts) this.#tried.add(this.deps.keyOf(attempt.target))
+  }
+}
+
+function servedOf<E>(result: CascadeResult<StartedStream<E>>): StreamServed {
+  const last = result.attempts[result.attempts.length - 1]
+  return { ...result.served, timeToFirstTokenMs: last?.latencyMs ?? 0 }
+}
