@@ -1,0 +1,125 @@
+/** A streamed reply across interruptions: restart, continue (with a prefill fallback), fail, and no target left. */
+import { describe, expect, it } from '@jest/globals'
+import { CallerFaultError } from '../../../src/core/errors.js'
+import type { CascadeResult } from '../../../src/core/invoker/types.js'
+import { StreamInterruptedError } from '../../../src/core/stream/errors.js'
+import type { StreamEventLike } from '../../../src/core/stream/events.js'
+import type { StartedStream } from '../../../src/core/stream/reader.js'
+import { StreamReply, type InterruptionPolicy, type StreamReplyDeps } from '../../../src/core/stream/reply.js'
+import type { Target } from '../../../src/core/target.js'
+import { FakeClock } from '../../support/fake-clock.js'
+
+type Input = { readonly messages: readonly string[] }
+const EAST: Target = { model: 'm', region: 'us-east-1' }
+const WEST: Target = { model: 'm', region: 'us-west-2' }
+const delta = (text: string): StreamEventLike => ({ contentBlockDelta: { delta: { text } } })
+const STOP: StreamEventLike = { messageStop: { stopReason: 'end_turn' } }
+
+/** A finished stream from `events`: the first is buffered (the gate), the rest read; `whole` ends with messageStop. */
+function started(texts: string[], whole: boolean): StartedStream<StreamEventLike> {
+  const rest = [...texts.slice(1).map(delta), ...(whole ? [STOP] : [])]
+  let aborted = false
+  return {
+    buffered: [delta(texts[0] as string)],
+    iterator: {
+      next: async () => {
+        const value = aborted ? undefined : rest.shift()
+        return value === undefined ? { value: undefined, done: true } : { value, done: false }
+      },
+    },
+    abort: () => { aborted = true },
+  }
+}
+
+const result = (target: Target, stream: StartedStream<StreamEventLike>): CascadeResult<StartedStream<StreamEventLike>> => ({
+  output: stream,
+  served: { route: 'default', model: target.model, region: target.region, attempts: 1, degraded: false, degradations: [] },
+  attempts: [{ target, attempt: 1, outcome: 'success', latencyMs: 120, waitMs: 0 }],
+})
+
+/** `plan[i]` answers the i-th start: a result, or an error to throw. */
+function deps(policy: InterruptionPolicy, plan: Array<CascadeResult<StartedStream<StreamEventLike>> | Error>) {
+  const starts: Array<{ input: Input; skip: string[] }> = []
+  const interruptions: string[] = []
+  const d: StreamReplyDeps<Input, StreamEventLike> = {
+    start: async (input, skip) => {
+      starts.push({ input, skip: [...skip] })
+      const next = plan.shift()
+      if (next === undefined) throw new Error('no plan left')
+      if (next instanceof Error) throw next
+      return next
+    },
+    prefill: (input, partial) => ({ messages: [...input.messages, `assistant:${partial}`] }),
+    interrupted: (target, kind) => interruptions.push(`${target.region}:${kind}`),
+    policy,
+    clock: new FakeClock(),
+    idleTimeoutMs: 1_000,
+    remainingMs: () => 60_000,
+    keyOf: (t) => `${t.model}@${t.region}`,
+  }
+  return { d, starts, interruptions }
+}
+
+async function read(reply: StreamReply<Input, StreamEventLike>) {
+  const seen: string[] = []
+  for await (const event of reply) {
+    if ('breakwaterRestart' in event) seen.push('RESTART')
+    else if (event.contentBlockDelta?.delta?.text !== undefined) seen.push(event.contentBlockDelta.delta.text)
+  }
+  return seen
+}
+
+const input: Input = { messages: ['user:hi'] }
+
+describe('StreamReply', () => {
+  it('a whole stream: every token, then the final text, stop reason and time to first token', async () => {
+    const { d } = deps('restart', [result(EAST, started(['He', 'llo'], true))])
+    const reply = await StreamReply.open(d, input)
+    expect(await read(reply)).toEqual(['He', 'llo'])
+    expect(reply.final()).toMatchObject({ text: 'Hello', stopReason: 'end_turn', served: { region: 'us-east-1', timeToFirstTokenMs: 120 } })
+  })
+
+  it('restart: a cut stream is followed by a restart event and the next target\'s whole answer', async () => {
+    const plan = [result(EAST, started(['Hel'], false)), result(WEST, started(['Hi', '!'], true))]
+    const { d, starts, interruptions } = deps('restart', plan)
+    const reply = await StreamReply.open(d, input)
+    expect(await read(reply)).toEqual(['Hel', 'RESTART', 'Hi', '!'])
+    expect(starts[1]).toEqual({ input, skip: ['m@us-east-1'] })
+    expect(interruptions).toEqual(['us-east-1:cut'])
+    expect(reply.final()).toMatchObject({ text: 'Hi!', served: { region: 'us-west-2' } })
+  })
+
+  it('continue: the next target is asked to go on from the partial answer; the text runs on without a restart', async () => {
+    const { d, starts } = deps('continue', [result(EAST, started(['Hel'], false)), result(WEST, started(['lo'], true))])
+    const reply = await StreamReply.open(d, input)
+    expect(await read(reply)).toEqual(['Hel', 'lo'])
+    expect(starts[1]?.input).toEqual({ messages: ['user:hi', 'assistant:Hel'] })
+    expect(reply.final().text).toBe('Hello')
+  })
+
+  it('continue, but the target rejects the prefill: asked again from the start, as a restart', async () => {
+    const rejected = new CallerFaultError(
+      'The model rejected the request as invalid. (ValidationException)', { source: 'breakwater/invoker', statusCode: 400 })
+    const { d, starts } = deps('continue', [result(EAST, started(['Hel'], false)), rejected, result(WEST, started(['Hello'], true))])
+    const reply = await StreamReply.open(d, input)
+    expect(await read(reply)).toEqual(['Hel', 'RESTART', 'Hello'])
+    expect(starts.map((s) => s.input)).toEqual([input, { messages: ['user:hi', 'assistant:Hel'] }, input])
+  })
+
+  it('fail: a typed error with the partial text and where it was served', async () => {
+    const { d, starts } = deps('fail', [result(EAST, started(['Hel'], false))])
+    const reply = await StreamReply.open(d, input)
+    const error = await read(reply).then(() => undefined, (e: unknown) => e)
+    expect(error).toBeInstanceOf(StreamInterruptedError)
+    expect(error).toMatchObject({ kind: 'cut', partialText: 'Hel', served: { region: 'us-east-1' } })
+    expect(starts).toHaveLength(1)
+  })
+
+  it('no target left to take over: the interruption is the error, never a truncated answer', async () => {
+    const { d } = deps('restart', [result(EAST, started(['Hel'], false)), new Error('AllTargetsFailedError')])
+    const reply = await StreamReply.open(d, input)
+    const error = await read(reply).then(() => undefined, (e: unknown) => e)
+    expect(error).toMatchObject({ name: 'StreamInterruptedError', kind: 'cut', partialText: 'Hel' })
+    expect(() => reply.final()).toThrow(/not ended/)
+  })
+})
