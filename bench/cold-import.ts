@@ -47,7 +47,8 @@ interface Sample {
 }
 
 function importMs(cwd: string, specifiers: readonly string[]): Sample {
-  const [wallMs, cpuMs] = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, ...specifiers], { cwd, encoding: 'utf8' }).split(' ').map(Number)
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', CHILD, ...specifiers], { cwd, encoding: 'utf8' })
+  const [wallMs, cpuMs] = out.split(' ').map(Number)
   return { wallMs: wallMs as number, cpuMs: cpuMs as number }
 }
 
@@ -84,7 +85,10 @@ function main(argv: readonly string[]): void {
       // load than the difference of two medians: both are printed.
       const paired = median(t.map((ms, r) => ms - (sdk[r]?.wallMs as number)))
       const cpu = median((samples.get(name) ?? []).map((s) => s.cpuMs))
-      process.stdout.write(`${name.padEnd(44)} median ${m.toFixed(1).padStart(6)} ms  min ${Math.min(...t).toFixed(1).padStart(6)}  max ${Math.max(...t).toFixed(1).padStart(6)}  ×${(m / base).toFixed(2)} of the Bedrock client alone, ${signed(m - base)} ms (paired ${signed(paired)} ms); CPU ${cpu.toFixed(1)} ms, ${signed(cpu - baseCpu)} ms\n`)
+      const range = `min ${Math.min(...t).toFixed(1).padStart(6)}  max ${Math.max(...t).toFixed(1).padStart(6)}`
+      const vsBase = `×${(m / base).toFixed(2)} of the Bedrock client alone, ${signed(m - base)} ms (paired ${signed(paired)} ms)`
+      const cpuCost = `CPU ${cpu.toFixed(1)} ms, ${signed(cpu - baseCpu)} ms`
+      process.stdout.write(`${name.padEnd(44)} median ${m.toFixed(1).padStart(6)} ms  ${range}  ${vsBase}; ${cpuCost}\n`)
     }
   } finally {
     rmSync(opt, { recursive: true, force: true })

@@ -123,7 +123,8 @@ async function bytesPerInvocation(invoke: Invoke, n: number): Promise<number> {
   const before = getHeapStatistics().used_heap_size
   for (let i = 0; i < n; i++) await invoke(event, context)
   const after = getHeapStatistics().used_heap_size
-  const freed = profiler.stop().statistics.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0)
+  const gcs = profiler.stop().statistics
+  const freed = gcs.reduce((sum, gc) => sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize, 0)
   return (after - before + freed) / n
 }
 const allocations = new Map<Variant, number>()
@@ -135,21 +136,27 @@ const stats = (samples: number[]): { median: number; p99: number; mean: number }
   return { median: at(0.5), p99: at(0.99), mean: samples.reduce((a, b) => a + b, 0) / samples.length }
 }
 const us = (n: number): string => `${n.toFixed(1)} µs`.padStart(10)
-const [bare, preset, barePt, presetPt] = variants.map((v) => stats(v.samples)) as [ReturnType<typeof stats>, ReturnType<typeof stats>, ReturnType<typeof stats>, ReturnType<typeof stats>]
+type Stats = ReturnType<typeof stats>
+const [bare, preset, barePt, presetPt] = variants.map((v) => stats(v.samples)) as [Stats, Stats, Stats, Stats]
 
 console.log('Breakwater overhead per invocation: zero-latency in-process Bedrock client, breaker closed, events/apigw-http.json')
-console.log(`node ${process.version}, ${perRound * rounds} timed invocations per variant (${rounds} interleaved rounds) after ${warmup} warm-up\n`)
+console.log(`node ${process.version}, ${perRound * rounds} timed invocations per variant`
+  + ` (${rounds} interleaved rounds) after ${warmup} warm-up\n`)
 console.log(`${'variant'.padEnd(44)}${'median'.padStart(10)}${'p99'.padStart(10)}${'mean'.padStart(10)}${'alloc/inv'.padStart(12)}`)
 variants.forEach((v, i) => {
-  const s = [bare, preset, barePt, presetPt][i] as ReturnType<typeof stats>
-  console.log(`${v.label.padEnd(44)}${us(s.median)}${us(s.p99)}${us(s.mean)}${`${((allocations.get(v) ?? NaN) / 1024).toFixed(1)} KiB`.padStart(12)}`)
+  const s = [bare, preset, barePt, presetPt][i] as Stats
+  const alloc = `${((allocations.get(v) ?? NaN) / 1024).toFixed(1)} KiB`.padStart(12)
+  console.log(`${v.label.padEnd(44)}${us(s.median)}${us(s.p99)}${us(s.mean)}${alloc}`)
 })
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}×`
 const delta = (a: number, b: number): string => `${a - b >= 0 ? '+' : ''}${(a - b).toFixed(1)} µs`
 console.log('\nBreakwater\'s own cost (preset − bare):')
-console.log(`  without Powertools: median ${delta(preset.median, bare.median)} (${ratio(preset.median, bare.median)}), p99 ${delta(preset.p99, bare.p99)} (${ratio(preset.p99, bare.p99)})`)
-console.log(`  with Powertools:    median ${delta(presetPt.median, barePt.median)} (${ratio(presetPt.median, barePt.median)}), p99 ${delta(presetPt.p99, barePt.p99)} (${ratio(presetPt.p99, barePt.p99)})`)
+const cost = (a: Stats, b: Stats): string =>
+  `median ${delta(a.median, b.median)} (${ratio(a.median, b.median)}), p99 ${delta(a.p99, b.p99)} (${ratio(a.p99, b.p99)})`
+console.log(`  without Powertools: ${cost(preset, bare)}`)
+console.log(`  with Powertools:    ${cost(presetPt, barePt)}`)
 const kib = (v: Variant): number => (allocations.get(v) ?? NaN) / 1024
-console.log(`  allocation: +${(kib(variants[1] as Variant) - kib(variants[0] as Variant)).toFixed(1)} KiB per invocation without Powertools, +${(kib(variants[3] as Variant) - kib(variants[2] as Variant)).toFixed(1)} KiB with`)
+const allocated = (v: number, base: number): string => (kib(variants[v] as Variant) - kib(variants[base] as Variant)).toFixed(1)
+console.log(`  allocation: +${allocated(1, 0)} KiB per invocation without Powertools, +${allocated(3, 2)} KiB with`)
 console.log(`  preset + Powertools vs bare middy: median ${ratio(presetPt.median, bare.median)}, p99 ${ratio(presetPt.p99, bare.p99)}`)
 console.log('\nA real Bedrock call takes hundreds of ms: these µs are the whole price of the protection on the happy path.')

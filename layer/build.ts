@@ -54,18 +54,24 @@ const packageOf = (specifier: string): string => specifier.split('/').slice(0, s
  * required peers (Middy), and the packages the example functions import, which are only devDependencies of this
  * repository (an npm user brings their own Powertools; the layer's functions get them from here).
  */
-export function layerDependencies(pkg: RootPackage = rootPackage(), lock: Lockfile = readJson<Lockfile>('package-lock.json')): Record<string, string> {
+export function layerDependencies(
+  pkg: RootPackage = rootPackage(),
+  lock: Lockfile = readJson<Lockfile>('package-lock.json'),
+): Record<string, string> {
   const requiredPeers = Object.keys(pkg.peerDependencies ?? {}).filter((name) => pkg.peerDependenciesMeta?.[name]?.optional !== true)
   const names = new Set([...Object.keys(pkg.dependencies), ...requiredPeers, ...EXAMPLE_IMPORTS.map(packageOf)])
   return Object.fromEntries([...names].sort().map((name) => {
     const version = lock.packages[`node_modules/${name}`]?.version
-    if (version === undefined) throw new Error(`layer/build: ${name} is not in package-lock.json: add it to package.json (devDependencies) and run npm install`)
+    if (version === undefined) {
+      throw new Error(`layer/build: ${name} is not in package-lock.json: add it to package.json (devDependencies) and run npm install`)
+    }
     return [name, version]
   }))
 }
 
 function run(command: string, args: readonly string[], cwd: string): void {
-  execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, npm_config_update_notifier: 'false' } })
+  const env = { ...process.env, npm_config_update_notifier: 'false' }
+  execFileSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env })
 }
 
 /** Compiles src/ (tsconfig.build.json) into `outDir`: JavaScript only. */
@@ -81,7 +87,9 @@ function compileSources(outDir: string): void {
  */
 function installDependencies(dir: string, pkg: RootPackage): void {
   mkdirSync(dir, { recursive: true })
-  const manifest = { name: `${pkg.name}-layer`, version: pkg.version, private: true, license: pkg.license, dependencies: layerDependencies(pkg) }
+  const manifest = {
+    name: `${pkg.name}-layer`, version: pkg.version, private: true, license: pkg.license, dependencies: layerDependencies(pkg),
+  }
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`)
   cpSync(join(ROOT, 'package-lock.json'), join(dir, 'package-lock.json'))
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], dir)
@@ -91,7 +99,10 @@ function installDependencies(dir: string, pkg: RootPackage): void {
 function layerPackageJson(pkg: RootPackage): string {
   const { name, version, description, license, engines, dependencies, peerDependencies, peerDependenciesMeta } = pkg
   const exports = Object.fromEntries(Object.entries(pkg.exports).map(([subpath, target]) => [subpath, target.import]))
-  const manifest = { name, version, description, license, type: 'module', main: './dist/index.js', exports, engines, dependencies, peerDependencies, peerDependenciesMeta }
+  const manifest = {
+    name, version, description, license, type: 'module', main: './dist/index.js', exports, engines,
+    dependencies, peerDependencies, peerDependenciesMeta,
+  }
   return `${JSON.stringify(manifest, null, 2)}\n`
 }
 

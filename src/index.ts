@@ -22,7 +22,9 @@ export type { Served, Degradation } from './core/invoker/types.js'
 export type { Target, TargetSpec } from './core/targets.js'
 export type { FailureClass } from './core/failure.js'
 export type { AttemptRecord, AttemptOutcome } from './core/attempts.js'
-export type { BreakerStore, BreakerRecord, BreakerPolicy, WindowCounts, CompareAndSetResult, ProbePermit, BreakerStateName } from './core/breaker/types.js'
+export type {
+  BreakerStore, BreakerRecord, BreakerPolicy, WindowCounts, CompareAndSetResult, ProbePermit, BreakerStateName,
+} from './core/breaker/types.js'
 export type { BackoffPolicy, RetryBudgetPolicy } from './core/backoff/types.js'
 export type { FallbackPolicy } from './core/fallback/policy.js'
 export type { Clock, Random } from './core/clock.js'

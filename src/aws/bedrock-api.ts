@@ -51,7 +51,10 @@ export interface BedrockInvoker {
    * (typed by `T`, which is not checked beyond the schema). With `fallback({ cache })`, a request every target
    * failed is answered from the last good reply to it, if there is one (`served.degraded: 'cached'`).
    */
-  converse<T = unknown>(input: ConverseInput, options: ConverseOptions & { readonly responseSchema: JsonSchema }): Promise<StructuredReply<T>>
+  converse<T = unknown>(
+    input: ConverseInput,
+    options: ConverseOptions & { readonly responseSchema: JsonSchema },
+  ): Promise<StructuredReply<T>>
   converse(input: ConverseInput, options?: ConverseOptions): Promise<ConverseReply>
   /**
    * Calls InvokeModel with a raw body through the route's cascade. Raw bodies are model-family specific, so the

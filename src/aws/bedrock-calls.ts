@@ -24,13 +24,16 @@ export type InvokeModelInput = Omit<InvokeModelCommandInput, 'modelId'>
  */
 export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, ConverseCommandOutput> {
   // Not an async function: a checked client sends at once, with no await of our own (one promise less per call).
-  const send = (client: BedrockRuntimeClient, target: Target, input: ConverseInput, signal: AbortSignal): Promise<ConverseCommandOutput> => {
+  const send = (
+    client: BedrockRuntimeClient, target: Target, input: ConverseInput, signal: AbortSignal,
+  ): Promise<ConverseCommandOutput> => {
     const command = new ConverseCommand({ ...applyTargetLimits(input, target), modelId: target.model })
     return client.send(command, { abortSignal: signal }).then(checkConverseOutput, brokenResponse)
   }
   return (target, input, signal) => {
     const client = pool.verifiedClient(target.region)
-    return client !== undefined ? send(client, target, input, signal) : pool.getChecked(target.region).then((c) => send(c, target, input, signal))
+    if (client !== undefined) return send(client, target, input, signal)
+    return pool.getChecked(target.region).then((c) => send(c, target, input, signal))
   }
 }
 
@@ -41,7 +44,8 @@ export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, Con
 export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInput, InvokeModelCommandOutput> {
   return async (target, input, signal) => {
     const client = pool.verifiedClient(target.region) ?? await pool.getChecked(target.region)
-    const output = await client.send(new InvokeModelCommand({ ...input, modelId: target.model }), { abortSignal: signal }).catch(brokenResponse)
+    const command = new InvokeModelCommand({ ...input, modelId: target.model })
+    const output = await client.send(command, { abortSignal: signal }).catch(brokenResponse)
     return checkInvokeModelOutput(output)
   }
 }
@@ -53,7 +57,10 @@ export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInpu
 export function brokenResponse(error: unknown): never {
   const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode
   if (error instanceof Error && typeof status === 'number' && status >= 200 && status < 300) {
-    throw new BrokenResponseError(`Bedrock answered ${status} with a body that could not be read (${error.name})`, { statusCode: status, cause: error })
+    throw new BrokenResponseError(
+      `Bedrock answered ${status} with a body that could not be read (${error.name})`,
+      { statusCode: status, cause: error },
+    )
   }
   throw error
 }
@@ -66,7 +73,9 @@ export function brokenResponse(error: unknown): never {
 export function checkConverseOutput(output: ConverseCommandOutput): ConverseCommandOutput {
   const content: unknown = output.output?.message?.content
   // Not re-asked with format instructions (nothing was wrong with a format): the next target is asked instead.
-  if (!Array.isArray(content) || content.length === 0) throw new MalformedOutputError('the reply has no message content', '', undefined, { reaskable: false })
+  if (!Array.isArray(content) || content.length === 0) {
+    throw new MalformedOutputError('the reply has no message content', '', undefined, { reaskable: false })
+  }
   const answers = content.some((block: unknown) => {
     if (typeof block !== 'object' || block === null) return false
     const b = block as { text?: unknown }
@@ -82,7 +91,9 @@ export function checkConverseOutput(output: ConverseCommandOutput): ConverseComm
  */
 export function checkInvokeModelOutput(output: InvokeModelCommandOutput): InvokeModelCommandOutput {
   const body = output.body as Uint8Array | null | undefined
-  if (body === undefined || body === null || body.byteLength === 0) throw new MalformedOutputError('the reply body is empty', '', undefined, { reaskable: false })
+  if (body === undefined || body === null || body.byteLength === 0) {
+    throw new MalformedOutputError('the reply body is empty', '', undefined, { reaskable: false })
+  }
   if (JSON_TYPE.test(output.contentType ?? '') && !looksWhole(body)) {
     throw new BrokenResponseError('Bedrock answered 200 with a JSON body that does not parse', { statusCode: 200 })
   }

@@ -75,7 +75,10 @@ export function cascadeListener(o: Observability): CascadeListener {
     attempt(r, route) {
       const success = r.outcome === 'success'
       if (!success || logs(o.logger, DEBUG)) {
-        const keys = { route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome, breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs) }
+        const keys = {
+          route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome,
+          breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs),
+        }
         if (success) o.logger?.debug('breakwater attempt', keys)
         else o.logger?.warn('breakwater attempt failed', keys)
       }
@@ -83,15 +86,23 @@ export function cascadeListener(o: Observability): CascadeListener {
     },
     retry(target, waitMs, failureClass, route) {
       count(o, METRIC.retries)
-      if (logs(o.logger, DEBUG)) o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs: Math.round(waitMs), failureClass })
+      if (logs(o.logger, DEBUG)) {
+        o.logger?.debug('breakwater retry', { route, model: target.model, region: target.region, waitMs: Math.round(waitMs), failureClass })
+      }
     },
     deadlineSkip(target, route) {
       count(o, METRIC.deadlineSkips)
-      o.logger?.warn('breakwater deadline skip: not enough time left for another attempt', { route, model: target.model, region: target.region })
+      o.logger?.warn(
+        'breakwater deadline skip: not enough time left for another attempt',
+        { route, model: target.model, region: target.region },
+      )
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)
-      if (logs(o.logger, INFO)) o.logger?.info('breakwater served', { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded })
+      if (logs(o.logger, INFO)) {
+        const keys = { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded }
+        o.logger?.info('breakwater served', keys)
+      }
     },
   }
 }
@@ -102,7 +113,9 @@ export function breakerListener(o: Observability): BreakerListener {
       case 'transition':
         if (e.to === 'open') count(o, METRIC.breakerOpened)
         if (e.to === 'closed') count(o, METRIC.breakerClosed)
-        o.logger?.info('breakwater breaker transition', { target: e.key, from: e.from, to: e.to, breakerState: e.to, opens: e.record.opens, openUntil: e.record.openUntil })
+        o.logger?.info('breakwater breaker transition', {
+          target: e.key, from: e.from, to: e.to, breakerState: e.to, opens: e.record.opens, openUntil: e.record.openUntil,
+        })
         break
       case 'probe-granted':
         count(o, METRIC.probesGranted)
@@ -110,7 +123,9 @@ export function breakerListener(o: Observability): BreakerListener {
         break
       case 'store-error':
         count(o, METRIC.storeErrors)
-        o.logger?.warn('breakwater breaker store failed; using local state', { target: e.key, operation: e.operation, error: reportError(e.error, { messages: o.logErrorMessages === true }) })
+        o.logger?.warn('breakwater breaker store failed; using local state', {
+          target: e.key, operation: e.operation, error: reportError(e.error, { messages: o.logErrorMessages === true }),
+        })
         break
     }
   }
@@ -121,7 +136,9 @@ export function canaryListener(o: Observability): CanaryListener {
   return (e) => {
     if (e.type === 'aborted') {
       count(o, METRIC.canaryAborted)
-      o.logger?.warn('breakwater canary aborted: green gets no traffic', { route: e.route, reason: e.reason, greenFailureRate: e.greenFailureRate, blueFailureRate: e.blueFailureRate })
+      o.logger?.warn('breakwater canary aborted: green gets no traffic', {
+        route: e.route, reason: e.reason, greenFailureRate: e.greenFailureRate, blueFailureRate: e.blueFailureRate,
+      })
     } else {
       o.logger?.info('breakwater canary resumed: green gets its weight again', { route: e.route })
     }

@@ -9,6 +9,11 @@ export function show(value: unknown): string {
   return cut(render(value))
 }
 
+/** JSON.stringify's replacer: a BigInt or Symbol nested in an object is shown as in `render`, not thrown on. */
+function showable(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? `${v.toString()}n` : typeof v === 'symbol' ? v.toString() : v
+}
+
 function render(value: unknown): string {
   switch (typeof value) {
     case 'string': return JSON.stringify(value)
@@ -20,7 +25,7 @@ function render(value: unknown): string {
   }
   if (value === null) return 'null'
   try {
-    return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${v.toString()}n` : typeof v === 'symbol' ? v.toString() : v)) ?? 'an object'
+    return JSON.stringify(value, showable) ?? 'an object'
   } catch {
     return Array.isArray(value) ? 'an array' : 'an object'
   }

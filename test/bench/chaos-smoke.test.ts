@@ -14,7 +14,8 @@ describe('chaos bench smoke run', () => {
   it('completes and writes the JSON results and the HTML report', async () => {
     const { json, html } = await runChaos({
       // malformed-output and dynamodb-down too: the JSON workload (responseSchema, JSON.parse) and the DynamoDB switch.
-      scenarios: ['regional-outage', 'malformed-output', 'dynamodb-down'], instances: 2, rate: 4, scale: 0.05, timeoutMs: 3_000, halfOpenAfterMs: 500,
+      scenarios: ['regional-outage', 'malformed-output', 'dynamodb-down'],
+      instances: 2, rate: 4, scale: 0.05, timeoutMs: 3_000, halfOpenAfterMs: 500,
       outDir, seed: 1,
     })
     expect(existsSync(json)).toBe(true)

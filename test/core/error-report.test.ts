@@ -29,9 +29,15 @@ describe('reportError', () => {
 
   it('follows causes, keeps Breakwater\'s own messages, drops a malformed reply\'s reason', () => {
     const malformed = new MalformedOutputError(`not JSON: ${SECRET}`, SECRET)
-    const all = new AllTargetsFailedError('route "default": no target could serve the request', { attempts: [], lastClass: 'malformed-output', retryAfterSeconds: undefined, cause: malformed })
+    const all = new AllTargetsFailedError(
+      'route "default": no target could serve the request',
+      { attempts: [], lastClass: 'malformed-output', retryAfterSeconds: undefined, cause: malformed },
+    )
     const report = reportError(new BadRequestError('The request body is not valid JSON', all))
-    expect(report).toMatchObject({ name: 'BadRequestError', message: 'The request body is not valid JSON', statusCode: 400, cause: { name: 'AllTargetsFailedError', cause: { name: 'MalformedOutputError' } } })
+    expect(report).toMatchObject({
+      name: 'BadRequestError', message: 'The request body is not valid JSON', statusCode: 400,
+      cause: { name: 'AllTargetsFailedError', cause: { name: 'MalformedOutputError' } },
+    })
     expect(JSON.stringify(report)).not.toContain(SECRET)
     expect(JSON.stringify(reportError(malformed, { messages: true }))).toContain(SECRET)
   })

@@ -3,7 +3,9 @@ import { AttemptTimeoutError, MalformedOutputError } from '../../src/core/errors
 
 /** An error shaped like the SDK's ServiceException. */
 const sdkError = (name: string, status: number, message = 'x', headers: Record<string, string> = {}): Error =>
-  Object.assign(new Error(message), { name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, $response: { headers } })
+  Object.assign(new Error(message), {
+    name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, $response: { headers },
+  })
 
 describe('classify', () => {
   it.each([
@@ -23,14 +25,16 @@ describe('classify', () => {
   })
 
   it('splits ValidationException into context overflow and caller fault by message', () => {
-    expect(classify(sdkError('ValidationException', 400, 'Input is too long for requested model.'))?.failureClass).toBe('context-overflow')
-    expect(classify(sdkError('ValidationException', 400, 'prompt is too long: 250000 tokens > 200000 maximum'))?.failureClass).toBe('context-overflow')
-    expect(classify(sdkError('ValidationException', 400, 'The model returned the following errors: input length and `max_tokens` exceed context limit'))?.failureClass).toBe('context-overflow')
-    expect(classify(sdkError('ValidationException', 400, 'Malformed input request: #: required key [messages] not found'))?.failureClass).toBe('caller-fault')
+    const classOf = (message: string) => classify(sdkError('ValidationException', 400, message))?.failureClass
+    expect(classOf('Input is too long for requested model.')).toBe('context-overflow')
+    expect(classOf('prompt is too long: 250000 tokens > 200000 maximum')).toBe('context-overflow')
+    expect(classOf('The model returned the following errors: input length and `max_tokens` exceed context limit')).toBe('context-overflow')
+    expect(classOf('Malformed input request: #: required key [messages] not found')).toBe('caller-fault')
   })
 
   it('treats network errors and our own abort as unavailable / timed out', () => {
-    expect(classify(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toEqual({ failureClass: 'unavailable', errorName: 'ECONNRESET' })
+    const reset = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })
+    expect(classify(reset)).toEqual({ failureClass: 'unavailable', errorName: 'ECONNRESET' })
     expect(classify(Object.assign(new Error('t'), { name: 'TimeoutError' }))?.failureClass).toBe('unavailable')
     expect(classify(new AttemptTimeoutError(100))?.failureClass).toBe('timed-out')
     expect(classify(new MalformedOutputError('bad json', '{'))?.failureClass).toBe('malformed-output')
@@ -59,7 +63,9 @@ describe('parseRetryAfter', () => {
 
 describe('classify, SDK-wrapped network errors', () => {
   it('reads the code back from the SDK wrapper message', () => {
-    const wrapped = new Error('AWS SDK error wrapper for Error [ERR_HTTP2_STREAM_ERROR]: Stream closed with error code NGHTTP2_INTERNAL_ERROR')
+    const wrapped = new Error(
+      'AWS SDK error wrapper for Error [ERR_HTTP2_STREAM_ERROR]: Stream closed with error code NGHTTP2_INTERNAL_ERROR',
+    )
     expect(classify(wrapped)).toEqual({ failureClass: 'unavailable', errorName: 'ERR_HTTP2_STREAM_ERROR' })
     expect(classify(new Error('something about EPERM'))).toBeUndefined()
   })

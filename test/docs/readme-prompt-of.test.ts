@@ -8,7 +8,9 @@ import ts from 'typescript'
 import { BadRequestError } from '../../src/core/errors.js'
 
 // The HTTP helper is in the README's quick start, the SQS one in docs/sqs-and-idempotency.md.
-const README = ['../../README.md', '../../docs/sqs-and-idempotency.md'].map((f) => readFileSync(new URL(f, import.meta.url), 'utf8')).join('\n')
+const README = ['../../README.md', '../../docs/sqs-and-idempotency.md']
+  .map((f) => readFileSync(new URL(f, import.meta.url), 'utf8'))
+  .join('\n')
 
 /** Every `function promptOf(...)` in the README's TypeScript blocks, compiled to a callable. */
 function promptOfs(): ((event: unknown) => string)[] {

@@ -17,7 +17,9 @@ const json = (body: unknown): Record<string, unknown> => JSON.parse(String(body)
 type Result = Record<string, unknown>
 /** What each fixture must get back from a healthy Bedrock, and how many Bedrock calls it takes. */
 const EXPECTED: Record<string, { check: (r: Result) => void; calls: number }> = {
-  'apigw-rest.json': { calls: 1, check: (r) => expect(r).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } }) },
+  'apigw-rest.json': {
+    calls: 1, check: (r) => expect(r).toMatchObject({ statusCode: 200, headers: { 'content-type': 'application/json' } }),
+  },
   'apigw-http.json': { calls: 1, check: (r) => expect(r).toMatchObject({ statusCode: 200 }) },
   'function-url.json': { calls: 1, check: (r) => expect(r).toMatchObject({ statusCode: 200 }) },
   'alb.json': { calls: 1, check: (r) => expect(r).toMatchObject({ statusCode: 200, statusDescription: '200 OK', isBase64Encoded: false }) },

@@ -57,24 +57,29 @@ describe('everything down', () => {
     expect(regionsOf(server.calls)).toEqual([EAST, WEST])
   })
 
-  it('only the last target open, the first closed and failing without a hint: Retry-After is the soonest anything could serve, not the cooldown', async () => {
-    server.plan([{ kind: 'unavailable' }])
-    const chat = chatHandler(server, { routes, backoff: { baseMs: 1 }, breaker: { consecutiveFailures: 3, cooldownMs: 60_000 } })
-    // us-east-1 fails once (closed, 1 of 3); us-west-2, the last target, fails three times in place and opens.
-    await chat.invoke(httpApiEvent())
-    expect(regionsOf(server.calls)).toEqual([EAST, WEST, WEST, WEST])
+  it(
+    'only the last target open, the first closed and failing without a hint: Retry-After is the soonest anything could serve, not the cooldown',
+    async () => {
+      server.plan([{ kind: 'unavailable' }])
+      const chat = chatHandler(server, { routes, backoff: { baseMs: 1 }, breaker: { consecutiveFailures: 3, cooldownMs: 60_000 } })
+      // us-east-1 fails once (closed, 1 of 3); us-west-2, the last target, fails three times in place and opens.
+      await chat.invoke(httpApiEvent())
+      expect(regionsOf(server.calls)).toEqual([EAST, WEST, WEST, WEST])
 
-    const result = await chat.invoke(httpApiEvent(), countdown(3_000, REQUEST_ID).context)
-    expect(regionsOf(server.calls).slice(4)).toEqual([EAST]) // us-east-1 still tried (closed); us-west-2 skipped, open
-    expect(result.statusCode).toBe(503)
-    // us-east-1 may serve at any moment: the default, not us-west-2's 60 s cooldown.
-    expect(result.headers?.['retry-after']).toBe('5')
-    expect(parseBody(result)).toEqual({ message: BUSY, retryAfterSeconds: 5, requestId: REQUEST_ID })
-  })
+      const result = await chat.invoke(httpApiEvent(), countdown(3_000, REQUEST_ID).context)
+      expect(regionsOf(server.calls).slice(4)).toEqual([EAST]) // us-east-1 still tried (closed); us-west-2 skipped, open
+      expect(result.statusCode).toBe(503)
+      // us-east-1 may serve at any moment: the default, not us-west-2's 60 s cooldown.
+      expect(result.headers?.['retry-after']).toBe('5')
+      expect(parseBody(result)).toEqual({ message: BUSY, retryAfterSeconds: 5, requestId: REQUEST_ID })
+    },
+  )
 
   it('a target refused for good (403) says nothing about when to retry: the others\' known times stand', async () => {
     const NOVA = 'amazon.nova-micro-v1:0'
-    const chat = chatHandler(server, { routes: { default: [at(WEST), at(EAST), at(EAST, NOVA)] }, backoff: false, breaker: { consecutiveFailures: 1, cooldownMs: 20_000 } })
+    const chat = chatHandler(server, {
+      routes: { default: [at(WEST), at(EAST), at(EAST, NOVA)] }, backoff: false, breaker: { consecutiveFailures: 1, cooldownMs: 20_000 },
+    })
     server.plan([{ kind: 'unavailable', region: WEST }])
     await chat.invoke(httpApiEvent()) // opens us-west-2; us-east-1 serves
     server.plan([{ kind: 'access-denied', region: EAST, model: HAIKU }, { kind: 'unavailable', model: NOVA, retryAfterSeconds: 30 }])

@@ -47,7 +47,9 @@ describe('a 200 whose body does not parse', () => {
     const chat = chatHandler(server, { routes, breaker: { store } })
     const result = await chat.invoke(httpApiEvent())
     expect(result.statusCode).toBe(200)
-    expect(parseBody(result)).toMatchObject({ text: `echo: hello [${at(WEST)}]`, served: { region: WEST, degraded: 'fallback-target', attempts: 2 } })
+    expect(parseBody(result)).toMatchObject({
+      text: `echo: hello [${at(WEST)}]`, served: { region: WEST, degraded: 'fallback-target', attempts: 2 },
+    })
     expect(store.outcomes).toEqual([`${EAST}:failure`, `${WEST}:success`])
   })
 
@@ -105,7 +107,9 @@ describe('a 200 that parses but holds no answer', () => {
   })
 
   it('a tool call without text is an answer', async () => {
-    server.plan([{ kind: 'bad-body', body: JSON.stringify({ output: { message: { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'lookup', input: {} } }] } }, stopReason: 'tool_use' }) }])
+    const toolUse = { toolUseId: 't1', name: 'lookup', input: {} }
+    const body = JSON.stringify({ output: { message: { role: 'assistant', content: [{ toolUse }] } }, stopReason: 'tool_use' })
+    server.plan([{ kind: 'bad-body', body }])
     const chat = chatHandler(server, { routes })
     const result = await chat.invoke(httpApiEvent())
     expect(parseBody(result)).toMatchObject({ text: '', served: { region: EAST, degraded: false } })
@@ -120,7 +124,8 @@ describe('invokeModel', () => {
 
   it('a JSON body that does not parse (cut mid-body) moves to the other region', async () => {
     server.plan([{ kind: 'bad-body', region: EAST, body: '{"completion": "half', cutBody: true, operation: 'invoke' }])
-    const result = await handler([at(EAST), at(WEST)])(httpApiEvent(), lambdaContext() as BreakwaterContext) as { statusCode: number; body: string }
+    const invoke = handler([at(EAST), at(WEST)])
+    const result = await invoke(httpApiEvent(), lambdaContext() as BreakwaterContext) as { statusCode: number; body: string }
     expect(result.statusCode).toBe(200)
     expect(JSON.parse(result.body)).toEqual({ region: WEST })
   })

@@ -32,7 +32,9 @@ describe('cached-response fallback', () => {
     expect(second.statusCode).toBe(200)
     expect(parseBody(second)).toEqual({
       text: `echo: hello [${HAIKU}@${EAST}]`,
-      served: { route: 'default', model: HAIKU, region: EAST, attempts: server.callsTo() - calls, degraded: 'cached', degradations: ['cached'] },
+      served: {
+        route: 'default', model: HAIKU, region: EAST, attempts: server.callsTo() - calls, degraded: 'cached', degradations: ['cached'],
+      },
     })
     expect(server.callsTo() - calls).toBeGreaterThanOrEqual(2) // the cascade really was walked first
   })
@@ -42,7 +44,8 @@ describe('cached-response fallback', () => {
     server.plan([{ kind: 'unavailable', region: EAST }])
     expect(parseBody(await chat.invoke(httpApiEvent()))).toMatchObject({ served: { region: WEST, degraded: 'fallback-target' } })
     server.plan([{ kind: 'unavailable' }])
-    expect(parseBody(await chat.invoke(httpApiEvent()))).toMatchObject({ text: `echo: hello [${HAIKU}@${WEST}]`, served: { region: WEST, degraded: 'cached' } })
+    expect(parseBody(await chat.invoke(httpApiEvent())))
+      .toMatchObject({ text: `echo: hello [${HAIKU}@${WEST}]`, served: { region: WEST, degraded: 'cached' } })
   })
 
   it('a caller fault is never answered from the cache', async () => {

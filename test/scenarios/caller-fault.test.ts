@@ -79,7 +79,8 @@ describe('caller faults', () => {
     expect(result.body).not.toContain('123456789012')
     expect(result.body).not.toContain('chat-fn-role')
     expect(result.body).not.toContain(HAIKU)
-    expect(JSON.parse(result.body as string)).toMatchObject({ message: 'This service is not allowed to use the model. (AccessDeniedException)' })
+    expect(JSON.parse(result.body as string))
+      .toMatchObject({ message: 'This service is not allowed to use the model. (AccessDeniedException)' })
   })
 })
 

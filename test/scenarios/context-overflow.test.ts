@@ -53,7 +53,9 @@ describe('context overflow', () => {
 
     expect(result.statusCode).toBe(413)
     expect(result.headers).toEqual({ 'content-type': 'application/json' })
-    expect(parseBody(result)).toEqual({ message: 'the prompt is too long for the model, even after shortening the history', requestId: expect.any(String) })
+    expect(parseBody(result)).toEqual({
+      message: 'the prompt is too long for the model, even after shortening the history', requestId: expect.any(String),
+    })
     expect(regionsOf(server.calls)).toEqual([EAST])
   })
 })

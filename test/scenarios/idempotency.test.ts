@@ -1,8 +1,8 @@
 /**
  * Powertools Idempotency with its DynamoDB persistence layer, in front of the Breakwater stack, against a real
- * DynamoDB protocol (DynamoDB Local, dynalite where Java is missing, or BREAKWATER_DYNAMODB_ENDPOINT): a redelivered SQS record or a retried direct invoke
- * is answered from the idempotency table and the fake Bedrock sees no second call. A failed record is not stored
- * (Powertools deletes its in-progress item), so its redelivery really runs again.
+ * DynamoDB protocol (DynamoDB Local, dynalite where Java is missing, or BREAKWATER_DYNAMODB_ENDPOINT): a redelivered
+ * SQS record or a retried direct invoke is answered from the idempotency table and the fake Bedrock sees no second
+ * call. A failed record is not stored (Powertools deletes its in-progress item), so its redelivery really runs again.
  *
  * Powertools 2.35.0 sends `ReturnValuesOnConditionCheckFailure: 'ALL_OLD'` on its conditional PutItem; DynamoDB Local
  * (and moto_server) return the existing item with the ConditionalCheckFailedException. dynalite ignores the parameter

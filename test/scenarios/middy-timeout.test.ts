@@ -52,7 +52,11 @@ describe("Middy's timeout signal", () => {
 
   it("control: without Middy's signal the cascade runs on after the caller got its 503", async () => {
     server.plan([{ kind: 'throttle', region: EAST }])
-    const chat = chatHandler(server, { routes, backoff: { throttleBaseMs: 600 }, random: () => 0.999 }, { timeoutEarlyInMillis: 1_700, useSignal: false })
+    const chat = chatHandler(
+      server,
+      { routes, backoff: { throttleBaseMs: 600 }, random: () => 0.999 },
+      { timeoutEarlyInMillis: 1_700, useSignal: false },
+    )
     const result = await chat.invoke(httpApiEvent(), countdown(2_000).context)
 
     expect(result.statusCode).toBe(503)

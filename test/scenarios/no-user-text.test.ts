@@ -99,7 +99,8 @@ describe('text our own code meets', () => {
         throw new BadRequestError('The request body is not valid JSON', cause)
       }
     })
-    const result = await h({ ...httpApiEvent(), body: `{"prompt": ${MARKER}` }, lambdaContext() as BreakwaterContext) as { statusCode: number }
+    const badJson = { ...httpApiEvent(), body: `{"prompt": ${MARKER}` }
+    const result = await h(badJson, lambdaContext() as BreakwaterContext) as { statusCode: number }
     expect(result.statusCode).toBe(400)
     expect(printed.join('\n')).toContain('The request body is not valid JSON') // our own message stays
     expect(printed.join('\n')).toContain('SyntaxError')

@@ -10,7 +10,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics'
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
 import middy from '@middy/core'
 import type { SQSEvent, SQSRecord } from 'aws-lambda'
-import { BadRequestError, breakwater, type BreakwaterContext } from '../../src/index.js'
+import { BadRequestError, breakwater, type BreakwaterContext, type BreakwaterOptions } from '../../src/index.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import { lambdaContext, sqsEvent } from '../support/events.js'
 import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
@@ -47,6 +47,13 @@ function promptOf(record: SQSRecord): string {
 /** The handler docs/sqs-and-idempotency.md documents, with what each record handler answered recorded for the assertions. */
 function sqsHandler(options: { processInParallel?: boolean; logger?: Logger; metrics?: Metrics } = {}) {
   const answered = new Map<string, string>()
+  const settings: { -readonly [K in keyof BreakwaterOptions]: BreakwaterOptions[K] } = {
+    routes: { default: [at(EAST), at(WEST)] },
+    client: { clientConfig: fakeClientConfig(server) },
+    backoff: { baseMs: 1 },
+  }
+  if (options.logger) settings.logger = options.logger
+  if (options.metrics) settings.metrics = options.metrics
   const processor = new BatchProcessor(EventType.SQS)
   const handler = middy(async (event: SQSEvent, context: BreakwaterContext, { signal }: { signal: AbortSignal }) => {
     const recordHandler = async (record: SQSRecord): Promise<string> => {
@@ -57,13 +64,7 @@ function sqsHandler(options: { processInParallel?: boolean; logger?: Logger; met
     return processPartialResponse(event, recordHandler, processor, {
       context, processInParallel: options.processInParallel ?? false,
     })
-  }).use(breakwater({
-    routes: { default: [at(EAST), at(WEST)] },
-    client: { clientConfig: fakeClientConfig(server) },
-    backoff: { baseMs: 1 },
-    ...(options.logger && { logger: options.logger }),
-    ...(options.metrics && { metrics: options.metrics }),
-  }))
+  }).use(breakwater(settings))
   const invoke = async (event: SQSEvent): Promise<unknown> => handler(event, lambdaContext() as BreakwaterContext)
   return { invoke, answered }
 }

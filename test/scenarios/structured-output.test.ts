@@ -31,7 +31,10 @@ function orderHandler(options: Omit<BreakwaterOptions, 'client' | 'routes'> = {}
   const errors: unknown[] = []
   const handler = middy(async (_event: unknown, context: BreakwaterContext, { signal }: { signal: AbortSignal }) => {
     try {
-      const reply = await context.bedrock.converse<Order>({ ...ask('my order?'), system: [{ text: 'Answer in JSON.' }] }, { responseSchema: schema, signal })
+      const reply = await context.bedrock.converse<Order>(
+        { ...ask('my order?'), system: [{ text: 'Answer in JSON.' }] },
+        { responseSchema: schema, signal },
+      )
       const total: number = reply.json.total // typed by the generic
       return { statusCode: 200, body: JSON.stringify({ json: reply.json, total, text: reply.text, served: reply.served }) }
     } catch (error) {
@@ -54,7 +57,8 @@ describe('structured output', () => {
     expect(body.json).toEqual({ total: 2, items: ['tea', 'cake'] })
     expect(body.total).toBe(2)
     expect(body.text).toBe(GOOD)
-    expect(body.served).toEqual({ route: 'default', model: body.served.model, region: EAST, attempts: 2, degraded: false, degradations: [] })
+    expect(body.served)
+      .toEqual({ route: 'default', model: body.served.model, region: EAST, attempts: 2, degraded: false, degradations: [] })
     expect(regionsOf(server.calls)).toEqual([EAST, EAST])
     expect(systemOf(server.calls[0])).toEqual(['Answer in JSON.'])
     const [mine, reask] = systemOf(server.calls[1])

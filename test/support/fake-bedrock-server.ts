@@ -2,7 +2,10 @@
 import { afterAll, beforeAll, beforeEach } from '@jest/globals'
 import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 
-/** Registers the hooks and hands the started server to `assign` (use: `let server!: FakeBedrock; useFakeBedrockServer((s) => { server = s })`). */
+/**
+ * Registers the hooks and hands the started server to `assign`
+ * (use: `let server!: FakeBedrock; useFakeBedrockServer((s) => { server = s })`).
+ */
 export function useFakeBedrockServer(assign: (server: FakeBedrock) => void): void {
   let server: FakeBedrock
   beforeAll(async () => { server = await FakeBedrock.start(); assign(server) })

@@ -66,10 +66,8 @@ export function fleet(o: FleetOptions): Fleet {
     const offsetMs = o.offsetMs?.(id) ?? 0
     const clock: Clock = { now: () => o.clock.now() + offsetMs, sleep: (ms, signal) => o.clock.sleep(ms, signal) }
     const client = o.client === null ? undefined : (o.client?.(id) ?? o.db.client())
-    const dynamo = new DynamoDBBreakerStore({
-      tableName: o.table, clock, refreshMs: o.refreshMs ?? 100, flushMs: o.flushMs ?? 10_000,
-      ...(client ? { client } : { clientConfig: o.db.clientConfig }),
-    })
+    const settings = { tableName: o.table, clock, refreshMs: o.refreshMs ?? 100, flushMs: o.flushMs ?? 10_000 }
+    const dynamo = new DynamoDBBreakerStore(client ? { ...settings, client } : { ...settings, clientConfig: o.db.clientConfig })
     const watched = watchWrites(o.wrap ? o.wrap(dynamo, { id, clock }) : dynamo, (r) => writes.push(r))
     let n = 0
     const breaker = new CircuitBreaker({

@@ -94,7 +94,8 @@ export function chatHandler(server: FakeBedrock, options: Omit<BreakwaterOptions
     const records = chat.perRecord ? (event as { Records: unknown[] }).Records : [event]
     const replies = []
     for (const _record of records) replies.push(await once(context, signal))
-    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(replies.length === 1 ? replies[0] : replies) }
+    const body = JSON.stringify(replies.length === 1 ? replies[0] : replies)
+    return { statusCode: 200, headers: { 'content-type': 'application/json' }, body }
   }, chat.timeoutEarlyInMillis === undefined ? {} : { timeoutEarlyInMillis: chat.timeoutEarlyInMillis })
     .use(breakwater({ ...options, client: { clientConfig: fakeClientConfig(server) } }))
   const invoke = async (event: unknown, context: Context = lambdaContext()): Promise<ChatResult> =>

@@ -26,7 +26,11 @@ export class SimClock implements Clock {
     this.sleeps.push(ms)
     return new Promise<void>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason)
-      const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() } }
+      const timer: Timer = {
+        at: this.#now + Math.max(0, ms),
+        seq: this.#seq++,
+        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve() },
+      }
       const onAbort = (): void => {
         this.#timers = this.#timers.filter((t) => t !== timer)
         reject(signal?.reason)

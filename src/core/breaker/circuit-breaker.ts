@@ -11,10 +11,8 @@ import { FallbackBreakerStore } from './fallback-store.js'
 import * as machine from './machine.js'
 import { MemoryBreakerStore } from './memory-store.js'
 import { resolvePolicy } from './policy.js'
-import {
-  initialRecord,
-  type Admission, type BreakerEvent, type BreakerListener, type BreakerPolicy, type BreakerRecord, type BreakerStore,
-  type WindowCounts,
+import type {
+  Admission, BreakerEvent, BreakerListener, BreakerPolicy, BreakerRecord, BreakerStore, WindowCounts,
 } from './types.js'
 
 /** Settings of the core `CircuitBreaker` (the middleware's `CircuitBreakerOptions` are built into these). */
@@ -108,7 +106,11 @@ export class CircuitBreaker {
    * about the target). A closed breaker on a fresh record admits with no await and records a success without
    * waiting for the store, so the happy path costs the call and little else.
    */
-  async run<T>(key: string, call: (admission: Admission) => Promise<Settled<T>>, denied: (admission: Extract<Admission, { allowed: false }>) => T): Promise<T> {
+  async run<T>(
+    key: string,
+    call: (admission: Admission) => Promise<Settled<T>>,
+    denied: (admission: Extract<Admission, { allowed: false }>) => T,
+  ): Promise<T> {
     const admission = this.#admitFromPeek(key) ?? await this.admit(key)
     if (!admission.allowed) return denied(admission)
     let settled: Settled<T>
@@ -221,7 +223,9 @@ export class CircuitBreaker {
    * Read, decide, compare-and-set; on a lost race decide again against the record that won. Resolves to the
    * verdict and the record it stands on, or `undefined` when it still needed a write after MAX_CAS_TRIES or at `giveUpAt`.
    */
-  async #transact<T>(key: string, now: number, decide: (record: BreakerRecord) => Step<T>, giveUpAt = Number.POSITIVE_INFINITY): Promise<Done<T> | undefined> {
+  async #transact<T>(
+    key: string, now: number, decide: (record: BreakerRecord) => Step<T>, giveUpAt = Number.POSITIVE_INFINITY,
+  ): Promise<Done<T> | undefined> {
     let record = await this.#store.read(key, now)
     for (let attempt = 0; ; attempt++) {
       const { value, next } = decide(record)

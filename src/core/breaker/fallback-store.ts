@@ -91,7 +91,9 @@ export class FallbackBreakerStore implements BreakerStore {
     return r
   }
 
-  async #use<T>(operation: 'read' | 'recordOutcome' | 'compareAndSet', key: string, op: (store: BreakerStore, origin: Origin) => Promise<T>): Promise<T> {
+  async #use<T>(
+    operation: 'read' | 'recordOutcome' | 'compareAndSet', key: string, op: (store: BreakerStore, origin: Origin) => Promise<T>,
+  ): Promise<T> {
     if (this.local) return op(await this.#seeded(key), 'local')
     try {
       return await op(this.#primary, 'primary')

@@ -85,7 +85,10 @@ export class Engine {
   /** The fallback's rewrites of a Converse request without a response format: the same for every call. */
   readonly converseAdapter: InputAdapter<never>
 
-  constructor(router: RouterPart, parts: { readonly breaker?: BreakerPart; readonly backoff?: BackoffPart; readonly fallback?: FallbackPart }) {
+  constructor(
+    router: RouterPart,
+    parts: { readonly breaker?: BreakerPart; readonly backoff?: BackoffPart; readonly fallback?: FallbackPart },
+  ) {
     this.router = router
     this.breaker = parts.breaker
     this.backoff = parts.backoff
@@ -116,14 +119,20 @@ export class Engine {
 
   resolve(name: string): ResolvedRoute {
     const route = this.router.routes.get(name)
-    if (!route) throw new BreakwaterConfigError('breakwater/router', 'route', `"${name}" is not a configured route (have: ${[...this.router.routes.keys()].join(', ')})`)
+    if (!route) {
+      const have = [...this.router.routes.keys()].join(', ')
+      throw new BreakwaterConfigError('breakwater/router', 'route', `"${name}" is not a configured route (have: ${have})`)
+    }
     return route
   }
 
   /** Walks `route`'s cascade, in health order, within the invocation's deadline. */
-  run<I, O>(binding: Binding, route: ResolvedRoute, input: I, call: CallFn<I, O>, extras: CallExtras<I, O>, signal: AbortSignal | undefined): Promise<CascadeResult<O>> {
+  run<I, O>(
+    binding: Binding, route: ResolvedRoute, input: I, call: CallFn<I, O>, extras: CallExtras<I, O>, signal: AbortSignal | undefined,
+  ): Promise<CascadeResult<O>> {
     const { clock, latency } = this.router
-    const deadline = new Deadline(clock, binding.remainingTimeMs() ?? MAX_LAMBDA_MS /* no Lambda context: Lambda's longest timeout */, this.#reserveMs)
+    const remainingMs = binding.remainingTimeMs() ?? MAX_LAMBDA_MS // no Lambda context: Lambda's longest timeout
+    const deadline = new Deadline(clock, remainingMs, this.#reserveMs)
     const order = (this.#orders.get(route.name) as RouteOrder).order(latency, deadline.startedAt)
     const request: CascadeRequest<I, O> = {
       route: route.name,

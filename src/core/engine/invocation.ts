@@ -83,14 +83,19 @@ export class Invocation implements Binding {
     const call = engine.router.calls.converse as unknown as CallFn<ConverseIn, ConverseOut>
     let result
     try {
+      const adapter = structured === undefined
+        ? engine.converseAdapter as InputAdapter<ConverseIn>
+        : converseAdapter<ConverseIn>(engine.fallback?.policy, structured.format)
       result = await engine.run(this, route, input, call, {
-        adapter: structured === undefined ? engine.converseAdapter as InputAdapter<ConverseIn> : converseAdapter<ConverseIn>(engine.fallback?.policy, structured.format),
+        adapter,
         measure: converseUsage,
         validate: checked ? validator(structured, options.validate, json as WeakMap<ConverseOut, unknown>) : undefined,
       }, options.signal)
     } catch (error) {
       // Only a request nobody could serve falls back to the cache: never a caller fault, an abort or a bug.
-      const hit = error instanceof AllTargetsFailedError && key !== undefined ? cache?.replies.get(key, engine.router.clock.now()) as CachedReply | undefined : undefined
+      const hit = error instanceof AllTargetsFailedError && key !== undefined
+        ? cache?.replies.get(key, engine.router.clock.now()) as CachedReply | undefined
+        : undefined
       if (!hit) throw error
       return fromCache(engine, hit, error as AllTargetsFailedError)
     }
@@ -117,7 +122,11 @@ export class Invocation implements Binding {
     const chosen = engine.route(this, undefined, options.route)
     const route = chosen instanceof Promise ? await chosen : chosen
     if (route.families.length > 1) {
-      throw new BreakwaterConfigError('breakwater/router', `routes.${route.name}`, `mixes model families (${route.families.join(', ')}); invokeModel() can only fall back within one family — use converse() or split the route`)
+      throw new BreakwaterConfigError(
+        'breakwater/router',
+        `routes.${route.name}`,
+        `mixes model families (${route.families.join(', ')}); invokeModel() can only fall back within one family — use converse() or split the route`,
+      )
     }
     const call = engine.router.calls.invokeModel as unknown as CallFn<object, object>
     const result = await engine.run(this, route, input, call, {}, options.signal)
@@ -129,7 +138,11 @@ export class Invocation implements Binding {
  * The engine's check of each Converse output: the schema first (its parsed value kept for the reply), then the
  * caller's own `validate`. Either rejection is malformed output.
  */
-function validator(structured: StructuredOutput | undefined, validate: ConverseOptionsLike<ConverseOut>['validate'], json: WeakMap<ConverseOut, unknown>) {
+function validator(
+  structured: StructuredOutput | undefined,
+  validate: ConverseOptionsLike<ConverseOut>['validate'],
+  json: WeakMap<ConverseOut, unknown>,
+) {
   return (output: ConverseOut): void => {
     const text = extractText(output)
     if (structured) json.set(output, structured.parse(text))

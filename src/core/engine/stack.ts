@@ -51,7 +51,8 @@ export class StackNode {
       this.#check(role)
       // A probe's permit must outlive its attempt: the two policies meet only here, once per stack.
       if (role === 'backoff' && this.parts.breaker !== undefined) {
-        checkLeaseCoversAttempt(this.parts.breaker.breaker.policy.permitLeaseMs, (part as BackoffPart).policy.attemptTimeoutMs, sourceOf(role))
+        const attemptTimeoutMs = (part as BackoffPart).policy.attemptTimeoutMs
+        checkLeaseCoversAttempt(this.parts.breaker.breaker.policy.permitLeaseMs, attemptTimeoutMs, sourceOf(role))
       }
       const key = role === 'circuitBreaker' ? 'breaker' : role
       node = new StackNode(this.router, { ...this.parts, [key]: part }, [...this.roles, role])
@@ -79,10 +80,16 @@ export class StackNode {
 
 /** A policy middleware ran with no router before it. */
 export function missingRouter(role: PolicyRole): CompositionError {
-  return new CompositionError(sourceOf(role), `${callName(role)} needs router() before it in .use(): the router chooses the targets it protects. ${ORDER}`)
+  return new CompositionError(
+    sourceOf(role),
+    `${callName(role)} needs router() before it in .use(): the router chooses the targets it protects. ${ORDER}`,
+  )
 }
 
 /** A router ran after another router (or the preset) had opened the request. */
 export function secondRouter(roles: readonly Role[]): CompositionError {
-  return new CompositionError('breakwater/router', `router() must be the first Breakwater middleware and used once; it ran after ${roles.map(callName).join(', ')}`)
+  return new CompositionError(
+    'breakwater/router',
+    `router() must be the first Breakwater middleware and used once; it ran after ${roles.map(callName).join(', ')}`,
+  )
 }

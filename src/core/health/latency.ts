@@ -48,7 +48,10 @@ class Ring {
    * every call pushes a sample, and re-sorting the ring per call was the hot path's largest cost. While the target
    * is not yet known (too few samples), each new sample is looked at, so the first verdict comes at once.
    */
-  memo: { readonly value: TargetHealth | undefined; readonly at: number; readonly pushed: number; readonly pushedTokens: number; readonly tokenSamples: number } | undefined
+  memo: {
+    readonly value: TargetHealth | undefined; readonly at: number
+    readonly pushed: number; readonly pushedTokens: number; readonly tokenSamples: number
+  } | undefined
 
   constructor(size: number) {
     this.latency = new Float64Array(size)
@@ -85,9 +88,13 @@ export class LatencyTracker {
     this.maxAgeMs = options.maxAgeMs ?? 60_000
     this.minSamples = options.minSamples ?? 5
     this.#clock = options.clock ?? systemClock
-    if (!Number.isInteger(this.size) || this.size < 1) throw new RangeError(`LatencyTracker: size must be a positive integer (got ${this.size})`)
+    if (!Number.isInteger(this.size) || this.size < 1) {
+      throw new RangeError(`LatencyTracker: size must be a positive integer (got ${this.size})`)
+    }
     if (!(this.maxAgeMs > 0)) throw new RangeError(`LatencyTracker: maxAgeMs must be > 0 (got ${this.maxAgeMs})`)
-    if (!Number.isInteger(this.minSamples) || this.minSamples < 1) throw new RangeError(`LatencyTracker: minSamples must be a positive integer (got ${this.minSamples})`)
+    if (!Number.isInteger(this.minSamples) || this.minSamples < 1) {
+      throw new RangeError(`LatencyTracker: minSamples must be a positive integer (got ${this.minSamples})`)
+    }
   }
 
   /** The tracker's clock's time (callers read it once for several lookups). */
@@ -137,7 +144,9 @@ export class LatencyTracker {
     const tokenSamples = withTokens.length
     if (latencies.length < this.minSamples) return { value: undefined, tokenSamples }
     latencies.sort((a, b) => a - b)
-    const value: { -readonly [K in keyof TargetHealth]: TargetHealth[K] } = { samples: latencies.length, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95) }
+    const value: { -readonly [K in keyof TargetHealth]: TargetHealth[K] } = {
+      samples: latencies.length, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95),
+    }
     const speed = tokenSamples >= this.minSamples ? estimateSpeed(withTokens) : undefined
     if (speed) value.speed = speed
     return { value, tokenSamples }

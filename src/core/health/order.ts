@@ -3,8 +3,9 @@
  * it. Slower is judged on the median, not a tail percentile: a container's first calls to a region (connection
  * set-up, cold code) and the odd long answer are a few slow samples that would otherwise sink a healthy region, and
  * a sunk region gets no traffic to wash them out until they age out. A region that is really slow is slow at the
- * median; its tail is what `attemptTimeoutMs` is for. The order across models is the route's, untouched: it says which model the user prefers, and a faster
- * smaller model is not a better answer. Open targets need nothing here: the breaker skips them with no call.
+ * median; its tail is what `attemptTimeoutMs` is for. The order across models is the route's, untouched: it says
+ * which model the user prefers, and a faster smaller model is not a better answer. Open targets need nothing here:
+ * the breaker skips them with no call.
  */
 import { targetKey, type Target } from '../targets.js'
 import type { LatencyTracker } from './latency.js'
@@ -64,7 +65,9 @@ class HealthOrder {
       else at.push(i)
     })
     // A model with one region has nothing to reorder: its health is not even read.
-    this.#groups = [...byModel.values()].filter((at) => at.length > 1).map((at) => ({ at, keys: at.map((i) => targetKey(targets[i] as Target)) }))
+    this.#groups = [...byModel.values()]
+      .filter((at) => at.length > 1)
+      .map((at) => ({ at, keys: at.map((i) => targetKey(targets[i] as Target)) }))
   }
 
   order(tracker: LatencyTracker, now: number): readonly Target[] {

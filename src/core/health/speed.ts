@@ -67,7 +67,9 @@ export function tokensWithin(speed: Speed, sliceMs: number): number {
  * fewer than asked for (the request's `maxTokens`, else the most the target has produced — a value its model
  * accepts, where a guess beyond the model's limit would be rejected as invalid), and still a useful reply.
  */
-export function plannedMaxTokens(speed: Speed | undefined, sliceMs: number, requested: number | undefined, targetCap: number | undefined): number | undefined {
+export function plannedMaxTokens(
+  speed: Speed | undefined, sliceMs: number, requested: number | undefined, targetCap: number | undefined,
+): number | undefined {
   if (speed === undefined) return undefined
   const asked = Math.min(requested ?? speed.maxOutputTokens, targetCap ?? Infinity)
   const fits = tokensWithin(speed, sliceMs)

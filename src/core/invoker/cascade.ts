@@ -30,7 +30,11 @@ type Step<O> = CascadeResult<O> | Verdict | typeof AGAIN
 
 /** Runs an attempt under the breaker; without circuitBreaker() every attempt is let through and nothing is settled. */
 interface Gate {
-  run<T>(key: string, call: (admission: Admission) => Promise<Settled<T>>, denied: (admission: Extract<Admission, { allowed: false }>) => T): Promise<T>
+  run<T>(
+    key: string,
+    call: (admission: Admission) => Promise<Settled<T>>,
+    denied: (admission: Extract<Admission, { allowed: false }>) => T,
+  ): Promise<T>
 }
 const NO_BREAKER: Gate = { run: async (_key, call) => (await call(ALLOWED)).value }
 
@@ -62,7 +66,9 @@ class CascadeRun<I, O> {
 
   constructor(readonly req: CascadeRequest<I, O>) {
     this.backoff = req.policies.backoff?.policy ?? NO_RETRY
-    this.walk = req.policies.fallback?.nextTarget ? req.targets : (req.canaryNet ? [req.targets[0] as Target, req.canaryNet] : req.targets.slice(0, 1))
+    this.walk = req.policies.fallback?.nextTarget
+      ? req.targets
+      : (req.canaryNet ? [req.targets[0] as Target, req.canaryNet] : req.targets.slice(0, 1))
     this.gate = req.policies.breaker ?? NO_BREAKER
     this.input = req.input
     this.soonest = new Array<number | undefined | null>(this.walk.length).fill(undefined)
@@ -78,7 +84,9 @@ class CascadeRun<I, O> {
       if (result !== 'next') return result
     }
     // A model the prompt overflows cannot serve it later either: its targets say nothing about when to retry.
-    const soonest = this.soonest.filter((s, ti) => s !== null && !this.overflowed?.has((this.walk[ti] as Target).model)) as (number | undefined)[]
+    const soonest = this.soonest.filter(
+      (s, ti) => s !== null && !this.overflowed?.has((this.walk[ti] as Target).model),
+    ) as (number | undefined)[]
     throw exhausted(this.req.route, this.attempts, this.last, soonest)
   }
 
@@ -106,7 +114,9 @@ class CascadeRun<I, O> {
   }
 
   /** One admitted attempt: its outcome for the breaker and what the cascade does next. */
-  private async attempt(target: Target, ti: number, key: string, attempt: number, admission: Admission, visit: Visit): Promise<Settled<Step<O>>> {
+  private async attempt(
+    target: Target, ti: number, key: string, attempt: number, admission: Admission, visit: Visit,
+  ): Promise<Settled<Step<O>>> {
     const { policies, deadline, clock, listener } = this.req
     const waitMs = visit.waitMs
     const isLast = ti === this.walk.length - 1
@@ -166,7 +176,8 @@ class CascadeRun<I, O> {
       }
       case 'malformed-output': {
         const reask = this.req.adapter?.reask
-        if (!reask || visit.reasks >= (policies.fallback?.malformedRetries ?? 0) || !(error instanceof MalformedOutputError) || !error.reaskable) {
+        const outOfReasks = visit.reasks >= (policies.fallback?.malformedRetries ?? 0)
+        if (!reask || outOfReasks || !(error instanceof MalformedOutputError) || !error.reaskable) {
           // The next target never replied: it gets the request without this target's re-ask instruction.
           if (visit.beforeReask !== undefined) this.input = visit.beforeReask as I
           return { verdict: 'release', value: 'next' }
@@ -201,10 +212,14 @@ class CascadeRun<I, O> {
    * The wait before retrying the same target, or undefined to move on. Throttling is retried in place (the quota
    * refills); a 5xx or timeout only on the last target, since another target may serve at once.
    */
-  private retryWait(target: Target, attempt: number, failureClass: FailureClass, failures: number, isLast: boolean, c: Classification): number | undefined {
+  private retryWait(
+    target: Target, attempt: number, failureClass: FailureClass, failures: number, isLast: boolean, c: Classification,
+  ): number | undefined {
     const budget = this.req.policies.backoff?.budget
     if (!budget || failures >= this.backoff.maxAttempts || (failureClass !== 'throttled' && !isLast)) return undefined
-    const delay = retryDelay({ failureClass, retryNumber: failures - 1, retryAfterMs: c.retryAfterMs, policy: this.backoff, random: this.req.random })
+    const delay = retryDelay({
+      failureClass, retryNumber: failures - 1, retryAfterMs: c.retryAfterMs, policy: this.backoff, random: this.req.random,
+    })
     if (!Number.isFinite(delay)) return undefined
     if (!this.req.deadline.canAfford(delay, this.backoff.minAttemptMs)) {
       // No time to wait here; the next target needs no wait and may still fit (checked at its first attempt).
@@ -224,7 +239,9 @@ class CascadeRun<I, O> {
     return 'stop'
   }
 
-  private record(target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, admission?: Admission, errorName?: string): AttemptRecord {
+  private record(
+    target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, admission?: Admission, errorName?: string,
+  ): AttemptRecord {
     const r: { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] } = { target, attempt, outcome, latencyMs, waitMs }
     if (errorName !== undefined) r.errorName = errorName
     if (admission && this.req.policies.breaker) r.breakerState = admission.state

@@ -10,16 +10,18 @@ type ConverseShaped = ConverseLike & { readonly system?: readonly object[] }
  * that states the expected `format` when the caller gave one (structured output's schema).
  */
 export function converseAdapter<I extends ConverseShaped>(fallback: FallbackPolicy | undefined, format?: string): InputAdapter<I> {
-  return {
+  const adapter: InputAdapter<I> = {
     truncate: truncateHistory,
-    ...(fallback && { reduceTokens: (input: I) => reduceMaxTokens(input, fallback) }),
     reask: (input, error) => reaskWithFormat(input, error.message, format),
     // Deadline-planned degrade reads and caps `inferenceConfig.maxTokens` (only with fallback() in force).
     maxTokens: (input) => input.inferenceConfig?.maxTokens,
     capTokens: capMaxTokens,
   }
+  if (fallback) adapter.reduceTokens = (input: I) => reduceMaxTokens(input, fallback)
+  return adapter
 }
 
 /** The output tokens a Converse reply reports, for `CascadeRequest.measure` (the latency tracker's tokens/s). */
-export const converseUsage = (output: { readonly usage?: { readonly outputTokens?: number | undefined } | undefined }): { outputTokens?: number | undefined } =>
-  ({ outputTokens: output.usage?.outputTokens })
+export const converseUsage = (
+  output: { readonly usage?: { readonly outputTokens?: number | undefined } | undefined },
+): { outputTokens?: number | undefined } => ({ outputTokens: output.usage?.outputTokens })

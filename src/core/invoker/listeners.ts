@@ -12,20 +12,21 @@ export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | und
   const all = listeners.filter((l): l is CascadeListener => l !== undefined)
   if (all.length === 1) return all[0] as CascadeListener
   const tracked = all.filter((l) => l.attemptStart !== undefined || l.attemptEnd !== undefined)
-  return {
+  const merged: CascadeListener = {
     attempt: (record, route) => { for (const l of all) l.attempt?.(record, route) },
     retry: (target, waitMs, failureClass, route) => { for (const l of all) l.retry?.(target, waitMs, failureClass, route) },
     deadlineSkip: (target, route) => { for (const l of all) l.deadlineSkip?.(target, route) },
     served: (served) => { for (const l of all) l.served?.(served) },
-    ...(tracked.length > 0 && {
-      attemptStart: (target, attempt, route): unknown => tracked.map((l) => l.attemptStart?.(target, attempt, route)),
-      attemptEnd: (token: unknown, end: AttemptEnd): void => {
-        // In reverse, like closing nested spans: the last one started is the first one ended.
-        const tokens = token as readonly unknown[]
-        for (let i = tracked.length - 1; i >= 0; i--) tracked[i]!.attemptEnd?.(tokens[i], end)
-      },
-    }),
   }
+  if (tracked.length > 0) {
+    merged.attemptStart = (target, attempt, route): unknown => tracked.map((l) => l.attemptStart?.(target, attempt, route))
+    merged.attemptEnd = (token: unknown, end: AttemptEnd): void => {
+      // In reverse, like closing nested spans: the last one started is the first one ended.
+      const tokens = token as readonly unknown[]
+      for (let i = tracked.length - 1; i >= 0; i--) tracked[i]!.attemptEnd?.(tokens[i], end)
+    }
+  }
+  return merged
 }
 
 /**

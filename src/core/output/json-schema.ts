@@ -66,7 +66,8 @@ function compile(schema: JsonSchema): ValidateFunction {
   try {
     return validator.compile(schema)
   } catch (cause) {
-    throw new BreakwaterConfigError(SOURCE, 'responseSchema', `is not a valid JSON Schema: ${cause instanceof Error ? cause.message : String(cause)}`, cause)
+    const reason = cause instanceof Error ? cause.message : String(cause)
+    throw new BreakwaterConfigError(SOURCE, 'responseSchema', `is not a valid JSON Schema: ${reason}`, cause)
   } finally {
     // ajv keeps every compiled schema in a Map of its own; ours is a WeakMap, so an unused schema can be collected.
     validator.removeSchema(schema)

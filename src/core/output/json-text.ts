@@ -19,6 +19,7 @@ export function parseJsonText(text: string): JsonText {
   try {
     return { ok: true, value: JSON.parse(body) as unknown }
   } catch {
-    return { ok: false, reason: fenced ? 'the fenced block of the reply is not valid JSON' : 'the reply is not valid JSON (only a JSON value, no prose)' }
+    const reason = fenced ? 'the fenced block of the reply is not valid JSON' : 'the reply is not valid JSON (only a JSON value, no prose)'
+    return { ok: false, reason }
   }
 }

@@ -1,6 +1,8 @@
 /** The text of a Converse reply, read structurally (core does not import the SDK's types). */
 export interface ConverseOutputLike {
-  readonly output?: { readonly message?: { readonly content?: readonly { readonly text?: string | undefined }[] | undefined } | undefined } | undefined
+  readonly output?: {
+    readonly message?: { readonly content?: readonly { readonly text?: string | undefined }[] | undefined } | undefined
+  } | undefined
   readonly usage?: { readonly outputTokens?: number | undefined } | undefined
 }
 

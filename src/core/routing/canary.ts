@@ -43,7 +43,11 @@ export const CANARY_OPTIONS = object({
 
 export type AbortReason = 'green-open' | 'failure-rate'
 export type CanaryEvent =
-  | { readonly type: 'aborted'; readonly route: string; readonly reason: AbortReason; readonly greenFailureRate?: number; readonly blueFailureRate?: number }
+  | {
+    readonly type: 'aborted'; readonly route: string; readonly reason: AbortReason
+    /** Both sides' failure rates, on a failure-rate abort only. */
+    readonly greenFailureRate?: number; readonly blueFailureRate?: number
+  }
   | { readonly type: 'resumed'; readonly route: string }
 export type CanaryListener = (event: CanaryEvent) => void
 
@@ -72,6 +76,12 @@ interface RouteCanary {
   aborted: AbortReason | undefined
   /** A pending failure-rate abort: when green may be tried again. Kept while a breaker-open abort shows instead. */
   failureRateUntil: number | undefined
+}
+
+/** The 'aborted' event; a failure-rate abort also tells both sides' failure rates. */
+function abortedEvent(route: string, reason: AbortReason, c: RouteCanary): CanaryEvent {
+  if (reason !== 'failure-rate') return { type: 'aborted', route, reason }
+  return { type: 'aborted', route, reason, greenFailureRate: c.green.failureRate, blueFailureRate: c.blue.failureRate }
 }
 
 export class CanaryMonitor {
@@ -112,7 +122,7 @@ export class CanaryMonitor {
     if (next !== c.aborted) {
       const was = c.aborted
       c.aborted = next
-      if (next !== undefined && was === undefined) this.#emit({ type: 'aborted', route, reason: next, ...(next === 'failure-rate' && { greenFailureRate: c.green.failureRate, blueFailureRate: c.blue.failureRate }) })
+      if (next !== undefined && was === undefined) this.#emit(abortedEvent(route, next, c))
       if (next === undefined) this.#emit({ type: 'resumed', route })
     }
     return next === undefined ? baseWeight : 0
@@ -143,7 +153,8 @@ export class CanaryMonitor {
   #of(route: string): RouteCanary {
     let c = this.#routes.get(route)
     if (!c) {
-      c = { blue: new OutcomeWindow(this.settings.window), green: new OutcomeWindow(this.settings.window), aborted: undefined, failureRateUntil: undefined }
+      const { window } = this.settings
+      c = { blue: new OutcomeWindow(window), green: new OutcomeWindow(window), aborted: undefined, failureRateUntil: undefined }
       this.#routes.set(route, c)
     }
     return c

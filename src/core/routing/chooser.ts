@@ -71,9 +71,10 @@ export class RequestRouting {
   /** The rule-chosen route (no split): `named` if given, else the first matching rule, else the default. */
   ruleRoute(input?: unknown, named?: string): string {
     if (named !== undefined) return named
-    // The tier is read only if a rule asks for it: reading it means parsing headers or claims.
-    const routing = this
-    const ctx: RouteContext = { event: this.event, context: this.context, input, get tier() { return routing.tier } }
+    const ctx: RouteContext = { event: this.event, context: this.context, input }
+    // The tier is read only if a rule asks for it: reading it means parsing headers or claims. An own, enumerable
+    // getter, as an object literal's `get tier()` would be (a custom predicate may spread or log the context).
+    Object.defineProperty(ctx, 'tier', { get: () => this.tier, enumerable: true, configurable: true })
     return firstMatch(this.s.rules, ctx) ?? this.s.defaultRoute
   }
 

@@ -100,7 +100,9 @@ describe('retryDelay', () => {
 
   it('returns Infinity when Retry-After is beyond the cap: not worth waiting here', () => {
     fc.assert(fc.property(time(60_000), fc.double({ min: 1e-6, max: 1e7, noNaN: true }), (capMs, over) => {
-      const delay = retryDelay({ failureClass: 'throttled', retryNumber: 0, retryAfterMs: capMs + over, policy: policy({ capMs }), random: Math.random })
+      const delay = retryDelay({
+        failureClass: 'throttled', retryNumber: 0, retryAfterMs: capMs + over, policy: policy({ capMs }), random: Math.random,
+      })
       expect(delay).toBe(Infinity)
     }))
   })
@@ -108,7 +110,9 @@ describe('retryDelay', () => {
   it('ignores Retry-After when honourRetryAfter is off, or when the value is not a usable time', () => {
     const off = policy({ honourRetryAfter: false, baseMs: 100 })
     expect(retryDelay({ failureClass: 'unavailable', retryNumber: 0, retryAfterMs: 60_000, policy: off, random: fixed(0.5) })).toBe(50)
-    expect(retryDelay({ failureClass: 'throttled', retryNumber: 0, retryAfterMs: Infinity, policy: policy(), random: fixed(0.5) })).toBe(Infinity)
+    expect(retryDelay({
+      failureClass: 'throttled', retryNumber: 0, retryAfterMs: Infinity, policy: policy(), random: fixed(0.5),
+    })).toBe(Infinity)
     for (const bad of [Number.NaN, -1]) {
       expect(retryDelay({ failureClass: 'unavailable', retryNumber: 0, retryAfterMs: bad, policy: policy(), random: fixed(0.5) })).toBe(50)
     }

@@ -106,63 +106,69 @@ describe('CircuitBreaker', () => {
     expect((await inner.read('k', 0)).permits).toHaveLength(5)
   })
 
-  it('gives up after 64 lost races (a store that accepts nothing) and refuses the probe rather than hand out an unrecorded permit', async () => {
-    const inner = new MemoryBreakerStore()
-    let bump = 0
-    const hot: BreakerStore = {
-      read: (k, now) => inner.read(k, now),
-      recordOutcome: (...args) => inner.recordOutcome(...args),
-      // Someone else always writes first: the stored version moves under every attempt.
-      compareAndSet: async (k, expected, next) => {
-        const current = await inner.read(k, 0)
-        const moved: BreakerRecord = { ...current, version: current.version + 1, permits: [] }
-        await inner.compareAndSet(k, current, moved)
-        bump++
-        return inner.compareAndSet(k, expected, next)
-      },
-    }
-    await inner.compareAndSet('k', await inner.read('k', 0), {
-      ...(await inner.read('k', 0)), state: 'half-open', version: 1, changedAt: 1,
-    })
-    const { breaker } = setup(hot)
-    expect(await breaker.admit('k')).toEqual({ allowed: false, state: 'half-open', retryInMs: 100 })
-    expect(bump).toBe(64)
-  })
+  it(
+    'gives up after 64 lost races (a store that accepts nothing) and refuses the probe rather than hand out an unrecorded permit',
+    async () => {
+      const inner = new MemoryBreakerStore()
+      let bump = 0
+      const hot: BreakerStore = {
+        read: (k, now) => inner.read(k, now),
+        recordOutcome: (...args) => inner.recordOutcome(...args),
+        // Someone else always writes first: the stored version moves under every attempt.
+        compareAndSet: async (k, expected, next) => {
+          const current = await inner.read(k, 0)
+          const moved: BreakerRecord = { ...current, version: current.version + 1, permits: [] }
+          await inner.compareAndSet(k, current, moved)
+          bump++
+          return inner.compareAndSet(k, expected, next)
+        },
+      }
+      await inner.compareAndSet('k', await inner.read('k', 0), {
+        ...(await inner.read('k', 0)), state: 'half-open', version: 1, changedAt: 1,
+      })
+      const { breaker } = setup(hot)
+      expect(await breaker.admit('k')).toEqual({ allowed: false, state: 'half-open', retryInMs: 100 })
+      expect(bump).toBe(64)
+    },
+  )
 
-  it('fails open when the store throws: one store error, local state seeded from the last shared record, back after localFallbackMs', async () => {
-    const inner = new MemoryBreakerStore()
-    let down = false
-    const guard = <T>(f: () => Promise<T>): Promise<T> => (down ? Promise.reject(new Error('dynamo down')) : f())
-    const flaky: BreakerStore = {
-      read: (k, now) => guard(() => inner.read(k, now)),
-      recordOutcome: (...args) => guard(() => inner.recordOutcome(...args)),
-      compareAndSet: (k, e, n) => guard(() => inner.compareAndSet(k, e, n)),
-    }
-    const clock = new FakeClock(10_000)
-    const events: BreakerEvent[] = []
-    const breaker = new CircuitBreaker({ store: flaky, clock, policy, listener: (e) => events.push(e), localFallbackMs: 5_000 })
-    down = true
-    const admission = await breaker.admit('k')
-    expect(admission).toEqual({ allowed: true, state: 'closed' })
-    await expect(breaker.onFailure('k', admission)).resolves.toBeUndefined()
-    await expect(breaker.onSuccess('k', admission)).resolves.toBeUndefined()
-    expect(await breaker.read('k')).toMatchObject({ state: 'closed', version: 0 })
-    // Reported once: the breaker then runs on local state instead of hitting the failing store on every call.
-    expect(events.map((e) => (e.type === 'store-error' ? e.operation : e.type))).toEqual(['read'])
+  it(
+    'fails open when the store throws: one store error, local state seeded from the last shared record, back after localFallbackMs',
+    async () => {
+      const inner = new MemoryBreakerStore()
+      let down = false
+      const guard = <T>(f: () => Promise<T>): Promise<T> => (down ? Promise.reject(new Error('dynamo down')) : f())
+      const flaky: BreakerStore = {
+        read: (k, now) => guard(() => inner.read(k, now)),
+        recordOutcome: (...args) => guard(() => inner.recordOutcome(...args)),
+        compareAndSet: (k, e, n) => guard(() => inner.compareAndSet(k, e, n)),
+      }
+      const clock = new FakeClock(10_000)
+      const events: BreakerEvent[] = []
+      const breaker = new CircuitBreaker({ store: flaky, clock, policy, listener: (e) => events.push(e), localFallbackMs: 5_000 })
+      down = true
+      const admission = await breaker.admit('k')
+      expect(admission).toEqual({ allowed: true, state: 'closed' })
+      await expect(breaker.onFailure('k', admission)).resolves.toBeUndefined()
+      await expect(breaker.onSuccess('k', admission)).resolves.toBeUndefined()
+      expect(await breaker.read('k')).toMatchObject({ state: 'closed', version: 0 })
+      // Reported once: the breaker then runs on local state instead of hitting the failing store on every call.
+      expect(events.map((e) => (e.type === 'store-error' ? e.operation : e.type))).toEqual(['read'])
 
-    // Back on the shared store after localFallbackMs: trip it there, then lose the store again.
-    down = false
-    await clock.advance(5_000)
-    for (let i = 0; i < 2; i++) await breaker.onFailure('k', await breaker.admit('k'))
-    expect(await breaker.admit('k')).toMatchObject({ allowed: false, state: 'open' })
-    expect(await inner.read('k', 0)).toMatchObject({ state: 'open' })
-    down = true
-    await clock.advance(100)
-    // A cooldown it already knew of is honoured on local state, and the ramp starts when it ends.
-    expect(await breaker.admit('k')).toEqual({ allowed: false, state: 'open', retryInMs: 900 })
-    await clock.advance(900)
-    expect(await breaker.admit('k')).toMatchObject({ allowed: true, state: 'half-open' })
-  })
+      // Back on the shared store after localFallbackMs: trip it there, then lose the store again.
+      down = false
+      await clock.advance(5_000)
+      for (let i = 0; i < 2; i++) await breaker.onFailure('k', await breaker.admit('k'))
+      expect(await breaker.admit('k')).toMatchObject({ allowed: false, state: 'open' })
+      expect(await inner.read('k', 0)).toMatchObject({ state: 'open' })
+      down = true
+      await clock.advance(100)
+      // A cooldown it already knew of is honoured on local state, and the ramp starts when it ends.
+      expect(await breaker.admit('k')).toEqual({ allowed: false, state: 'open', retryInMs: 900 })
+      await clock.advance(900)
+      expect(await breaker.admit('k')).toMatchObject({ allowed: true, state: 'half-open' })
+    },
+  )
 
   it('survives a listener that throws', async () => {
     const store = new MemoryBreakerStore()

@@ -14,12 +14,14 @@ function flaky(): BreakerStore & { down: boolean } {
     read: (k: string, n: number) => (s.down ? Promise.reject(new Error('down')) : inner.read(k, n)),
     recordOutcome: (k: string, o: 'success' | 'failure', n: number, w: number, since: number) =>
       (s.down ? Promise.reject(new Error('down')) : inner.recordOutcome(k, o, n, w, since)),
-    compareAndSet: (k: string, e: BreakerRecord, x: BreakerRecord) => (s.down ? Promise.reject(new Error('down')) : inner.compareAndSet(k, e, x)),
+    compareAndSet: (k: string, e: BreakerRecord, x: BreakerRecord) =>
+      (s.down ? Promise.reject(new Error('down')) : inner.compareAndSet(k, e, x)),
   }
   return s
 }
 
-const open = (version: number): BreakerRecord => ({ ...initialRecord(), state: 'open', version, changedAt: 1, openUntil: 10_000_000, opens: 1 })
+const open = (version: number): BreakerRecord =>
+  ({ ...initialRecord(), state: 'open', version, changedAt: 1, openUntil: 10_000_000, opens: 1 })
 
 describe('FallbackBreakerStore', () => {
   it('keeps an open breaker open when the shared store goes down, and reports each failure', async () => {

@@ -128,7 +128,9 @@ async function runFleet(
   const changes = recorder.commits.filter((c) => c.before.state !== c.after.state)
   expect(events.filter((e) => e.type === 'transition').map((e) => e.type === 'transition' && `${e.from}>${e.to}`))
     .toEqual(changes.map((c) => `${c.before.state}>${c.after.state}`))
-  const grants = recorder.commits.reduce((n, c) => n + c.after.permits.filter((p) => !c.before.permits.some((q) => q.id === p.id)).length, 0)
+  const granted = (c: (typeof recorder.commits)[number]): number =>
+    c.after.permits.filter((p) => !c.before.permits.some((q) => q.id === p.id)).length
+  const grants = recorder.commits.reduce((n, c) => n + granted(c), 0)
   expect(events.filter((e) => e.type === 'probe-granted')).toHaveLength(grants)
   if (changes.some((c) => c.after.state === 'half-open')) seen.halfOpen++
   if (changes.some((c) => c.after.state === 'closed')) seen.closedAgain++

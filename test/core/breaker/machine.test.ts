@@ -109,7 +109,9 @@ describe('release and cooldown', () => {
 describe('a full half-open stage', () => {
   it('tells callers to come back soon (at most 1 s), not after the whole ~30 s lease', () => {
     const policy = resolvePolicy({ probeStages: [1], permitLeaseMs: 30_000 }, 'test')
-    const halfOpen = { ...initialRecord(), state: 'half-open' as const, version: 3, changedAt: 0, permits: [{ id: 'p', expiresAt: 30_000 }] }
+    const halfOpen = {
+      ...initialRecord(), state: 'half-open' as const, version: 3, changedAt: 0, permits: [{ id: 'p', expiresAt: 30_000 }],
+    }
     expect(admit(halfOpen, policy, 100, () => 'q').admission).toEqual({ allowed: false, state: 'half-open', retryInMs: 1_000 })
   })
 })

@@ -1,7 +1,6 @@
 /** The engine and container health: latency recorded per target, slow calls counted, maxTokens planned from speed. */
 import { Deadline } from '../../../src/core/backoff/deadline.js'
 import { AllTargetsFailedError } from '../../../src/core/errors.js'
-import { DEFAULT_FALLBACK_POLICY } from '../../../src/core/fallback/policy.js'
 import { LatencyTracker } from '../../../src/core/health/latency.js'
 import { orderByHealth } from '../../../src/core/health/order.js'
 import { runCascade } from '../../../src/core/invoker/cascade.js'
@@ -29,16 +28,19 @@ function generating(clock: SimClock, wants = 5_000) {
 }
 
 type Env = ReturnType<typeof setup>
-function converseRequest(env: Env, call: CallFn<Input, Reply>, latency: LatencyTracker | undefined, remainingMs: number, maxTokens: number, targets: readonly Target[] = [EAST]): CascadeRequest<Input, Reply> {
+function converseRequest(
+  env: Env, call: CallFn<Input, Reply>, latency: LatencyTracker | undefined, remainingMs: number, maxTokens: number,
+  targets: readonly Target[] = [EAST],
+): CascadeRequest<Input, Reply> {
   const { clock, policies } = env
-  return {
+  const request: CascadeRequest<Input, Reply> = {
     route: 'default', targets, call, policies, clock, random: () => 0.5,
     input: { messages: [{ role: 'user', content: [{ text: 'write a long story' }] }], inferenceConfig: { maxTokens } },
     deadline: new Deadline(clock, remainingMs, 300),
     adapter: converseAdapter<Input>(policies.fallback),
     measure: converseUsage,
-    ...(latency && { latency }),
   }
+  return latency === undefined ? request : { ...request, latency }
 }
 
 /** Five calls with time to spare and varied lengths: the tracker learns EAST's speed. */
@@ -158,6 +160,8 @@ describe('deadline-planned degrade', () => {
     const result = await env.clock.run(runCascade(converseRequest(env, call, latency, 3_300, 1_000, [EAST, WEST])))
     // EAST: 100 × (0.9 × 3 000 − 300) / 1000 = 240; WEST, 50 ms later: 100 × (0.9 × 2 950 − 300) / 1000 = 235.
     expect(sent).toEqual([{ region: 'us-east-1', maxTokens: 240 }, { region: 'us-west-2', maxTokens: 235 }])
-    expect(result.served).toMatchObject({ region: 'us-west-2', degraded: 'fallback-target', degradations: ['fallback-target', 'reduced-max-tokens'] })
+    expect(result.served).toMatchObject({
+      region: 'us-west-2', degraded: 'fallback-target', degradations: ['fallback-target', 'reduced-max-tokens'],
+    })
   })
 })

@@ -31,7 +31,7 @@ describe('runCascade', () => {
   it('backs off with jitter on throttling and retries the same target', async () => {
     const { clock, request } = setup()
     const throttle = sdkError('ThrottlingException', 429)
-    const { call, sent } = scripted(clock, { 'us-east-1': [throttle, throttle, 'ok'] })
+    const { call } = scripted(clock, { 'us-east-1': [throttle, throttle, 'ok'] })
     const result = await clock.run(runCascade(request(call)))
     expect(result.served).toMatchObject({ region: 'us-east-1', attempts: 3, degraded: false })
     // random() = 0.5: waits are half of throttleBase·2^n = 250, 500
@@ -54,7 +54,8 @@ describe('runCascade', () => {
     expect(err).toBeInstanceOf(CallerFaultError)
     expect((err as CallerFaultError).statusCode).toBe(403)
     expect((err as CallerFaultError).message).toBe('This service is not allowed to use the model. (AccessDeniedException)')
-    expect(sent.map((s) => s.target.model + '@' + s.target.region)).toEqual([`${EAST.model}@us-east-1`, `${WEST.model}@us-west-2`, `${SMALL.model}@us-east-1`])
+    expect(sent.map((s) => s.target.model + '@' + s.target.region))
+      .toEqual([`${EAST.model}@us-east-1`, `${WEST.model}@us-west-2`, `${SMALL.model}@us-east-1`])
     expect((await policies.breaker!.read('anthropic.claude-3-haiku@us-east-1')).state).toBe('closed')
   })
 
@@ -79,7 +80,8 @@ describe('runCascade', () => {
     const { clock, request, policies } = setup({ policies: {} })
     const backoffPolicy = { ...DEFAULT_BACKOFF_POLICY, attemptTimeoutMs: 2_000 }
     const { call, sent } = scripted(clock, { 'us-east-1': ['hang'] })
-    const result = await clock.run(runCascade(request(call, { policies: { ...policies, backoff: { ...policies.backoff!, policy: backoffPolicy } } })))
+    const withTimeout = { ...policies, backoff: { ...policies.backoff!, policy: backoffPolicy } }
+    const result = await clock.run(runCascade(request(call, { policies: withTimeout })))
     expect(result.attempts[0]).toMatchObject({ outcome: 'timed-out', errorName: 'AttemptTimeoutError', latencyMs: 2_000 })
     expect(sent[1]!.input.inferenceConfig?.maxTokens).toBe(DEFAULT_FALLBACK_POLICY.timeoutMaxTokens)
     expect(result.served.degradations).toEqual(['reduced-max-tokens', 'fallback-target'])
@@ -97,7 +99,8 @@ describe('runCascade', () => {
     expect(sent).toHaveLength(3)
     for (const s of sent) expect(s.at - start).toBeLessThanOrEqual(1_500 - 300 - 1_000)
     expect(clock.sleeps.filter((ms) => ms === 250)).toEqual([]) // the 250 ms backoff wait never started
-    expect(err.attempts.map((a) => a.outcome)).toEqual(['throttled', 'skipped-deadline', 'throttled', 'skipped-deadline', 'throttled', 'skipped-deadline'])
+    expect(err.attempts.map((a) => a.outcome))
+      .toEqual(['throttled', 'skipped-deadline', 'throttled', 'skipped-deadline', 'throttled', 'skipped-deadline'])
     expect(clock.now() - start).toBeLessThanOrEqual(1_500 - 300)
   })
 
@@ -156,7 +159,8 @@ describe('runCascade', () => {
     const budget = new RetryBudget({ ratio: 0, minRetriesPerSecond: 0.1, windowMs: 10_000 }, clock0)
     const { clock, request, policies } = setup()
     const { call } = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)] })
-    const result = await clock.run(runCascade(request(call, { policies: { ...policies, backoff: { policy: DEFAULT_BACKOFF_POLICY, budget } } })))
+    const withBudget = { ...policies, backoff: { policy: DEFAULT_BACKOFF_POLICY, budget } }
+    const result = await clock.run(runCascade(request(call, { policies: withBudget })))
     expect(result.attempts.map((a) => a.outcome)).toEqual(['throttled', 'throttled', 'skipped-budget', 'success'])
   })
 })

@@ -35,7 +35,10 @@ export function scripted(clock: SimClock, script: Script, latencyMs = 50) {
   return { call, sent }
 }
 
-export function setup(opts: { remainingMs?: number; policies?: Partial<CascadePolicies>; full?: boolean; breaker?: ConstructorParameters<typeof CircuitBreaker>[0]['policy'] } = {}) {
+export function setup(opts: {
+  remainingMs?: number; policies?: Partial<CascadePolicies>; full?: boolean
+  breaker?: ConstructorParameters<typeof CircuitBreaker>[0]['policy']
+} = {}) {
   const clock = new SimClock()
   const policies: CascadePolicies = opts.full === false ? {} : {
     breaker: new CircuitBreaker({ store: new MemoryBreakerStore(), clock, policy: { consecutiveFailures: 3, ...opts.breaker } }),

@@ -9,7 +9,9 @@ beforeAll(() => loadSchemaValidator())
 const ORDER = {
   type: 'object',
   required: ['total', 'items'],
-  properties: { total: { type: 'integer' }, items: { type: 'array', items: { type: 'string' } }, email: { type: 'string', format: 'email' } },
+  properties: {
+    total: { type: 'integer' }, items: { type: 'array', items: { type: 'string' } }, email: { type: 'string', format: 'email' },
+  },
   additionalProperties: false,
 }
 
@@ -30,9 +32,12 @@ describe('structuredOutput', () => {
 
   it('rejects JSON that does not match with ajv\'s first error as the reason', () => {
     const out = structuredOutput(ORDER)
-    expect(rejection(() => out.parse('{"total": 2.5, "items": []}'))).toMatchObject({ message: 'the reply does not match the schema: reply/total must be integer' })
-    expect(rejection(() => out.parse('{"items": []}'))).toMatchObject({ message: "the reply does not match the schema: reply must have required property 'total'" })
-    expect(rejection(() => out.parse('{"total": 1, "items": [], "extra": 1}'))).toMatchObject({ message: 'the reply does not match the schema: reply must NOT have additional properties' })
+    expect(rejection(() => out.parse('{"total": 2.5, "items": []}')))
+      .toMatchObject({ message: 'the reply does not match the schema: reply/total must be integer' })
+    expect(rejection(() => out.parse('{"items": []}')))
+      .toMatchObject({ message: "the reply does not match the schema: reply must have required property 'total'" })
+    expect(rejection(() => out.parse('{"total": 1, "items": [], "extra": 1}')))
+      .toMatchObject({ message: 'the reply does not match the schema: reply must NOT have additional properties' })
   })
 
   it('compiles each schema object once (cached by identity), and an equal copy separately', () => {
@@ -52,14 +57,18 @@ describe('structuredOutput', () => {
   })
 
   it('local $refs and recursion work; format is an annotation (ajv-formats is not a dependency)', () => {
-    const tree = { $defs: { node: { type: 'object', properties: { kids: { type: 'array', items: { $ref: '#/$defs/node' } } } } }, $ref: '#/$defs/node' }
+    const tree = {
+      $defs: { node: { type: 'object', properties: { kids: { type: 'array', items: { $ref: '#/$defs/node' } } } } },
+      $ref: '#/$defs/node',
+    }
     expect(structuredOutput(tree).parse('{"kids": [{"kids": []}]}')).toEqual({ kids: [{ kids: [] }] })
     expect(rejection(() => structuredOutput(tree).parse('{"kids": [1]}'))).toBeInstanceOf(MalformedOutputError)
     expect(structuredOutput(ORDER).parse('{"total": 1, "items": [], "email": "not an email"}')).toMatchObject({ email: 'not an email' })
   })
 
   it('states the expected format as the schema\'s JSON, cut at ~2 KB', () => {
-    expect(structuredOutput(ORDER).format).toBe(`Reply with only a JSON value, no prose, matching this JSON Schema: ${JSON.stringify(ORDER)}`)
+    expect(structuredOutput(ORDER).format)
+      .toBe(`Reply with only a JSON value, no prose, matching this JSON Schema: ${JSON.stringify(ORDER)}`)
     const big = { type: 'object', description: 'x'.repeat(5_000) }
     const format = structuredOutput(big).format
     expect(format.endsWith('…')).toBe(true)

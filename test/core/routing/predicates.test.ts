@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals'
 import { estimateInputTokens, holds, type RouteContext } from '../../../src/core/routing/predicates.js'
 
 const msg = (text: string) => ({ role: 'user', content: [{ text }] })
-const ctx = (input?: unknown, extra: Partial<RouteContext> = {}): RouteContext => ({ event: {}, context: {}, ...(input !== undefined && { input }), ...extra })
+function ctx(input?: unknown, extra: Partial<RouteContext> = {}): RouteContext {
+  const c: { -readonly [K in keyof RouteContext]: RouteContext[K] } = { event: {}, context: {} }
+  if (input !== undefined) c.input = input
+  return Object.assign(c, extra)
+}
 
 describe('estimateInputTokens', () => {
   it('counts characters / 4 over messages and system, plus 1 000 per image or document', () => {
@@ -34,8 +38,10 @@ describe('predicates', () => {
 
   it('has: tools, images, documents', () => {
     const withTools = { ...greeting, toolConfig: { tools: [] } }
-    const withImage = { messages: [{ role: 'user', content: [{ text: 'what is this' }, { image: { format: 'png', source: { bytes: new Uint8Array(1) } } }] }] }
-    const withDoc = { messages: [{ role: 'user', content: [{ document: { format: 'pdf', name: 'a', source: { bytes: new Uint8Array(1) } } }] }] }
+    const image = { format: 'png', source: { bytes: new Uint8Array(1) } }
+    const withImage = { messages: [{ role: 'user', content: [{ text: 'what is this' }, { image }] }] }
+    const doc = { format: 'pdf', name: 'a', source: { bytes: new Uint8Array(1) } }
+    const withDoc = { messages: [{ role: 'user', content: [{ document: doc }] }] }
     expect(holds({ has: 'tools' }, ctx(withTools))).toBe(true)
     expect(holds({ has: 'tools' }, ctx(greeting))).toBe(false)
     expect(holds({ has: 'images' }, ctx(withImage))).toBe(true)
@@ -53,7 +59,8 @@ describe('predicates', () => {
 
   it('custom: sees event, context and input; throwing or a non-true value does not match', () => {
     const seen: RouteContext[] = []
-    expect(holds({ custom: (c) => { seen.push(c); return true } }, { event: { path: '/x' }, context: { fn: 1 }, input: greeting })).toBe(true)
+    const custom = (c: RouteContext): boolean => { seen.push(c); return true }
+    expect(holds({ custom }, { event: { path: '/x' }, context: { fn: 1 }, input: greeting })).toBe(true)
     expect(seen[0]).toMatchObject({ event: { path: '/x' }, context: { fn: 1 }, input: greeting })
     expect(holds({ custom: () => { throw new Error('bug') } }, ctx())).toBe(false)
     expect(holds({ custom: () => 'yes' as unknown as boolean }, ctx())).toBe(false)

@@ -8,7 +8,8 @@ describe('request keys', () => {
     expect(defaultTier({ requestContext: { authorizer: { lambda: { tier: 'team' } } } })).toBe('team')
     expect(defaultTier({ requestContext: { authorizer: { tier: 'rest-lambda' } } })).toBe('rest-lambda')
     expect(defaultTier({ headers: { 'X-User-Tier': 'free' } })).toBe('free')
-    expect(defaultTier({ requestContext: { authorizer: { claims: { 'custom:tier': 'gold' } } }, headers: { 'x-user-tier': 'free' } })).toBe('gold')
+    const claimAndHeader = { requestContext: { authorizer: { claims: { 'custom:tier': 'gold' } } }, headers: { 'x-user-tier': 'free' } }
+    expect(defaultTier(claimAndHeader)).toBe('gold')
     expect(defaultTier({})).toBeUndefined()
     expect(defaultTier(undefined)).toBeUndefined()
     expect(defaultTier('not an event')).toBeUndefined()

@@ -36,7 +36,10 @@ describe('routing rules', () => {
   })
 
   it('rejects at init a rule naming a missing route, or a malformed predicate, naming the field', () => {
-    expect(fieldOf([{ route: 'small', when: { has: 'tools' } }, { route: 'large', when: { has: 'tools' } }, { route: 'huge', when: { has: 'tools' } }])).toBe('rules[2].route')
+    const toHuge = [
+      { route: 'small', when: { has: 'tools' } }, { route: 'large', when: { has: 'tools' } }, { route: 'huge', when: { has: 'tools' } },
+    ]
+    expect(fieldOf(toHuge)).toBe('rules[2].route')
     expect(fieldOf({ route: 'small' })).toBe('rules')
     expect(fieldOf([{ route: 'small', when: { inputToken: { max: 1 } } }])).toBe('rules[0].when')
     expect(fieldOf([{ route: 'small', when: [{ has: 'tools' }, { has: 'video' }] }])).toBe('rules[0].when[1].has')
