@@ -35,6 +35,8 @@ export const METRIC = {
   upstreamLatency: 'UpstreamLatency',
   storeErrors: 'BreakerStoreErrors',
   canaryAborted: 'CanaryAborted',
+  timeToFirstToken: 'TimeToFirstToken',
+  streamInterruptions: 'StreamInterruptions',
 } as const
 
 const count = (o: Observability, name: string): void => {
@@ -96,6 +98,16 @@ export function cascadeListener(o: Observability): CascadeListener {
         'breakwater deadline skip: not enough time left for another attempt',
         { route, model: target.model, region: target.region },
       )
+    },
+    firstToken(target, ms, route) {
+      o.metrics?.addMetric(METRIC.timeToFirstToken, 'Milliseconds', ms)
+      if (logs(o.logger, DEBUG)) {
+        o.logger?.debug('breakwater first token', { route, model: target.model, region: target.region, timeToFirstTokenMs: Math.round(ms) })
+      }
+    },
+    streamInterrupted(target, kind, route) {
+      count(o, METRIC.streamInterruptions)
+      o.logger?.warn('breakwater stream interrupted after its first token', { route, model: target.model, region: target.region, kind })
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)

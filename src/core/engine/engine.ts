@@ -18,6 +18,10 @@ import type { LatencyTracker } from '../health/latency.js'
 import { RouteOrder } from '../health/order.js'
 import { runCascade } from '../invoker/cascade.js'
 import { converseAdapter } from '../invoker/converse-adapter.js'
+import { classify } from '../failure.js'
+import type { InterruptionKind } from '../stream/errors.js'
+import { targetKey, type Target } from '../targets.js'
+import type { Admission } from '../breaker/types.js'
 import type { CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Served } from '../invoker/types.js'
 import { CanaryRecorder } from '../routing/canary-recorder.js'
 import type { RequestRouting, RouteChooser } from '../routing/chooser.js'
@@ -41,6 +45,7 @@ export interface RouterPart {
 /** The two ways to reach Bedrock, each sending one attempt to one target (typed by src/aws, opaque here). */
 export interface EngineCalls {
   readonly converse: CallFn<never, unknown>
+  readonly converseStream: CallFn<never, unknown>
   readonly invokeModel: CallFn<never, unknown>
 }
 
@@ -71,7 +76,18 @@ export interface CallExtras<I, O> {
   readonly adapter?: InputAdapter<I> | undefined
   readonly validate?: ((output: O) => void) | undefined
   readonly measure?: ((output: O) => { readonly outputTokens?: number | undefined } | undefined) | undefined
+  /**
+   * A stream's first-token limit, used as each attempt's time limit. A stream's attempt ends at its first token, so
+   * its latency says nothing of the whole answer's: it is not recorded in the health tracker, nor used to plan
+   * `maxTokens`.
+   */
+  readonly firstTokenTimeoutMs?: number | undefined
+  /** Keys of targets not to try (a restarted stream's earlier ones). */
+  readonly skip?: ReadonlySet<string> | undefined
 }
+
+/** An admission without a permit: a failure reported on it counts in the window and may trip, nothing else. */
+const ADMITTED: Admission = Object.freeze({ allowed: true, state: 'closed' })
 
 export class Engine {
   readonly router: RouterPart
@@ -84,6 +100,8 @@ export class Engine {
   readonly #canary: CanaryRecorder | undefined
   /** The fallback's rewrites of a Converse request without a response format: the same for every call. */
   readonly converseAdapter: InputAdapter<never>
+  /** The same for a stream, without the deadline-planned `maxTokens` (a stream's slice ends at its first token). */
+  readonly streamAdapter: InputAdapter<never>
 
   constructor(
     router: RouterPart,
@@ -105,6 +123,8 @@ export class Engine {
     for (const route of router.routes.values()) this.#orders.set(route.name, new RouteOrder(route.targets, route.ownTargets, options))
     this.#canary = CanaryRecorder.for(router.chooser)
     this.converseAdapter = converseAdapter(parts.fallback?.policy)
+    const { capTokens: _cap, maxTokens: _max, ...streamAdapter } = this.converseAdapter
+    this.streamAdapter = streamAdapter
   }
 
   /**
@@ -149,10 +169,31 @@ export class Engine {
       signal,
       listener: this.router.listener,
       canary: this.#canary,
-      latency,
+      latency: extras.firstTokenTimeoutMs === undefined ? latency : undefined,
       measure: extras.measure,
+      attemptTimeoutMs: extras.firstTokenTimeoutMs,
+      skip: extras.skip,
     }
     return runCascade(request)
+  }
+
+  /** Time left before the deadline's reserve, as a call starting now would see it (a stream's reader caps its waits). */
+  remainingMs(binding: Binding): number {
+    return new Deadline(this.router.clock, binding.remainingTimeMs() ?? MAX_LAMBDA_MS, this.#reserveMs).remainingMs()
+  }
+
+  /**
+   * A started stream broke off (cut, stall, error after its first token): it counts against the target like the
+   * same failure before the first token would (a cut as unavailable, a stall as timed out), and is told to metrics.
+   */
+  streamInterrupted(route: string, target: Target, kind: InterruptionKind, cause: unknown): void {
+    this.router.listener.streamInterrupted?.(target, kind, route)
+    const breaker = this.breaker
+    if (breaker === undefined) return
+    const failureClass = kind === 'cut' ? 'unavailable' : kind === 'stall' ? 'timed-out' : classify(cause, this.router.clock.now())?.failureClass
+    if (failureClass === undefined || !breaker.failureClasses.has(failureClass)) return
+    // Admitted when the stream started; its verdict then was the first token. This is the stream's own failure.
+    breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)
   }
 
   /** Tells the logs and metrics of a reply served without the cascade (from the reply cache). */

@@ -22,9 +22,9 @@ export interface TimeSlice {
 }
 
 /** How long an attempt admitted now may run: the attempt timeout, cut by the probe lease and the deadline. */
-export function timeSlice(admission: Admission, policy: BackoffPolicy, deadline: Deadline, now: number): TimeSlice {
+export function timeSlice(admission: Admission, attemptTimeoutMs: number, deadline: Deadline, now: number): TimeSlice {
   const leaseLeft = admission.allowed && admission.permit ? admission.permit.expiresAt - now : Infinity
-  const byTarget = Math.min(policy.attemptTimeoutMs, leaseLeft - Math.min(LEASE_MARGIN_MS, leaseLeft / 10))
+  const byTarget = Math.min(attemptTimeoutMs, leaseLeft - Math.min(LEASE_MARGIN_MS, leaseLeft / 10))
   const byDeadline = deadline.remainingMs(now)
   return { timeoutMs: Math.max(0, Math.min(byTarget, byDeadline)), deadlineBound: byDeadline < byTarget }
 }

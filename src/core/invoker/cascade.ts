@@ -59,6 +59,8 @@ class CascadeRun<I, O> {
   readonly backoff: BackoffPolicy
   readonly walk: readonly Target[]
   readonly gate: Gate
+  /** Each attempt's time limit: the backoff's, or the call's own (a stream's first-token limit). */
+  readonly attemptTimeoutMs: number
   input: I
   last: { classification: Classification; error: unknown } | undefined
   /** Per target of the walk, when it could serve again (see SoonestByTarget); unset = not known, null = never. */
@@ -66,9 +68,13 @@ class CascadeRun<I, O> {
 
   constructor(readonly req: CascadeRequest<I, O>) {
     this.backoff = req.policies.backoff?.policy ?? NO_RETRY
-    this.walk = req.policies.fallback?.nextTarget
+    const walk = req.policies.fallback?.nextTarget
       ? req.targets
       : (req.canaryNet ? [req.targets[0] as Target, req.canaryNet] : req.targets.slice(0, 1))
+    // A restarted stream skips the targets its earlier cascades tried.
+    const skip = req.skip
+    this.walk = skip === undefined || skip.size === 0 ? walk : walk.filter((t) => !skip.has(targetKey(t)))
+    this.attemptTimeoutMs = req.attemptTimeoutMs ?? this.backoff.attemptTimeoutMs
     this.gate = req.policies.breaker ?? NO_BREAKER
     this.input = req.input
     this.soonest = new Array<number | undefined | null>(this.walk.length).fill(undefined)
@@ -122,7 +128,7 @@ class CascadeRun<I, O> {
     const isLast = ti === this.walk.length - 1
     // One clock read for the slice, the plan and the latency's start.
     const now = clock.now()
-    const slice = timeSlice(admission, this.backoff, deadline, now)
+    const slice = timeSlice(admission, this.attemptTimeoutMs, deadline, now)
     if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.deadlineSkip(target, attempt, waitMs) }
     const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs, now)
     const token = listener?.attemptStart?.(target, attempt, this.req.route)

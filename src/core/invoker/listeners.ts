@@ -17,6 +17,8 @@ export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | und
     retry: (target, waitMs, failureClass, route) => { for (const l of all) l.retry?.(target, waitMs, failureClass, route) },
     deadlineSkip: (target, route) => { for (const l of all) l.deadlineSkip?.(target, route) },
     served: (served) => { for (const l of all) l.served?.(served) },
+    firstToken: (target, ms, route) => { for (const l of all) l.firstToken?.(target, ms, route) },
+    streamInterrupted: (target, kind, route) => { for (const l of all) l.streamInterrupted?.(target, kind, route) },
   }
   if (tracked.length > 0) {
     merged.attemptStart = (target, attempt, route): unknown => tracked.map((l) => l.attemptStart?.(target, attempt, route))
@@ -44,7 +46,8 @@ export function guardListener(listener: CascadeListener): CascadeListener {
       }
     })
   const guarded: CascadeListener = {}
-  for (const name of ['attempt', 'retry', 'deadlineSkip', 'served', 'attemptStart', 'attemptEnd'] as const) {
+  const names = ['attempt', 'retry', 'deadlineSkip', 'served', 'attemptStart', 'attemptEnd', 'firstToken', 'streamInterrupted'] as const
+  for (const name of names) {
     const wrapped = safe(listener[name] as ((...args: unknown[]) => unknown) | undefined)
     if (wrapped) (guarded as Record<string, unknown>)[name] = wrapped
   }

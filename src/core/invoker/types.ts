@@ -69,6 +69,10 @@ export interface CascadeListener {
   attemptStart?(target: Target, attempt: number, route: string): unknown
   /** The call `attemptStart` announced has ended. Must not throw. */
   attemptEnd?(token: unknown, end: AttemptEnd): void
+  /** A stream's first token arrived, `ms` after its attempt started. */
+  firstToken?(target: Target, ms: number, route: string): void
+  /** A started stream broke off: cut (ended without messageStop), stall (silent past its idle limit) or error. */
+  streamInterrupted?(target: Target, kind: 'cut' | 'stall' | 'error', route: string): void
 }
 
 /** The policies in force for one request; a missing one means that middleware is not in the stack. */
@@ -105,6 +109,13 @@ export interface CascadeRequest<I, O> {
   /** The caller's signal (Middy's timeout signal): aborts everything. */
   readonly signal?: AbortSignal
   readonly listener?: CascadeListener
+  /**
+   * Each attempt's time limit for this call instead of `backoff.attemptTimeoutMs`: a stream's first-token limit
+   * (its attempt ends at the first token).
+   */
+  readonly attemptTimeoutMs?: number | undefined
+  /** Keys of targets not to try (a restarted stream skips those its earlier cascades tried). */
+  readonly skip?: ReadonlySet<string> | undefined
   /** Hears each attempt of a blue/green route and feeds the canary's verdict (the engine adds it for such routers). */
   readonly canary?: { attempt(record: AttemptRecord, route: string): void }
   /**
