@@ -26,14 +26,23 @@ const profileServedHere: Refine<Target> = (t) => {
   if (geo === undefined || profileServedFrom(geo, t.region)) return undefined
   const fits = regionGeographies(t.region)
   const served = fits.length > 0 ? `${fits.map((g) => `"${g}."`).join(', ')} and "global."` : 'only "global."'
-  return { at: 'region', problem: `cannot serve the "${geo}." inference profile ${t.model}: ${t.region} is a source region of ${served} profiles` }
+  return {
+    at: 'region',
+    problem: `cannot serve the "${geo}." inference profile ${t.model}: ${t.region} is a source region of ${served} profiles`,
+  }
 }
 
 const positiveInteger = number({ integer: true, min: 1, must: 'must be a positive integer' })
 
 const TARGET_OBJECT = object({
-  model: required(string({ minLength: 1, must: 'must be a non-empty model or inference profile id' }), 'is required: a model or inference profile id'),
-  region: required(string({ pattern: REGION, must: 'must be an AWS region like "us-east-1"' }), 'is required: an AWS region like "us-east-1"'),
+  model: required(
+    string({ minLength: 1, must: 'must be a non-empty model or inference profile id' }),
+    'is required: a model or inference profile id',
+  ),
+  region: required(
+    string({ pattern: REGION, must: 'must be an AWS region like "us-east-1"' }),
+    'is required: an AWS region like "us-east-1"',
+  ),
   maxTokens: positiveInteger,
   maxMessages: positiveInteger,
 }, { label: 'a target', refine: [profileServedHere] })

@@ -21,7 +21,9 @@ import { openInvocation } from './stack.js'
  * Options of the preset. `routes` is required; every policy has working defaults, and `false` leaves a middleware out.
  * @example
  * middy(handler).use(breakwater({
- *   routes: { default: ['us.anthropic.claude-3-5-haiku-20241022-v1:0@us-east-1', 'us.anthropic.claude-3-5-haiku-20241022-v1:0@us-west-2'] },
+ *   routes: {
+ *     default: ['us.anthropic.claude-3-5-haiku-20241022-v1:0@us-east-1', 'us.anthropic.claude-3-5-haiku-20241022-v1:0@us-west-2'],
+ *   },
  *   backoff: { maxAttempts: 3 },
  *   logger, metrics,
  * }))
@@ -105,7 +107,8 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   const group = <T>(value: T | false | undefined, add: (v: T) => StackNode): void => {
     if (value !== false) node = add((value ?? {}) as T)
   }
-  group<CircuitBreakerOptions>(given.breaker, (b) => node.then('circuitBreaker', breakerPart({ ...leaseFor(b, given.backoff), ...observability, ...time })))
+  group<CircuitBreakerOptions>(given.breaker, (b) =>
+    node.then('circuitBreaker', breakerPart({ ...leaseFor(b, given.backoff), ...observability, ...time })))
   group<BackoffOptions>(given.backoff, (b) => node.then('backoff', backoffPart({ ...b, ...time })))
   group<FallbackOptions>(given.fallback, (f) => node.then('fallback', fallbackPart(f)))
   const stack = node

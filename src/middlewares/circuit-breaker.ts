@@ -58,13 +58,20 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
 /** The breaker's immutable part of an engine: one breaker per container, its cache and store outliving invocations. */
 export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   const given = parseOptions(CIRCUIT_BREAKER_OPTIONS, options, SOURCE)
-  const { tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, clock, logger, metrics, logErrorMessages, ...policyOptions } = given
+  const {
+    tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, clock, logger, metrics, logErrorMessages,
+    ...policyOptions
+  } = given
   // Instances sharing a table have clocks of their own: allow the ±2 s the issue's fleet may differ by.
   const fleetWide = tableName !== undefined || isSharedStore(store)
   const skew = policyOptions.clockSkewMs !== undefined ? policyOptions.clockSkewMs : (fleetWide ? SHARED_CLOCK_SKEW_MS : undefined)
   const policy = resolvePolicy({ ...policyOptions, clockSkewMs: skew }, SOURCE)
   const classes = resolveFailureClasses(failureClasses)
-  const listener = breakerListener({ ...(logger && { logger }), ...(metrics && { metrics }), logErrorMessages: logErrorMessages === true })
+  const observability: { -readonly [K in keyof Observability]: Observability[K] } = {}
+  if (logger) observability.logger = logger
+  if (metrics) observability.metrics = metrics
+  observability.logErrorMessages = logErrorMessages === true
+  const listener = breakerListener(observability)
   // One breaker per container: its cache and the in-memory store outlive the invocation.
   const breaker = new CircuitBreaker({
     store: resolveStore({ tableName, dynamodb, localFallbackMs, store, clock }),
@@ -82,13 +89,18 @@ function resolveStore(o: StoreOptions): BreakerStore {
   // A shared store of the user's (`breakwater/dynamodb`) fails open to local state like the table (in CircuitBreaker).
   if (o.tableName === undefined) return o.store ?? new MemoryBreakerStore()
   const dynamodb = o.dynamodb === undefined ? {} : o.dynamodb
-  const storeOptions: DynamoDBBreakerStoreOptions = { ...dynamodb, tableName: o.tableName, ...(o.clock && { clock: o.clock }) }
+  const storeOptions: { -readonly [K in keyof DynamoDBBreakerStoreOptions]: DynamoDBBreakerStoreOptions[K] } = {
+    ...dynamodb,
+    tableName: o.tableName,
+  }
+  if (o.clock) storeOptions.clock = o.clock
   // Checked at init (schema/circuit-breaker.ts); the store (and the DynamoDB client) loads on first use.
   return new LazyBreakerStore(async () => new (await import('../aws/dynamodb/store.js')).DynamoDBBreakerStore(storeOptions))
 }
 
 /** A store other than the in-container one: shared with other instances, so it can fail. */
-const isSharedStore = (store: BreakerStore | undefined): store is BreakerStore => store !== undefined && !(store instanceof MemoryBreakerStore)
+const isSharedStore = (store: BreakerStore | undefined): store is BreakerStore =>
+  store !== undefined && !(store instanceof MemoryBreakerStore)
 
 function resolveFailureClasses(list: readonly FailureClass[] | undefined): ReadonlySet<FailureClass> {
   return list === undefined ? BREAKER_FAILURE_CLASSES : new Set(list)

@@ -146,10 +146,16 @@ export function gracefulDegradation(
   return { name: 'breakwater-graceful-degradation', onError: gracefulDegradationOnError }
 }
 
-function log(opts: Pick<GracefulDegradationOptions, 'logger' | 'logErrorMessages'>, reply: FailureReply, source: EventSource, error: unknown): void {
+function log(
+  opts: Pick<GracefulDegradationOptions, 'logger' | 'logErrorMessages'>,
+  reply: FailureReply,
+  source: EventSource,
+  error: unknown,
+): void {
   const { logger } = opts
   if (!logger) return
-  const keys = { errorType: reply.errorType, statusCode: reply.statusCode, source, error: reportError(error, { messages: opts.logErrorMessages === true }) }
+  const report = reportError(error, { messages: opts.logErrorMessages === true })
+  const keys = { errorType: reply.errorType, statusCode: reply.statusCode, source, error: report }
   if (reply.statusCode >= 500) logger.error('breakwater replied with a failure', keys)
   else logger.warn('breakwater replied with a failure', keys)
 }

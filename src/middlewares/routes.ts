@@ -47,7 +47,13 @@ function resolveRoute(name: string, spec: RouteSpec, fieldName?: string): Resolv
   const families = [...new Set(targets.map((t) => modelFamily(t.model)))]
   const weight = Array.isArray(spec) ? undefined : (spec as RouteObject).green?.weight
   const green = weight === undefined ? undefined : Object.freeze({ route: `${name}${GREEN_SUFFIX}`, weight })
-  return Object.freeze({ name, targets: Object.freeze(targets), families: Object.freeze(families), ...(green && { green }) })
+  const route: { -readonly [K in keyof ResolvedRoute]: ResolvedRoute[K] } = {
+    name,
+    targets: Object.freeze(targets),
+    families: Object.freeze(families),
+  }
+  if (green) route.green = green
+  return Object.freeze(route)
 }
 
 /** The route used when the request names none: `defaultRoute`, else "default", else the first route. */

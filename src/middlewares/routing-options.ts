@@ -21,7 +21,13 @@ export interface RoutingOptions {
   readonly canary?: Partial<CanarySettings>
 }
 
-export function buildChooser(o: RoutingOptions, routes: ReadonlyMap<string, ResolvedRoute>, defaultRoute: string, clock: Clock, listener: CanaryListener): RouteChooser {
+export function buildChooser(
+  o: RoutingOptions,
+  routes: ReadonlyMap<string, ResolvedRoute>,
+  defaultRoute: string,
+  clock: Clock,
+  listener: CanaryListener,
+): RouteChooser {
   const declared = [...routes.values()].filter((r) => ![...routes.values()].some((b) => b.green?.route === r.name)).map((r) => r.name)
   const rules = compileRules(o.rules, declared, SOURCE)
   const splits = new Map<string, GreenSplit>()

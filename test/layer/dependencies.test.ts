@@ -75,6 +75,8 @@ describe('package.json dependencies', () => {
     const layer = layerDependencies()
     const wanted = new Set([...Object.keys(pkg.dependencies), '@middy/core', ...EXAMPLE_IMPORTS.map(packageOf)])
     expect(Object.keys(layer).sort()).toEqual([...wanted].sort())
-    for (const [name, version] of Object.entries(layer)) expect([name, version]).toEqual([name, lock.packages[`node_modules/${name}`]?.version])
+    for (const [name, version] of Object.entries(layer)) {
+      expect([name, version]).toEqual([name, lock.packages[`node_modules/${name}`]?.version])
+    }
   })
 })

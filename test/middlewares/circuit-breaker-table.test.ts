@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals'
 import { Metrics } from '@aws-lambda-powertools/metrics'
 import { GetItemCommand } from '@aws-sdk/client-dynamodb'
-import middy, { type MiddlewareObj } from '@middy/core'
+import middy from '@middy/core'
 import type { Context } from 'aws-lambda'
 import { itemToRecord, stateKey } from '../../src/aws/dynamodb/items.js'
 import { MemoryBreakerStore } from '../../src/core/breaker/memory-store.js'
@@ -85,7 +85,8 @@ describe('configuration', () => {
 
   it('tableName given but undefined (an unset environment variable) is an error, not a per-container breaker', () => {
     expect(field(() => circuitBreaker({ tableName: undefined }))).toBe('breaker.tableName')
-    expect(field(() => breakwater({ routes, breaker: { tableName: process.env.BREAKWATER_UNSET_TABLE_VARIABLE } }))).toBe('breaker.tableName')
+    const unset = process.env.BREAKWATER_UNSET_TABLE_VARIABLE
+    expect(field(() => breakwater({ routes, breaker: { tableName: unset } }))).toBe('breaker.tableName')
     expect(field(() => circuitBreaker({ tableName: '  ' }))).toBe('breaker.tableName')
   })
 

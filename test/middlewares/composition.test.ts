@@ -29,7 +29,8 @@ const answer = (text: string): ConverseCommandOutput => ({
   output: { message: { role: 'assistant', content: [{ text }] } }, stopReason: 'end_turn',
   usage: { inputTokens: 5, outputTokens: 1, totalTokens: 6 }, metrics: { latencyMs: 40 }, $metadata: {},
 })
-const down = (): ServiceUnavailableException => new ServiceUnavailableException({ message: 'Bedrock is unable to process your request', $metadata: {} })
+const down = (): ServiceUnavailableException =>
+  new ServiceUnavailableException({ message: 'Bedrock is unable to process your request', $metadata: {} })
 
 let handlerRuns: number
 beforeEach(() => {
@@ -96,11 +97,13 @@ describe('orders that cannot work fail the invocation, before any Bedrock call',
     ['fallback without router', () => [fallback()],
       `breakwater/fallback: fallback() needs router() before it in .use(): the router chooses the targets it protects. ${ORDER}`],
     ['router after circuitBreaker', () => [circuitBreaker(), router({ routes })],
-      `breakwater/circuit-breaker: circuitBreaker() needs router() before it in .use(): the router chooses the targets it protects. ${ORDER}`],
+      `breakwater/circuit-breaker: circuitBreaker() needs router() before it in .use(): the router chooses the targets it protects. ${ORDER}`,
+    ],
     ['router used twice', () => [router({ routes }), router({ routes })],
       'breakwater/router: router() must be the first Breakwater middleware and used once; it ran after router()'],
     ['the preset plus another router', () => [...breakwater({ routes, degradation: false }), router({ routes })],
-      'breakwater/router: router() must be the first Breakwater middleware and used once; it ran after router(), circuitBreaker(), backoff(), fallback()'],
+      'breakwater/router: router() must be the first Breakwater middleware and used once; it ran after router(), circuitBreaker(), backoff(), fallback()',
+    ],
     ['backoff used twice', () => [router({ routes }), backoff(), backoff()], 'breakwater/backoff: backoff() is used twice'],
   ])('%s', async (_name, stack, message) => {
     const handler = app(...stack())

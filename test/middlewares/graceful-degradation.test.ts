@@ -69,7 +69,9 @@ describe('gracefulDegradation with a real Middy handler', () => {
     const [emf] = emfBlobs()
     expect(emf).toMatchObject({ DegradedResponses: 1, service: 'chat' })
     const log = logLines().find((l) => l.message === 'breakwater replied with a failure')
-    expect(log).toMatchObject({ level: 'ERROR', errorType: 'AllTargetsFailedError', statusCode: 503, source: 'apigw-rest', function_request_id: REQUEST_ID })
+    expect(log).toMatchObject({
+      level: 'ERROR', errorType: 'AllTargetsFailedError', statusCode: 503, source: 'apigw-rest', function_request_id: REQUEST_ID,
+    })
   })
 
   it('AllTargetsFailedError with no hint of its own → the configured retryAfterSeconds', async () => {
@@ -98,7 +100,8 @@ describe('gracefulDegradation with a real Middy handler', () => {
     })
     expect(publish).toHaveBeenCalledTimes(1)
     expect(emfBlobs()).toHaveLength(0)
-    expect(logLines().find((l) => l.errorType === 'BadRequestError')).toMatchObject({ level: 'WARN', statusCode: 400, source: 'apigw-http' })
+    expect(logLines().find((l) => l.errorType === 'BadRequestError'))
+      .toMatchObject({ level: 'WARN', statusCode: 400, source: 'apigw-http' })
   })
 
   it('ContextOverflowError → 413 on a function URL', async () => {
@@ -137,19 +140,24 @@ describe('gracefulDegradation with a real Middy handler', () => {
     expect(emfBlobs()[0]).toMatchObject({ DegradedResponses: 1 })
   })
 
-  it('an SQS batch with null and non-object records → still a reply: every record it can name, and an empty id so the whole batch is redelivered', async () => {
-    const event = sqsEvent('m-1', 'm-2') as unknown as { Records: unknown[] }
-    const broken = { Records: [null, event.Records[0], 42, 'x', { eventSource: 'aws:sqs' }, event.Records[1]] }
-    const result = await handlerThrowing(allFailed()).handler(broken, lambdaContext())
-    // An empty itemIdentifier makes Lambda fail the whole batch: the unnamed records are not deleted as successes.
-    expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }, { itemIdentifier: '' }] })
-  })
+  it(
+    'an SQS batch with null and non-object records → still a reply: every record it can name, and an empty id so the whole batch is redelivered',
+    async () => {
+      const event = sqsEvent('m-1', 'm-2') as unknown as { Records: unknown[] }
+      const broken = { Records: [null, event.Records[0], 42, 'x', { eventSource: 'aws:sqs' }, event.Records[1]] }
+      const result = await handlerThrowing(allFailed()).handler(broken, lambdaContext())
+      // An empty itemIdentifier makes Lambda fail the whole batch: the unnamed records are not deleted as successes.
+      expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }, { itemIdentifier: '' }] })
+    },
+  )
 
   it('logs no upstream text: the cause\'s message is left out unless logErrorMessages', async () => {
     const cause = new ThrottlingException({ message: SECRET, $metadata: { httpStatusCode: 429, requestId: 'req-1' } })
     const error = new AllTargetsFailedError('all targets failed', { attempts: [], lastClass: 'throttled', retryAfterSeconds: 3, cause })
     await handlerThrowing(error).handler(httpApiEvent(), lambdaContext())
-    expect(logLines()[0]).toMatchObject({ error: { name: 'AllTargetsFailedError', cause: { name: 'ThrottlingException', httpStatusCode: 429, requestId: 'req-1' } } })
+    expect(logLines()[0]).toMatchObject({
+      error: { name: 'AllTargetsFailedError', cause: { name: 'ThrottlingException', httpStatusCode: 429, requestId: 'req-1' } },
+    })
     expect(JSON.stringify(printed)).not.toContain(SECRET)
     printed.length = 0
     await handlerThrowing(error, { logErrorMessages: true }).handler(httpApiEvent(), lambdaContext())

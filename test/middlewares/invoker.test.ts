@@ -76,7 +76,8 @@ describe('converse', () => {
     const error = await run((b) => b.converse({ messages: [user('hi')] }, { route: 'chat' })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(BreakwaterConfigError)
     expect(error).toMatchObject({ source: 'breakwater/router', field: 'route' })
-    expect((error as Error).message).toBe('breakwater/router: option "route" "chat" is not a configured route (have: default, cheap, tiered, raw, mixed)')
+    expect((error as Error).message)
+      .toBe('breakwater/router: option "route" "chat" is not a configured route (have: default, cheap, tiered, raw, mixed)')
     expect(bedrock.calls()).toHaveLength(0)
   })
 
@@ -93,7 +94,10 @@ describe('converse', () => {
     expect(sent(0)).toEqual({ ...input, modelId: HAIKU })
     expect(sent(1)).toEqual({
       messages: input.messages,
-      system: [{ text: 'Reply with JSON only.' }, { text: `Your previous reply was rejected: ${reason}. Reply again, following the required output format exactly.` }],
+      system: [
+        { text: 'Reply with JSON only.' },
+        { text: `Your previous reply was rejected: ${reason}. Reply again, following the required output format exactly.` },
+      ],
       modelId: HAIKU,
     })
     expect(input.system).toEqual([{ text: 'Reply with JSON only.' }])
@@ -104,7 +108,11 @@ describe('converse', () => {
     const messages = [user('u1'), assistant('a1'), user('u2'), assistant('a2'), user('u3')]
     const input = { messages, inferenceConfig: { maxTokens: 1000, temperature: 0.2 } }
     await run((b) => b.converse(input, { route: 'cheap' }))
-    expect(sent(0)).toEqual({ messages: [user('u2'), assistant('a2'), user('u3')], inferenceConfig: { maxTokens: 256, temperature: 0.2 }, modelId: NOVA })
+    expect(sent(0)).toEqual({
+      messages: [user('u2'), assistant('a2'), user('u3')],
+      inferenceConfig: { maxTokens: 256, temperature: 0.2 },
+      modelId: NOVA,
+    })
     expect(input).toEqual({ messages, inferenceConfig: { maxTokens: 1000, temperature: 0.2 } })
 
     bedrock.reset()
@@ -118,7 +126,11 @@ describe('converse', () => {
 
 describe('invokeModel', () => {
   const body = new TextEncoder().encode(JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 50, messages: [] }))
-  const output = { body: new TextEncoder().encode('{"content":[]}'), contentType: 'application/json', $metadata: {} } as unknown as InvokeModelCommandOutput
+  const output = {
+    body: new TextEncoder().encode('{"content":[]}'),
+    contentType: 'application/json',
+    $metadata: {},
+  } as unknown as InvokeModelCommandOutput
 
   it('on a route mixing model families throws a config error before any call', async () => {
     const error = await run((b) => b.invokeModel({ body }, { route: 'mixed' })).catch((e: unknown) => e)
@@ -137,7 +149,12 @@ describe('invokeModel', () => {
       { body, contentType: 'application/json', accept: 'application/json', modelId: HAIKU },
     ])
     expect(inputs[1]!.body).toBe(body)
-    expect(reply).toEqual({ ...output, served: { route: 'raw', model: HAIKU, region: 'us-west-2', attempts: 2, degraded: 'fallback-target', degradations: ['fallback-target'] } })
+    expect(reply).toEqual({
+      ...output,
+      served: {
+        route: 'raw', model: HAIKU, region: 'us-west-2', attempts: 2, degraded: 'fallback-target', degradations: ['fallback-target'],
+      },
+    })
   })
 })
 

@@ -62,7 +62,9 @@ function setPath(root: Record<string, unknown>, tree: Tree, path: readonly strin
   Object.defineProperty(at, path[path.length - 1] as string, { value, enumerable: true, writable: true, configurable: true })
 }
 
-const STRAY_KEYS = ['toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf', 'refreshMS', 'clientconfig', 'maxattempts', 'cooldown']
+const STRAY_KEYS = [
+  'toString', '__proto__', 'constructor', 'hasOwnProperty', 'valueOf', 'refreshMS', 'clientconfig', 'maxattempts', 'cooldown',
+]
 const NOT_AN_OBJECT = fc.constantFrom<unknown>('fast', 'bedrock', 5, 5n, true, [], () => 1, Symbol('group'), null)
 
 /** A valid configuration of `tree` (every field optional), as an arbitrary. */
@@ -75,9 +77,12 @@ function valid(tree: Tree): fc.Arbitrary<Record<string, unknown>> {
   return fc.record(shape, { requiredKeys: [] }).map((o) => ({ ...tree.always, ...o }))
 }
 
+/** One thing broken: `value` at `path` (with `extra` set too, for a cross-field rule), and the field to blame. */
+interface Breakage { path: string[]; value: unknown; field?: string; extra?: [string[], unknown] }
+
 /** Every way to break one thing in `tree`: [path, value]. */
-function breakages(tree: Tree, prefix: string[] = []): fc.Arbitrary<{ path: string[]; value: unknown; field?: string; extra?: [string[], unknown] }>[] {
-  const out: fc.Arbitrary<{ path: string[]; value: unknown; field?: string; extra?: [string[], unknown] }>[] = []
+function breakages(tree: Tree, prefix: string[] = []): fc.Arbitrary<Breakage>[] {
+  const out: fc.Arbitrary<Breakage>[] = []
   out.push(fc.tuple(fc.constantFrom(...STRAY_KEYS), fc.anything()).map(([k, v]) => ({ path: [...prefix, k], value: v })))
   if (prefix.length > 0) out.push((tree.notObject ?? NOT_AN_OBJECT).map((v) => ({ path: prefix, value: v })))
   for (const [key, node] of Object.entries(tree.fields)) {
@@ -85,7 +90,12 @@ function breakages(tree: Tree, prefix: string[] = []): fc.Arbitrary<{ path: stri
     else out.push(node.invalid.map((v) => ({ path: [...prefix, key], value: v })))
   }
   for (const rule of tree.crossField ?? []) {
-    out.push(fc.constant({ path: [...prefix, ...rule.set[0]], value: rule.set[1], field: [...prefix, ...rule.field].join('.'), extra: [[...prefix, ...rule.with[0]], rule.with[1]] }))
+    out.push(fc.constant({
+      path: [...prefix, ...rule.set[0]],
+      value: rule.set[1],
+      field: [...prefix, ...rule.field].join('.'),
+      extra: [[...prefix, ...rule.with[0]], rule.with[1]],
+    }))
   }
   return out
 }
@@ -104,7 +114,10 @@ function cases(tree: Tree, always: Record<string, unknown>): fc.Arbitrary<Case> 
 /** A copy deep enough that setPath never writes into an object another case shares (clients and functions kept). */
 function structuredCloneOptions(o: Record<string, unknown>): Record<string, unknown> {
   const copy: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(o)) copy[k] = v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype ? structuredCloneOptions(v as Record<string, unknown>) : v
+  for (const [k, v] of Object.entries(o)) {
+    const plain = v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype
+    copy[k] = plain ? structuredCloneOptions(v as Record<string, unknown>) : v
+  }
   return copy
 }
 
@@ -122,7 +135,9 @@ function check(c: Case, make: () => unknown, relative = false): unknown {
   try {
     made = make()
   } catch (error) {
-    if (!(error instanceof BreakwaterConfigError)) throw new Error(`${c.broken ?? 'valid options'}: not a BreakwaterConfigError: ${String(error)}`, { cause: error })
+    if (!(error instanceof BreakwaterConfigError)) {
+      throw new Error(`${c.broken ?? 'valid options'}: not a BreakwaterConfigError: ${String(error)}`, { cause: error })
+    }
     if (c.broken === undefined) throw new Error(`valid options rejected: ${error.message}`, { cause: error })
     if (!namesField(error, c.broken, relative)) throw new Error(`broke ${c.broken}, the error names ${error.field}: ${error.message}`)
     expect(error.message).toContain(error.field)
@@ -205,7 +220,8 @@ describe(`options fuzz (${RUNS} option objects for the preset, ${RUNS} across th
 
 /** Every field path of a tree, its groups' included. */
 function treePaths(tree: Tree, prefix = ''): string[] {
-  return Object.entries(tree.fields).flatMap(([key, node]) => [`${prefix}${key}`, ...('fields' in node ? treePaths(node, `${prefix}${key}.`) : [])])
+  return Object.entries(tree.fields).flatMap(([key, node]) =>
+    [`${prefix}${key}`, ...('fields' in node ? treePaths(node, `${prefix}${key}.`) : [])])
 }
 
 /** Every field path of a schema: objects (also as one option of several) are gone into; lists and records are fields. */

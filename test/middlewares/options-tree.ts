@@ -33,7 +33,9 @@ export interface Tree {
   readonly crossField?: readonly CrossField[]
 }
 
-const NOT_NUMBERS = fc.constantFrom<unknown>('5', 5n, null, {}, [], true, Symbol('n'), () => 5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY)
+const NOT_NUMBERS = fc.constantFrom<unknown>(
+  '5', 5n, null, {}, [], true, Symbol('n'), () => 5, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY,
+)
 const num = (valid: fc.Arbitrary<number>, outOfRange: readonly number[]): Leaf =>
   ({ valid, invalid: outOfRange.length > 0 ? fc.oneof(NOT_NUMBERS, fc.constantFrom(...outOfRange)) : NOT_NUMBERS })
 const int = (min: number, max: number, outOfRange: readonly number[]): Leaf => num(fc.integer({ min, max }), outOfRange)
@@ -109,7 +111,10 @@ const presetBreakerTree: Tree = {
   always: { tableName: 'breaker-table' }, crossField: breakerCross, alsoValid: fc.constant(false),
 }
 /** circuitBreaker() alone. */
-export const breakerTree: Tree = { fields: { ...breakerPolicy, ...observer, clock: CLOCK }, always: { tableName: 'breaker-table' }, crossField: breakerCross }
+export const breakerTree: Tree = {
+  fields: { ...breakerPolicy, ...observer, clock: CLOCK },
+  always: { tableName: 'breaker-table' }, crossField: breakerCross,
+}
 
 const backoffFields: Record<string, Leaf | Tree> = {
   baseMs: int(0, 1_000, [-1]),
@@ -154,15 +159,20 @@ export const degradationTree: Tree = { fields: { ...degradationFields, ...observ
 const routerFields: Record<string, Leaf | Tree> = {
   // Valid routes are the fuzz test's own (it always supplies them); these replace them.
   routes: onlyInvalid({}, [], 'default', null, 5n, { default: [] }, { default: ['no-region'] }, { default: { targets: [] } },
-    { default: [{ model: 'm', region: 'us-east-1', temperature: 1 }] }, { default: ['eu.anthropic.claude-3-haiku-20240307-v1:0@us-east-1'] }),
+    { default: [{ model: 'm', region: 'us-east-1', temperature: 1 }] },
+    { default: ['eu.anthropic.claude-3-haiku-20240307-v1:0@us-east-1'] }),
   defaultRoute: { valid: fc.constant('default'), invalid: fc.constantFrom<unknown>('nope', 5, null, 5n, Symbol('r')) },
   rules: {
     valid: fc.constant([{ route: 'default', when: { tier: 'gold' } }]),
     invalid: fc.constantFrom<unknown>(5, 'x', [5], [{ route: 'nope', when: { tier: 'x' } }], [{ route: 'default', when: {} }],
-      [{ route: 'default', when: { tier: 5n } }], [{ route: 5n, when: { tier: 'x' } }], [{ route: 'default', when: { tier: 'x' }, toString: 1 }]),
+      [{ route: 'default', when: { tier: 5n } }], [{ route: 5n, when: { tier: 'x' } }],
+      [{ route: 'default', when: { tier: 'x' }, toString: 1 }]),
   },
   tier: fn(() => 'gold'),
-  splitKey: { valid: fc.constantFrom<unknown>('user', 'session', () => 'k'), invalid: fc.constantFrom<unknown>('users', 5, null, 5n, Symbol('k')) },
+  splitKey: {
+    valid: fc.constantFrom<unknown>('user', 'session', () => 'k'),
+    invalid: fc.constantFrom<unknown>('users', 5, null, 5n, Symbol('k')),
+  },
   canary: {
     fields: {
       maxFailureRateGap: real(0, 1, [-0.1, 1.5]),

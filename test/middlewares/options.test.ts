@@ -44,12 +44,16 @@ describe('unknown keys are rejected, naming the option', () => {
     ['preset top level', () => make.preset({ routes, retries: 3 }), 'breakwater', 'retries'],
     ['preset breaker', () => make.preset({ routes, breaker: { cooldown: 5 } }), 'breakwater/circuit-breaker', 'breaker.cooldown'],
     ['preset backoff', () => make.preset({ routes, backoff: { retries: 3 } }), 'breakwater/backoff', 'backoff.retries'],
-    ['preset retry budget', () => make.preset({ routes, backoff: { retryBudget: { percent: 20 } } }), 'breakwater/backoff', 'backoff.retryBudget.percent'],
+    ['preset retry budget', () => make.preset({ routes, backoff: { retryBudget: { percent: 20 } } }),
+      'breakwater/backoff', 'backoff.retryBudget.percent'],
     ['preset fallback', () => make.preset({ routes, fallback: { nextRegion: true } }), 'breakwater/fallback', 'fallback.nextRegion'],
-    ['preset degradation', () => make.preset({ routes, degradation: { retryAfter: 5 } }), 'breakwater/graceful-degradation', 'degradation.retryAfter'],
+    ['preset degradation', () => make.preset({ routes, degradation: { retryAfter: 5 } }),
+      'breakwater/graceful-degradation', 'degradation.retryAfter'],
     ['router', () => make.router({ routes, weights: { default: 1 } }), 'breakwater/router', 'weights'],
-    ['router route object', () => make.router({ routes: { chat: { targets: routes.default, weight: 2 } } }), 'breakwater/router', 'routes.chat.weight'],
-    ['router target', () => make.router({ routes: { chat: [{ model: HAIKU, region: 'us-east-1', tokens: 5 }] } }), 'breakwater/router', 'routes.chat[0].tokens'],
+    ['router route object', () => make.router({ routes: { chat: { targets: routes.default, weight: 2 } } }),
+      'breakwater/router', 'routes.chat.weight'],
+    ['router target', () => make.router({ routes: { chat: [{ model: HAIKU, region: 'us-east-1', tokens: 5 }] } }),
+      'breakwater/router', 'routes.chat[0].tokens'],
     ['circuitBreaker', () => make.circuitBreaker({ threshold: 0.5 }), 'breakwater/circuit-breaker', 'breaker.threshold'],
     ['backoff', () => make.backoff({ maxRetries: 2 }), 'breakwater/backoff', 'backoff.maxRetries'],
     ['backoff retryBudget', () => make.backoff({ retryBudget: { ratio: 0.1, burst: 3 } }), 'breakwater/backoff', 'retryBudget.burst'],
@@ -148,7 +152,8 @@ describe('logger, metrics, clock and store must have the right shape', () => {
     ['circuitBreaker metrics', () => make.circuitBreaker({ metrics: { addMetric: true } }), 'breakwater/circuit-breaker', 'metrics'],
     ['circuitBreaker store', () => make.circuitBreaker({ store: { read() {} } }), 'breakwater/circuit-breaker', 'store'],
     ['backoff clock', () => make.backoff({ clock: Date }), 'breakwater/backoff', 'clock'],
-    ['gracefulDegradation logger without warn', () => make.gracefulDegradation({ logger: { error() {} } }), 'breakwater/graceful-degradation', 'logger'],
+    ['gracefulDegradation logger without warn', () => make.gracefulDegradation({ logger: { error() {} } }),
+      'breakwater/graceful-degradation', 'logger'],
     ['gracefulDegradation metrics', () => make.gracefulDegradation({ metrics: null }), 'breakwater/graceful-degradation', 'metrics'],
   ])('%s', (_name, fn, source, field) => {
     expect(rejection(fn)).toEqual({ source, field })
@@ -158,7 +163,8 @@ describe('logger, metrics, clock and store must have the right shape', () => {
     const stack = make.preset({ routes, logger, metrics, breaker: false, backoff: false, fallback: false, degradation: false })
     // The preset compiles its engine at creation: one `before` that opens the invocation, plus the onError reply.
     expect((stack as { name?: string }[]).map((m) => m.name)).toEqual(['breakwater'])
-    expect((make.preset({ routes, logger, metrics }) as { name?: string }[]).map((m) => m.name)).toEqual(['breakwater', 'breakwater-graceful-degradation'])
+    const full = make.preset({ routes, logger, metrics }) as { name?: string }[]
+    expect(full.map((m) => m.name)).toEqual(['breakwater', 'breakwater-graceful-degradation'])
   })
 
   it('rejects options that are not an object', () => {
@@ -197,12 +203,14 @@ describe('the invalid options issue 10 found accepted (each now names its field)
     ['dynamodb: { refreshMS }', { routes, breaker: { ...table, dynamodb: { refreshMS: 1000 } } }, 'breaker.dynamodb.refreshMS'],
     ["dynamodb: 'fast'", { routes, breaker: { ...table, dynamodb: 'fast' } }, 'breaker.dynamodb'],
     ['fallback: { toString: 5 }', { routes, fallback: { toString: 5 } }, 'fallback.toString'],
-    ['a JSON-parsed __proto__ key', { routes, fallback: JSON.parse('{"__proto__": {"nextTarget": false}}') as unknown }, 'fallback.__proto__'],
+    ['a JSON-parsed __proto__ key', { routes, fallback: JSON.parse('{"__proto__": {"nextTarget": false}}') as unknown },
+      'fallback.__proto__'],
     ['random: 5', { routes, random: 5 }, 'random'],
     ['a BigInt', { routes, breaker: { cooldownMs: 10n } }, 'breaker.cooldownMs'],
     ['a Symbol in probeStages', { routes, breaker: { probeStages: [1, Symbol('x')] } }, 'breaker.probeStages'],
     ['a BigInt rule route', { routes, rules: [{ route: 1n, when: { tier: 'a' } }] }, 'rules[0].route'],
-    ['permitLeaseMs below the attempt timeout', { routes, breaker: { permitLeaseMs: 1_000 }, backoff: { attemptTimeoutMs: 30_000 } }, 'breaker.permitLeaseMs'],
+    ['permitLeaseMs below the attempt timeout', { routes, breaker: { permitLeaseMs: 1_000 }, backoff: { attemptTimeoutMs: 30_000 } },
+      'breaker.permitLeaseMs'],
     ['timeoutMaxTokens: 0', { routes, fallback: { timeoutMaxTokens: 0 } }, 'fallback.timeoutMaxTokens'],
     ['cooldownMs: 1e300', { routes, breaker: { cooldownMs: 1e300, maxCooldownMs: 1e300 } }, 'breaker.cooldownMs'],
   ]

@@ -33,24 +33,41 @@ function handler(options: Omit<RouterOptions, 'client'>, breaker = false, clock?
     const reply = await context.bedrock.converse({ messages: [msg('hello')] })
     return reply.served
   }).use(router({ ...options, client: { clientConfig: fakeClientConfig(server) } }))
-  if (breaker) h.use(circuitBreaker({ consecutiveFailures: 2, cooldownMs: 60_000, ...(clock && { clock }) })).use(fallback())
+  if (breaker) {
+    const breakerOptions: { consecutiveFailures: number; cooldownMs: number; clock?: Clock } = {
+      consecutiveFailures: 2,
+      cooldownMs: 60_000,
+    }
+    if (clock) breakerOptions.clock = clock
+    h.use(circuitBreaker(breakerOptions)).use(fallback())
+  }
   h.use(capture)
   return { invoke: (event: unknown) => h(event as never, lambdaContext() as never), states }
 }
 
 const fieldOf = (options: Partial<RouterOptions>): string => {
-  try { router({ routes: { default: [SMALL], large: [LARGE] }, ...options } as RouterOptions) } catch (e) { if (e instanceof BreakwaterConfigError) return e.field; throw e }
+  try {
+    router({ routes: { default: [SMALL], large: [LARGE] }, ...options } as RouterOptions)
+  } catch (e) {
+    if (e instanceof BreakwaterConfigError) return e.field
+    throw e
+  }
   throw new Error('did not throw')
 }
 
 describe('router() routing options at init', () => {
   it('names the offending field', () => {
-    expect(fieldOf({ rules: [{ route: 'large', when: { tier: 'a' } }, { route: 'default', when: { tier: 'b' } }, { route: 'huge', when: { tier: 'c' } }] })).toBe('rules[2].route')
+    const threeRules = [
+      { route: 'large', when: { tier: 'a' } }, { route: 'default', when: { tier: 'b' } }, { route: 'huge', when: { tier: 'c' } },
+    ]
+    expect(fieldOf({ rules: threeRules })).toBe('rules[2].route')
     expect(fieldOf({ routes: { x: ['eu.anthropic.claude-3-7-sonnet-20250219-v1:0@us-east-1'] } })).toBe('routes.x[0].region')
     expect(fieldOf({ routes: { x: { targets: [SMALL], green: { targets: [GREEN], weight: 101 } } } })).toBe('routes.x.green.weight')
-    expect(fieldOf({ routes: { x: { targets: [SMALL], green: { targets: ['eu.m.x@us-west-2'], weight: 5 } } } })).toBe('routes.x.green.targets[0].region')
-    expect(fieldOf({ routes: { x: { targets: [SMALL], green: { targets: [GREEN], weight: 5 } }, 'x#green': [SMALL] } })).toBe('routes.x.green')
-    expect(fieldOf({ rules: [{ route: 'x#green', when: { tier: 'a' } }], routes: { x: { targets: [SMALL], green: { targets: [GREEN], weight: 5 } } } })).toBe('rules[0].route')
+    expect(fieldOf({ routes: { x: { targets: [SMALL], green: { targets: ['eu.m.x@us-west-2'], weight: 5 } } } }))
+      .toBe('routes.x.green.targets[0].region')
+    const blueGreen = { targets: [SMALL], green: { targets: [GREEN], weight: 5 } }
+    expect(fieldOf({ routes: { x: blueGreen, 'x#green': [SMALL] } })).toBe('routes.x.green')
+    expect(fieldOf({ rules: [{ route: 'x#green', when: { tier: 'a' } }], routes: { x: blueGreen } })).toBe('rules[0].route')
     expect(fieldOf({ splitKey: 'cookie' as never })).toBe('splitKey')
     expect(fieldOf({ tier: 'gold' as never })).toBe('tier')
     expect(fieldOf({ canary: { maxFailureRateGap: 2 } })).toBe('canary.maxFailureRateGap')
@@ -90,7 +107,12 @@ describe('rules through a Middy handler', () => {
     const served: string[] = []
     const h = middy(async (event: { text: string }, context: BreakwaterContext) => {
       served.push((await context.bedrock.converse({ messages: [msg(event.text)] })).served.model)
-    }).use(router({ routes, defaultRoute: 'large', rules: [{ route: 'default', when: { inputTokens: { max: 200 } } }], client: { clientConfig: fakeClientConfig(server) } }))
+    }).use(router({
+      routes,
+      defaultRoute: 'large',
+      rules: [{ route: 'default', when: { inputTokens: { max: 200 } } }],
+      client: { clientConfig: fakeClientConfig(server) },
+    }))
     await h({ text: 'hi!' } as never, lambdaContext() as never)
     await h({ text: 'Compare these two contracts clause by clause. '.repeat(100) } as never, lambdaContext() as never)
     expect(served).toEqual([SMALL.split('@')[0], LARGE.split('@')[0]])
@@ -124,7 +146,8 @@ describe('blue/green through a Middy handler', () => {
 
   it('the blue net holds even when fallback() does not walk the cascade (nextTarget: false)', async () => {
     server.plan([{ kind: 'unavailable', region: 'us-west-2' }])
-    const h = middy(async (_event: unknown, context: BreakwaterContext) => (await context.bedrock.converse({ messages: [msg('hello')] })).served)
+    const h = middy(async (_event: unknown, context: BreakwaterContext) =>
+      (await context.bedrock.converse({ messages: [msg('hello')] })).served)
       .use(router({ routes, client: { clientConfig: fakeClientConfig(server) } }))
       .use(fallback({ nextTarget: false }))
     const served = await h({ headers: { 'x-user-id': greenUsers[0] } } as never, lambdaContext() as never)
@@ -137,9 +160,12 @@ describe('blue/green through a Middy handler', () => {
     server.plan([{ kind: 'delay', region: 'us-west-2', delayMs: 400 }])
     const h = handler({ routes: sameModel })
     for (let i = 0; i < 6; i++) await h.invoke({ headers: { 'x-user-id': blueUsers[i] } })
-    for (let i = 0; i < 6; i++) expect(await h.invoke({ headers: { 'x-user-id': greenUsers[i] } })).toMatchObject({ route: 'default#green', region: 'us-west-2' })
+    for (let i = 0; i < 6; i++) {
+      expect(await h.invoke({ headers: { 'x-user-id': greenUsers[i] } })).toMatchObject({ route: 'default#green', region: 'us-west-2' })
+    }
     // us-west-2 is now known to be far slower than us-east-1, yet a green user is still served by green.
-    expect(await h.invoke({ headers: { 'x-user-id': greenUsers[6] } })).toMatchObject({ route: 'default#green', region: 'us-west-2', attempts: 1 })
+    expect(await h.invoke({ headers: { 'x-user-id': greenUsers[6] } }))
+      .toMatchObject({ route: 'default#green', region: 'us-west-2', attempts: 1 })
   })
 
   it('aborts the canary while green is open (metric + warn), green users fall back to blue', async () => {
@@ -151,7 +177,9 @@ describe('blue/green through a Middy handler', () => {
       routes: { default: { targets: [SMALL], green: { targets: [GREEN, SMALL], weight: 25 } } },
       logger: logger as never, metrics: { addMetric: (name: string) => { metrics.push(name) } } as never,
     }, true)
-    for (let i = 0; i < 2; i++) expect(await h.invoke({ headers: { 'x-user-id': greenUsers[i] } })).toMatchObject({ route: 'default#green', region: 'us-east-1' })
+    for (let i = 0; i < 2; i++) {
+      expect(await h.invoke({ headers: { 'x-user-id': greenUsers[i] } })).toMatchObject({ route: 'default#green', region: 'us-east-1' })
+    }
     // Two failures opened us-west-2; the next green user is routed blue at init of the request.
     expect(await h.invoke({ headers: { 'x-user-id': greenUsers[2] } })).toMatchObject({ route: 'default', attempts: 1 })
     expect(metrics.filter((m) => m === 'CanaryAborted')).toHaveLength(1)

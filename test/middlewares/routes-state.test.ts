@@ -16,22 +16,33 @@ const fieldOf = (fn: () => unknown): string => {
 describe('resolveRoutes', () => {
   it('accepts lists and { targets, invokeModel } and records families', () => {
     const routes = resolveRoutes({
-      default: ['anthropic.claude-3-haiku-20240307-v1:0@us-east-1', { model: 'amazon.nova-micro-v1:0', region: 'us-west-2', maxTokens: 200 }],
-      raw: { targets: ['anthropic.claude-3-haiku-20240307-v1:0@us-east-1', 'us.anthropic.claude-3-5-haiku-20241022-v1:0@us-east-2'], invokeModel: true },
+      default: [
+        'anthropic.claude-3-haiku-20240307-v1:0@us-east-1',
+        { model: 'amazon.nova-micro-v1:0', region: 'us-west-2', maxTokens: 200 },
+      ],
+      raw: {
+        targets: ['anthropic.claude-3-haiku-20240307-v1:0@us-east-1', 'us.anthropic.claude-3-5-haiku-20241022-v1:0@us-east-2'],
+        invokeModel: true,
+      },
     })
     expect(routes.get('default')!.families).toEqual(['anthropic.claude', 'amazon.nova'])
     expect(routes.get('raw')!.targets).toHaveLength(2)
   })
 
   // The router's schema checks routes before they are resolved.
-  const checked = (routes: unknown, defaultRoute?: unknown) => () => parseOptions(ROUTER_OPTIONS, { routes, ...(defaultRoute !== undefined && { defaultRoute }) } as never)
+  const checked = (routes: unknown, defaultRoute?: unknown) => () => {
+    const options: Record<string, unknown> = { routes }
+    if (defaultRoute !== undefined) options.defaultRoute = defaultRoute
+    return parseOptions(ROUTER_OPTIONS, options as never)
+  }
 
   it('rejects empty routes, empty cascades, unknown route keys and mixed families for invokeModel', () => {
     expect(fieldOf(checked({}))).toBe('routes')
     expect(fieldOf(checked(undefined))).toBe('routes')
     expect(fieldOf(checked({ chat: [] }))).toBe('routes.chat')
     expect(fieldOf(checked({ chat: { targets: ['m@us-east-1'], weight: 5 } }))).toBe('routes.chat.weight')
-    expect(fieldOf(checked({ raw: { targets: ['anthropic.claude-3@us-east-1', 'amazon.nova-lite-v1:0@us-east-1'], invokeModel: true } }))).toBe('routes.raw.targets')
+    const mixed = { targets: ['anthropic.claude-3@us-east-1', 'amazon.nova-lite-v1:0@us-east-1'], invokeModel: true }
+    expect(fieldOf(checked({ raw: mixed }))).toBe('routes.raw.targets')
   })
 
   it('picks the default route and rejects one naming a missing route', () => {

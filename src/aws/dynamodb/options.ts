@@ -69,6 +69,3 @@ export function resolveStoreOptions(options: DynamoDBBreakerStoreOptions): Resol
   const { refreshMs, flushMs, operationTimeoutMs } = { ...DEFAULT_STORE_TUNING, ...o }
   return { tableName: o.tableName, refreshMs, flushMs, operationTimeoutMs }
 }
-
-const hasMethod = (value: unknown, name: string): boolean =>
-  typeof value === 'object' && value !== null && typeof (value as Record<string, unknown>)[name] === 'function'

@@ -17,11 +17,18 @@ export const MAX_WINDOW_MS = 3_600_000
 const MAX_CLOCK_SKEW_MS = 60_000
 
 const positiveInteger = number({ integer: true, min: 1, must: 'must be a positive integer' })
-const cooldown = number({ min: 0, max: MAX_COOLDOWN_MS, unit: 'ms', why: 'a day at most, because an open breaker\'s reopening becomes a caller\'s Retry-After' })
+const cooldown = number({
+  min: 0,
+  max: MAX_COOLDOWN_MS,
+  unit: 'ms',
+  why: 'a day at most, because an open breaker\'s reopening becomes a caller\'s Retry-After',
+})
 
 /** Stages must ramp up: each larger than the one before, so a stage never admits fewer probes. */
 const increasing: Refine<readonly number[]> = (stages) =>
-  stages.every((n, i) => i === 0 || n > (stages[i - 1] as number)) ? undefined : { problem: `must be strictly increasing (got [${stages.join(', ')}])` }
+  stages.every((n, i) => i === 0 || n > (stages[i - 1] as number))
+    ? undefined
+    : { problem: `must be strictly increasing (got [${stages.join(', ')}])` }
 
 /** The breaker policy's fields, as data (defaults: DEFAULT_BREAKER_POLICY). circuitBreaker()'s options hold them. */
 export const BREAKER_POLICY_FIELDS = {
@@ -43,7 +50,9 @@ export const BREAKER_POLICY_FIELDS = {
 export const cooldownFitsCap: Refine<Partial<BreakerPolicy>> = (p) => {
   const cooldownMs = p.cooldownMs ?? DEFAULT_BREAKER_POLICY.cooldownMs
   const maxCooldownMs = p.maxCooldownMs ?? DEFAULT_BREAKER_POLICY.maxCooldownMs
-  return maxCooldownMs < cooldownMs ? { at: 'maxCooldownMs', problem: `must be >= cooldownMs (${cooldownMs}) (got ${maxCooldownMs})` } : undefined
+  return maxCooldownMs < cooldownMs
+    ? { at: 'maxCooldownMs', problem: `must be >= cooldownMs (${cooldownMs}) (got ${maxCooldownMs})` }
+    : undefined
 }
 
 const BREAKER_POLICY = object(BREAKER_POLICY_FIELDS, { label: 'a breaker', refine: [cooldownFitsCap] })
@@ -58,14 +67,18 @@ const BREAKER_POLICY = object(BREAKER_POLICY_FIELDS, { label: 'a breaker', refin
 export function resolvePolicy(partial: Partial<BreakerPolicy> | undefined, source: string): BreakerPolicy {
   if (partial === undefined) return DEFAULT_BREAKER_POLICY
   const given = parseOptions(BREAKER_POLICY, partial, source, 'breaker')
-  return Object.freeze({ ...DEFAULT_BREAKER_POLICY, ...given, probeStages: Object.freeze([...(given.probeStages ?? DEFAULT_BREAKER_POLICY.probeStages)]) })
+  const probeStages = Object.freeze([...(given.probeStages ?? DEFAULT_BREAKER_POLICY.probeStages)])
+  return Object.freeze({ ...DEFAULT_BREAKER_POLICY, ...given, probeStages })
 }
 
 /** What is wrong with a lease shorter than the attempt it covers, or undefined. */
 export function leaseProblem(permitLeaseMs: number, attemptTimeoutMs: number): string | undefined {
-  return permitLeaseMs < attemptTimeoutMs
-    ? `(${permitLeaseMs} ms) must be at least backoff.attemptTimeoutMs (${attemptTimeoutMs} ms): a probe cut short at its lease never closes the breaker`
-    : undefined
+  if (permitLeaseMs < attemptTimeoutMs) {
+    return (
+      `(${permitLeaseMs} ms) must be at least backoff.attemptTimeoutMs (${attemptTimeoutMs} ms): a probe cut short at its lease never closes the breaker`
+    )
+  }
+  return undefined
 }
 
 /**

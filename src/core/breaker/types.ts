@@ -126,7 +126,13 @@ export type Admission =
 
 /** Something a breaker did that logs and metrics should hear about. */
 export type BreakerEvent =
-  | { readonly type: 'transition'; readonly key: string; readonly from: BreakerStateName; readonly to: BreakerStateName; readonly record: BreakerRecord }
+  | {
+    readonly type: 'transition'
+    readonly key: string
+    readonly from: BreakerStateName
+    readonly to: BreakerStateName
+    readonly record: BreakerRecord
+  }
   | { readonly type: 'probe-granted'; readonly key: string; readonly stage: number; readonly permitId: string }
   | { readonly type: 'store-error'; readonly key: string; readonly operation: string; readonly error: unknown }
 

@@ -105,7 +105,7 @@ export const string = (rule: Options<StringSchema> = {}): StringSchema => ({ kin
 export const boolean = (rule: Options<BooleanSchema> = {}): BooleanSchema => ({ kind: 'boolean', ...rule })
 export const literal = (...values: LiteralSchema['values']): LiteralSchema => ({ kind: 'literal', values })
 export const func = (signature?: string, rule: Omit<Options<FuncSchema>, 'signature'> = {}): FuncSchema =>
-  ({ kind: 'func', ...(signature !== undefined && { signature }), ...rule })
+  signature === undefined ? { kind: 'func', ...rule } : { kind: 'func', signature, ...rule }
 export const methods = (names: readonly string[], rule: Omit<Options<MethodsSchema>, 'names'> = {}): MethodsSchema =>
   ({ kind: 'methods', names, ...rule })
 export const dict = (rule: Options<DictSchema> = {}): DictSchema => ({ kind: 'dict', ...rule })

@@ -14,7 +14,12 @@ export interface Digest {
 /**
  * `requestMetadata` is left out: it tags a call for logs (often with a per-request id) and does not change the answer.
  */
-export function replyCacheKey(digest: Digest, route: string, input: { readonly requestMetadata?: unknown }, responseSchema: unknown): string {
+export function replyCacheKey(
+  digest: Digest,
+  route: string,
+  input: { readonly requestMetadata?: unknown },
+  responseSchema: unknown,
+): string {
   const { requestMetadata: _tags, ...asked } = input
   feed(digest, { route, input: asked, responseSchema })
   return digest.digest('base64url')

@@ -100,8 +100,15 @@ const reaskBlocks = new WeakSet<object>()
  * known) goes into the system prompt (Converse wants turns to alternate, so a system block is the one place to add
  * an instruction without rewriting the conversation). An earlier re-ask's block is replaced, not repeated.
  */
-export function reaskWithFormat<I extends ConverseLike & { readonly system?: readonly object[] }>(input: I, reason: string, format?: string): I {
-  const instruction = { text: `Your previous reply was rejected: ${reason}. Reply again, following the required output format exactly.${format ? ` ${format}` : ''}` }
+export function reaskWithFormat<I extends ConverseLike & { readonly system?: readonly object[] }>(
+  input: I,
+  reason: string,
+  format?: string,
+): I {
+  const expected = format ? ` ${format}` : ''
+  const instruction = {
+    text: `Your previous reply was rejected: ${reason}. Reply again, following the required output format exactly.${expected}`,
+  }
   reaskBlocks.add(instruction)
   return { ...input, system: [...(input.system ?? []).filter((block) => !reaskBlocks.has(block)), instruction] }
 }

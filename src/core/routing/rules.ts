@@ -33,7 +33,9 @@ const RANGE = object({
   must: 'must be { min?, max? }',
   refine: [
     (r: Range) => (r.min === undefined && r.max === undefined ? { problem: 'must set min, max or both' } : undefined),
-    (r: Range) => (r.min !== undefined && r.max !== undefined && r.min > r.max ? { problem: `has min ${r.min} > max ${r.max}` } : undefined),
+    (r: Range) => (r.min !== undefined && r.max !== undefined && r.min > r.max
+      ? { problem: `has min ${r.min} > max ${r.max}` }
+      : undefined),
   ],
 })
 

@@ -11,7 +11,8 @@ import { FALLBACK_OPTIONS } from './fallback.js'
 import { DEGRADATION_SOURCE, GRACEFUL_DEGRADATION_OPTIONS } from './graceful-degradation.js'
 import { ROUTER_FIELDS, ROUTER_REFINES, ROUTER_SOURCE } from './router.js'
 
-const group = (options: ObjectSchema) => oneOf([literal(false), options], { must: 'must be false (to leave the middleware out) or its options object' })
+const group = (options: ObjectSchema) =>
+  oneOf([literal(false), options], { must: 'must be false (to leave the middleware out) or its options object' })
 
 interface PresetValues {
   readonly breaker?: false | { readonly permitLeaseMs?: number }
@@ -41,7 +42,11 @@ const hasError = (logger: object): boolean => {
 /** The one logger is also gracefulDegradation's, which logs failures at error level. */
 const loggerCanLogErrors: Refine<PresetValues> = (o) => {
   if (o.logger === undefined || o.degradation === false || hasError(o.logger)) return undefined
-  return { at: 'logger', problem: 'must also have error(): gracefulDegradation logs failures with it (or set degradation: false)', source: DEGRADATION_SOURCE }
+  return {
+    at: 'logger',
+    problem: 'must also have error(): gracefulDegradation logs failures with it (or set degradation: false)',
+    source: DEGRADATION_SOURCE,
+  }
 }
 
 export const BREAKWATER_OPTIONS = object({

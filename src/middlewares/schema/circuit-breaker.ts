@@ -48,7 +48,8 @@ const flushWithinWindow: Refine<BreakerValues> = (o) => {
   if ((o.dynamodb?.flushMs ?? DEFAULT_STORE_TUNING.flushMs) <= most) return undefined
   return {
     at: 'dynamodb.flushMs',
-    problem: `must be at most windowMs / ${MAX_FLUSH_SHARE_OF_WINDOW} (${most} ms): successes written later than that make the fleet's failure rate look higher than it is`,
+    problem:
+      `must be at most windowMs / ${MAX_FLUSH_SHARE_OF_WINDOW} (${most} ms): successes written later than that make the fleet's failure rate look higher than it is`,
   }
 }
 
@@ -62,7 +63,11 @@ export const CIRCUIT_BREAKER_OPTIONS = object({
   localFallbackMs: number({ above: 0, unit: 'ms' }),
   store: methods(['read', 'recordOutcome', 'compareAndSet']),
   slowCallMs: number({ above: 0, unit: 'ms' }),
-  failureClasses: list(literal(...COUNTABLE), { minLength: 1, flat: true, must: `must be a non-empty list of countable failure classes (${COUNTABLE.join(', ')})` }),
+  failureClasses: list(literal(...COUNTABLE), {
+    minLength: 1,
+    flat: true,
+    must: `must be a non-empty list of countable failure classes (${COUNTABLE.join(', ')})`,
+  }),
   clock: CLOCK,
   ...OBSERVABILITY,
 }, {

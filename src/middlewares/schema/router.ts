@@ -30,10 +30,15 @@ const oneFamily: Refine<RouteObject> = (route) => {
   if (route.invokeModel !== true) return undefined
   const blue = familiesOf(route.targets)
   if (blue.length > 1) {
-    return { at: 'targets', problem: `serves invokeModel() but mixes model families (${blue.join(', ')}): raw bodies can only fall back within one family` }
+    return {
+      at: 'targets',
+      problem: `serves invokeModel() but mixes model families (${blue.join(', ')}): raw bodies can only fall back within one family`,
+    }
   }
   const all = familiesOf([...route.targets, ...(route.green?.targets ?? [])])
-  return all.length > 1 ? { at: 'green.targets', problem: `serves invokeModel() but mixes model families with blue (${all.join(', ')})` } : undefined
+  return all.length > 1
+    ? { at: 'green.targets', problem: `serves invokeModel() but mixes model families with blue (${all.join(', ')})` }
+    : undefined
 }
 
 const GREEN = object({
@@ -55,11 +60,16 @@ type Routes = Readonly<Record<string, unknown>>
 
 /** A green cascade is registered as a route of its own, `name#green`: that name must be free. */
 const greenNamesFree: Refine<Routes> = (routes) => {
-  const taken = Object.entries(routes).find(([name, spec]) => hasGreen(spec) && (name.endsWith(GREEN_SUFFIX) || Object.hasOwn(routes, `${name}${GREEN_SUFFIX}`)))
+  const clashes = (name: string): boolean => name.endsWith(GREEN_SUFFIX) || Object.hasOwn(routes, `${name}${GREEN_SUFFIX}`)
+  const taken = Object.entries(routes).find(([name, spec]) => hasGreen(spec) && clashes(name))
   return taken && { at: `${taken[0]}.green`, problem: `is registered as "${taken[0]}${GREEN_SUFFIX}", which is taken by another route` }
 }
 
-const ROUTES = record(ROUTE, { minKeys: 1, must: 'must be an object of named routes, e.g. { default: ["model@us-east-1"] }', refine: [greenNamesFree] })
+const ROUTES = record(ROUTE, {
+  minKeys: 1,
+  must: 'must be an object of named routes, e.g. { default: ["model@us-east-1"] }',
+  refine: [greenNamesFree],
+})
 
 /** The router's fields; the preset has them at its top level. */
 export const ROUTER_FIELDS = {
@@ -80,11 +90,13 @@ export const ROUTER_FIELDS = {
 interface RouterValues { readonly routes: Routes; readonly defaultRoute?: string; readonly rules?: readonly Rule[] }
 
 /** Every route a call can name: the declared ones and the green cascades registered beside them. */
-const servedRoutes = (routes: Routes): string[] => Object.entries(routes).flatMap(([name, spec]) => (hasGreen(spec) ? [name, `${name}${GREEN_SUFFIX}`] : [name]))
+const servedRoutes = (routes: Routes): string[] =>
+  Object.entries(routes).flatMap(([name, spec]) => (hasGreen(spec) ? [name, `${name}${GREEN_SUFFIX}`] : [name]))
 
 const defaultRouteServed: Refine<RouterValues> = (o) => {
   if (o.defaultRoute === undefined || servedRoutes(o.routes).includes(o.defaultRoute)) return undefined
-  return { at: 'defaultRoute', problem: `names no configured route (got ${show(o.defaultRoute)}; have: ${servedRoutes(o.routes).join(', ')})`, source: ROUTER_SOURCE }
+  const have = servedRoutes(o.routes).join(', ')
+  return { at: 'defaultRoute', problem: `names no configured route (got ${show(o.defaultRoute)}; have: ${have})`, source: ROUTER_SOURCE }
 }
 
 /** Rules pick a declared route (a green cascade is reached through its blue route's split, never by a rule). */

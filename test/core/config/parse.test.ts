@@ -34,7 +34,8 @@ describe('leaf kinds', () => {
     expect(problem(n, 11)).toBe('must be an integer from 0 to 10 (got 11)')
     expect(problem(number({ above: 0, max: 1 }), 0)).toBe('must be a number in (0, 1] (got 0)')
     expect(problem(number({ min: 0, unit: 'ms' }), Infinity)).toBe('must be a finite number of ms >= 0 (got Infinity)')
-    expect(problem(number({ step: 1_000, integer: true, unit: 'ms', min: 1_000 }), 1_500)).toBe('must be a whole number of ms >= 1000 (a multiple of 1000) (got 1500)')
+    expect(problem(number({ step: 1_000, integer: true, unit: 'ms', min: 1_000 }), 1_500))
+      .toBe('must be a whole number of ms >= 1000 (a multiple of 1000) (got 1500)')
     expect(problem(number({ max: 5, why: 'five is plenty' }), 6)).toBe('must be a number <= 5 (got 6): five is plenty')
     expect(problem(number({ must: 'must be a percentage' }), 5n)).toBe('must be a percentage (got 5n)')
   })
@@ -69,7 +70,8 @@ describe('objects', () => {
 
   it('names the full path at every depth, and lists the known keys of an unknown one', () => {
     expect(rejection(() => parseOptions(outer, { name: 'n', store: { refreshMS: 1 } })).field).toBe('store.refreshMS')
-    expect(rejection(() => parseOptions(outer, { name: 'n', store: { refreshMS: 1 } })).problem).toBe('is not a store option (known: refreshMs)')
+    expect(rejection(() => parseOptions(outer, { name: 'n', store: { refreshMS: 1 } })).problem)
+      .toBe('is not a store option (known: refreshMs)')
     expect(rejection(() => parseOptions(outer, { name: 'n', store: { refreshMs: 0 } })).field).toBe('store.refreshMs')
     expect(rejection(() => parseOptions(outer, { name: 'n', store: 'fast' })).field).toBe('store')
     expect(rejection(() => parseOptions(outer, { store: {} })).problem).toBe('is required: a name')
@@ -137,12 +139,15 @@ describe('objects', () => {
     expect(rejection(() => parseOptions(top, { r: -1 }, 'breakwater/override')).source).toBe('breakwater/router')
     // A source passed in is the default: a schema that names its own keeps it.
     expect(rejection(() => parseOptions(group, { n: -1 }, 'breakwater/override')).source).toBe('breakwater/group')
-    expect(rejection(() => parseOptions(object({ n: number({ min: 0 }) }), { n: -1 }, 'breakwater/override')).source).toBe('breakwater/override')
+    const sourceless = object({ n: number({ min: 0 }) })
+    expect(rejection(() => parseOptions(sourceless, { n: -1 }, 'breakwater/override')).source).toBe('breakwater/override')
   })
 
   it('refines see the checked copy and name a path relative to it', () => {
     const range = object({ min: number(), max: number() }, {
-      refine: [(r: { min?: number; max?: number }) => ((r.min ?? 0) > (r.max ?? Infinity) ? { at: 'max', problem: 'must be >= min' } : undefined)],
+      refine: [
+        (r: { min?: number; max?: number }) => ((r.min ?? 0) > (r.max ?? Infinity) ? { at: 'max', problem: 'must be >= min' } : undefined),
+      ],
     })
     expect(at(object({ r: range }), { r: { min: 5, max: 1 } }, 'when')).toBe('when.r.max')
     expect(rejection(() => parseValue(range, { min: 5, max: 1 }, 'test', 'x')).message).toBe('test: option "x.max" must be >= min')
@@ -157,10 +162,16 @@ describe('lists, records, unions', () => {
     const stages = list(number({ integer: true, above: 0 }), { flat: true, must: 'must be counts' })
     expect(at(stages, [1, 2.5], 'breaker.probeStages')).toBe('breaker.probeStages')
     expect(problem(stages, [1, Symbol('s'), 3n])).toBe('must be counts (got [1,"Symbol(s)","3n"])')
-    const named = list(object({ route: string() }), { refine: [(rs: { route: string }[]) => { const i = rs.findIndex((r) => r.route === 'no'); return i < 0 ? undefined : { at: `[${i}].route`, problem: 'names no route' } }] })
+    const namesNo = (rs: { route: string }[]) => {
+      const i = rs.findIndex((r) => r.route === 'no')
+      return i < 0 ? undefined : { at: `[${i}].route`, problem: 'names no route' }
+    }
+    const named = list(object({ route: string() }), { refine: [namesNo] })
     expect(at(named, [{ route: 'a' }, { route: 'no' }], 'rules')).toBe('rules[1].route')
     expect(ok(list(number()), [1, 2])).toEqual([1, 2])
-    expect(at(list(number()), [1, , 3])).toBe('x[1]') // a hole is undefined
+    const holed = [1, 2, 3]
+    delete holed[1]
+    expect(at(list(number()), holed)).toBe('x[1]') // a hole is undefined
   })
 
   it('record: any names, each entry checked under its name, an own __proto__ entry kept as data', () => {
@@ -206,7 +217,9 @@ describe('values that break naive checks never crash', () => {
     const cyclic: Record<string, unknown> = {}
     cyclic.self = cyclic
     for (const value of [5n, Symbol('s'), () => 1, cyclic, [5n], [Symbol('t')]]) {
-      for (const key of ['a', 'b', 'c']) expect(rejection(() => parseOptions(schema, { [key]: value })).field).toMatch(new RegExp(`^${key}`))
+      for (const key of ['a', 'b', 'c']) {
+        expect(rejection(() => parseOptions(schema, { [key]: value })).field).toMatch(new RegExp(`^${key}`))
+      }
     }
     expect(rejection(() => parseOptions(schema, Symbol('root') as never)).message).toContain('Symbol(root)')
   })
@@ -230,12 +243,18 @@ describe('values that break naive checks never crash', () => {
       nested: object({ k: literal('a', 'b'), f: func(), inner: object({ m: number({ integer: true }) }) }),
       named: record(oneOf([number(), object({ v: boolean() })])),
     })
-    const values = fc.anything({ withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withObjectString: true, maxDepth: 4 })
+    const values = fc.anything({
+      withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withObjectString: true, maxDepth: 4,
+    })
     const shaped = fc.record({
       n: fc.oneof(fc.integer({ min: -5, max: 105 }), values),
       s: fc.oneof(fc.string(), values),
       flags: fc.oneof(fc.array(fc.boolean()), values),
-      nested: fc.oneof(fc.record({ k: fc.constantFrom('a', 'b', 'c'), f: fc.constant(() => 1), inner: fc.record({ m: fc.oneof(fc.integer(), values) }, { requiredKeys: [] }) }, { requiredKeys: [] }), values),
+      nested: fc.oneof(fc.record({
+        k: fc.constantFrom('a', 'b', 'c'),
+        f: fc.constant(() => 1),
+        inner: fc.record({ m: fc.oneof(fc.integer(), values) }, { requiredKeys: [] }),
+      }, { requiredKeys: [] }), values),
       named: fc.oneof(fc.dictionary(fc.string(), fc.oneof(fc.double(), fc.record({ v: fc.boolean() }), values)), values),
     }, { requiredKeys: [] })
     fc.assert(fc.property(fc.oneof(shaped, values), (value) => {

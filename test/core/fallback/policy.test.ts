@@ -18,7 +18,8 @@ describe('fallback cache option', () => {
     expect(resolveFallbackPolicy({ cache: false }, SOURCE).cache).toBe(false)
     expect(resolveFallbackPolicy({ cache: true }, SOURCE).cache).toEqual({ maxEntries: 500, ttlMs: 3_600_000 })
     expect(resolveFallbackPolicy({ cache: { ttlMs: 60_000 } }, SOURCE).cache).toEqual({ maxEntries: 500, ttlMs: 60_000 })
-    expect(resolveFallbackPolicy({ cache: { maxEntries: 1, ttlMs: 1 } }, SOURCE)).toMatchObject({ malformedRetries: 1, cache: { maxEntries: 1, ttlMs: 1 } })
+    expect(resolveFallbackPolicy({ cache: { maxEntries: 1, ttlMs: 1 } }, SOURCE))
+      .toMatchObject({ malformedRetries: 1, cache: { maxEntries: 1, ttlMs: 1 } })
   })
 
   it.each([
@@ -30,7 +31,8 @@ describe('fallback cache option', () => {
     ['ttl Infinity', { ttlMs: Number.POSITIVE_INFINITY }, 'fallback.cache.ttlMs'],
   ])('rejects %s', (_name, cache, field) => {
     expect(fieldOf(() => fallback({ cache } as never))).toBe(field)
-    expect(fieldOf(() => breakwater({ routes: { default: ['anthropic.claude-3-haiku-20240307-v1:0@us-east-1'] }, fallback: { cache } as never }))).toBe(field)
+    const routes = { default: ['anthropic.claude-3-haiku-20240307-v1:0@us-east-1'] }
+    expect(fieldOf(() => breakwater({ routes, fallback: { cache } as never }))).toBe(field)
   })
 })
 
@@ -39,13 +41,23 @@ describe('reaskWithFormat', () => {
 
   it('adds the reason and, when known, the expected format; the caller\'s input is untouched', () => {
     const once = reaskWithFormat(input, 'the reply is not valid JSON', 'Reply with JSON.')
-    expect(once.system).toEqual([{ text: 'Be brief.' }, { text: 'Your previous reply was rejected: the reply is not valid JSON. Reply again, following the required output format exactly. Reply with JSON.' }])
+    expect(once.system).toEqual([
+      { text: 'Be brief.' },
+      {
+        text:
+          'Your previous reply was rejected: the reply is not valid JSON. Reply again, following the required output format exactly. Reply with JSON.',
+      },
+    ])
     expect(input.system).toHaveLength(1)
-    expect(reaskWithFormat(input, 'bad').system[1]).toEqual({ text: 'Your previous reply was rejected: bad. Reply again, following the required output format exactly.' })
+    expect(reaskWithFormat(input, 'bad').system[1])
+      .toEqual({ text: 'Your previous reply was rejected: bad. Reply again, following the required output format exactly.' })
   })
 
   it('a second re-ask replaces the first one\'s instruction instead of piling up', () => {
     const twice = reaskWithFormat(reaskWithFormat(input, 'first'), 'second')
-    expect(twice.system).toEqual([{ text: 'Be brief.' }, { text: 'Your previous reply was rejected: second. Reply again, following the required output format exactly.' }])
+    expect(twice.system).toEqual([
+      { text: 'Be brief.' },
+      { text: 'Your previous reply was rejected: second. Reply again, following the required output format exactly.' },
+    ])
   })
 })
