@@ -190,7 +190,9 @@ export class Engine {
     this.router.listener.streamInterrupted?.(target, kind, route)
     const breaker = this.breaker
     if (breaker === undefined) return
-    const failureClass = kind === 'cut' ? 'unavailable' : kind === 'stall' ? 'timed-out' : classify(cause, this.router.clock.now())?.failureClass
+    const failureClass = kind === 'cut' ? 'unavailable'
+      : kind === 'stall' ? 'timed-out'
+        : classify(cause, this.router.clock.now())?.failureClass
     if (failureClass === undefined || !breaker.failureClasses.has(failureClass)) return
     // Admitted when the stream started; its verdict then was the first token. This is the stream's own failure.
     breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)

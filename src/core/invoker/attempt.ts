@@ -3,7 +3,6 @@
  * classified. No policy decisions here; the cascade decides what the outcome leads to.
  */
 import { withAttemptSignal, type Deadline } from '../backoff/deadline.js'
-import type { BackoffPolicy } from '../backoff/types.js'
 import type { Admission } from '../breaker/types.js'
 import type { Clock } from '../clock.js'
 import { CallerFaultError } from '../errors.js'

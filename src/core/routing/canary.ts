@@ -37,7 +37,8 @@ export const CANARY_OPTIONS = object({
   label: 'a canary',
   refine: [(c: Partial<CanarySettings>) => {
     const window = c.window ?? DEFAULT_CANARY.window
-    return (c.minSamples ?? DEFAULT_CANARY.minSamples) > window ? { at: 'minSamples', problem: `cannot exceed canary.window (${window})` } : undefined
+    if ((c.minSamples ?? DEFAULT_CANARY.minSamples) <= window) return undefined
+    return { at: 'minSamples', problem: `cannot exceed canary.window (${window})` }
   }],
 })
 
