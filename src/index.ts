@@ -16,8 +16,10 @@ export type { SplitKey, RequestKeyFn } from './middlewares/routing-options.js'
 export type { TracerLike } from './aws/tracing.js'
 export type {
   BedrockInvoker, CallOptions, ConverseInput, ConverseOptions, ConverseReply, InvokeModelInput, InvokeModelReply,
-  JsonSchema, StructuredReply,
+  JsonSchema, StructuredReply, ConverseStreamInput, ConverseStreamOptions, ConverseStreamReply, InterruptionPolicy,
+  StreamFinal, StreamRestartEvent, StreamServed,
 } from './aws/bedrock-api.js'
+export { StreamInterruptedError } from './core/stream/errors.js'
 export type { Served, Degradation } from './core/invoker/types.js'
 export type { Target, TargetSpec } from './core/targets.js'
 export type { FailureClass } from './core/failure.js'

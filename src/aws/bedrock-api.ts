@@ -2,12 +2,16 @@
  * `context.bedrock` as the handler sees it, typed with the SDK's own input and output types. The engine behind it
  * (src/core/engine/invocation.ts) is structural; these are the public names.
  */
-import type { ConverseCommandOutput, InvokeModelCommandOutput } from '@aws-sdk/client-bedrock-runtime'
+import type { ConverseCommandOutput, ConverseStreamOutput, InvokeModelCommandOutput } from '@aws-sdk/client-bedrock-runtime'
 import type { Served } from '../core/invoker/types.js'
 import type { JsonSchema } from '../core/output/json-schema.js'
+import type { InterruptionPolicy, StreamFinal, StreamRestartEvent, StreamServed } from '../core/stream/reply.js'
 import type { ConverseInput, InvokeModelInput } from './bedrock-calls.js'
+import type { ConverseStreamInput } from './bedrock-stream.js'
 
-export type { ConverseInput, InvokeModelInput, JsonSchema }
+export type {
+  ConverseInput, ConverseStreamInput, InvokeModelInput, JsonSchema, InterruptionPolicy, StreamFinal, StreamRestartEvent, StreamServed,
+}
 
 /** Per-call options. */
 export interface CallOptions {
@@ -37,6 +41,47 @@ export interface ConverseOptions extends CallOptions {
   readonly responseSchema?: JsonSchema
 }
 
+/** Per-call options of `converseStream`. */
+export interface ConverseStreamOptions extends CallOptions {
+  /**
+   * How long an attempt may wait for its first token before the next target is tried (counted as timed out), ms.
+   * Capped by the Lambda deadline less the reserve.
+   * @defaultValue `4000`
+   */
+  readonly firstTokenTimeoutMs?: number
+  /** The longest silence between two events once streaming, ms; past it the stream is interrupted (a stall). @defaultValue `5000` */
+  readonly idleTimeoutMs?: number
+  /**
+   * What a stream that breaks off after its first token (cut, stall, mid-stream error) leads to: `restart` on the
+   * next target (a `breakwaterRestart` event first: discard what you showed), `continue` on the next target from the
+   * partial answer (an assistant prefill; a target that refuses prefills restarts instead), or `fail` (a
+   * `StreamInterruptedError` with the partial text). Never a truncated answer delivered as complete.
+   * @defaultValue `'restart'`
+   */
+  readonly interrupted?: InterruptionPolicy
+}
+
+/**
+ * What `converseStream` resolves to, once the first token has arrived: async-iterable over the SDK's stream events
+ * (plus `breakwaterRestart` when a restart voids what came before), with where it is served and, once iterated to
+ * its end, the whole answer.
+ * @example
+ * const reply = await context.bedrock.converseStream({ messages })
+ * for await (const event of reply) {
+ *   if ('breakwaterRestart' in event) clearShown()
+ *   else if (event.contentBlockDelta?.delta?.text) show(event.contentBlockDelta.delta.text)
+ * }
+ * const { text, stopReason, usage } = reply.final()
+ */
+export interface ConverseStreamReply extends AsyncIterable<ConverseStreamOutput | StreamRestartEvent> {
+  /** Where the answer being streamed comes from, with its time to first token. */
+  readonly served: StreamServed
+  /** The text streamed so far (reset by a restart). */
+  readonly text: string
+  /** The whole answer, once iterated to its end; throws before. */
+  final(): StreamFinal
+}
+
 /** What `converse` returns: the SDK's output, the reply's text, and where it was served. */
 export type ConverseReply = ConverseCommandOutput & { readonly text: string; readonly served: Served }
 /** What `converse` returns with a `responseSchema`: also the reply's JSON, valid against the schema. */
@@ -56,6 +101,11 @@ export interface BedrockInvoker {
     options: ConverseOptions & { readonly responseSchema: JsonSchema },
   ): Promise<StructuredReply<T>>
   converse(input: ConverseInput, options?: ConverseOptions): Promise<ConverseReply>
+  /**
+   * Calls ConverseStream through the route's cascade; resolves at the first token (every failure before it is
+   * handled like a `converse` failure, invisible to the caller). See {@link ConverseStreamReply}.
+   */
+  converseStream(input: ConverseStreamInput, options?: ConverseStreamOptions): Promise<ConverseStreamReply>
   /**
    * Calls InvokeModel with a raw body through the route's cascade. Raw bodies are model-family specific, so the
    * route must hold one family only (checked at init for routes declared `invokeModel: true`, and here for others).

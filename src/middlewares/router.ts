@@ -5,6 +5,7 @@
 import type { MiddlewareObj, Request } from '@middy/core'
 import { BedrockClientPool, type BedrockClientPoolOptions } from '../aws/bedrock-clients.js'
 import { converseCall, invokeModelCall } from '../aws/bedrock-calls.js'
+import { converseStreamCall } from '../aws/bedrock-stream.js'
 import { canaryListener, cascadeListener, type Observability } from '../aws/observability.js'
 import { tracingListener, type TracerLike } from '../aws/tracing.js'
 import { guardListener, mergeListeners } from '../core/invoker/listeners.js'
@@ -111,7 +112,9 @@ export function routerPart(given: RouterOptions): RouterPart {
     defaultRoute,
     // Without rules or a green route there is nothing to choose: a call's route is the named or default one.
     chooser: chooser.settings.rules.length > 0 || chooser.settings.splits.size > 0 ? chooser : undefined,
-    calls: { converse: converseCall(pool), invokeModel: invokeModelCall(pool) } as unknown as EngineCalls,
+    calls: {
+      converse: converseCall(pool), converseStream: converseStreamCall(pool), invokeModel: invokeModelCall(pool),
+    } as unknown as EngineCalls,
     clock,
     random: options.random ?? Math.random,
     listener: guardListener(mergeListeners(cascadeListener(options), tracing)),

@@ -14,6 +14,9 @@ import type { RequestRouting} from '../routing/chooser.js';
 import type { RouteChooser } from '../routing/chooser.js'
 import type { Binding, Engine } from './engine.js'
 import type { Role, StackNode } from './stack.js'
+import { openStream, type StreamCallOptions } from '../stream/call.js'
+import type { StreamEventLike } from '../stream/events.js'
+import type { StreamReply } from '../stream/reply.js'
 
 type ConverseIn = ConverseLike & { readonly system?: readonly object[]; readonly requestMetadata?: unknown }
 type ConverseOut = ConverseOutputLike & object
@@ -110,6 +113,14 @@ export class Invocation implements Binding {
       cache?.replies.set(key, structuredClone(kept), engine.router.clock.now())
     }
     return reply
+  }
+
+  /**
+   * ConverseStream through the route's cascade: resolves at the first token (every failure before it is handled
+   * like a `converse` failure); the reply then streams, and is complete only if it ends with `messageStop`.
+   */
+  converseStream(input: ConverseIn, options?: StreamCallOptions): Promise<StreamReply<ConverseIn, StreamEventLike>> {
+    return openStream(this.node.engine(), this, input, options)
   }
 
   /**
