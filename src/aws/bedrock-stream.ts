@@ -46,7 +46,7 @@ async function start(
     const iterator = output.stream[Symbol.asyncIterator]()
     const buffered: ConverseStreamOutput[] = []
     for (;;) {
-      const step = await iterator.next()
+      const step = await nextBefore(iterator, request.signal)
       // The SDK ends its iterator without an error on a cut stream: before any content, that is a broken reply.
       if (step.done === true) throw new BrokenResponseError('the stream ended before its first token', { statusCode: 200 })
       buffered.push(step.value)
@@ -63,4 +63,17 @@ async function start(
   } finally {
     signal.removeEventListener('abort', follow)
   }
+}
+
+/**
+ * The next event, or the signal's reason as soon as it aborts: the first-token limit holds even if the iterator
+ * does not end at once when its request is aborted. Only before the gate: a few events per stream.
+ */
+function nextBefore<T>(iterator: AsyncIterator<T>, signal: AbortSignal): Promise<IteratorResult<T>> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error)
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error)
+    signal.addEventListener('abort', onAbort, { once: true })
+    iterator.next().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
