@@ -2,9 +2,12 @@
  * Fault rules for the fake Bedrock server: which calls fail, how, and how often. Kept apart from the server so the
  * matching rules (order, `times`, `probability`) can be read in one place.
  */
+import { checkStreamRule, isStreamFault, type StreamFaultFields, type StreamFaultKind } from './fake-bedrock-stream-faults.js'
 
-/** The two Bedrock Runtime operations the fake serves. */
-export type Operation = 'converse' | 'invoke'
+export { seededRandom } from './seeded-random.js'
+
+/** The Bedrock Runtime operations the fake serves: `POST /model/{modelId}/converse`, `/converse-stream`, `/invoke`. */
+export type Operation = 'converse' | 'converse-stream' | 'invoke'
 
 /** Faults that answer with a Bedrock error (an `x-amzn-errortype` header and a JSON `{ message }` body). */
 export type ErrorFaultKind =
@@ -19,15 +22,20 @@ export type ErrorFaultKind =
   | 'context-overflow'
   | 'access-denied'
   | 'not-found'
+  | 'rejects-prefill'
 
 /**
  * `hang`: never answers; `delay`: answers normally, late; `reset`: RST_STREAM (or drops the connection);
  * `bad-body`: a 200 whose body is `body` (broken JSON, HTML, `{}`, empty...), cut by RST_STREAM when `cutBody`.
+ * These act before any reply header, for every operation. The stream kinds act inside a ConverseStream reply.
  */
-export type FaultKind = ErrorFaultKind | 'hang' | 'delay' | 'reset' | 'bad-body'
+export type FaultKind = ErrorFaultKind | 'hang' | 'delay' | 'reset' | 'bad-body' | StreamFaultKind
 
-/** One rule of a fault plan. Filters left out match every call. */
-export interface FaultRule {
+/**
+ * One rule of a fault plan. Filters left out match every call; stream kinds match only `converse-stream` calls, and
+ * `rejects-prefill` only Converse/ConverseStream calls whose last message is the assistant's.
+ */
+export interface FaultRule extends StreamFaultFields {
   readonly kind: FaultKind
   readonly region?: string
   readonly model?: string
@@ -107,6 +115,11 @@ export const ERROR_REPLIES: Readonly<Record<ErrorFaultKind, ErrorReply>> = {
     errorType: 'ResourceNotFoundException',
     message: 'Could not resolve the foundation model from the provided model identifier.',
   },
+  // Before any stream, from a model without prefill support, to a conversation ending with the assistant's turn.
+  'rejects-prefill': {
+    status: 400, errorType: 'ValidationException',
+    message: 'This model does not support assistant message prefill. The conversation must end with a user message.',
+  },
 }
 
 export const isErrorFault = (kind: FaultKind): kind is ErrorFaultKind => kind in ERROR_REPLIES
@@ -118,6 +131,8 @@ export interface CallShape {
   readonly operation: Operation
   readonly messages: number
   readonly chars: number
+  /** Role of the last message: `assistant` for a prefill. */
+  readonly lastRole?: string
 }
 
 /**
@@ -157,6 +172,8 @@ function matches(rule: FaultRule, call: CallShape): boolean {
   if (rule.region !== undefined && rule.region !== call.region) return false
   if (rule.model !== undefined && rule.model !== call.model) return false
   if (rule.operation !== undefined && rule.operation !== call.operation) return false
+  if (isStreamFault(rule.kind) && call.operation !== 'converse-stream') return false
+  if (rule.kind === 'rejects-prefill' && (call.operation === 'invoke' || call.lastRole !== 'assistant')) return false
   const longer = rule.whenLongerThan
   if (longer === undefined) return true
   return (longer.messages !== undefined && call.messages > longer.messages) ||
@@ -171,16 +188,5 @@ function checkRule(rule: FaultRule): void {
   }
   if (rule.kind === 'delay' && rule.delayMs === undefined) throw new RangeError('fake-bedrock: a delay rule needs delayMs')
   if (rule.kind === 'bad-body' && rule.body === undefined) throw new RangeError('fake-bedrock: a bad-body rule needs body')
-}
-
-/** mulberry32: a tiny seeded PRNG, so `probability` rules give the same sequence on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  checkStreamRule(rule)
 }

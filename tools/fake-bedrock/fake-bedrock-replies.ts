@@ -1,13 +1,17 @@
 /**
- * The call log record of the fake Bedrock server, and the three ways it answers a call on the wire: a success body,
- * a Bedrock error, or a reset stream.
+ * The call log record of the fake Bedrock server, and the ways it answers a call on the wire: a success body, a
+ * Bedrock error, a bad body, or a reset stream. Event streams are written by fake-bedrock-stream.ts.
  */
 import http2, { type ServerHttp2Stream } from 'node:http2'
 import { ERROR_REPLIES, type ErrorReply, type FaultKind, type FaultRule, type Operation } from './fake-bedrock-faults.js'
 import { converseProblem, converseReply, invokeReply } from './fake-bedrock-wire.js'
 
-/** How a call ended: `pending` while in flight, `aborted` when the client closed it before a reply. */
-export type CallOutcome = 'pending' | 'ok' | 'error' | 'aborted' | 'reset'
+/**
+ * How a call ended: `pending` while in flight, `aborted` when the client closed it before the server had finished
+ * (before a reply, or mid-stream: a stall ends so), `cut` for an event stream ended without its `messageStop`,
+ * `error` for an error reply or an in-stream exception.
+ */
+export type CallOutcome = 'pending' | 'ok' | 'error' | 'aborted' | 'reset' | 'cut'
 
 export interface CallRecord {
   readonly seq: number
@@ -24,9 +28,14 @@ export interface CallRecord {
   readonly fault: FaultKind | undefined
   readonly startedAt: number
   readonly status: number | undefined
-  /** The `x-amzn-errortype` sent back, without the namespace suffix. */
+  /** The `x-amzn-errortype` sent back, without the namespace suffix; for an in-stream exception its `:exception-type`. */
   readonly errorType: string | undefined
   readonly outcome: CallOutcome
+  /**
+   * For `converse-stream`: the messages written, in order, by `:event-type` (`messageStart`, `contentBlockDelta`...)
+   * or `:exception-type`; a malformed one as `contentBlockDelta(malformed)`. Empty for other operations.
+   */
+  readonly events: readonly string[]
   readonly endedAt: number | undefined
 }
 
@@ -39,18 +48,24 @@ export interface ReplyContext {
   readonly lastUserText: string
 }
 
-export type MutableCall = { -readonly [K in keyof CallRecord]: CallRecord[K] }
+export type MutableCall = { -readonly [K in keyof Omit<CallRecord, 'events'>]: CallRecord[K] } & { events: string[] }
 
 /** The real service suffixes the error type with its namespace; the SDK strips everything from the `:`. */
 const ERROR_NAMESPACE = ':http://internal.amazon.com/coral/com.amazon.bedrock/'
 
-const requestIdOf = (call: CallRecord): string => `00000000-0000-4000-8000-${String(call.seq).padStart(12, '0')}`
+export const requestIdOf = (call: CallRecord): string => `00000000-0000-4000-8000-${String(call.seq).padStart(12, '0')}`
+
+/** The checks the real service makes before a model sees the request: the error it answers, or undefined. */
+export function rejectionOf(call: CallRecord): ErrorReply | undefined {
+  if (call.body === null || typeof call.body !== 'object') return ERROR_REPLIES.validation
+  const problem = call.operation === 'invoke' ? undefined : converseProblem(call.body)
+  return problem ? { ...ERROR_REPLIES.validation, message: problem } : undefined
+}
 
 /** A 200 reply, unless the body fails the checks the real service makes first. */
 export function sendSuccess(stream: ServerHttp2Stream, call: MutableCall, text: () => string, inputChars: number, latencyMs: number): void {
-  if (call.body === null || typeof call.body !== 'object') return sendError(stream, call, ERROR_REPLIES.validation)
-  const problem = call.operation === 'converse' ? converseProblem(call.body) : undefined
-  if (problem) return sendError(stream, call, { ...ERROR_REPLIES.validation, message: problem })
+  const rejection = rejectionOf(call)
+  if (rejection) return sendError(stream, call, rejection)
   call.status = 200
   call.outcome = 'ok'
   const requestId = { 'x-amzn-requestid': requestIdOf(call) }

@@ -10,9 +10,9 @@ export interface Route {
   readonly model: string
 }
 
-const ROUTE = /^\/model\/([^/]+)\/(converse|invoke)$/
+const ROUTE = /^\/model\/([^/]+)\/(converse|converse-stream|invoke)$/
 
-/** `POST /model/{modelId}/converse` or `/invoke`; anything else is not ours. */
+/** `POST /model/{modelId}/converse`, `/converse-stream` or `/invoke`; anything else is not ours. */
 export function parseRoute(method: string | undefined, path: string | undefined): Route | undefined {
   if (method !== 'POST' || path === undefined) return undefined
   const m = ROUTE.exec(path.split('?')[0] ?? '')
@@ -56,6 +56,12 @@ export function sizeOf(body: unknown, raw: string): { messages: number; chars: n
   const system = (body as { system?: unknown }).system
   const systemChars = typeof system === 'string' ? system.length : textOf({ content: system }).length
   return { messages: messages.length, chars: messages.reduce((n, m) => n + textOf(m).length, systemChars) }
+}
+
+/** Role of the last message; `assistant` means the caller sent a prefill for the model to continue. */
+export function lastRoleOf(body: unknown): string | undefined {
+  const role = messagesOf(body).at(-1)?.role
+  return typeof role === 'string' ? role : undefined
 }
 
 /** The newest user text: what the default reply echoes. */

@@ -1,24 +1,26 @@
 /**
  * A fake Amazon Bedrock Runtime that speaks the real protocol (HTTP/2 cleartext, restJson1, `x-amzn-errortype`
- * error header, JSON `{ message }` bodies), so the real `@aws-sdk/client-bedrock-runtime` can be driven against it.
+ * error header, JSON `{ message }` bodies, ConverseStream as `application/vnd.amazon.eventstream`), so the real
+ * `@aws-sdk/client-bedrock-runtime` can be driven against it.
  *
  * The SDK's default Node handler (`NodeHttp2Handler`) talks to it with nothing but `endpoint: 'http://127.0.0.1:PORT'`:
  * `http2.connect('http://…')` speaks h2c with prior knowledge. This server accepts nothing but HTTP/2, so every
  * recorded call is proof that HTTP/2 was used.
  */
 import http2, { type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
-import type { AddressInfo } from 'node:net'
-import {
-  ERROR_REPLIES, FaultPlan, isErrorFault, seededRandom,
-  type ErrorReply, type FaultRule, type Operation,
-} from './fake-bedrock-faults.js'
+import type { AddressInfo, Socket } from 'node:net'
+import { ERROR_REPLIES, FaultPlan, isErrorFault, seededRandom } from './fake-bedrock-faults.js'
+import type { ErrorReply, FaultRule, Operation } from './fake-bedrock-faults.js'
 import {
   resetStream, sendBadBody, sendError, sendSuccess,
   type CallRecord, type MutableCall, type ReplyContext,
 } from './fake-bedrock-replies.js'
-import { lastUserText, parseRoute, regionOf, sizeOf, type Route } from './fake-bedrock-wire.js'
+import { sendStream } from './fake-bedrock-stream.js'
+import { Timers } from './fake-bedrock-timers.js'
+import { lastRoleOf, lastUserText, parseRoute, regionOf, sizeOf, type Route } from './fake-bedrock-wire.js'
 
 export type { FaultKind, FaultRule, Operation } from './fake-bedrock-faults.js'
+export type { StreamExceptionType, StreamFaultKind } from './fake-bedrock-stream-faults.js'
 export { seededRandom } from './fake-bedrock-faults.js'
 export type { CallOutcome, CallRecord, ReplyContext } from './fake-bedrock-replies.js'
 
@@ -37,7 +39,8 @@ export class FakeBedrock {
   private readonly log: MutableCall[] = []
   private readonly plan_: FaultPlan
   private readonly sessions = new Map<Http2Session, number>()
-  private readonly timers = new Set<NodeJS.Timeout>()
+  private readonly sockets = new Set<Socket>()
+  private readonly timers = new Timers()
   private waiters: { count: number; resolve: () => void }[] = []
   private sessionCount = 0
   private replyFn: (call: ReplyContext) => string
@@ -48,6 +51,7 @@ export class FakeBedrock {
     this.replyFn = options.reply ?? defaultReply
     this.now = options.now ?? Date.now
     server.on('session', (s) => this.track(s))
+    server.on('connection', (socket: Socket) => { this.sockets.add(socket); socket.on('close', () => this.sockets.delete(socket)) })
     server.on('stream', (stream, headers) => this.onStream(stream, headers))
   }
 
@@ -113,11 +117,11 @@ export class FakeBedrock {
     return new Promise((resolve) => this.waiters.push({ count, resolve }))
   }
 
-  /** Destroys every open HTTP/2 session and closes the server, so Jest has no open handle left. */
+  /** Destroys every session and socket (a session the client closed, then left unread, only half-closes its own). */
   async stop(): Promise<void> {
-    for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
     for (const s of this.sessions.keys()) s.destroy()
+    for (const socket of this.sockets) socket.destroy()
     await new Promise<void>((resolve) => this.server.close(() => resolve()))
   }
 
@@ -145,11 +149,11 @@ export class FakeBedrock {
     const body = parseJson(raw)
     const region = regionOf(headers.authorization)
     const size = sizeOf(body, raw)
-    const rule = this.plan_.pick({ ...route, region, ...size })
+    const rule = this.plan_.pick({ ...route, region, ...size, lastRole: lastRoleOf(body) })
     const call: MutableCall = {
       seq: this.log.length + 1, region, model: route.model, operation: route.operation, body,
       protocol: stream.session?.alpnProtocol ?? 'unknown', session: this.sessionOf(stream), fault: rule?.kind,
-      startedAt: this.now(), status: undefined, errorType: undefined, outcome: 'pending', endedAt: undefined,
+      startedAt: this.now(), status: undefined, errorType: undefined, outcome: 'pending', endedAt: undefined, events: [],
     }
     this.log.push(call)
     this.notify()
@@ -158,18 +162,19 @@ export class FakeBedrock {
       call.endedAt = this.now()
     })
     if (rule?.kind === 'hang') return
+    const schedule = this.timers.forStream(stream)
+    const elapsedMs = (): number => Math.max(0, this.now() - call.startedAt)
     const act = (): void => {
       if (stream.destroyed || stream.closed) return
       if (rule?.kind === 'reset') return resetStream(stream, call, rule)
       if (rule?.kind === 'bad-body') return sendBadBody(stream, call, rule)
       if (rule && isErrorFault(rule.kind)) return sendError(stream, call, errorOf(rule, ERROR_REPLIES[rule.kind]), rule.retryAfterSeconds)
       const text = (): string => this.replyFn({ ...call, lastUserText: lastUserText(body) })
-      sendSuccess(stream, call, text, size.chars, Math.max(0, this.now() - call.startedAt))
+      if (call.operation === 'converse-stream') return sendStream(stream, call, rule, { text, inputChars: size.chars, elapsedMs, schedule })
+      sendSuccess(stream, call, text, size.chars, elapsedMs())
     }
     if (rule?.delayMs === undefined) return act()
-    const timer = setTimeout(() => { this.timers.delete(timer); act() }, rule.delayMs)
-    this.timers.add(timer)
-    stream.on('close', () => { clearTimeout(timer); this.timers.delete(timer) })
+    schedule(rule.delayMs, act)
   }
 
   private sessionOf(stream: ServerHttp2Stream): number {
