@@ -59,6 +59,8 @@ async function start(
   } catch (error) {
     // Before the gate the request is ours to end: a stream left open would hold its connection.
     request.abort(error)
+    // An event the SDK could not decode: the service broke its reply, like a 200 with an unreadable body.
+    if (error instanceof SyntaxError) throw new BrokenResponseError('a stream event could not be read', { statusCode: 200, cause: error })
     throw error
   } finally {
     signal.removeEventListener('abort', follow)

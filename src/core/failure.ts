@@ -77,7 +77,8 @@ export function classify(error: unknown, now: number = Date.now()): Classificati
   if (name === 'ValidationException') {
     return withHint(CONTEXT_OVERFLOW.test(String(e.message ?? '')) ? 'context-overflow' : 'caller-fault')
   }
-  const byName = BY_NAME[name]
+  // In-stream exceptions this SDK does not model arrive named as on the wire (`modelTimeoutException`).
+  const byName = BY_NAME[name] ?? BY_NAME[`${name.charAt(0).toUpperCase()}${name.slice(1)}`]
   if (byName) return withHint(byName)
   const code = typeof e.code === 'string' ? e.code : networkCodeIn(e.message)
   if (code && NETWORK_CODES.has(code)) return { failureClass: 'unavailable', errorName: code }

@@ -192,8 +192,9 @@ export class Engine {
     if (breaker === undefined) return
     const failureClass = kind === 'cut' ? 'unavailable'
       : kind === 'stall' ? 'timed-out'
-        : classify(cause, this.router.clock.now())?.failureClass
-    if (failureClass === undefined || !breaker.failureClasses.has(failureClass)) return
+        // Anything the upstream's stream threw mid-way (a reset, an unreadable event) is the upstream's failure.
+        : (classify(cause, this.router.clock.now())?.failureClass ?? 'unavailable')
+    if (!breaker.failureClasses.has(failureClass)) return
     // Admitted when the stream started; its verdict then was the first token. This is the stream's own failure.
     breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)
   }

@@ -67,7 +67,11 @@ export async function* readStream<E extends StreamEventLike>(
       tally.see(step.value)
       yield step.value
     }
-    if (!tally.stopped) throw new Interruption('cut')
+    // The SDK ends its iterator without an error when the request is aborted mid-stream: say why it ended.
+    if (!tally.stopped) {
+      if (limits.signal?.aborted) throw limits.signal.reason
+      throw new Interruption(idle.fired ? 'stall' : 'cut')
+    }
     whole = true
   } finally {
     limits.signal?.removeEventListener('abort', onAbort)

@@ -9,13 +9,15 @@ const STOP: StreamEventLike = { messageStop: { stopReason: 'end_turn' } }
 const META: StreamEventLike = { metadata: { usage: { outputTokens: 3 } } }
 
 /** A stream fed by the test: `push` an event, `end()` it, `fail(e)`; abort rejects the pending read, like the SDK. */
-function source(buffered: StreamEventLike[] = [{ messageStart: {} }, delta('a')]) {
+function source(buffered: StreamEventLike[] = [{ messageStart: {} }, delta('a')], endOnAbort = false) {
   const queue: Array<IteratorResult<StreamEventLike> | Error> = []
   let wake: (() => void) | undefined
   let aborted: unknown
   const iterator: AsyncIterator<StreamEventLike> = {
     async next() {
       for (;;) {
+        // The real SDK ends its iterator quietly when the request is aborted mid-stream; other sources throw.
+        if (aborted !== undefined && endOnAbort) return { value: undefined, done: true }
         if (aborted !== undefined) throw Object.assign(new Error('Request aborted'), { name: 'AbortError', cause: aborted })
         const item = queue.shift()
         if (item instanceof Error) throw item
@@ -90,6 +92,22 @@ describe('readStream', () => {
     const { error } = await pending
     expect((error as Interruption).kind).toBe('stall')
     expect(s.aborted).toBeInstanceOf(Error)
+  })
+
+  it('a stall is a stall even when the aborted iterator just ends (as the SDK\'s does), and so is the caller\'s abort', async () => {
+    const clock = new FakeClock()
+    const s = source(undefined, true)
+    const pending = collect(s.stream, new StreamTally(), clock, 500)
+    await parked(clock)
+    await clock.advance(500)
+    expect(((await pending).error as Interruption).kind).toBe('stall')
+
+    const quiet = source(undefined, true)
+    const controller = new AbortController()
+    const stopped = collect(quiet.stream, new StreamTally(), new FakeClock(), 1_000, controller.signal)
+    const reason = new Error('Middy timed out')
+    controller.abort(reason)
+    expect((await stopped).error).toBe(reason)
   })
 
   it('events reset the idle limit', async () => {
