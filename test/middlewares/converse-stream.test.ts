@@ -5,11 +5,13 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import {
-  BedrockRuntimeClient, ConverseStreamCommand, ThrottlingException, type ConverseStreamCommandInput, type ConverseStreamOutput,
+  BedrockRuntimeClient, ConverseStreamCommand, ServiceUnavailableException, ThrottlingException,
+  type ConverseStreamCommandInput, type ConverseStreamOutput,
 } from '@aws-sdk/client-bedrock-runtime'
 import middy from '@middy/core'
 import { mockClient } from 'aws-sdk-client-mock'
 import type { ConverseStreamOptions, ConverseStreamReply, StreamFinal } from '../../src/aws/bedrock-api.js'
+import { MemoryBreakerStore } from '../../src/core/breaker/memory-store.js'
 import { breakwater } from '../../src/middlewares/breakwater.js'
 import type { BreakwaterContext } from '../../src/middlewares/stack.js'
 import { directEvent, lambdaContext } from '../support/events.js'
@@ -123,6 +125,30 @@ describe('converseStream', () => {
     plan({ 'us-east-1': [() => events([{ messageStart: { role: 'assistant' } }, delta('Hel')])] })
     const { error } = await stream({ interrupted: 'fail' })
     expect(error).toMatchObject({ name: 'StreamInterruptedError', kind: 'cut', partialText: 'Hel', served: { region: 'us-east-1' } })
+  })
+
+  it('a half-open probe that streams settles its permit at the first token; a cut after it leaves no permit behind', async () => {
+    const store = new MemoryBreakerStore()
+    const key = `${HAIKU}@us-east-1`
+    plan({
+      'us-east-1': [
+        () => new ServiceUnavailableException({ message: 'down', $metadata: {} }),
+        () => events([{ messageStart: { role: 'assistant' } }, delta('Hel')]),
+      ],
+      'us-west-2': [() => events(whole('Hi')), () => events(whole('Hello!'))],
+    })
+    const handler = middy(async (_event: unknown, context: BreakwaterContext) => {
+      const reply = await context.bedrock.converseStream({ messages: [{ role: 'user', content: [{ text: 'hi' }] }] })
+      for await (const _e of reply) { /* drain */ }
+      return reply.final().served.region
+    }).use(breakwater({ routes, degradation: false, breaker: { store, consecutiveFailures: 1, cooldownMs: 100, probeStages: [1, 2] } }))
+    expect(await handler(directEvent(), lambdaContext() as BreakwaterContext)).toBe('us-west-2')
+    expect((await store.read(key, Date.now())).state).toBe('open')
+    await new Promise((resolve) => setTimeout(resolve, 150))
+    expect(await handler(directEvent(), lambdaContext() as BreakwaterContext)).toBe('us-west-2')
+    const record = await store.read(key, Date.now())
+    expect(record.state).toBe('half-open')
+    expect(record.permits).toEqual([])
   })
 
   it('bad per-call options are a BreakwaterConfigError naming the field', async () => {
