@@ -17,6 +17,7 @@ import { createHandler } from '../examples/chat/chat-handler.js'
 import { sourceOf } from '../examples/chat/chat-request.js'
 import { DEMO_POLICIES, ROUTES, scenarioList, scenarioNamed, UnknownScenarioError } from '../tools/fake-bedrock/scenarios.js'
 import { lambdaContext } from '../tools/lambda-context.js'
+import { runStreamDemo, STREAM_SCENARIOS, streamScenarioList } from './demo-stream.js'
 import { metricValues, SinkLogger, SinkMetrics, type LogEntry } from './support/powertools-sinks.js'
 
 export const DEFAULT_EVENT = 'events/apigw-http.json'
@@ -114,8 +115,12 @@ async function main(argv: readonly string[]): Promise<number> {
   })
   const [scenario, eventFile = DEFAULT_EVENT] = positionals
   if (scenario === undefined) {
-    process.stderr.write(`${USAGE}\n\nscenarios:\n${scenarioList()}\n`)
+    process.stderr.write(`${USAGE}\n\nscenarios:\n${scenarioList()}\n${streamScenarioList()}\n`)
     return 2
+  }
+  if (STREAM_SCENARIOS.has(scenario)) {
+    await runStreamDemo(scenario)
+    return 0
   }
   const number = (v: string | undefined, fallback: number): number => (v === undefined ? fallback : Number(v))
   const invocations = number(values.invocations, 5)
@@ -133,7 +138,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0
   } catch (error) {
     if (!(error instanceof UnknownScenarioError)) throw error
-    process.stderr.write(`${error.message}\n${USAGE}\n\nscenarios:\n${scenarioList()}\n`)
+    process.stderr.write(`${error.message}\n${USAGE}\n\nscenarios:\n${scenarioList()}\n${streamScenarioList()}\n`)
     return 2
   }
 }

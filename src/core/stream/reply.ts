@@ -136,7 +136,11 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
 
   #adopt(result: CascadeResult<StartedStream<E>>, fresh: boolean): void {
     this.#result = result
-    this.#served = servedOf(result)
+    // Taken over from the target that was interrupted: another target serves the answer, whatever its place.
+    const served = servedOf(result)
+    this.#served = served.degradations.includes('fallback-target')
+      ? served
+      : { ...served, degraded: served.degraded || 'fallback-target', degradations: [...served.degradations, 'fallback-target'] }
     this.#remember(result)
     if (fresh) this.#tally = new StreamTally()
   }

@@ -86,7 +86,7 @@ describe('StreamReply', () => {
     expect(await read(reply)).toEqual(['Hel', 'RESTART', 'Hi', '!'])
     expect(starts[1]).toEqual({ input, skip: ['m@us-east-1'] })
     expect(interruptions).toEqual(['us-east-1:cut'])
-    expect(reply.final()).toMatchObject({ text: 'Hi!', served: { region: 'us-west-2' } })
+    expect(reply.final()).toMatchObject({ text: 'Hi!', served: { region: 'us-west-2', degraded: 'fallback-target' } })
   })
 
   it('continue: the next target is asked to go on from the partial answer; the text runs on without a restart', async () => {
