@@ -14,6 +14,7 @@ import { httpBody, httpOk, parseChatRequest, toMessages } from '../../examples/c
 import { bedrockConfig, JSON_INSTRUCTION } from './baselines.js'
 import { ROUTES } from '../../tools/fake-bedrock/scenarios.js'
 import { SinkLogger } from '../support/powertools-sinks.js'
+import { streamHandler } from './breakwater-stream.js'
 import type { BreakerTo, ChaosInstance, StrategyEnv } from './types.js'
 
 /** `CHAOS_LOG=/tmp/run` keeps each Breakwater instance's Powertools log lines in /tmp/run-<instance>.log. */
@@ -53,7 +54,7 @@ export function breakwaterInstance(env: StrategyEnv, id: number): ChaosInstance 
     backoff: { attemptTimeoutMs: 3_000 },
     logger,
   }
-  const handler = env.workload.json ? jsonHandler(options) : createHandler(options)
+  const handler = env.workload.stream ? streamHandler(options) : env.workload.json ? jsonHandler(options) : createHandler(options)
   return {
     handle: (event, context) => handler(event, context),
     close: () => ddb.destroy(),

@@ -7,20 +7,20 @@
  * discards a sandbox after a timeout, and a fresh one is started (cold) when a request next finds no free instance.
  * The fake Bedrock, the fault script and the DynamoDB switch live in the parent thread.
  */
-import { readFileSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
-import { FakeBedrock, seededRandom, type ReplyContext } from '../../tools/fake-bedrock/fake-bedrock.js'
+import { FakeBedrock, seededRandom } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { lastUserText } from '../../tools/fake-bedrock/fake-bedrock-wire.js'
 import { startSwitchableProxy } from '../support/switchable-proxy.js'
 import { InstanceThread } from './instance-thread.js'
+import { BASE_EVENT, replyFor, warmUp, type Slot } from './fleet-warmup.js'
 import type { ChaosScenario, ScriptStep } from './scenarios.js'
 import type {
-  Arrival, BreakerTransition, DynamoCounts, InstanceConfig, Outcome, ProbeGrant, RequestRecord, StrategyName, StrategyRun,
-  UpstreamCall, Workload,
+  Arrival, BreakerTransition, DynamoCounts, InstanceConfig, InvocationResult, ProbeGrant, RequestRecord, StrategyName, StrategyRun,
+  UpstreamCall,
 } from './types.js'
 
-const EVENT_FILE = fileURLToPath(new URL('../../events/apigw-http.json', import.meta.url))
-const BASE_EVENT = JSON.parse(readFileSync(EVENT_FILE, 'utf8')) as Record<string, unknown>
+
+const sleepUntil = (start: number, atMs: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, Math.max(0, start + atMs - Date.now())))
 
 export interface FleetOptions {
   readonly instances: number
@@ -29,50 +29,6 @@ export interface FleetOptions {
   readonly dynamo: InstanceConfig['dynamo']
 }
 
-/**
- * The fake's reply text for a step: plain text as usual, or for a JSON workload `{"answer": ...}`, and prose instead
- * with the step's `malformed` probability (seeded, per fleet).
- */
-function replyFor(workload: Workload, step: ScriptStep, random: () => number): ((c: ReplyContext) => string) | undefined {
-  if (!workload.json) return undefined
-  const bad = step.malformed
-  return (c) => (bad && c.model === bad.model && random() < bad.probability
-    ? `Sure! Your order ${c.lastUserText.replace(/^.*order /, '').replace(/\?$/, '')} ships within two days.`
-    : JSON.stringify({ answer: `echo: ${c.lastUserText} [${c.model}@${c.region}]` }))
-}
-
-const sleepUntil = (start: number, atMs: number): Promise<void> =>
-  new Promise((resolve) => setTimeout(resolve, Math.max(0, start + atMs - Date.now())))
-
-/** Invocations each instance serves, against a healthy fake, before the clock starts. */
-const WARM_UP_INVOCATIONS = 20
-
-/**
- * Each instance serves a few healthy requests before the run, all instances at once. Every worker is a V8 isolate of
- * its own that compiles the SDK's and the strategy's code for itself; without this, the first seconds measure 80
- * cold isolates interpreting on two cores rather than the strategies. Its calls, events and DynamoDB requests are
- * left out of the results.
- */
-async function warmUp(all: readonly Slot[], server: FakeBedrock, workload: Workload, timeoutMs: number): Promise<void> {
-  server.plan([])
-  const reply = replyFor(workload, { atS: 0, rules: [], label: 'warm-up' }, () => 1)
-  if (reply) server.replyWith(reply)
-  const event = { ...BASE_EVENT, body: JSON.stringify({ prompt: 'warm-up: where is my order?' }) }
-  await Promise.all(all.map(async (slot) => {
-    for (let i = 0; i < WARM_UP_INVOCATIONS; i++) {
-      let timer: NodeJS.Timeout | undefined
-      const stuck = new Promise<never>((_, reject) => {
-        const late = new Error(`chaos bench: instance ${slot.id} did not finish a warm-up request within ${timeoutMs} ms`)
-        timer = setTimeout(() => reject(late), timeoutMs)
-      })
-      const outcome = await Promise.race([slot.thread.invoke(event, timeoutMs, `warm-up-${slot.id}-${i}`), stuck])
-        .finally(() => clearTimeout(timer))
-      if (outcome !== 'ok') throw new Error(`chaos bench: instance ${slot.id} failed a healthy warm-up request (${outcome})`)
-    }
-  }))
-}
-
-interface Slot { readonly id: number; readonly thread: InstanceThread; born?: number; died?: number }
 
 export async function runFleet(
   strategy: StrategyName,
@@ -147,11 +103,14 @@ export async function runFleet(
     if (arrival.history) body.history = arrival.history
     const event = { ...BASE_EVENT, body: JSON.stringify(body) }
     let timer: NodeJS.Timeout | undefined
-    const deadline = new Promise<'overrun'>((resolve) => { timer = setTimeout(() => resolve('overrun'), o.timeoutMs) })
-    const outcome: Outcome = await Promise.race([slot.thread.invoke(event, o.timeoutMs, `${strategy}-${arrival.id}`), deadline])
+    const deadline = new Promise<InvocationResult>((resolve) => { timer = setTimeout(() => resolve({ outcome: 'overrun' }), o.timeoutMs) })
+    const result = await Promise.race([slot.thread.invoke(event, o.timeoutMs, `${strategy}-${arrival.id}`), deadline])
     clearTimeout(timer)
     record.latencyMs = Date.now() - began
+    const { outcome } = result
     record.outcome = outcome
+    if (result.ttftMs !== undefined) record.ttftMs = result.ttftMs
+    if (result.truncated !== undefined) record.truncated = result.truncated
     if (outcome === 'overrun' || !slot.thread.alive) {
       live--
       slot.died = Date.now()

@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads'
 import type { FromWorker, ToWorker, WorkerData } from './instance-worker.js'
-import type { BreakerTransition, DynamoCounts, Outcome, ProbeGrant } from './types.js'
+import type { BreakerTransition, DynamoCounts, InvocationResult, ProbeGrant } from './types.js'
 
 const BOOT = new URL('./instance-boot.mjs', import.meta.url)
 const ENTRY = new URL('./instance-worker.ts', import.meta.url).href
@@ -20,7 +20,7 @@ export class InstanceThread {
   /** The instance's latest DynamoDB counts (reported with every invocation it finishes). */
   dynamo: DynamoCounts = { reads: 0, writes: 0, storeErrors: 0 }
   readonly #worker: Worker
-  readonly #pending = new Map<number, (outcome: Outcome) => void>()
+  readonly #pending = new Map<number, (result: InvocationResult) => void>()
   #seq = 0
   #exited = false
   #closed: ((counts: DynamoCounts) => void) | undefined
@@ -37,7 +37,7 @@ export class InstanceThread {
           case 'probe': return events.onProbe({ key: m.key, stage: m.stage }, m.at)
           case 'done':
             this.dynamo = m.dynamo
-            this.#pending.get(m.seq)?.(m.outcome)
+            this.#pending.get(m.seq)?.(m.result)
             this.#pending.delete(m.seq)
             return
           case 'closed':
@@ -60,8 +60,8 @@ export class InstanceThread {
     return !this.#exited
   }
 
-  invoke(event: unknown, timeoutMs: number, requestId: string): Promise<Outcome> {
-    if (this.#exited) return Promise.resolve('raw-error')
+  invoke(event: unknown, timeoutMs: number, requestId: string): Promise<InvocationResult> {
+    if (this.#exited) return Promise.resolve({ outcome: 'raw-error' })
     const seq = ++this.#seq
     return new Promise((resolve) => {
       this.#pending.set(seq, resolve)
@@ -90,7 +90,7 @@ export class InstanceThread {
   }
 
   #failPending(): void {
-    for (const resolve of this.#pending.values()) resolve('raw-error')
+    for (const resolve of this.#pending.values()) resolve({ outcome: 'raw-error' })
     this.#pending.clear()
   }
 }

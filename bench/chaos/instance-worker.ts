@@ -10,8 +10,9 @@ import { lambdaContext } from '../../tools/lambda-context.js'
 import { cockatiel, naive, textbook } from './baselines.js'
 import { breakwaterInstance } from './breakwater-strategy.js'
 import { PRIMARY_MODEL, PRIMARY_REGION } from './scenarios.js'
+import { isComplete } from './stream-reply.js'
 import type {
-  BreakerTransition, ChaosInstance, DynamoCounts, InstanceConfig, Outcome, ProbeGrant, StrategyEnv, StrategyName,
+  BreakerTransition, ChaosInstance, DynamoCounts, InstanceConfig, InvocationResult, Outcome, ProbeGrant, StrategyEnv, StrategyName,
 } from './types.js'
 
 export interface WorkerData {
@@ -28,7 +29,7 @@ export type ToWorker =
 
 export type FromWorker =
   | { readonly type: 'ready' }
-  | { readonly type: 'done'; readonly seq: number; readonly outcome: Outcome; readonly dynamo: DynamoCounts }
+  | { readonly type: 'done'; readonly seq: number; readonly result: InvocationResult; readonly dynamo: DynamoCounts }
   | { readonly type: 'closed'; readonly dynamo: DynamoCounts }
   | ({ readonly type: 'breaker'; readonly at: number } & Omit<BreakerTransition, 'atMs'>)
   | ({ readonly type: 'probe'; readonly at: number } & Omit<ProbeGrant, 'atMs'>)
@@ -45,11 +46,24 @@ export function classify(result: unknown): Outcome {
   return body.degraded || body.model !== PRIMARY_MODEL || body.region !== PRIMARY_REGION ? 'degraded' : 'ok'
 }
 
-async function invoke(instance: ChaosInstance, event: unknown, context: Context): Promise<Outcome> {
+/**
+ * A streamed success also reports its time to first token, and whether its answer is truncated: it lacks the end of
+ * the fake's reply, so the stream that produced it never reached `messageStop`.
+ */
+function streamed(outcome: Outcome, result: unknown): InvocationResult {
+  if (outcome !== 'ok' && outcome !== 'degraded') return { outcome }
+  const body = JSON.parse((result as { body: string }).body) as { reply?: string; ttftMs?: number }
+  const truncated = !isComplete(body.reply ?? '')
+  return body.ttftMs === undefined ? { outcome, truncated } : { outcome, truncated, ttftMs: body.ttftMs }
+}
+
+async function invoke(instance: ChaosInstance, event: unknown, context: Context, stream: boolean): Promise<InvocationResult> {
   try {
-    return classify(await instance.handle(event, context))
+    const result = await instance.handle(event, context)
+    const outcome = classify(result)
+    return stream ? streamed(outcome, result) : { outcome }
   } catch {
-    return 'raw-error'
+    return { outcome: 'raw-error' }
   }
 }
 
@@ -71,7 +85,8 @@ function serve(port: NonNullable<typeof parentPort>, data: WorkerData): void {
       return
     }
     const context = lambdaContext({ timeoutMs: message.timeoutMs, requestId: message.requestId })
-    void invoke(instance, message.event, context).then((outcome) => post({ type: 'done', seq: message.seq, outcome, dynamo: counts() }))
+    void invoke(instance, message.event, context, data.config.workload.stream ?? false)
+      .then((result) => post({ type: 'done', seq: message.seq, result, dynamo: counts() }))
   })
   post({ type: 'ready' })
 }

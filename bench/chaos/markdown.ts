@@ -6,10 +6,18 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { SUMMARY_HEAD, summaryCells } from './format.js'
-import type { ChaosResults } from './results.js'
+import type { ChaosResults, ScenarioResult } from './results.js'
+import { STREAM_HEAD, streamCells } from './stream-format.js'
 import { STRATEGIES } from './types.js'
 
 const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
+
+/** A stream scenario's second table: whole answers, truncated ones delivered as success, time to first token. */
+function streamTable(r: ScenarioResult): string[] {
+  const rows = STRATEGIES.map((s) => streamCells(s, r.strategies[s].summary))
+  if (rows.some((c) => c === undefined)) return []
+  return [line(STREAM_HEAD), line(STREAM_HEAD.map((_, i) => (i === 0 ? '---' : '--:'))), ...rows.map((c) => line(c ?? [])), '']
+}
 
 export function renderMarkdown(all: ChaosResults): string {
   const align = SUMMARY_HEAD.map((_, i) => (i === 0 || i >= SUMMARY_HEAD.length - 2 ? '---' : '--:'))
@@ -19,6 +27,7 @@ export function renderMarkdown(all: ChaosResults): string {
       `### ${r.scenario.name} — ${r.scenario.summary} (${requests} requests)`, '',
       line(SUMMARY_HEAD), line(align),
       ...STRATEGIES.map((s) => line(summaryCells(s, r.strategies[s].summary))), '',
+      ...streamTable(r),
     ].join('\n')
   }).join('\n')
 }

@@ -4,6 +4,7 @@
  */
 import type { ChaosResults, ScenarioResult } from './results.js'
 import { SUMMARY_HEAD, summaryCells } from './format.js'
+import { STREAM_HEAD, streamCells } from './stream-format.js'
 import type { Series, Summary } from './summary.js'
 import { OUTCOMES, STRATEGIES, type BreakerTo, type Outcome, type StrategyName } from './types.js'
 
@@ -80,9 +81,18 @@ function row(name: StrategyName, m: Summary): string {
   return `<tr>${summaryCells(name, m).map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`
 }
 
+/** A stream scenario's second table (empty elsewhere). */
+function streamTable(r: ScenarioResult): string {
+  const rows = STRATEGIES.map((s) => streamCells(s, r.strategies[s].summary))
+  if (rows.some((c) => c === undefined)) return ''
+  const cells = (c: readonly string[]): string => c.map((x, i) => (i === 0 ? `<th>${x}</th>` : `<td>${esc(x)}</td>`)).join('')
+  const body = rows.map((c) => `<tr>${cells(c ?? [])}</tr>`).join('')
+  return `<table><tr>${STREAM_HEAD.map((h) => `<th>${h}</th>`).join('')}</tr>${body}</table>`
+}
+
 function section(r: ScenarioResult): string {
   const head = SUMMARY_HEAD.map((h) => `<th>${h}</th>`).join('')
-  const table = `<table><tr>${head}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>`
+  const table = `<table><tr>${head}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>${streamTable(r)}`
   const all = STRATEGIES.map((s) => r.strategies[s].series)
   const totals = all.flatMap((s) => s.calls.map((_, i) => OUTCOMES.reduce((sum, o) => sum + (s.outcomes[o][i] ?? 0), 0)))
   const scale = { maxReq: Math.max(1, ...totals), maxCalls: Math.max(1, ...all.flatMap((s) => s.calls)) }

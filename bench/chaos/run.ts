@@ -1,5 +1,5 @@
 /**
- * `npm run bench:chaos -- [scenario ...] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]`
+ * `npm run bench:chaos -- [scenario ... | streams] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]`
  *
  * Per scenario, the four strategies run at the same time, each with its own fleet and its own fake Bedrock following
  * the same fault script, on the same seeded arrivals; Breakwater's breaker lives in one DynamoDB Local (dynalite where
@@ -17,7 +17,7 @@ import { runFleet } from './fleet.js'
 import { renderMarkdown } from './markdown.js'
 import { renderReport } from './report.js'
 import type { ChaosOptions, ChaosResults, ScenarioResult } from './results.js'
-import { CHAOS_SCENARIOS, DEFAULT_SCENARIOS, scaled, type ChaosScenario } from './scenarios.js'
+import { CHAOS_SCENARIOS, DEFAULT_SCENARIOS, scaled, STREAM_SCENARIOS, type ChaosScenario } from './scenarios.js'
 import { series, summarize } from './summary.js'
 import { STRATEGIES } from './types.js'
 
@@ -46,6 +46,9 @@ export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: s
         const rates = `success ${(m.successRate * 100).toFixed(1)}%  degraded ${(m.degradedRate * 100).toFixed(1)}%`
         const counts = `raw ${m.outcomes['raw-error']}  overruns ${m.overruns}`
         o.log?.(`  ${s.padEnd(10)} ${rates}  ${counts}  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  calls/req ${m.amplification}`)
+        const st = m.stream
+        const ttft = st && `TTFT p50 ${st.ttftP50Ms} ms  p99 ${st.ttftP99Ms} ms`
+        if (st) o.log?.(`  ${''.padEnd(10)} complete ${st.complete}  truncated-as-success ${st.truncatedAsSuccess}  ${ttft}`)
       }
       results.push({ scenario, strategies })
     }
@@ -81,7 +84,8 @@ async function main(argv: readonly string[]): Promise<number> {
   })
   const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v))
   const options: ChaosOptions = {
-    scenarios: positionals.length > 0 ? positionals : [...DEFAULT_SCENARIOS],
+    // `streams` stands for every stream scenario.
+    scenarios: positionals.length > 0 ? positionals.flatMap((p) => (p === 'streams' ? STREAM_SCENARIOS : [p])) : [...DEFAULT_SCENARIOS],
     instances: num(values.instances, 20), rate: num(values.rate, 10),
     // undefined when not given (JSON.stringify leaves it out of chaos-results.json)
     durationS: values.duration === undefined ? undefined : Number(values.duration),

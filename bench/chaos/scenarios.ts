@@ -4,6 +4,7 @@
  */
 import type { FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { PRIMARY_MODEL, SMALL_MODEL } from '../../tools/fake-bedrock/scenarios.js'
+import { streamScenarios } from './stream-scenarios.js'
 import type { Workload } from './types.js'
 
 export { PRIMARY_MODEL, SMALL_MODEL }
@@ -87,11 +88,14 @@ const scenarios: readonly ChaosScenario[] = [
     [{ kind: 'unavailable', region: PRIMARY_REGION }], { clockSkewMs: 2_000 }),
   window('slow-first-byte', `${PRIMARY_REGION} answers every call after 4 s for 15 s`, 10, 25, 40,
     [{ kind: 'delay', region: PRIMARY_REGION, delayMs: 4_000 }]),
+  ...streamScenarios(PRIMARY_REGION),
 ]
 
 export const CHAOS_SCENARIOS: ReadonlyMap<string, ChaosScenario> = new Map(scenarios.map((s) => [s.name, s]))
 /** What `npm run bench:chaos` runs when no scenario is named. */
 export const DEFAULT_SCENARIOS = ['healthy', 'regional-outage', 'throttling-storm'] as const
+/** `npm run bench:chaos -- streams`: every stream scenario. */
+export const STREAM_SCENARIOS = scenarios.filter((s) => s.workload?.stream).map((s) => s.name)
 
 /** The scenario with every time multiplied by `scale` (0.25: four times shorter). The Lambda timeout is not scaled. */
 export function scaled(s: ChaosScenario, scale: number, durationS?: number): ChaosScenario {

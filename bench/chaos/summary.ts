@@ -1,6 +1,7 @@
 /** The numbers of one strategy's run: rates, latency, amplification, breaker timing, DynamoDB cost, and per-second series. */
 import type { ChaosScenario } from './scenarios.js'
 import { halfOpenProbes, type HalfOpenProbes } from './probes.js'
+import { percentile, streamSummary, type StreamSummary } from './stream-summary.js'
 import { OUTCOMES, type BreakerTo, type Outcome, type StrategyRun } from './types.js'
 
 export interface Summary {
@@ -30,6 +31,8 @@ export interface Summary {
     /** Breaker-store calls that failed and fell back to the instance's local state. */
     readonly storeErrors: number
   }
+  /** Stream scenarios only (null otherwise): whole and truncated answers, time to first token, overruns. */
+  readonly stream: StreamSummary | null
 }
 
 export interface Series {
@@ -41,8 +44,6 @@ export interface Series {
   readonly breaker: Record<string, [number, BreakerTo][]>
 }
 
-const percentile = (sorted: readonly number[], p: number): number =>
-  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] as number)
 const round = (n: number, digits = 3): number => Number(n.toFixed(digits))
 
 export function summarize(run: StrategyRun, scenario: ChaosScenario): Summary {
@@ -83,6 +84,7 @@ export function summarize(run: StrategyRun, scenario: ChaosScenario): Summary {
       reads: run.dynamo.reads, writes: run.dynamo.writes, storeErrors: run.dynamo.storeErrors,
       perRequest: round(ddbOps / n), perInstanceSecond: round(ddbOps / Math.max(run.instanceSeconds, 1e-9)),
     },
+    stream: scenario.workload?.stream ? streamSummary(run) : null,
   }
 }
 

@@ -53,6 +53,8 @@ export interface Workload {
   readonly historyTurns?: number
   /** The caller wants `{ "answer": string }` back: Breakwater asks with `responseSchema`, the baselines JSON.parse. */
   readonly json?: boolean
+  /** The caller streams: ConverseStream, read to its end (Breakwater: `converseStream`). */
+  readonly stream?: boolean
 }
 
 export interface RequestRecord {
@@ -61,6 +63,17 @@ export interface RequestRecord {
   latencyMs: number
   outcome: Outcome
   instance: number
+  /** Streamed requests: ms from the invocation's start to the first text the handler read (none: no first token). */
+  ttftMs?: number
+  /** Streamed requests delivered as a success: the answer lacked its end (its stream never reached messageStop). */
+  truncated?: boolean
+}
+
+/** What an instance reports for one invocation. */
+export interface InvocationResult {
+  readonly outcome: Outcome
+  readonly ttftMs?: number
+  readonly truncated?: boolean
 }
 
 export interface UpstreamCall { readonly atMs: number; readonly requestId: number; readonly target: string; readonly status: string }
