@@ -13,7 +13,14 @@ const BODY = 'Your order left our warehouse this morning and ships with the stan
 /** About 40 words: long enough that a cut after a few events is visibly mid-answer. */
 export const streamReply = (c: ReplyContext): string => `echo: ${c.lastUserText} [${c.model}@${c.region}] ${BODY} ${STREAM_END}`
 
-export const isComplete = (text: string): boolean => text.endsWith(STREAM_END)
+const count = (text: string, part: string): number => text.split(part).length - 1
+
+/**
+ * Whole: one answer from its start to its end. A consumer that kept a restarted stream's partial text in front of the
+ * new answer (it ends well, but starts twice) is caught too.
+ */
+export const isComplete = (text: string): boolean =>
+  text.startsWith('echo: ') && text.endsWith(STREAM_END) && count(text, 'echo: ') === 1 && count(text, STREAM_END) === 1
 
 /** What a streaming handler returns besides the answer: its time to first token (from the invocation's start), ms. */
 export interface StreamedAnswer {
