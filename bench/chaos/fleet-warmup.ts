@@ -51,7 +51,9 @@ export async function warmUp(all: readonly Slot[], server: FakeBedrock, workload
       })
       const { outcome } = await Promise.race([slot.thread.invoke(event, timeoutMs, `warm-up-${slot.id}-${i}`), stuck])
         .finally(() => clearTimeout(timer))
-      if (outcome !== 'ok') throw new Error(`chaos bench: instance ${slot.id} failed a healthy warm-up request (${outcome})`)
+      // A stream under the warm-up's compile load may miss Breakwater's first-token limit and be served elsewhere: still an answer.
+      const served = outcome === 'ok' || (workload.stream === true && outcome === 'degraded')
+      if (!served) throw new Error(`chaos bench: instance ${slot.id} failed a healthy warm-up request (${outcome})`)
     }
   }))
 }

@@ -5,35 +5,13 @@
 import type { FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { PRIMARY_MODEL, SMALL_MODEL } from '../../tools/fake-bedrock/scenarios.js'
 import { streamScenarios } from './stream-scenarios.js'
-import type { Workload } from './types.js'
+import type { ChaosScenario, ScriptStep, Workload } from './types.js'
 
 export { PRIMARY_MODEL, SMALL_MODEL }
 export const PRIMARY_REGION = 'us-east-1'
 export const SECONDARY_REGION = 'us-west-2'
 
-/** `malformed`: from this step on, successful replies of `model` are prose instead of JSON with this probability. */
-export interface ScriptStep {
-  readonly atS: number
-  readonly rules: readonly FaultRule[]
-  readonly label: string
-  readonly malformed?: { readonly model: string; readonly probability: number }
-}
-
-export interface ChaosScenario {
-  readonly name: string
-  readonly summary: string
-  /** Seconds of traffic. */
-  readonly durationS: number
-  /** The window the fault is active, seconds: shaded in the chart, the reference for time to trip / recover. */
-  readonly fault?: { readonly fromS: number; readonly toS: number }
-  readonly script: readonly ScriptStep[]
-  /** What the callers send (long histories) and want (JSON). Default: a one-line prompt, plain text. */
-  readonly workload?: Workload
-  /** The window the breaker table's DynamoDB stops answering (connections hang), seconds. */
-  readonly dynamodbDown?: { readonly fromS: number; readonly toS: number }
-  /** Instances' clocks alternate between this far ahead of and behind true time, ms (0 or absent: true time). */
-  readonly clockSkewMs?: number
-}
+export type { ChaosScenario, ScriptStep } from './types.js'
 
 const HEALTHY: ScriptStep = { atS: 0, rules: [], label: 'healthy' }
 

@@ -6,7 +6,7 @@
  */
 import type { FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { PRIMARY_MODEL } from '../../tools/fake-bedrock/scenarios.js'
-import type { ChaosScenario } from './scenarios.js'
+import type { ChaosScenario } from './types.js'
 
 const PACE_MS = 10
 const PACED: FaultRule = { kind: 'paced', eventDelayMs: PACE_MS }

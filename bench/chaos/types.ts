@@ -1,6 +1,7 @@
 /** Shapes shared by the chaos bench's fleet, strategies, summary and report. */
 import type { Context } from 'aws-lambda'
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
+import type { FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
 
 export type StrategyName = 'naive' | 'textbook' | 'cockatiel' | 'breakwater'
 export const STRATEGIES: readonly StrategyName[] = ['naive', 'textbook', 'cockatiel', 'breakwater']
@@ -91,3 +92,28 @@ export interface StrategyRun {
 }
 
 export interface DynamoCounts { readonly reads: number; readonly writes: number; readonly storeErrors: number }
+
+/** A chaos scenario's script, `scenarios.ts`. */
+/** `malformed`: from this step on, successful replies of `model` are prose instead of JSON with this probability. */
+export interface ScriptStep {
+  readonly atS: number
+  readonly rules: readonly FaultRule[]
+  readonly label: string
+  readonly malformed?: { readonly model: string; readonly probability: number }
+}
+
+export interface ChaosScenario {
+  readonly name: string
+  readonly summary: string
+  /** Seconds of traffic. */
+  readonly durationS: number
+  /** The window the fault is active, seconds: shaded in the chart, the reference for time to trip / recover. */
+  readonly fault?: { readonly fromS: number; readonly toS: number }
+  readonly script: readonly ScriptStep[]
+  /** What the callers send (long histories) and want (JSON). Default: a one-line prompt, plain text. */
+  readonly workload?: Workload
+  /** The window the breaker table's DynamoDB stops answering (connections hang), seconds. */
+  readonly dynamodbDown?: { readonly fromS: number; readonly toS: number }
+  /** Instances' clocks alternate between this far ahead of and behind true time, ms (0 or absent: true time). */
+  readonly clockSkewMs?: number
+}
