@@ -8,6 +8,7 @@
  * and for tests: installed only where `awslambda` has no `streamifyResponse` yet (in Lambda the runtime's stays).
  */
 import { Writable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 
 /** How the runtime recognises a streaming handler (the symbol the Lambda runtime interface client uses). */
 export const HANDLER_STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming')
@@ -105,4 +106,15 @@ export function installAwsLambdaGlobal(): boolean {
 /** A handler `streamifyResponse` marked. */
 export function isStreamingHandler(handler: unknown): handler is StreamingHandler {
   return typeof handler === 'function' && (handler as unknown as Record<symbol, unknown>)[HANDLER_STREAMING] === STREAM_RESPONSE
+}
+
+/**
+ * One invocation of a streaming handler, as the runtime makes it: a fresh response stream whose bytes go to `sink`
+ * as they are written, ended here if the handler settles without ending it. Rejects with the handler's error.
+ */
+export async function runStreamingHandler(handler: StreamingHandler, event: unknown, context: unknown, sink: ResponseSink): Promise<void> {
+  const stream = new ResponseStream(sink)
+  await handler(event, stream, context)
+  if (!stream.writableEnded) stream.end()
+  await finished(stream)
 }

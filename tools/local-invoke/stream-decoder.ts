@@ -4,9 +4,8 @@
  * after it a delimiter, and the rest the body; otherwise it is all body. Chunks may split the prelude anywhere.
  * `invokeStreaming` runs a streaming handler in this process with a response stream read this way.
  */
-import { finished } from 'node:stream/promises'
 import {
-  HTTP_INTEGRATION_CONTENT_TYPE, PRELUDE_DELIMITER_BYTES, ResponseStream, type HttpPrelude, type StreamingHandler,
+  HTTP_INTEGRATION_CONTENT_TYPE, PRELUDE_DELIMITER_BYTES, runStreamingHandler, type HttpPrelude, type StreamingHandler,
 } from './response-stream.js'
 
 /** One step of a response as it arrives: its prelude (once, first), or a piece of its body. */
@@ -60,19 +59,15 @@ export class ResponseDecoder {
 }
 
 /**
- * Runs a streaming handler with a fresh response stream and reads what it wrote. Resolves once the handler has
- * settled and the stream is finished (ended here if the handler left it open, as the runtime does); a handler that
- * throws rejects with its error, after `onPart` has seen what it wrote before.
+ * Runs a streaming handler in this process and reads what it wrote (runStreamingHandler); a handler that throws
+ * rejects with its error, after `onPart` has seen what it wrote before.
  */
 export async function invokeStreaming(
   handler: StreamingHandler, event: unknown, context: unknown, onPart?: (part: StreamPart) => void,
 ): Promise<StreamedResponse> {
   const decoder = new ResponseDecoder()
-  const stream = new ResponseStream((chunk, contentType) => {
+  await runStreamingHandler(handler, event, context, (chunk, contentType) => {
     for (const part of decoder.push(chunk, contentType)) onPart?.(part)
   })
-  await handler(event, stream, context)
-  if (!stream.writableEnded) stream.end()
-  await finished(stream)
   return decoder.result()
 }
