@@ -109,13 +109,12 @@ export async function runInChild(
     },
   }
   const killAfterMs = INIT_LIMIT_MS + timeoutMs + KILL_GRACE_MS
-  let streamOf = (): StreamedResponse | undefined => undefined
+  const decoder = new ResponseDecoder()
   const reply = await new Promise<RuntimeReply | LambdaError>((resolveReply) => {
     const killer = setTimeout(() => {
       child.kill('SIGKILL')
       resolveReply({ errorType: 'Runtime.ExitError', errorMessage: `killed: no answer within ${killAfterMs} ms` })
     }, killAfterMs)
-    const decoder = new ResponseDecoder()
     let replied = false
     child.on('message', (m: RuntimeReply | StreamChunk) => {
       if (replied) return // a handler still writing after its timeout: Lambda would have cut it off
@@ -126,7 +125,6 @@ export async function runInChild(
       }
       for (const part of decoder.push(Buffer.from(m.data, 'base64'), m.contentType)) options.onStream?.(part)
     })
-    streamOf = () => (decoder.contentType === undefined ? undefined : decoder.result())
     child.once('exit', (code, signal) => {
       clearTimeout(killer)
       const how = signal ?? `code ${code}`
@@ -137,7 +135,7 @@ export async function runInChild(
   // The child exits right after replying; wait for it so its last log lines are in.
   if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r))
   await new Promise((r) => setImmediate(r))
-  const stream = streamOf()
+  const stream = decoder.contentType === undefined ? undefined : decoder.result()
   if (!('kind' in reply)) return { error: { ...reply, phase: 'invoke' }, logs, stream }
   if (reply.kind === 'result') {
     return { response: reply.streamed ? streamedResponse(stream) : reply.result, logs, report: reply.report, stream }
