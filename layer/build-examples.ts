@@ -1,10 +1,10 @@
 /**
- * `npm run build:examples`: compiles the example functions (examples/functions/*.ts and the sample handler they use
+ * `npm run build:examples`: compiles the example functions (examples/functions/*.ts and the sample handlers they use
  * from examples/chat/) into layer/functions/chat/, the CodeUri of the example functions in template.yaml.
  *
  *   layer/functions/chat/package.json               {"type": "module"}: the .js files are ES modules
  *   layer/functions/chat/examples/functions/*.js    the handlers (Handler: examples/functions/chat.handler, ...)
- *   layer/functions/chat/examples/chat/*.js         the sample chat handler they are built from
+ *   layer/functions/chat/examples/chat/*.js         the sample chat handlers (buffered, streaming) they are built from
  *   layer/functions/chat/src/index.js               `export * from 'breakwater'`: the sample imports ../../src/index.js;
  *                                                   in the function that is the layer's package, not a copy
  *

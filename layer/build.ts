@@ -179,6 +179,7 @@ export function smokeTest(layerDir: string = LAYER_DIR): number {
 /** Bare imports of the example functions (examples/): each must resolve inside the layer. */
 export const EXAMPLE_IMPORTS = [
   '@middy/core',
+  '@middy/core/StreamifyResponse',
   '@aws-lambda-powertools/batch',
   '@aws-lambda-powertools/logger',
   '@aws-lambda-powertools/logger/middleware',

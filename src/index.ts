@@ -20,6 +20,8 @@ export type {
   StreamFinal, StreamRestartEvent, StreamServed,
 } from './aws/bedrock-api.js'
 export { StreamInterruptedError } from './core/stream/errors.js'
+export { sseResponse, type SseResponse, type SseResponseOptions, type StreamedReplyLike } from './responders/sse.js'
+export type { SseEventData, SseEventName, SseServed } from './responders/sse-events.js'
 export type { Served, Degradation } from './core/invoker/types.js'
 export type { Target, TargetSpec } from './core/targets.js'
 export type { FailureClass } from './core/failure.js'

@@ -14,12 +14,11 @@ import middy from '@middy/core'
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { breakwater, type BreakwaterContext, type BreakwaterOptions, type BedrockInvoker } from '../../src/index.js'
 import {
-  albOk, directOk, httpBody, httpOk, parseChatRequest, sourceOf, toMessages,
+  albOk, directOk, httpBody, httpOk, parseChatRequest, sourceOf, SYSTEM_PROMPT, toMessages,
   type ChatAnswer, type ChatRequest,
 } from './chat-request.js'
 
-export const SYSTEM_PROMPT = 'You are the support assistant of an online store. Answer in at most three sentences. ' +
-  'If you do not know an order detail, say so instead of guessing.'
+export { SYSTEM_PROMPT }
 
 export interface ChatHandlerOptions extends BreakwaterOptions {
   /** The system prompt. Default {@link SYSTEM_PROMPT}. */

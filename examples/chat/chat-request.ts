@@ -8,6 +8,10 @@ import type { Message } from '@aws-sdk/client-bedrock-runtime'
 import type { ALBEvent, ALBResult, APIGatewayProxyResult, SQSEvent } from 'aws-lambda'
 import { BadRequestError } from '../../src/index.js'
 
+/** The sample's system prompt (the buffered and the streaming chat share it). */
+export const SYSTEM_PROMPT = 'You are the support assistant of an online store. Answer in at most three sentences. ' +
+  'If you do not know an order detail, say so instead of guessing.'
+
 /** REST v1, HTTP API v2 and function URLs all carry `body` and accept `{ statusCode, headers, body }`. */
 export type ChatSource = 'http' | 'alb' | 'sqs' | 'direct'
 

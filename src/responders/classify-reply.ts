@@ -5,6 +5,7 @@
  */
 import { AllTargetsFailedError, CallerFaultError } from '../core/errors.js'
 import { classify, UPSTREAM_FAILURE_CLASSES } from '../core/failure.js'
+import { StreamInterruptedError } from '../core/stream/errors.js'
 import { isRecord } from './detect.js'
 import type { FailureReply } from './types.js'
 
@@ -80,6 +81,7 @@ function retryAfterOf(error: AllTargetsFailedError, fallback: number): number {
  * | error | status | degraded | message |
  * |---|---|---|---|
  * | `AllTargetsFailedError` | 503 + Retry-After | yes | the polite message |
+ * | `StreamInterruptedError` (cut after its first token, no target finished it) | 503 + Retry-After | yes | the polite message |
  * | `CallerFaultError` (`BadRequestError` 400, `ContextOverflowError` 413, ...) | its `statusCode` | no | its message |
  * | Middy's early-timeout `TimeoutError` | 503 + Retry-After | yes | the polite message |
  * | `http-errors` / Middy `createError` 4xx | its status | no | its message if `expose !== false` |
@@ -112,6 +114,7 @@ export function failureReply(error: unknown, opts: FailureReplyOptions): Failure
   if (error instanceof AllTargetsFailedError) {
     return degraded(error.name, retryAfterOf(error, defaultRetry))
   }
+  if (error instanceof StreamInterruptedError) return degraded(error.name, defaultRetry)
   if (error instanceof CallerFaultError) {
     return { statusCode: error.statusCode, message: error.message, requestId, errorType: error.name, degraded: false }
   }

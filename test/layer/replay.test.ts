@@ -13,7 +13,8 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { jest } from '@jest/globals'
 import { ScanCommand } from '@aws-sdk/client-dynamodb'
-import { invokeFunction, main, type InvokeOptions, type InvokeResult } from '../../tools/local-invoke/invoke.js'
+import { invokeFunction, type InvokeOptions, type InvokeResult } from '../../tools/local-invoke/invoke.js'
+import { main } from '../../tools/local-invoke/invoke-cli.js'
 import { isObject, readTemplate } from '../../tools/local-invoke/invoke-template.js'
 import type { Json } from '../../tools/local-invoke/cfn-yaml.js'
 
@@ -204,6 +205,17 @@ describe('local invoke under a fault scenario', () => {
     })
     expect(result.error).toBeUndefined()
     expect(result.response).toMatchObject({ statusCode: 503 })
+  })
+})
+
+describe('the streaming chat function of template.yaml, through local invoke', () => {
+  it('runs as a streamified handler: a request without a body is a streamed 400 prelude and JSON body, no Bedrock call', async () => {
+    const result = await invokeFunction({ functionId: 'ChatStreamFunction', event: 'events/apigw-http-missing-body.json' })
+    expect(result.error).toBeUndefined()
+    expect(result.stream?.contentType).toBe('application/vnd.awslambda.http-integration-response')
+    expect(result.response).toMatchObject({ statusCode: 400, headers: { 'content-type': 'application/json' } })
+    expect(JSON.parse((result.response as { body: string }).body)).toMatchObject({ message: expect.stringContaining('no body') })
+    expect(result.bedrockCalls).toBe(0)
   })
 })
 

@@ -61,8 +61,23 @@ describe('template.yaml: the example functions', () => {
   }, 120_000)
   afterAll(() => rmSync(built, { recursive: true, force: true }))
 
-  it('has the chat function, the SQS worker and the Step Functions task', () => {
-    expect(functions.map(([id]) => id).sort()).toEqual(['ChatFunction', 'ChatWorkerFunction', 'ModelTaskFunction'])
+  it('has the chat function, the streaming chat, the SQS worker and the Step Functions task', () => {
+    expect(functions.map(([id]) => id).sort()).toEqual(['ChatFunction', 'ChatStreamFunction', 'ChatWorkerFunction', 'ModelTaskFunction'])
+  })
+
+  it('the streaming chat: a Middy handler in executionModeStreamifyResponse behind an IAM function URL in RESPONSE_STREAM', () => {
+    const stream = props(resources.ChatStreamFunction as JsonObject)
+    expect(stream.FunctionUrlConfig).toEqual({ AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM' })
+    const [, modulePath] = /^(.+)\.[\w$]+$/.exec(String(stream.Handler)) ?? []
+    const code = readFileSync(join(built, `${modulePath}.js`), 'utf8')
+    const sample = readFileSync(join(built, 'examples', 'chat', 'chat-stream-handler.js'), 'utf8')
+    expect(code).toMatch(/from '\.\.\/chat\/chat-stream-handler\.js'/)
+    expect(sample).toMatch(/from '@middy\/core\/StreamifyResponse'/)
+    expect(sample).toMatch(/executionMode: executionModeStreamifyResponse/)
+    // The other functions stay buffered: their URL (if any) keeps the default invoke mode.
+    for (const [id, fn] of functions.filter(([id]) => id !== 'ChatStreamFunction')) {
+      expect([id, (props(fn).FunctionUrlConfig as JsonObject | undefined)?.InvokeMode]).toEqual([id, undefined])
+    }
   })
 
   it.each(functions)('%s: CodeUri is the examples build and Handler names an exported function of a built file', (_id, fn) => {
@@ -128,15 +143,26 @@ describe('template.yaml: least privilege', () => {
     }
   })
 
-  it('Bedrock: InvokeModel only, on the inference profiles and foundation models the parameters name', () => {
+  it('Bedrock: InvokeModel or InvokeModelWithResponseStream only, on the profiles and models the parameters name', () => {
     const parameters = Object.keys(template.Parameters as JsonObject)
     for (const s of touching('bedrock')) {
-      expect(s.Action).toBe('bedrock:InvokeModel')
+      expect(['bedrock:InvokeModel', 'bedrock:InvokeModelWithResponseStream']).toContain(s.Action)
       for (const arn of resourceStrings(s)) {
         const [, kind, param] = /:(inference-profile|foundation-model)\/\$\{(\w+)\}$/.exec(arn) ?? []
         expect([kind, parameters.includes(param ?? '')]).toEqual([expect.stringMatching(/inference-profile|foundation-model/), true])
       }
     }
+  })
+
+  it('streaming is allowed on exactly the resources InvokeModel is, and only the streaming function has it', () => {
+    const policyOf = (id: string): JsonObject[] =>
+      asArray((props(resources[id] as JsonObject).PolicyDocument as JsonObject).Statement).filter(isObject)
+    const stream = policyOf('BedrockStreamPolicy')
+    expect(stream.map((st) => st.Action)).toEqual(stream.map(() => 'bedrock:InvokeModelWithResponseStream'))
+    expect(stream.map((st) => st.Resource)).toEqual(policyOf('BedrockInvokePolicy').map((st) => st.Resource))
+    const holders = functions.filter(([, fn]) => asArray(props(fn).Policies).some((p) => isObject(p) && p.Ref === 'BedrockStreamPolicy'))
+    expect(holders.map(([id]) => id)).toEqual(['ChatStreamFunction'])
+    expect(asArray(props(resources.ChatStreamFunction as JsonObject).Policies)).not.toContainEqual({ Ref: 'BedrockInvokePolicy' })
   })
 
   it('DynamoDB: the breaker store\'s four actions, on the breaker table only', () => {
@@ -149,7 +175,8 @@ describe('template.yaml: least privilege', () => {
 
   it('functions get permissions only from the template\'s own policies (no AWS managed or SAM policy templates)', () => {
     for (const [, fn] of functions) {
-      for (const p of asArray(props(fn).Policies)) expect(p).toEqual({ Ref: expect.stringMatching(/^(BedrockInvokePolicy|BreakerTableAccessPolicy)$/) })
+      const own = /^(BedrockInvokePolicy|BedrockStreamPolicy|BreakerTableAccessPolicy)$/
+      for (const p of asArray(props(fn).Policies)) expect(p).toEqual({ Ref: expect.stringMatching(own) })
     }
   })
 })
@@ -189,6 +216,8 @@ describe('template.yaml: layer, alarms, dashboard, Step Functions example', () =
     expect(alarms.some((a) => a.includes(`"MetricName":"${METRIC.breakerOpened}"`))).toBe(true)
     const rate = alarms.find((a) => a.includes(`"MetricName":"${METRIC.degraded}"`))
     expect(rate).toMatch(/"MetricName":"Invocations"/)
+    // Every function behind the preset can answer degraded: each one's invocations are in the denominator.
+    for (const id of ['ChatFunction', 'ChatWorkerFunction', 'ChatStreamFunction']) expect(rate).toContain(`{"Ref":"${id}"}`)
     expect(rate).toMatch(/"Expression":"[^"]*degraded[^"]*\/[^"]*"/)
   })
 
@@ -275,6 +304,7 @@ describe('template.yaml: who may call, how fast, how many at once, how long logs
 
   const reservedBy: Record<string, string> = {
     ChatFunction: 'ChatReservedConcurrency', ChatWorkerFunction: 'ChatWorkerConcurrency', ModelTaskFunction: 'ChatReservedConcurrency',
+    ChatStreamFunction: 'ChatReservedConcurrency',
   }
   it.each(functions)('%s: has reserved concurrency from a parameter', (id, fn) => {
     expect(effective(fn).ReservedConcurrentExecutions).toEqual({ Ref: reservedBy[id] })
@@ -305,9 +335,11 @@ describe('template.yaml: who may call, how fast, how many at once, how long logs
     const outputs = template.Outputs as JsonObject
     const exportedNames = [
       'BreakwaterLayerArn', 'BreakerTableName', 'BreakerTableArn', 'BreakerTableAccessPolicyArn', 'BedrockInvokePolicyArn',
+      'BedrockStreamPolicyArn',
     ]
-    expect(Object.keys(outputs)).toEqual([...exportedNames,
-      'ChatApiUrl', 'ChatFunctionUrl', 'ChatQueueUrl', 'ChatDeadLetterQueueUrl', 'DashboardName', 'ChatFallbackStateMachineArn'])
+    expect(Object.keys(outputs)).toEqual([...exportedNames, 'ChatApiUrl', 'ChatFunctionUrl', 'ChatStreamFunctionUrl', 'ChatQueueUrl',
+      'ChatDeadLetterQueueUrl', 'DashboardName', 'ChatFallbackStateMachineArn'])
+    expect((outputs.ChatStreamFunctionUrl as JsonObject).Value).toEqual({ 'Fn::GetAtt': ['ChatStreamFunctionUrl', 'FunctionUrl'] })
     const exported = Object.entries(outputs).filter(([, o]) => isObject((o as JsonObject).Export))
       .map(([name, o]) => [name, ((o as JsonObject).Export as JsonObject).Name])
     expect(exported.map(([name]) => name)).toEqual(exportedNames)

@@ -3,6 +3,7 @@ import { ServiceUnavailableException, ThrottlingException } from '@aws-sdk/clien
 import {
   AllTargetsFailedError, BadRequestError, BreakwaterConfigError, CallerFaultError, ContextOverflowError,
 } from '../../src/core/errors.js'
+import { StreamInterruptedError } from '../../src/core/stream/errors.js'
 import {
   DEFAULT_BUSY_MESSAGE, DEFAULT_RETRY_AFTER_SECONDS, INTERNAL_ERROR_MESSAGE, failureReply,
 } from '../../src/responders/classify-reply.js'
@@ -30,6 +31,15 @@ function middyTimeout(): Error {
 }
 
 describe('failureReply', () => {
+  it('StreamInterruptedError (a stream no target could finish) → 503 degraded, the partial text nowhere in the reply', () => {
+    const error = new StreamInterruptedError('stall', `partial ${SECRET}`, { route: 'default', model: 'm', region: 'us-east-1' })
+    const reply = failureReply(error, { ...opts, retryAfterSeconds: 7 })
+    expect(reply).toEqual({
+      statusCode: 503, message: DEFAULT_BUSY_MESSAGE, retryAfterSeconds: 7, requestId: 'req-1',
+      errorType: 'StreamInterruptedError', degraded: true,
+    })
+  })
+
   it('AllTargetsFailedError → 503 degraded with the polite message and the error\'s Retry-After', () => {
     expect(failureReply(allFailed(), opts)).toEqual({
       statusCode: 503, message: DEFAULT_BUSY_MESSAGE, retryAfterSeconds: 12, requestId: 'req-1',

@@ -7,7 +7,8 @@ import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { FunctionConfig } from './invoke-template.js'
-import type { LambdaError, RuntimeReply, RuntimeReport, RuntimeRequest } from './invoke-runtime.js'
+import type { LambdaError, RuntimeReply, RuntimeReport, RuntimeRequest, StreamChunk } from './invoke-runtime.js'
+import { ResponseDecoder, type StreamPart, type StreamedResponse } from './stream-decoder.js'
 
 export const ACCOUNT_ID = '123456789012'
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -20,8 +21,13 @@ const KILL_GRACE_MS = 2_000
 
 /** How one invocation ended. */
 export interface ChildOutcome {
-  /** The handler's return value; undefined when it threw. */
+  /**
+   * The handler's return value; undefined when it threw. For a streaming handler, what the client got: the prelude
+   * with the body (`{ statusCode, headers, body }`), or the body alone when it sent no prelude.
+   */
   readonly response?: unknown
+  /** A streaming handler's response as it arrived (also when it threw midway). */
+  readonly stream?: StreamedResponse
   /** What Lambda would report for a handler that threw or timed out (`Runtime.*`, `TimeoutError`, the error's name). */
   readonly error?: LambdaError & { readonly phase: 'init' | 'invoke' }
   /** The function's stdout and stderr, line by line. */
@@ -74,7 +80,7 @@ export async function runInChild(
   event: unknown,
   env: Record<string, string>,
   region: string,
-  options: { readonly verbose?: boolean; readonly onLog?: (line: string) => void },
+  options: { readonly verbose?: boolean; readonly onLog?: (line: string) => void; readonly onStream?: (part: StreamPart) => void },
 ): Promise<ChildOutcome> {
   const logs: string[] = []
   const log = (line: string): void => { logs.push(line); options.onLog?.(line) }
@@ -103,12 +109,22 @@ export async function runInChild(
     },
   }
   const killAfterMs = INIT_LIMIT_MS + timeoutMs + KILL_GRACE_MS
+  const decoder = new ResponseDecoder()
   const reply = await new Promise<RuntimeReply | LambdaError>((resolveReply) => {
     const killer = setTimeout(() => {
       child.kill('SIGKILL')
       resolveReply({ errorType: 'Runtime.ExitError', errorMessage: `killed: no answer within ${killAfterMs} ms` })
     }, killAfterMs)
-    child.once('message', (m: RuntimeReply) => { clearTimeout(killer); resolveReply(m) })
+    let replied = false
+    child.on('message', (m: RuntimeReply | StreamChunk) => {
+      if (replied) return // a handler still writing after its timeout: Lambda would have cut it off
+      if (m.kind !== 'chunk') {
+        replied = true
+        clearTimeout(killer)
+        return resolveReply(m)
+      }
+      for (const part of decoder.push(Buffer.from(m.data, 'base64'), m.contentType)) options.onStream?.(part)
+    })
     child.once('exit', (code, signal) => {
       clearTimeout(killer)
       const how = signal ?? `code ${code}`
@@ -119,7 +135,16 @@ export async function runInChild(
   // The child exits right after replying; wait for it so its last log lines are in.
   if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r))
   await new Promise((r) => setImmediate(r))
-  if (!('kind' in reply)) return { error: { ...reply, phase: 'invoke' }, logs }
-  if (reply.kind === 'result') return { response: reply.result, logs, report: reply.report }
-  return { error: { ...reply.error, phase: reply.phase }, logs, report: reply.report }
+  const stream = decoder.contentType === undefined ? undefined : decoder.result()
+  if (!('kind' in reply)) return { error: { ...reply, phase: 'invoke' }, logs, stream }
+  if (reply.kind === 'result') {
+    return { response: reply.streamed ? streamedResponse(stream) : reply.result, logs, report: reply.report, stream }
+  }
+  return { error: { ...reply.error, phase: reply.phase }, logs, report: reply.report, stream }
+}
+
+/** What a function URL client got from a streaming handler: the prelude's status and headers with the body. */
+function streamedResponse(stream: StreamedResponse | undefined): unknown {
+  const body = stream?.body ?? ''
+  return stream?.prelude === undefined ? body : { ...stream.prelude, body }
 }

@@ -4,10 +4,16 @@
  * imports the handler module (the init phase), runs one invocation with lambda-local under the template's timeout,
  * and sends the outcome back over IPC. One process per invoke, so every invoke is a cold start and a handler that
  * runs past its timeout is simply killed with the process.
+ *
+ * Response streaming: the `awslambda` global is there before the handler loads, as in Lambda (response-stream.ts).
+ * A handler it marked streaming (Middy's executionModeStreamifyResponse, or `awslambda.streamifyResponse` by hand)
+ * is called as `handler(event, responseStream, context)`, and every byte written is sent to the parent as it is
+ * written (`StreamChunk` messages, in order, before the reply).
  */
 import { createRequire, register } from 'node:module'
 import { pathToFileURL } from 'node:url'
 import type { LayerHookData } from './invoke-hooks.js'
+import { installAwsLambdaGlobal, isStreamingHandler, runStreamingHandler, type StreamingHandler } from './response-stream.js'
 
 /** What the parent sends. */
 export interface RuntimeRequest {
@@ -27,13 +33,20 @@ type ContextField =
 
 /** What comes back: lambda-local's result or its `{ errorType, errorMessage, stackTrace }`. */
 export type RuntimeReply =
-  | { readonly kind: 'result'; readonly result: unknown; readonly report: RuntimeReport }
+  | { readonly kind: 'result'; readonly result: unknown; readonly report: RuntimeReport; readonly streamed?: boolean }
   | { readonly kind: 'error'; readonly phase: 'init' | 'invoke'; readonly error: LambdaError; readonly report: RuntimeReport }
 
 export interface LambdaError {
   readonly errorType: string
   readonly errorMessage: string
   readonly stackTrace?: readonly string[]
+}
+
+/** Bytes a streaming handler wrote, base64, with the response stream's content type at the time. */
+export interface StreamChunk {
+  readonly kind: 'chunk'
+  readonly contentType: string
+  readonly data: string
 }
 
 export interface RuntimeReport {
@@ -58,8 +71,19 @@ const toLambdaError = (e: unknown): LambdaError => {
   return { errorType: 'Error', errorMessage: String(e) }
 }
 
+/** A streaming handler as lambda-local calls a handler, `(event, context)`: its bytes go to the parent as written. */
+const streamingEntry = (handler: StreamingHandler) => async (event: unknown, context: unknown): Promise<undefined> => {
+  await runStreamingHandler(handler, event, context, (chunk, contentType) => {
+    const message: StreamChunk = { kind: 'chunk', contentType, data: chunk.toString('base64') }
+    process.send?.(message)
+  })
+  return undefined
+}
+
 async function run(request: RuntimeRequest): Promise<RuntimeReply> {
   register('./invoke-hooks.ts', { parentURL: import.meta.url, data: request.hooks })
+  // Before lambda-local (which defines a buffering `awslambda` of its own where there is none) and the handler.
+  installAwsLambdaGlobal()
   const lambdaLocal = createRequire(import.meta.url)('lambda-local') as LambdaLocal
   let requestId = ''
   const report = (initMs: number, startedAt: number): RuntimeReport => ({
@@ -78,18 +102,21 @@ async function run(request: RuntimeRequest): Promise<RuntimeReply> {
     return { kind: 'error', phase: 'init', error: toLambdaError(error), report: report(performance.now() - initStart, performance.now()) }
   }
   const initMs = performance.now() - initStart
+  const exported = module[request.handlerExport]
+  const streamed = isStreamingHandler(exported)
 
   const startedAt = performance.now()
   try {
+    const lambdaFunc = streamed ? { [request.handlerExport]: streamingEntry(exported) } : module
     const result = await lambdaLocal.execute({
-      lambdaFunc: module, lambdaHandler: request.handlerExport, event: request.event, timeoutMs: request.timeoutMs,
+      lambdaFunc, lambdaHandler: request.handlerExport, event: request.event, timeoutMs: request.timeoutMs,
       region: request.region, verboseLevel: request.verboseLevel,
       contextOverwrite: (ctx) => {
         Object.assign(ctx, request.context)
         requestId = ctx.awsRequestId
       },
     })
-    return { kind: 'result', result, report: report(initMs, startedAt) }
+    return { kind: 'result', result, report: report(initMs, startedAt), streamed }
   } catch (error) {
     return { kind: 'error', phase: 'invoke', error: toLambdaError(error), report: report(initMs, startedAt) }
   }

@@ -11,20 +11,21 @@
  * DynamoDB is DynamoDB Local on 127.0.0.1 (dynalite where Java is missing; tools/dynamodb-local/dynamodb.ts), with the
  * template's tables created in a database of the invocation's own, unless real endpoints are configured:
  * AWS_ENDPOINT_URL_BEDROCK_RUNTIME and BREAKWATER_DYNAMODB_ENDPOINT. The function finds them through the SDK's own
- * AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL_DYNAMODB variables. Logs go to stderr, the response to stdout;
- * the exit code is 1 when the handler threw or timed out.
+ * AWS_ENDPOINT_URL_BEDROCK_RUNTIME / AWS_ENDPOINT_URL_DYNAMODB variables. A handler built with response streaming
+ * (Middy's executionModeStreamifyResponse) runs against a local `awslambda` global and its response is read as it is
+ * written (`onStream`). The CLI is invoke-cli.ts.
  */
 import { CreateTableCommand, ResourceInUseException, type AttributeDefinition, type KeySchemaElement } from '@aws-sdk/client-dynamodb'
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseArgs } from 'node:util'
-import { PRIMARY_MODEL, SMALL_MODEL, scenarioList, scenarioNamed } from '../fake-bedrock/scenarios.js'
+import { PRIMARY_MODEL, SMALL_MODEL, scenarioNamed } from '../fake-bedrock/scenarios.js'
 import { startDynamoDB, type TestDynamoDB } from '../dynamodb-local/dynamodb.js'
 import { FakeBedrock, type FaultRule } from '../fake-bedrock/fake-bedrock.js'
 import { functionConfig, readTemplate, type FunctionConfig } from './invoke-template.js'
 import { ACCOUNT_ID, lambdaEnvironment, runInChild, type ChildOutcome } from './invoke-process.js'
+import type { StreamPart } from './stream-decoder.js'
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -44,6 +45,8 @@ export interface InvokeOptions {
   readonly region?: string
   /** Each log line of the function as it arrives. */
   readonly onLog?: (line: string) => void
+  /** A streaming handler's response as it arrives: its prelude (status, headers) first, then each piece of body. */
+  readonly onStream?: (part: StreamPart) => void
   /** lambda-local's own START / End lines too (its verboseLevel 3). */
   readonly verbose?: boolean
   /** Called after the invocation, before the servers stop: lets a test look at the calls or the tables. */
@@ -146,53 +149,4 @@ async function createTable(dynamo: TestDynamoDB, table: FunctionConfig['tables']
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error // an external endpoint that already has it is fine
   }
-}
-
-/** The REPORT line Lambda writes after each invocation. */
-export function reportLine(result: InvokeResult): string {
-  const r = result.report
-  if (!r) return 'REPORT (no report: the runtime did not answer)'
-  const ms = (n: number): string => `${n.toFixed(2)} ms`
-  return `REPORT RequestId: ${r.requestId}\tDuration: ${ms(r.durationMs)}\tBilled Duration: ${Math.ceil(r.durationMs)} ms\t` +
-    `Memory Size: ${result.function.memorySize} MB\tMax Memory Used: ${r.maxMemoryMb} MB\tInit Duration: ${ms(r.initMs)}`
-}
-
-const USAGE = 'usage: npm run invoke -- <LogicalId> events/<file>.json [--scenario <fault>] [--template template.yaml] ' +
-  '[--env-vars env.json] [--parameter-overrides K=V ...] [--region us-east-1] [--verbose]'
-
-export async function main(argv: readonly string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...argv], allowPositionals: true,
-    options: {
-      scenario: { type: 'string' }, template: { type: 'string' }, 'env-vars': { type: 'string' }, region: { type: 'string' },
-      'parameter-overrides': { type: 'string', multiple: true }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-    },
-  })
-  const [functionId, event] = positionals
-  if (values.help || functionId === undefined || event === undefined) {
-    process.stderr.write(`${USAGE}\n\nscenarios (fake Bedrock):\n${scenarioList()}\n`)
-    return values.help ? 0 : 2
-  }
-  // SAM's --env-vars format: { "<LogicalId>": { "VAR": "value" }, "Parameters": { ... applies to all } }.
-  const envFile = values['env-vars'] ? JSON.parse(readFileSync(values['env-vars'], 'utf8')) as Record<string, Record<string, string>> : {}
-  const parameters = Object.fromEntries((values['parameter-overrides'] ?? []).flatMap((s) => s.split(/\s+/)).filter(Boolean).map((kv) => {
-    const eq = kv.indexOf('=')
-    return [kv.slice(0, eq).replace(/^ParameterKey=/, ''), kv.slice(eq + 1)]
-  }))
-  const err = (line: string): void => { process.stderr.write(`${line}\n`) }
-  if (process.env.AWS_ENDPOINT_URL_BEDROCK_RUNTIME && values.scenario) {
-    err(`--scenario ${values.scenario} ignored: AWS_ENDPOINT_URL_BEDROCK_RUNTIME points at a real endpoint`)
-  }
-  const result = await invokeFunction({
-    functionId, event, scenario: values.scenario, template: values.template, region: values.region, verbose: values.verbose,
-    parameters, environment: { ...envFile.Parameters, ...envFile[functionId] }, onLog: err,
-  })
-  err(reportLine(result))
-  if (result.error) {
-    const { errorType, errorMessage, stackTrace } = result.error
-    process.stdout.write(`${JSON.stringify({ errorType, errorMessage, stackTrace }, null, 2)}\n`)
-    return 1
-  }
-  process.stdout.write(`${JSON.stringify(result.response, null, 2)}\n`)
-  return 0
 }
