@@ -217,6 +217,26 @@ describe('the streaming chat function of template.yaml, through local invoke', (
     expect(JSON.parse((result.response as { body: string }).body)).toMatchObject({ message: expect.stringContaining('no body') })
     expect(result.bedrockCalls).toBe(0)
   })
+
+  it.each([
+    ['healthy', 'us-east-1'],
+    ['regional-outage', 'us-west-2'],
+  ])('streams a whole answer as server-sent events against the fake Bedrock (%s): tokens, then done from %s', async (scenario, region) => {
+    const result = await invokeFunction({ functionId: 'ChatStreamFunction', event: 'events/function-url.json', scenario })
+    expect(result.error).toBeUndefined()
+    expect(result.stream?.prelude).toMatchObject({ statusCode: 200 })
+    const body = result.stream?.body ?? ''
+    expect(body).toMatch(/^event: token$/m)
+    const done = /^event: done\ndata: (.+)$/m.exec(body)?.[1]
+    expect(JSON.parse(done ?? 'null')).toMatchObject({ stopReason: 'end_turn', served: { region } })
+    expect(result.stream?.chunks.length).toBeGreaterThan(2)
+  })
+
+  it('every target down before the first token: the usual 503 with Retry-After, streamed', async () => {
+    const result = await invokeFunction({ functionId: 'ChatStreamFunction', event: 'events/function-url.json', scenario: 'all-down' })
+    expect(result.error).toBeUndefined()
+    expect(result.response).toMatchObject({ statusCode: 503, headers: { 'retry-after': expect.any(String) } })
+  })
 })
 
 describe('the local invoke harness (stand-in template)', () => {
