@@ -4,7 +4,7 @@
  * Bedrock is aws-sdk-client-mock's ConverseStreamCommand returning `{ stream }` (the fake Bedrock of tools/ does not
  * speak ConverseStream on this branch; the real-wire stream scenarios live with it).
  */
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { beforeEach, describe, expect, it } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import {
   BedrockRuntimeClient, ConverseStreamCommand, ServiceUnavailableException, type ConverseStreamOutput,
@@ -16,6 +16,7 @@ import { createStreamHandler } from '../../examples/chat/chat-stream-handler.js'
 import { lambdaContext } from '../../tools/lambda-context.js'
 import { installAwsLambdaGlobal, type StreamingHandler } from '../../tools/local-invoke/response-stream.js'
 import { invokeStreaming, type StreamedResponse } from '../../tools/local-invoke/stream-decoder.js'
+import { capturePrinted } from '../support/printed.js'
 
 installAwsLambdaGlobal()
 
@@ -38,19 +39,11 @@ const whole = (...texts: string[]): ConverseStreamOutput[] =>
   [{ messageStart: { role: 'assistant' } }, ...texts.map(delta), { messageStop: { stopReason: 'end_turn' } }]
 const unavailable = (): ServiceUnavailableException => new ServiceUnavailableException({ message: `busy: ${PROMPT}`, $metadata: {} })
 
-/** Every line Powertools printed (logs and EMF), parsed. */
-let printed: Record<string, unknown>[]
+const printedLines = capturePrinted()
 beforeEach(() => {
   bedrock.reset()
-  printed = []
-  const capture = (chunk: unknown): boolean => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) printed.push(JSON.parse(line) as Record<string, unknown>)
-    return true
-  }
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture)
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture)
 })
-afterEach(() => { jest.restoreAllMocks() })
+
 
 function plan(byRegion: Record<string, Array<() => AsyncGenerator<ConverseStreamOutput> | Error>>): void {
   bedrock.on(ConverseStreamCommand).callsFake(async (_input, getClient) => {
@@ -97,11 +90,11 @@ describe('the streaming chat example over the function URL fixture', () => {
     const response = await invoke(load('function-url.json'))
     expect(names(response.body)).toEqual(['token', 'error'])
     expect(response.body).toMatch(/"message":"The assistant is busy right now\. Please try again in a moment\.","retryAfterSeconds":5,"requestId":"req-stream-1"/)
-    const logged = printed.filter((line) => !('_aws' in line))
+    const logged = printedLines().filter((line) => !('_aws' in line))
     expect(logged.some((line) => line.message === 'breakwater ended a stream with an error event')).toBe(true)
-    expect(JSON.stringify(printed)).not.toMatch(/train station|Onde/)
+    expect(JSON.stringify(printedLines())).not.toMatch(/train station|Onde/)
     // logMetrics flushed before the body streamed; what the stream added is published at its end.
-    const emf = printed.filter((line) => '_aws' in line)
+    const emf = printedLines().filter((line) => '_aws' in line)
     expect(emf.at(-1)).toMatchObject({ DegradedResponses: 1, StreamInterruptions: 1 })
   })
 })

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals'
+import { describe, expect, it, jest } from '@jest/globals'
 import { ThrottlingException } from '@aws-sdk/client-bedrock-runtime'
 import { Logger } from '@aws-lambda-powertools/logger'
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
@@ -13,6 +13,7 @@ import { gracefulDegradation, type GracefulDegradationOptions } from '../../src/
 import {
   albEvent, directEvent, functionUrlEvent, httpApiEvent, lambdaContext, restEvent, sqsEvent,
 } from '../support/events.js'
+import { capturePrinted } from '../support/printed.js'
 
 const REQUEST_ID = '5b0d3f0a-1c2e-4a51-9d3e-1f2a3b4c5d6e'
 const PROMPT = 'Summarise my last three orders'
@@ -26,21 +27,11 @@ function allFailed(retryAfterSeconds = 30): AllTargetsFailedError {
   })
 }
 
-/** Every line Powertools printed (Logger errors go to stderr, the rest and EMF to stdout), parsed. */
-let printed: Record<string, unknown>[]
-beforeEach(() => {
-  printed = []
-  const capture = (chunk: unknown): boolean => {
-    for (const line of String(chunk).split('\n').filter(Boolean)) printed.push(JSON.parse(line) as Record<string, unknown>)
-    return true
-  }
-  jest.spyOn(process.stdout, 'write').mockImplementation(capture)
-  jest.spyOn(process.stderr, 'write').mockImplementation(capture)
-})
-afterEach(() => { jest.restoreAllMocks() })
+const printedLines = capturePrinted()
 
-const emfBlobs = (): Record<string, unknown>[] => printed.filter((l) => '_aws' in l)
-const logLines = (): Record<string, unknown>[] => printed.filter((l) => !('_aws' in l))
+
+const emfBlobs = (): Record<string, unknown>[] => printedLines().filter((l) => '_aws' in l)
+const logLines = (): Record<string, unknown>[] => printedLines().filter((l) => !('_aws' in l))
 
 /** A real Middy handler with the Powertools middlewares the way users stack them, gracefulDegradation last. */
 function handlerThrowing(error: unknown, options: GracefulDegradationOptions = {}) {
@@ -131,7 +122,7 @@ describe('gracefulDegradation with a real Middy handler', () => {
     expect(JSON.parse(result.body)).toEqual({ message: 'An internal error occurred.', requestId: REQUEST_ID })
     const log = logLines().find((l) => l.errorType === 'InternalError')
     expect(log).toMatchObject({ level: 'ERROR', statusCode: 500, error: { name: 'TypeError' } })
-    expect(JSON.stringify(printed)).not.toContain(PROMPT)
+    expect(JSON.stringify(printedLines())).not.toContain(PROMPT)
   })
 
   it('an SQS batch → every messageId in batchItemFailures', async () => {
@@ -158,10 +149,10 @@ describe('gracefulDegradation with a real Middy handler', () => {
     expect(logLines()[0]).toMatchObject({
       error: { name: 'AllTargetsFailedError', cause: { name: 'ThrottlingException', httpStatusCode: 429, requestId: 'req-1' } },
     })
-    expect(JSON.stringify(printed)).not.toContain(SECRET)
-    printed.length = 0
+    expect(JSON.stringify(printedLines())).not.toContain(SECRET)
+    printedLines().length = 0
     await handlerThrowing(error, { logErrorMessages: true }).handler(httpApiEvent(), lambdaContext())
-    expect(JSON.stringify(printed)).toContain(SECRET)
+    expect(JSON.stringify(printedLines())).toContain(SECRET)
   })
 
   it('an ALB with multi-value headers → statusDescription and multiValueHeaders', async () => {
