@@ -11,8 +11,9 @@ import { fallbackPart, type FallbackOptions } from './fallback.js'
 import { gracefulDegradation, type GracefulDegradationOptions } from './graceful-degradation.js'
 import { parseOptions } from '../core/config/index.js'
 import { BREAKWATER_OPTIONS } from './schema/breakwater.js'
+import { ROUTER_FIELDS } from './schema/router.js'
 import { DEFAULT_BACKOFF_POLICY } from '../core/backoff/types.js'
-import { DEFAULT_BREAKER_POLICY } from '../core/breaker/types.js'
+import { leaseForAttempt } from '../core/breaker/fleet.js'
 import { routerPart, type RouterOptions } from './router.js'
 import { StackNode } from '../core/engine/stack.js'
 import { openInvocation } from './stack.js'
@@ -84,31 +85,38 @@ export interface BreakwaterOptions extends Observability {
   readonly random?: Random
 }
 
-const ROUTER_KEYS = ['defaultRoute', 'client', 'rules', 'tier', 'splitKey', 'canary', 'tracer', 'slowFactor'] as const
-
 /**
  * The preset knows every policy at creation, so its engine is compiled here, once: per invocation its one `before`
  * opens the invocation at the full stack, and gracefulDegradation answers on error.
  */
 export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
   const given = parseOptions(BREAKWATER_OPTIONS, options, 'breakwater')
-  const { logger, metrics, clock, random, logErrorMessages } = given
+  const { logger, metrics, clock, logErrorMessages } = given
   // `!== undefined`, not truthiness: `logger: null` or `random: 0` is a mistake to report, not an option to drop.
   const observability: { -readonly [K in keyof Observability]: Observability[K] } = {}
   if (logger !== undefined) observability.logger = logger
   if (metrics !== undefined) observability.metrics = metrics
   if (logErrorMessages !== undefined) observability.logErrorMessages = logErrorMessages
   const time = clock !== undefined ? { clock } : {}
-  const routerOptions: Record<string, unknown> = { routes: given.routes, ...observability, ...time }
-  if (random !== undefined) routerOptions.random = random
-  for (const key of ROUTER_KEYS) if (given[key] !== undefined) routerOptions[key] = given[key]
+  // The router takes the preset's top-level keys it knows (its schema's fields), shared ones included.
+  const routerOptions: Record<string, unknown> = {}
+  for (const key of Object.keys(ROUTER_FIELDS) as (keyof typeof given)[]) {
+    if (given[key] !== undefined) routerOptions[key] = given[key]
+  }
+  // A probe's permit must outlive its attempt: the preset knows both (a shorter explicit lease is a schema error).
+  const attemptTimeoutMs = given.backoff === false
+    ? undefined
+    : (given.backoff?.attemptTimeoutMs ?? DEFAULT_BACKOFF_POLICY.attemptTimeoutMs)
   let node = StackNode.root(routerPart(routerOptions as unknown as RouterOptions))
   // Every group was checked by the preset's schema above, with its prefix (`breaker.cooldownMs`).
   const group = <T>(value: T | false | undefined, add: (v: T) => StackNode): void => {
     if (value !== false) node = add((value ?? {}) as T)
   }
-  group<CircuitBreakerOptions>(given.breaker, (b) =>
-    node.then('circuitBreaker', breakerPart({ ...leaseFor(b, given.backoff), ...observability, ...time })))
+  group<CircuitBreakerOptions>(given.breaker, (b) => {
+    const breaker: CircuitBreakerOptions = { ...b, ...observability, ...time }
+    const permitLeaseMs = leaseForAttempt(b.permitLeaseMs, attemptTimeoutMs)
+    return node.then('circuitBreaker', breakerPart(permitLeaseMs === undefined ? breaker : { ...breaker, permitLeaseMs }))
+  })
   group<BackoffOptions>(given.backoff, (b) => node.then('backoff', backoffPart({ ...b, ...time })))
   group<FallbackOptions>(given.fallback, (f) => node.then('fallback', fallbackPart(f)))
   const stack = node
@@ -120,15 +128,4 @@ export function breakwater(options: BreakwaterOptions): MiddlewareObj[] {
     middlewares.push(gracefulDegradation({ ...degradation, ...observability }))
   }
   return middlewares
-}
-
-/**
- * A probe's permit must outlive its attempt, or every probe is cut short at the lease and the breaker never closes.
- * The preset knows both: a lease left at its default grows to the attempt timeout; one set shorter is an error.
- */
-function leaseFor(breaker: CircuitBreakerOptions, backoffOptions: BreakwaterOptions['backoff']): CircuitBreakerOptions {
-  const attempt = backoffOptions === false ? undefined : (backoffOptions?.attemptTimeoutMs ?? DEFAULT_BACKOFF_POLICY.attemptTimeoutMs)
-  // A lease set shorter than the attempt is rejected by the preset's schema (schema/breakwater.ts).
-  if (attempt === undefined || breaker.permitLeaseMs !== undefined) return breaker
-  return attempt > DEFAULT_BREAKER_POLICY.permitLeaseMs ? { ...breaker, permitLeaseMs: attempt } : breaker
 }

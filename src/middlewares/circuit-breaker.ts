@@ -8,6 +8,7 @@ import { LazyBreakerStore } from '../core/breaker/lazy-store.js'
 import { breakerListener, type Observability } from '../aws/observability.js'
 import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
 import { resolvePolicy } from '../core/breaker/policy.js'
+import { isSharedStore, SHARED_CLOCK_SKEW_MS } from '../core/breaker/fleet.js'
 import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
 import type { BreakerPolicy, BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
@@ -18,7 +19,6 @@ import { CIRCUIT_BREAKER_OPTIONS } from './schema/circuit-breaker.js'
 import { joinInvocation } from './stack.js'
 
 const SOURCE = 'breakwater/circuit-breaker'
-const SHARED_CLOCK_SKEW_MS = 2_000
 
 /**
  * Breaker options: the policy fields (all optional, defaults in README) plus where state lives.
@@ -64,7 +64,7 @@ export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   } = given
   // Instances sharing a table have clocks of their own: allow the ±2 s the fleet may differ by.
   const fleetWide = tableName !== undefined || isSharedStore(store)
-  const skew = policyOptions.clockSkewMs !== undefined ? policyOptions.clockSkewMs : (fleetWide ? SHARED_CLOCK_SKEW_MS : undefined)
+  const skew = policyOptions.clockSkewMs ?? (fleetWide ? SHARED_CLOCK_SKEW_MS : undefined)
   const policy = resolvePolicy({ ...policyOptions, clockSkewMs: skew }, SOURCE)
   const classes = resolveFailureClasses(failureClasses)
   const observability: { -readonly [K in keyof Observability]: Observability[K] } = {}
@@ -97,10 +97,6 @@ function resolveStore(o: StoreOptions): BreakerStore {
   // Checked at init (schema/circuit-breaker.ts); the store (and the DynamoDB client) loads on first use.
   return new LazyBreakerStore(async () => new (await import('../aws/dynamodb/store.js')).DynamoDBBreakerStore(storeOptions))
 }
-
-/** A store other than the in-container one: shared with other instances, so it can fail. */
-const isSharedStore = (store: BreakerStore | undefined): store is BreakerStore =>
-  store !== undefined && !(store instanceof MemoryBreakerStore)
 
 function resolveFailureClasses(list: readonly FailureClass[] | undefined): ReadonlySet<FailureClass> {
   return list === undefined ? BREAKER_FAILURE_CLASSES : new Set(list)

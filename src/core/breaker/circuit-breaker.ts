@@ -9,7 +9,7 @@
 import { systemClock, type Clock } from '../clock.js'
 import { FallbackBreakerStore } from './fallback-store.js'
 import * as machine from './machine.js'
-import { MemoryBreakerStore } from './memory-store.js'
+import { isSharedStore } from './fleet.js'
 import { resolvePolicy } from './policy.js'
 import type {
   Admission, BreakerEvent, BreakerListener, BreakerPolicy, BreakerRecord, BreakerStore, WindowCounts,
@@ -51,8 +51,6 @@ const ADMIT_BUDGET_MS = 1_000
 /** Retry hint for a probe lost to contention: other instances are probing right now, check back soon. */
 const CONTENDED_RETRY_MS = 100
 const CLOSED: Admission = Object.freeze({ allowed: true, state: 'closed' })
-/** A store shared with other instances, which can fail; the in-container ones cannot. */
-const canFail = (store: BreakerStore): boolean => !(store instanceof MemoryBreakerStore) && !(store instanceof FallbackBreakerStore)
 /** Counts that say nothing: the failure was counted against an older record than the one stored. */
 const NO_COUNTS: WindowCounts = Object.freeze({ calls: 0, failures: 0, consecutiveFailures: 0 })
 
@@ -86,7 +84,7 @@ export class CircuitBreaker {
   constructor(options: CircuitBreakerSettings) {
     this.policy = resolvePolicy(options.policy, SOURCE)
     // The one fail-open path: a store that can fail (shared with other instances) runs behind a local fallback.
-    this.#store = canFail(options.store)
+    this.#store = isSharedStore(options.store)
       ? new FallbackBreakerStore({
         primary: options.store,
         retryAfterMs: options.localFallbackMs,

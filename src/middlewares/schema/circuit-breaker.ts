@@ -4,7 +4,7 @@
  */
 import { DEFAULT_STORE_TUNING, STORE_TUNING_FIELDS, TABLE_NAME } from '../../aws/dynamodb/options.js'
 import { defined, list, literal, methods, never, number, object, type Refine } from '../../core/config/index.js'
-import { MemoryBreakerStore } from '../../core/breaker/memory-store.js'
+import { isSharedStore } from '../../core/breaker/fleet.js'
 import { BREAKER_POLICY_FIELDS, cooldownFitsCap } from '../../core/breaker/policy.js'
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../../core/breaker/types.js'
 import { UPSTREAM_FAILURE_CLASSES } from '../../core/failure.js'
@@ -27,9 +27,6 @@ interface BreakerValues extends Partial<BreakerPolicy> {
   readonly localFallbackMs?: number
   readonly store?: object
 }
-
-/** A store other than the in-container one: shared with other instances, so it can fail (and fall back). */
-const isSharedStore = (store: object | undefined): boolean => store !== undefined && !(store instanceof MemoryBreakerStore)
 
 const oneStore: Refine<BreakerValues> = (o) =>
   (o.tableName !== undefined && o.store !== undefined ? { at: 'store', problem: 'cannot be combined with breaker.tableName' } : undefined)
