@@ -151,8 +151,7 @@ export class Engine {
     binding: Binding, route: ResolvedRoute, input: I, call: CallFn<I, O>, extras: CallExtras<I, O>, signal: AbortSignal | undefined,
   ): Promise<CascadeResult<O>> {
     const { clock, latency } = this.router
-    const remainingMs = binding.remainingTimeMs() ?? MAX_LAMBDA_MS // no Lambda context: Lambda's longest timeout
-    const deadline = new Deadline(clock, remainingMs, this.#reserveMs)
+    const deadline = this.deadline(binding)
     const order = (this.#orders.get(route.name) as RouteOrder).order(latency, deadline.startedAt)
     const request: CascadeRequest<I, O> = {
       route: route.name,
@@ -177,9 +176,10 @@ export class Engine {
     return runCascade(request)
   }
 
-  /** Time left before the deadline's reserve, as a call starting now would see it (a stream's reader caps its waits). */
-  remainingMs(binding: Binding): number {
-    return new Deadline(this.router.clock, binding.remainingTimeMs() ?? MAX_LAMBDA_MS, this.#reserveMs).remainingMs()
+  /** The invocation's deadline less the reserve, read from the Lambda context now (a stream's reader caps its waits by it). */
+  deadline(binding: Binding): Deadline {
+    // No Lambda context (a test, a script): Lambda's longest timeout.
+    return new Deadline(this.router.clock, binding.remainingTimeMs() ?? MAX_LAMBDA_MS, this.#reserveMs)
   }
 
   /**

@@ -58,6 +58,8 @@ export async function openStream<I extends StreamInput, E extends StreamEventLik
   const adapter = engine.streamAdapter as InputAdapter<I>
   const firstTokenTimeoutMs = options.firstTokenTimeoutMs ?? DEFAULT_FIRST_TOKEN_TIMEOUT_MS
   const { listener } = engine.router
+  // Read once: the reader asks for the time left before every event.
+  const deadline = engine.deadline(binding)
   return StreamReply.open<I, E>({
     start: async (request, skip) => {
       const result = await engine.run(binding, route, request, call, { adapter, firstTokenTimeoutMs, skip }, options.signal)
@@ -70,7 +72,7 @@ export async function openStream<I extends StreamInput, E extends StreamEventLik
     policy: options.interrupted ?? 'restart',
     clock: engine.router.clock,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    remainingMs: () => engine.remainingMs(binding),
+    remainingMs: () => deadline.remainingMs(),
     signal: options.signal,
     keyOf: targetKey,
   }, input)
