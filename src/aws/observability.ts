@@ -72,7 +72,9 @@ function logs(logger: Observability['logger'], threshold: number): boolean {
   return typeof level !== 'number' || level <= threshold
 }
 
+/** The engine's events as log lines and metrics; no callbacks at all when there is neither a logger nor metrics. */
 export function cascadeListener(o: Observability): CascadeListener {
+  if (o.logger === undefined && o.metrics === undefined) return {}
   return {
     attempt(r, route) {
       const success = r.outcome === 'success'

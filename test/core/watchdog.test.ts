@@ -27,4 +27,14 @@ describe('watchdog', () => {
     await wait(50)
     expect(fired).toEqual(['kept'])
   })
+
+  it('an entry scheduled by a firing one, earlier than the rest, is not pushed back by the re-arm', async () => {
+    const fired: string[] = []
+    schedule(5, () => schedule(5, () => fired.push('scheduled while firing'), undefined), undefined)
+    schedule(200, () => fired.push('late'), undefined)
+    await wait(60)
+    expect(fired).toEqual(['scheduled while firing'])
+    await wait(200)
+    expect(fired).toEqual(['scheduled while firing', 'late'])
+  })
 })

@@ -43,8 +43,8 @@ export class Deadline {
    * Whether waiting `waitMs` and then running an attempt of at least `minAttemptMs` ends before the reserve.
    * Never true once no time is left, nor for an `Infinity` or NaN wait (Retry-After beyond the cap).
    */
-  canAfford(waitMs: number, minAttemptMs: number): boolean {
-    const remaining = this.remainingMs()
+  canAfford(waitMs: number, minAttemptMs: number, now = this.#clock.now()): boolean {
+    const remaining = this.remainingMs(now)
     const needed = Math.max(0, waitMs) + Math.max(0, minAttemptMs)
     // The finiteness test matters without a deadline, where `Infinity <= Infinity` would afford an endless wait.
     return remaining > 0 && Number.isFinite(needed) && needed <= remaining

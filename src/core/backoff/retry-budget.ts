@@ -50,15 +50,15 @@ export class RetryBudget {
     this.#head = Math.floor(clock.now() / 1_000)
   }
 
-  /** Counts one request into the window. */
-  recordRequest(): void {
-    this.#requests[this.#advance()]! += 1
+  /** Counts one request into the window (`now`: the caller's clock reading, if it has one). */
+  recordRequest(now = this.#clock.now()): void {
+    this.#requests[this.#advance(now)]! += 1
     this.#requestTotal += 1
   }
 
   /** Grants and counts one retry if the window still has room for it; otherwise returns false and counts nothing. */
   tryAcquireRetry(): boolean {
-    const slot = this.#advance()
+    const slot = this.#advance(this.#clock.now())
     if (!(this.#retryTotal < this.#limit())) return false
     this.#retries[slot]! += 1
     this.#retryTotal += 1
@@ -66,7 +66,7 @@ export class RetryBudget {
   }
 
   snapshot(): RetryBudgetSnapshot {
-    this.#advance()
+    this.#advance(this.#clock.now())
     const room = this.#limit() - this.#retryTotal
     // `retries < limit` is the grant test, so room 2.2 grants 3 more (at 0, 1 and 2 spent).
     return { requests: this.#requestTotal, retries: this.#retryTotal, available: room > 0 ? Math.ceil(room) : 0 }
@@ -81,8 +81,8 @@ export class RetryBudget {
    * bucket's index. A clock that steps back (NTP) keeps counting into the newest bucket rather than rewriting the
    * past.
    */
-  #advance(): number {
-    const second = Math.floor(this.#clock.now() / 1_000)
+  #advance(now: number): number {
+    const second = Math.floor(now / 1_000)
     const passed = second - this.#head
     if (passed > 0) {
       for (let i = 1, n = Math.min(passed, this.#seconds); i <= n; i++) {

@@ -76,6 +76,10 @@ export class CircuitBreaker {
   readonly policy: BreakerPolicy
   readonly #store: BreakerStore
   readonly #clock: Clock
+  /** The clock the breaker decides by (an engine on the same clock hands it its readings). */
+  get clock(): Clock {
+    return this.#clock
+  }
   readonly #listener: BreakerListener | undefined
   readonly #newPermitId: () => string
   /** The newest record seen per key: what fail-open decides from when the store is down. */
@@ -103,17 +107,26 @@ export class CircuitBreaker {
    * it run, and settles its verdict exactly once, on every path: a call that throws is released (it says nothing
    * about the target). A closed breaker on a fresh record admits with no await and records a success without
    * waiting for the store, so the happy path costs the call and little else.
+   *
+   * `now` is the caller's reading of this breaker's clock, if it just made one (one read less per call); `call` is
+   * given it back when it was admitted without an await, so that it need not read the clock again either.
    */
   async run<T>(
     key: string,
-    call: (admission: Admission) => Promise<Settled<T>>,
+    call: (admission: Admission, admittedAt: number | undefined) => Promise<Settled<T>>,
     denied: (admission: Extract<Admission, { allowed: false }>) => T,
+    now?: number,
   ): Promise<T> {
-    const admission = this.#admitFromPeek(key) ?? await this.admit(key)
+    let admission = this.#admitFromPeek(key, now ?? this.#clock.now())
+    let admittedAt = now
+    if (admission === undefined) {
+      admission = await this.admit(key)
+      admittedAt = undefined
+    }
     if (!admission.allowed) return denied(admission)
     let settled: Settled<T>
     try {
-      settled = await call(admission)
+      settled = await call(admission, admittedAt)
     } catch (error) {
       await this.release(key, admission)
       throw error
@@ -129,8 +142,7 @@ export class CircuitBreaker {
   }
 
   /** The admission a fresh in-memory record decides without a write (closed; open and cooling down), if any. */
-  #admitFromPeek(key: string): Admission | undefined {
-    const now = this.#clock.now()
+  #admitFromPeek(key: string, now: number): Admission | undefined {
     const record = this.#store.peek?.(key, now)
     if (record === undefined) return undefined
     if (record.state === 'closed') {

@@ -74,7 +74,7 @@ class Ring {
 const MEMO_MS = 1_000
 
 /** Nearest-rank percentile of an ascending list. */
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number
+const percentile = (sorted: ArrayLike<number>, p: number): number => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] as number
 
 export class LatencyTracker {
   readonly size: number
@@ -102,13 +102,16 @@ export class LatencyTracker {
     return this.#clock.now()
   }
 
-  /** Records one successful call to `key` (a `targetKey`). `outputTokens` when the reply reported it. */
-  record(key: string, latencyMs: number, outputTokens?: number): void {
+  /**
+   * Records one successful call to `key` (a `targetKey`). `outputTokens` when the reply reported it; `at` when the
+   * caller has read the clock as the call ended.
+   */
+  record(key: string, latencyMs: number, outputTokens?: number, at = this.#clock.now()): void {
     if (!Number.isFinite(latencyMs) || latencyMs < 0) return
     let ring = this.#rings.get(key)
     if (ring === undefined) this.#rings.set(key, (ring = new Ring(this.size)))
     const tokens = outputTokens !== undefined && Number.isFinite(outputTokens) && outputTokens >= 0 ? outputTokens : NaN
-    ring.push(latencyMs, tokens, this.#clock.now())
+    ring.push(latencyMs, tokens, at)
   }
 
   /** The target's health from its fresh samples, or undefined while there are fewer than `minSamples`. */
@@ -132,18 +135,20 @@ export class LatencyTracker {
   /** The health from the fresh samples, and how many of them reported tokens. */
   #compute(ring: Ring, now: number): { readonly value: TargetHealth | undefined; readonly tokenSamples: number } {
     const since = now - this.maxAgeMs
-    const latencies: number[] = []
+    // A typed array sorts numerically with no comparator calls.
+    const fresh = new Float64Array(ring.count)
+    let n = 0
     const withTokens: Array<{ latencyMs: number; tokens: number }> = []
     for (let i = 0; i < ring.count; i++) {
       if (ring.at[i]! < since) continue
       const latencyMs = ring.latency[i]!
-      latencies.push(latencyMs)
+      fresh[n++] = latencyMs
       const tokens = ring.tokens[i]!
       if (!Number.isNaN(tokens)) withTokens.push({ latencyMs, tokens })
     }
     const tokenSamples = withTokens.length
-    if (latencies.length < this.minSamples) return { value: undefined, tokenSamples }
-    latencies.sort((a, b) => a - b)
+    if (n < this.minSamples) return { value: undefined, tokenSamples }
+    const latencies = fresh.subarray(0, n).sort()
     const value: { -readonly [K in keyof TargetHealth]: TargetHealth[K] } = {
       samples: latencies.length, p50Ms: percentile(latencies, 0.5), p95Ms: percentile(latencies, 0.95),
     }

@@ -1,15 +1,14 @@
 /**
- * One attempt on one target: the time slice it gets, the abort signal that enforces it, and what came back,
- * classified. No policy decisions here; the cascade decides what the outcome leads to.
+ * One attempt on one target: the time slice it gets, the tokens it may ask for, and what a caller fault means. No
+ * policy decisions here; the cascade sends the attempt and decides what its outcome leads to.
  */
-import { withAttemptSignal, type Deadline } from '../backoff/deadline.js'
+import type { Deadline } from '../backoff/deadline.js'
 import type { Admission } from '../breaker/types.js'
-import type { Clock } from '../clock.js'
 import { CallerFaultError } from '../errors.js'
-import { classify, type Classification } from '../failure.js'
+import type { Classification } from '../failure.js'
 import { plannedMaxTokens } from '../health/speed.js'
 import type { Target } from '../targets.js'
-import type { CallFn, CascadeRequest } from './types.js'
+import type { CascadeRequest } from './types.js'
 
 /** A probe must report back before its permit's lease ends, or its verdict is dropped and another probe admitted. */
 const LEASE_MARGIN_MS = 250
@@ -46,34 +45,7 @@ export function planAttempt<I>(
 }
 
 /** An attempt without a caller's signal: nothing to listen to, and no array made per attempt to say so. */
-const NO_PARENTS: readonly AbortSignal[] = Object.freeze([])
-
-export type AttemptResult<O> =
-  | { readonly ok: true; readonly output: O; readonly latencyMs: number }
-  /** `classification` is undefined for errors that are not about the call (a bug): they propagate. */
-  | { readonly ok: false; readonly error: unknown; readonly classification: Classification | undefined; readonly latencyMs: number }
-
-/** Sends one attempt, aborted at `timeoutMs` or when the caller's signal aborts. Never throws. */
-export async function callOnce<I, O>(
-  call: CallFn<I, O>, target: Target, input: I, timeoutMs: number, clock: Clock, signal: AbortSignal | undefined,
-  validate: ((output: O) => void) | undefined, started = clock.now(),
-): Promise<AttemptResult<O>> {
-  const attemptSignal = withAttemptSignal(clock, timeoutMs, signal === undefined ? NO_PARENTS : [signal])
-  let latencyMs = 0
-  try {
-    const output = await call(target, input, attemptSignal.signal)
-    latencyMs = clock.now() - started
-    validate?.(output)
-    return { ok: true, output, latencyMs }
-  } catch (error) {
-    if (latencyMs === 0) latencyMs = clock.now() - started
-    // The SDK rejects an aborted send with a bare AbortError and drops the signal's reason: ours says why.
-    const cause = attemptSignal.signal.aborted && !signal?.aborted ? attemptSignal.signal.reason : error
-    return { ok: false, error, classification: classify(cause, clock.now()), latencyMs }
-  } finally {
-    attemptSignal.dispose()
-  }
-}
+export const NO_PARENTS: readonly AbortSignal[] = Object.freeze([])
 
 /**
  * The caller's reply must not carry Bedrock's own text: an AccessDenied names the account, the role and the model

@@ -14,7 +14,9 @@ import type { Admission } from '../breaker/types.js'
 import { ContextOverflowError, MalformedOutputError } from '../errors.js'
 import { BREAKER_FAILURE_CLASSES, type Classification, type FailureClass } from '../failure.js'
 import { targetKey, type Target } from '../targets.js'
-import { callOnce, callerFault, isPerTargetFault, planAttempt, timeSlice } from './attempt.js'
+import { withAttemptSignal } from '../backoff/deadline.js'
+import { classify } from '../failure.js'
+import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, type TimeSlice } from './attempt.js'
 import { exhausted, servedBy } from './served.js'
 import type { CascadeRequest, CascadeResult, Degradation } from './types.js'
 
@@ -32,11 +34,12 @@ type Step<O> = CascadeResult<O> | Verdict | typeof AGAIN
 interface Gate {
   run<T>(
     key: string,
-    call: (admission: Admission) => Promise<Settled<T>>,
+    call: (admission: Admission, admittedAt: number | undefined) => Promise<Settled<T>>,
     denied: (admission: Extract<Admission, { allowed: false }>) => T,
+    now?: number,
   ): Promise<T>
 }
-const NO_BREAKER: Gate = { run: async (_key, call) => (await call(ALLOWED)).value }
+const NO_BREAKER: Gate = { run: async (_key, call, _denied, now) => (await call(ALLOWED, now)).value }
 
 /** What one target's visit has used so far. */
 interface Visit {
@@ -59,12 +62,17 @@ class CascadeRun<I, O> {
   readonly backoff: BackoffPolicy
   readonly walk: readonly Target[]
   readonly gate: Gate
+  /** The breaker (if any) reads the cascade's clock: a reading of one is good for the other. */
+  readonly sharedClock: boolean
   /** Each attempt's time limit: the backoff's, or the call's own (a stream's first-token limit). */
   readonly attemptTimeoutMs: number
   input: I
   last: { classification: Classification; error: unknown } | undefined
-  /** Per target of the walk, when it could serve again (see SoonestByTarget); unset = not known, null = never. */
-  readonly soonest: (number | undefined | null)[]
+  /**
+   * Per target of the walk, when it could serve again (see SoonestByTarget); unset = not known, null = never. Filled
+   * as targets fail (a served call makes none of it).
+   */
+  readonly soonest: (number | undefined | null)[] = []
 
   constructor(readonly req: CascadeRequest<I, O>) {
     this.backoff = req.policies.backoff?.policy ?? NO_RETRY
@@ -76,85 +84,129 @@ class CascadeRun<I, O> {
     this.walk = skip === undefined || skip.size === 0 ? walk : walk.filter((t) => !skip.has(targetKey(t)))
     this.attemptTimeoutMs = req.attemptTimeoutMs ?? this.backoff.attemptTimeoutMs
     this.gate = req.policies.breaker ?? NO_BREAKER
+    this.sharedClock = req.policies.breaker === undefined || req.policies.breaker.clock === req.clock
     this.input = req.input
-    this.soonest = new Array<number | undefined | null>(this.walk.length).fill(undefined)
   }
 
+  /**
+   * Walks the targets; on each, attempts until it serves, is given up on, or time runs out. One async frame for the
+   * walk and one per attempt (under the breaker's): each frame is a promise and a microtask per call.
+   */
   async execute(): Promise<CascadeResult<O>> {
-    this.req.policies.backoff?.budget.recordRequest()
-    for (let ti = 0; ti < this.walk.length; ti++) {
+    const { deadline, clock } = this.req
+    // The deadline was made just now: its start is this moment's clock reading, for the budget and the first check.
+    let fresh: number | undefined = deadline.startedAt
+    this.req.policies.backoff?.budget.recordRequest(fresh)
+    walk: for (let ti = 0; ti < this.walk.length; ti++) {
       const target = this.walk[ti] as Target
       if (this.overflowed?.has(target.model)) continue
-      const result = await this.onTarget(target, ti)
-      if (result === 'stop') break
-      if (result !== 'next') return result
+      const key = targetKey(target)
+      const visit: Visit = { waitMs: 0, failures: 0, truncations: 0, reasks: 0, beforeReask: undefined }
+      for (let attempt = 1; ; attempt++) {
+        const waitMs = visit.waitMs
+        let now = fresh ?? clock.now()
+        fresh = undefined
+        if (!deadline.canAfford(waitMs, this.backoff.minAttemptMs, now)) {
+          this.deadlineSkip(target, attempt, waitMs)
+          break walk
+        }
+        if (waitMs > 0) {
+          await clock.sleep(waitMs, this.req.signal)
+          now = clock.now()
+        }
+        // The breaker settles each admitted attempt exactly once, after it, whatever it returns or throws.
+        const step = await this.gate.run<Step<O>>(
+          key,
+          (admission, admittedAt) => this.attempt(target, ti, key, attempt, admission, visit, admittedAt ?? clock.now()),
+          (admission) => {
+            this.record(target, attempt, 'skipped-open', 0, waitMs, admission)
+            this.soonest[ti] = admission.retryInMs
+            return 'next'
+          },
+          this.sharedClock ? now : undefined,
+        )
+        if (step === 'stop') break walk
+        if (step === 'next') break
+        if (step !== AGAIN) return step
+      }
     }
     // A model the prompt overflows cannot serve it later either: its targets say nothing about when to retry.
-    const soonest = this.soonest.filter(
-      (s, ti) => s !== null && !this.overflowed?.has((this.walk[ti] as Target).model),
-    ) as (number | undefined)[]
+    const soonest: (number | undefined)[] = []
+    for (let ti = 0; ti < this.walk.length; ti++) {
+      const s = this.soonest[ti]
+      if (s !== null && !this.overflowed?.has((this.walk[ti] as Target).model)) soonest.push(s)
+    }
     throw exhausted(this.req.route, this.attempts, this.last, soonest)
   }
 
-  /** Attempts on one target until it serves, is given up on, or time runs out. */
-  private async onTarget(target: Target, ti: number): Promise<CascadeResult<O> | Verdict> {
-    const { deadline, clock } = this.req
-    const key = targetKey(target)
-    const visit: Visit = { waitMs: 0, failures: 0, truncations: 0, reasks: 0, beforeReask: undefined }
-    for (let attempt = 1; ; attempt++) {
-      const waitMs = visit.waitMs
-      if (!deadline.canAfford(waitMs, this.backoff.minAttemptMs)) return this.deadlineSkip(target, attempt, waitMs)
-      if (waitMs > 0) await clock.sleep(waitMs, this.req.signal)
-      // The breaker settles each admitted attempt exactly once, after it, whatever it returns or throws.
-      const step = await this.gate.run<Step<O>>(
-        key,
-        (admission) => this.attempt(target, ti, key, attempt, admission, visit),
-        (admission) => {
-          this.record(target, attempt, 'skipped-open', 0, waitMs, admission)
-          this.soonest[ti] = admission.retryInMs
-          return 'next'
-        },
-      )
-      if (step !== AGAIN) return step
-    }
-  }
-
-  /** One admitted attempt: its outcome for the breaker and what the cascade does next. */
+  /**
+   * One admitted attempt, sent with its own abort signal (its time slice, or the caller's abort): its outcome for
+   * the breaker and what the cascade does next. `now` is when it was admitted.
+   */
   private async attempt(
-    target: Target, ti: number, key: string, attempt: number, admission: Admission, visit: Visit,
+    target: Target, ti: number, key: string, attempt: number, admission: Admission, visit: Visit, now: number,
   ): Promise<Settled<Step<O>>> {
-    const { policies, deadline, clock, listener } = this.req
-    const waitMs = visit.waitMs
-    const isLast = ti === this.walk.length - 1
-    // One clock read for the slice, the plan and the latency's start.
-    const now = clock.now()
+    const { deadline, clock, listener, signal } = this.req
     const slice = timeSlice(admission, this.attemptTimeoutMs, deadline, now)
-    if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.deadlineSkip(target, attempt, waitMs) }
+    if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.deadlineSkip(target, attempt, visit.waitMs) }
     const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs, now)
     const token = listener?.attemptStart?.(target, attempt, this.req.route)
-    const result = await callOnce(this.req.call, target, plan.input, slice.timeoutMs, clock, this.req.signal, this.req.validate, now)
-    if (result.ok) {
-      const outputTokens = this.req.measure?.(result.output)?.outputTokens
-      this.req.latency?.record(key, result.latencyMs, outputTokens)
-      const record = this.record(target, attempt, 'success', result.latencyMs, waitMs, admission)
-      // Ended before the breaker's verdict is written, so the trace times the Bedrock call and nothing else.
-      listener?.attemptEnd?.(token, { record, output: result.output })
-      if (ti > 0) this.degrade('fallback-target')
-      // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
-      if (plan.cap !== undefined && !(outputTokens !== undefined && outputTokens < plan.cap)) this.degrade('reduced-max-tokens')
-      const served = servedBy(this.req.route, target, this.attempts, this.degradations)
-      listener?.served?.(served)
-      // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
-      const slow = policies.slowCallMs !== undefined && result.latencyMs > policies.slowCallMs
-      return { verdict: slow ? 'failure' : 'success', value: { output: result.output, served, attempts: this.attempts } }
+    const attemptSignal = withAttemptSignal(clock, slice.timeoutMs, signal === undefined ? NO_PARENTS : [signal])
+    let output: O
+    let endedAt: number | undefined
+    try {
+      output = await this.req.call(target, plan.input, attemptSignal.signal)
+      endedAt = clock.now()
+      this.req.validate?.(output)
+    } catch (error) {
+      // The SDK rejects an aborted send with a bare AbortError and drops the signal's reason: ours says why.
+      const cause = attemptSignal.signal.aborted && !signal?.aborted ? attemptSignal.signal.reason : error
+      const failedAt = endedAt ?? clock.now()
+      return this.failed(target, ti, attempt, admission, visit, slice, token, error, classify(cause, failedAt), failedAt - now)
+    } finally {
+      attemptSignal.dispose()
     }
-    const { error, classification } = result
+    return this.succeeded(target, ti, key, attempt, admission, visit.waitMs, plan.cap, token, output, endedAt, endedAt - now)
+  }
+
+  private succeeded(
+    target: Target, ti: number, key: string, attempt: number, admission: Admission, waitMs: number, cap: number | undefined,
+    token: unknown, output: O, endedAt: number, latencyMs: number,
+  ): Settled<Step<O>> {
+    const { policies, listener } = this.req
+    const outputTokens = this.req.measure?.(output)?.outputTokens
+    this.req.latency?.record(key, latencyMs, outputTokens, endedAt)
+    const record = this.record(target, attempt, 'success', latencyMs, waitMs, admission)
+    // Ended before the breaker's verdict is written, so the trace times the Bedrock call and nothing else.
+    listener?.attemptEnd?.(token, { record, output })
+    if (ti > 0) this.degrade('fallback-target')
+    // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
+    if (cap !== undefined && !(outputTokens !== undefined && outputTokens < cap)) this.degrade('reduced-max-tokens')
+    const served = servedBy(this.req.route, target, this.attempts, this.degradations)
+    listener?.served?.(served)
+    // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
+    const slow = policies.slowCallMs !== undefined && latencyMs > policies.slowCallMs
+    return { verdict: slow ? 'failure' : 'success', value: { output, served, attempts: this.attempts } }
+  }
+
+  /** A failed attempt: classified (or a bug, which propagates), recorded, and what the cascade does about it. */
+  private failed(
+    target: Target, ti: number, attempt: number, admission: Admission, visit: Visit, slice: TimeSlice, token: unknown,
+    error: unknown, classification: Classification | undefined, latencyMs: number,
+  ): Settled<Step<O>> {
+    const { policies, listener } = this.req
+    const waitMs = visit.waitMs
+    const isLast = ti === this.walk.length - 1
+    if (this.req.signal?.aborted || !classification) {
+      listener?.attemptEnd?.(token, { error })
+      throw this.req.signal?.aborted ? (this.req.signal.reason ?? error) : error
+    }
     if (this.req.signal?.aborted || !classification) {
       listener?.attemptEnd?.(token, { error })
       throw this.req.signal?.aborted ? (this.req.signal.reason ?? error) : error
     }
     const failureClass = classification.failureClass
-    const record = this.record(target, attempt, failureClass, result.latencyMs, waitMs, admission, classification.errorName)
+    const record = this.record(target, attempt, failureClass, latencyMs, waitMs, admission, classification.errorName)
     listener?.attemptEnd?.(token, { record, error })
     this.last = { classification, error }
     this.soonest[ti] = classification.retryAfterMs

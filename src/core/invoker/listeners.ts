@@ -9,8 +9,9 @@ import type { AttemptEnd, CascadeListener } from './types.js'
  * const listener = mergeListeners(cascadeListener({ logger, metrics }), tracer && tracingListener(tracer))
  */
 export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | undefined>): CascadeListener {
-  const all = listeners.filter((l): l is CascadeListener => l !== undefined)
-  if (all.length === 1) return all[0] as CascadeListener
+  // A listener without callbacks (no logger, no metrics) is not called at all.
+  const all = listeners.filter((l): l is CascadeListener => l !== undefined && Object.keys(l).length > 0)
+  if (all.length <= 1) return all[0] ?? {}
   const tracked = all.filter((l) => l.attemptStart !== undefined || l.attemptEnd !== undefined)
   const merged: CascadeListener = {
     attempt: (record, route) => { for (const l of all) l.attempt?.(record, route) },
@@ -37,10 +38,12 @@ export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | und
  * trace subsegment open. Built once per container by the router, so the hot path pays one try per callback.
  */
 export function guardListener(listener: CascadeListener): CascadeListener {
-  const safe = <A extends unknown[], R>(fn: ((...args: A) => R) | undefined) =>
-    fn && ((...args: A): R | undefined => {
+  // Four fixed parameters (the most any callback takes), not rest ones: no arguments array made per call.
+  type Callback = (a: unknown, b: unknown, c: unknown, d: unknown) => unknown
+  const safe = (fn: Callback | undefined) =>
+    fn && ((a: unknown, b: unknown, c: unknown, d: unknown): unknown => {
       try {
-        return fn.apply(listener, args)
+        return fn.call(listener, a, b, c, d)
       } catch {
         return undefined
       }
@@ -48,7 +51,7 @@ export function guardListener(listener: CascadeListener): CascadeListener {
   const guarded: CascadeListener = {}
   const names = ['attempt', 'retry', 'deadlineSkip', 'served', 'attemptStart', 'attemptEnd', 'firstToken', 'streamInterrupted'] as const
   for (const name of names) {
-    const wrapped = safe(listener[name] as ((...args: unknown[]) => unknown) | undefined)
+    const wrapped = safe(listener[name] as Callback | undefined)
     if (wrapped) (guarded as Record<string, unknown>)[name] = wrapped
   }
   return guarded

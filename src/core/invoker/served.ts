@@ -15,6 +15,12 @@ const WEIGHT: Readonly<Record<Degradation, number>> = {
 }
 
 const callsIn = (attempts: readonly AttemptRecord[]): AttemptRecord[] => attempts.filter((a) => !a.outcome.startsWith('skipped'))
+/** `callsIn(attempts).length`, without the array (once per served call). */
+function callCount(attempts: readonly AttemptRecord[]): number {
+  let n = 0
+  for (const a of attempts) if (!a.outcome.startsWith('skipped')) n++
+  return n
+}
 
 export function servedBy(route: string, target: Target, attempts: readonly AttemptRecord[], degradations: readonly Degradation[]): Served {
   let worst: Degradation | undefined
@@ -23,7 +29,7 @@ export function servedBy(route: string, target: Target, attempts: readonly Attem
     route,
     model: target.model,
     region: target.region,
-    attempts: callsIn(attempts).length,
+    attempts: callCount(attempts),
     degraded: worst ?? false,
     degradations,
   }
