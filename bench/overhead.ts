@@ -78,9 +78,15 @@ function presetHandler(powertools: boolean): Invoke {
   return createHandler({ routes: ROUTES, client: { factory: instantClient }, ...observability })
 }
 
-interface Variant { readonly label: string; readonly invoke: Invoke; samples: number[] }
+interface Variant { readonly key: string; readonly label: string; readonly invoke: Invoke; samples: number[] }
 
-const { values } = parseArgs({ options: { iterations: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' } } })
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' },
+    // `--only <key> --invocations N`: run one variant N times, untimed, and exit (bench/instructions.ts counts them).
+    only: { type: 'string' }, invocations: { type: 'string' },
+  },
+})
 const iterations = Number(values.iterations ?? 20_000)
 const warmup = Number(values.warmup ?? 2_000)
 const rounds = Number(values.rounds ?? 10)
@@ -89,11 +95,18 @@ const event: unknown = JSON.parse(readFileSync(new URL('../events/apigw-http.jso
 const context: Context = { ...lambdaContext({ timeoutMs: 10_000, requestId: 'bench' }), getRemainingTimeInMillis: () => 10_000 }
 
 const variants: Variant[] = [
-  { label: 'bare middy + client.send', invoke: bareHandler(false), samples: [] },
-  { label: 'preset, no Logger/Metrics', invoke: presetHandler(false), samples: [] },
-  { label: 'bare middy + Powertools Logger/Metrics', invoke: bareHandler(true), samples: [] },
-  { label: 'preset + Powertools Logger (WARN)/Metrics', invoke: presetHandler(true), samples: [] },
+  { key: 'bare', label: 'bare middy + client.send', invoke: bareHandler(false), samples: [] },
+  { key: 'preset', label: 'preset, no Logger/Metrics', invoke: presetHandler(false), samples: [] },
+  { key: 'bare-powertools', label: 'bare middy + Powertools Logger/Metrics', invoke: bareHandler(true), samples: [] },
+  { key: 'preset-powertools', label: 'preset + Powertools Logger (WARN)/Metrics', invoke: presetHandler(true), samples: [] },
 ]
+
+if (values.only !== undefined) {
+  const only = variants.find((v) => v.key === values.only)
+  if (only === undefined) throw new Error(`--only: one of ${variants.map((v) => v.key).join(', ')}`)
+  for (let i = 0, n = Number(values.invocations ?? 10_000); i < n; i++) await only.invoke(event, context)
+  process.exit(0)
+}
 
 for (const v of variants) {
   const result = await v.invoke(event, context) as { statusCode?: number }

@@ -72,9 +72,14 @@ function logs(logger: Observability['logger'], threshold: number): boolean {
   return typeof level !== 'number' || level <= threshold
 }
 
-/** The engine's events as log lines and metrics; no callbacks at all when there is neither a logger nor metrics. */
-export function cascadeListener(o: Observability): CascadeListener {
+/**
+ * The engine's events as log lines and metrics; no callbacks at all when there is neither a logger nor metrics.
+ * `latencyMetric`: also `UpstreamLatency` per call that reached Bedrock (the only metric of a healthy call, so off by
+ * default).
+ */
+export function cascadeListener(o: Observability & { readonly latencyMetric?: boolean }): CascadeListener {
   if (o.logger === undefined && o.metrics === undefined) return {}
+  const latency = o.latencyMetric === true ? o.metrics : undefined
   return {
     attempt(r, route) {
       const success = r.outcome === 'success'
@@ -86,7 +91,7 @@ export function cascadeListener(o: Observability): CascadeListener {
         if (success) o.logger?.debug('breakwater attempt', keys)
         else o.logger?.warn('breakwater attempt failed', keys)
       }
-      if (!r.outcome.startsWith('skipped')) o.metrics?.addMetric(METRIC.upstreamLatency, 'Milliseconds', r.latencyMs)
+      if (latency !== undefined && !r.outcome.startsWith('skipped')) latency.addMetric(METRIC.upstreamLatency, 'Milliseconds', r.latencyMs)
     },
     retry(target, waitMs, failureClass, route) {
       count(o, METRIC.retries)

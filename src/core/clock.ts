@@ -8,9 +8,10 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>
   /**
    * Optional: calls `fn(arg)` after `ms` unless cancelled — the attempt timer without a promise per attempt. Only
-   * the system clock has it (one shared timer, see watchdog.ts); other clocks' timers go through `sleep`.
+   * the system clock has it (one shared timer, see watchdog.ts); other clocks' timers go through `sleep`. `now` is
+   * this clock's reading if the caller just made one (the timer then need not read it again).
    */
-  timer?<A>(ms: number, fn: (arg: A) => void, arg: A): TimerHandle
+  timer?<A>(ms: number, fn: (arg: A) => void, arg: A, now?: number): TimerHandle
 }
 
 /** Random source returning a float in [0, 1). */

@@ -33,8 +33,8 @@ class Watchdog {
   #timer: ReturnType<typeof setTimeout> | undefined
   #armedAt = Number.POSITIVE_INFINITY
 
-  schedule<A>(ms: number, fn: (arg: A) => void, arg: A): TimerHandle {
-    const entry = new Entry(Date.now() + Math.max(0, ms), fn, arg, this) as Entry<unknown>
+  schedule<A>(ms: number, fn: (arg: A) => void, arg: A, now = Date.now()): TimerHandle {
+    const entry = new Entry(now + Math.max(0, ms), fn, arg, this) as Entry<unknown>
     // Appended, so that entries due together fire in the order they were scheduled.
     entry.prev = this.#tail
     if (this.#tail === undefined) this.#head = entry
@@ -88,8 +88,8 @@ const fireWatchdog = (dog: Watchdog): void => dog.fire()
 
 const WATCHDOG = new Watchdog()
 
-/** Calls `fn(arg)` after `ms` unless cancelled first. */
-export const schedule = <A>(ms: number, fn: (arg: A) => void, arg: A): TimerHandle => WATCHDOG.schedule(ms, fn, arg)
+/** Calls `fn(arg)` after `ms` unless cancelled first; `now` is `Date.now()` if the caller just read it. */
+export const schedule = <A>(ms: number, fn: (arg: A) => void, arg: A, now?: number): TimerHandle => WATCHDOG.schedule(ms, fn, arg, now)
 
 /** Timers scheduled and neither fired nor cancelled (tests). */
 export const pendingTimers = (): number => WATCHDOG.size

@@ -71,6 +71,8 @@ export interface BreakwaterOptions extends Observability {
   readonly tracer?: RouterOptions['tracer']
   /** How much slower than its sibling regions a region may be before it sinks. See {@link RouterOptions.slowFactor}. */
   readonly slowFactor?: RouterOptions['slowFactor']
+  /** Also add `UpstreamLatency` per Bedrock call (default off). See {@link RouterOptions.latencyMetric}. */
+  readonly latencyMetric?: RouterOptions['latencyMetric']
   /** Circuit breaker options, or `false` for none. */
   readonly breaker?: Omit<CircuitBreakerOptions, 'logger' | 'metrics' | 'clock' | 'logErrorMessages'> | false
   /** Backoff and retry-budget options, or `false` for no retries. */

@@ -84,6 +84,14 @@ export interface RouterOptions extends Observability {
    * @example router({ routes, slowFactor: 3 })
    */
   readonly slowFactor?: number
+  /**
+   * Also add `UpstreamLatency` (Milliseconds) to `metrics` for every call that reached Bedrock. Default `false`: on
+   * the happy path Breakwater adds no metric at all, so a function that published none publishes none (each EMF
+   * line is a log line, serialised per invocation and paid for in CloudWatch Logs); Bedrock's own
+   * `AWS/Bedrock` `InvocationLatency` metric already times every call per model.
+   * @example router({ routes, metrics, latencyMetric: true })
+   */
+  readonly latencyMetric?: boolean
   /** Time source, for tests and benches. Default: the system clock. */
   readonly clock?: Clock
   /** Random source in [0, 1) for jitter, for tests and benches. Default: Math.random. */

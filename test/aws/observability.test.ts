@@ -73,7 +73,8 @@ function app(stack: MiddlewareObj[], route = 'default') {
 }
 const invoke = (handler: ReturnType<typeof app>, context: Context = lambdaContext()) =>
   clock.run(handler(directEvent(), context).catch((e: unknown) => e))
-const preset = (options: Partial<BreakwaterOptions> = {}) => breakwater({ routes, logger, metrics, clock, random: () => 0.5, ...options })
+const preset = (options: Partial<BreakwaterOptions> = {}) =>
+  breakwater({ routes, logger, metrics, clock, random: () => 0.5, latencyMetric: true, ...options })
 
 const parsed = (): Record<string, unknown>[] => printed.join('').split('\n').filter(Boolean).flatMap((l) => {
   try { return [JSON.parse(l) as Record<string, unknown>] } catch { return [] }
@@ -93,6 +94,15 @@ const pick = (l: Record<string, unknown>, keys: string[]) => Object.fromEntries(
 const ATTEMPT_KEYS = ['level', 'message', 'route', 'model', 'region', 'attempt', 'outcome', 'errorName', 'latencyMs', 'waitMs']
 
 describe('metrics and log lines', () => {
+  it('a healthy call adds no metric unless latencyMetric is on', async () => {
+    upstream({ region: 'us-east-1', latencyMs: 40 })
+    expect(await invoke(app(preset({ latencyMetric: undefined })))).toBe('{"ok":true} us-east-1')
+    expect(metricValues()).toEqual({})
+    upstream({ region: 'us-east-1', latencyMs: 40 })
+    await invoke(app(preset({ latencyMetric: true })))
+    expect(metricValues()).toEqual({ UpstreamLatency: [40] })
+  })
+
   it('a fallback emits FallbackModelInvocations and one UpstreamLatency per call; attempt lines carry their keys', async () => {
     upstream({ region: 'us-east-1', latencyMs: 120, fail: down }, { region: 'us-west-2', latencyMs: 80 })
     expect(await invoke(app(preset()))).toBe('{"ok":true} us-west-2')
@@ -132,7 +142,7 @@ describe('metrics and log lines', () => {
   it('the breaker opening emits BreakerOpened, half-open probes ProbesGranted, the last stage passing BreakerClosed', async () => {
     upstream({ latencyMs: 30, fail: down }, { latencyMs: 30, fail: down }, { latencyMs: 30 })
     const breaker = circuitBreaker({ consecutiveFailures: 2, cooldownMs: 1_000, probeStages: [1, 2], logger, metrics, clock })
-    const handler = app([router({ routes, logger, metrics, clock }), breaker], 'solo')
+    const handler = app([router({ routes, logger, metrics, clock, latencyMetric: true }), breaker], 'solo')
     for (let i = 0; i < 3; i++) await invoke(handler) // fail, fail (opens), skipped while open
     expect(metricValues()).toEqual({ UpstreamLatency: [30, 30], BreakerOpened: [1] })
     clock.advance(1_000)

@@ -104,8 +104,10 @@ describe('mergeListeners', () => {
     ])
   })
 
-  it('returns the one listener itself when only one is given', () => {
-    const one: CascadeListener = {}
+  it('returns the one listener itself when only one is given, and drops listeners without callbacks', () => {
+    const one: CascadeListener = { served: () => undefined }
     expect(mergeListeners(undefined, one)).toBe(one)
+    expect(mergeListeners({}, one, {})).toBe(one)
+    expect(mergeListeners({}, undefined)).toEqual({})
   })
 })

@@ -188,6 +188,7 @@ const routerFields: Record<string, Leaf | Tree> = {
   },
   tracer: { valid: fc.constant(fakeTracer), invalid: fc.constantFrom<unknown>(5, {}, 'x') },
   slowFactor: real(1, 5, [0.5, 0, -1]),
+  latencyMetric: bool,
   random: fn(() => 0.5),
   ...observer,
 }

@@ -84,8 +84,10 @@ export interface AttemptSignal {
  * This runs once per attempt, so it allocates little: the controller and this object, which is itself the parents'
  * event listener (`handleEvent`), and on the system clock an entry of the shared watchdog timer, not a sleep promise.
  */
-export function withAttemptSignal(clock: Clock, timeoutMs: number, parents: readonly (AbortSignal | undefined)[]): AttemptSignal {
-  return new AttemptSignalImpl(clock, timeoutMs, parents)
+export function withAttemptSignal(
+  clock: Clock, timeoutMs: number, parents: readonly (AbortSignal | undefined)[], now?: number,
+): AttemptSignal {
+  return new AttemptSignalImpl(clock, timeoutMs, parents, now)
 }
 
 class AttemptSignalImpl implements AttemptSignal {
@@ -99,7 +101,7 @@ class AttemptSignalImpl implements AttemptSignal {
   #sleep: AbortController | undefined
   #disposed = false
 
-  constructor(clock: Clock, timeoutMs: number, parents: readonly (AbortSignal | undefined)[]) {
+  constructor(clock: Clock, timeoutMs: number, parents: readonly (AbortSignal | undefined)[], now: number | undefined) {
     this.signal = this.#controller.signal
     this.#timeoutMs = timeoutMs
     // An aborted parent decides at once, before anything is attached that would need letting go.
@@ -127,7 +129,7 @@ class AttemptSignalImpl implements AttemptSignal {
       this.#sleep = new AbortController()
       // A sleep that settled just as the attempt ended must not abort a signal already handed back.
       clock.sleep(timeoutMs, this.#sleep.signal).then(() => this.#timedOut(), ignore)
-    } else this.#timeout = clock.timer(timeoutMs, fire, this)
+    } else this.#timeout = clock.timer(timeoutMs, fire, this, now)
   }
 
   /** A parent aborted: its reason is ours. */
@@ -144,8 +146,7 @@ class AttemptSignalImpl implements AttemptSignal {
     this.dispose()
   }
 
-  /** An arrow, so `const { signal, dispose } = withAttemptSignal(...)` works. */
-  readonly dispose = (): void => {
+  dispose(): void {
     if (this.#disposed) return
     this.#disposed = true
     if (this.#first !== undefined) {

@@ -134,7 +134,9 @@ export class CircuitBreaker {
     const { verdict } = settled
     if (verdict === 'success' && admission.permit === undefined) {
       // No permit: a success changes no state, only the window, which the call need not wait for.
-      void this.#recordOutcome(key, 'success', this.#since(key))
+      const store = this.#store
+      if (store.countSuccess !== undefined) store.countSuccess(key, this.#clock.now(), this.policy.windowMs, this.#since(key))
+      else void this.#recordOutcome(key, 'success', this.#since(key))
     } else if (verdict === 'success') await this.onSuccess(key, admission)
     else if (verdict === 'failure') await this.onFailure(key, admission)
     else await this.release(key, admission)

@@ -53,6 +53,15 @@ export class MemoryBreakerStore implements BreakerStore {
   async recordOutcome(
     key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number,
   ): Promise<WindowCounts> {
+    const window = this.#count(key, outcome, now, windowMs, sinceMs)
+    return { calls: window.calls, failures: window.failures, consecutiveFailures: window.consecutiveFailures }
+  }
+
+  countSuccess(key: string, now: number, windowMs: number, sinceMs: number): void {
+    this.#count(key, 'success', now, windowMs, sinceMs)
+  }
+
+  #count(key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number): OutcomeWindow {
     let window = this.#windows.get(key)
     if (window === undefined) {
       window = { buckets: [], calls: 0, failures: 0, consecutiveFailures: 0, since: 0, from: 0 }
@@ -78,7 +87,7 @@ export class MemoryBreakerStore implements BreakerStore {
         window.failures += 1
       }
     }
-    return { calls: window.calls, failures: window.failures, consecutiveFailures: window.consecutiveFailures }
+    return window
   }
 
   /** Forgets every record and window (tests, or a container that wants a clean slate). */
@@ -98,23 +107,26 @@ function startOver(window: OutcomeWindow, sinceMs: number): void {
   window.consecutiveFailures = 0
   // The bucket `sinceMs` falls in (even one starting at that very ms) may hold outcomes from before it: skip it.
   window.from = (Math.floor(sinceMs / BUCKET_MS) + 1) * BUCKET_MS
-  dropWhile(window, (bucket) => bucket.start < window.from)
+  let drop = 0
+  while (drop < window.buckets.length && (window.buckets[drop] as Bucket).start < window.from) drop++
+  dropFirst(window, drop)
 }
 
 /** Drops buckets that ended at or before `now - windowMs`. */
 function slide(window: OutcomeWindow, now: number, windowMs: number): void {
   const horizon = now - windowMs
-  dropWhile(window, (bucket) => bucket.start + BUCKET_MS <= horizon)
+  let drop = 0
+  while (drop < window.buckets.length && (window.buckets[drop] as Bucket).start + BUCKET_MS <= horizon) drop++
+  dropFirst(window, drop)
 }
 
-/** Drops the oldest buckets while `old` says so, keeping the running totals in step. */
-function dropWhile(window: OutcomeWindow, old: (bucket: Bucket) => boolean): void {
-  let drop = 0
-  for (const bucket of window.buckets) {
-    if (!old(bucket)) break
+/** Drops the `n` oldest buckets, keeping the running totals in step. (Loops, not a predicate: no closure per call.) */
+function dropFirst(window: OutcomeWindow, n: number): void {
+  if (n === 0) return
+  for (let i = 0; i < n; i++) {
+    const bucket = window.buckets[i] as Bucket
     window.calls -= bucket.calls
     window.failures -= bucket.failures
-    drop += 1
   }
-  if (drop > 0) window.buckets.splice(0, drop)
+  window.buckets.splice(0, n)
 }

@@ -115,6 +115,11 @@ export interface BreakerStore {
   recordOutcome(
     key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number,
   ): Promise<WindowCounts>
+  /**
+   * `recordOutcome(key, 'success', ...)` when the caller needs no answer (a success without a probe permit changes
+   * no state), done at once. Optional: an in-memory store counts it with no promise and no counts object.
+   */
+  countSuccess?(key: string, now: number, windowMs: number, sinceMs: number): void
   /** Writes `next` only if the stored version still equals `expected.version`. */
   compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult>
 }

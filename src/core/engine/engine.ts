@@ -17,7 +17,7 @@ import type { Digest } from '../fallback/cache-key.js'
 import type { LatencyTracker } from '../health/latency.js'
 import { RouteOrder } from '../health/order.js'
 import { runCascade } from '../invoker/cascade.js'
-import { converseAdapter } from '../invoker/converse-adapter.js'
+import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import { classify } from '../failure.js'
 import type { InterruptionKind } from '../stream/errors.js'
 import { targetKey, type Target } from '../targets.js'
@@ -102,6 +102,8 @@ export class Engine {
   readonly converseAdapter: InputAdapter<never>
   /** The same for a stream, without the deadline-planned `maxTokens` (a stream's slice ends at its first token). */
   readonly streamAdapter: InputAdapter<never>
+  /** What a Converse call without a response schema or validator adds to its cascade: the same for every call. */
+  readonly converseExtras: CallExtras<never, unknown>
 
   constructor(
     router: RouterPart,
@@ -125,6 +127,8 @@ export class Engine {
     this.converseAdapter = converseAdapter(parts.fallback?.policy)
     const { capTokens: _cap, maxTokens: _max, ...streamAdapter } = this.converseAdapter
     this.streamAdapter = streamAdapter
+    const measure = converseUsage as unknown as CallExtras<never, unknown>['measure']
+    this.converseExtras = Object.freeze({ adapter: this.converseAdapter, measure })
   }
 
   /**

@@ -12,7 +12,7 @@ import { extractText, type ConverseOutputLike } from '../output/text.js'
 import type { ConverseLike } from '../fallback/messages.js'
 import type { RequestRouting} from '../routing/chooser.js';
 import type { RouteChooser } from '../routing/chooser.js'
-import type { Binding, Engine } from './engine.js'
+import type { Binding, CallExtras, Engine } from './engine.js'
 import type { Role, StackNode } from './stack.js'
 import { openStream, type StreamCallOptions } from '../stream/call.js'
 import type { StreamEventLike } from '../stream/events.js'
@@ -43,6 +43,8 @@ interface CachedReply {
  * Only answers served as asked are worth replaying: the first target's, or another target's (same prompt, same
  * token limit). A shortened history or a smaller `maxTokens` made a lesser answer, not the last good one.
  */
+const NO_OPTIONS: ConverseOptionsLike<ConverseOut> = Object.freeze({})
+
 export const isCacheable = (served: Served): boolean => served.degradations.every((d) => d === 'fallback-target')
 
 export class Invocation implements Binding {
@@ -72,7 +74,7 @@ export class Invocation implements Binding {
     return (this.#routing ??= chooser.forRequest(this.event, this.context))
   }
 
-  async converse(input: ConverseIn, options: ConverseOptionsLike<ConverseOut> = {}): Promise<object> {
+  async converse(input: ConverseIn, options: ConverseOptionsLike<ConverseOut> = NO_OPTIONS): Promise<object> {
     const engine = this.node.engine()
     const chosen = engine.route(this, input, options.route)
     const route = chosen instanceof Promise ? await chosen : chosen
@@ -86,14 +88,15 @@ export class Invocation implements Binding {
     const call = engine.router.calls.converse as unknown as CallFn<ConverseIn, ConverseOut>
     let result
     try {
-      const adapter = structured === undefined
-        ? engine.converseAdapter as InputAdapter<ConverseIn>
-        : converseAdapter<ConverseIn>(engine.fallback?.policy, structured.format)
-      result = await engine.run(this, route, input, call, {
-        adapter,
+      // A plain call's extras are the engine's, made once; a checked one's carry its schema and validator.
+      const extras = !checked ? engine.converseExtras as CallExtras<ConverseIn, ConverseOut> : {
+        adapter: structured === undefined
+          ? engine.converseAdapter as InputAdapter<ConverseIn>
+          : converseAdapter<ConverseIn>(engine.fallback?.policy, structured.format),
         measure: converseUsage,
-        validate: checked ? validator(structured, options.validate, json as WeakMap<ConverseOut, unknown>) : undefined,
-      }, options.signal)
+        validate: validator(structured, options.validate, json as WeakMap<ConverseOut, unknown>),
+      }
+      result = await engine.run(this, route, input, call, extras, options.signal)
     } catch (error) {
       // Only a request nobody could serve falls back to the cache: never a caller fault, an abort or a bug.
       const hit = error instanceof AllTargetsFailedError && key !== undefined

@@ -47,8 +47,13 @@ export function orderByHealth(targets: readonly Target[], tracker: LatencyTracke
  */
 class HealthOrder {
   readonly #targets: readonly Target[]
-  /** Per model with two or more regions: its targets' positions in the list and their keys. */
-  readonly #groups: ReadonlyArray<{ readonly at: readonly number[]; readonly keys: readonly string[] }>
+  /**
+   * Per model with two or more regions: its targets' positions in the list, their keys, and room for their medians
+   * (filled and read within one synchronous `order`, so one array per group serves every call).
+   */
+  readonly #groups: ReadonlyArray<{
+    readonly at: readonly number[]; readonly keys: readonly string[]; readonly medians: (number | undefined)[]
+  }>
   readonly #slowFactor: number
   readonly #minGapMs: number
 
@@ -67,16 +72,20 @@ class HealthOrder {
     // A model with one region has nothing to reorder: its health is not even read.
     this.#groups = [...byModel.values()]
       .filter((at) => at.length > 1)
-      .map((at) => ({ at, keys: at.map((i) => targetKey(targets[i] as Target)) }))
+      .map((at) => ({ at, keys: at.map((i) => targetKey(targets[i] as Target)), medians: at.map(() => undefined) }))
   }
 
   order(tracker: LatencyTracker, now: number): readonly Target[] {
     let out: Target[] | undefined
     for (const group of this.#groups) {
-      const medians = group.keys.map((k) => tracker.health(k, now)?.p50Ms)
+      const medians = group.medians
       let best = Infinity
       let known = 0
-      for (const m of medians) if (m !== undefined) { known++; if (m < best) best = m }
+      for (let j = 0; j < group.keys.length; j++) {
+        const m = tracker.health(group.keys[j] as string, now)?.p50Ms
+        medians[j] = m
+        if (m !== undefined) { known++; if (m < best) best = m }
+      }
       if (known < 2) continue
       const limit = Math.max(this.#slowFactor * best, best + this.#minGapMs)
       const isSlow = (m: number | undefined): boolean => m !== undefined && m > limit
@@ -97,10 +106,13 @@ class HealthOrder {
  */
 export class RouteOrder {
   readonly #whole: HealthOrder | undefined
+  /** The whole route's order as given, handed out whenever health moves nothing (no object per call). */
+  readonly #asGiven: { readonly targets: readonly Target[] }
   readonly #green: HealthOrder | undefined
   readonly #blue: HealthOrder | undefined
 
   constructor(targets: readonly Target[], ownTargets: number | undefined, options: HealthOrderOptions = {}) {
+    this.#asGiven = Object.freeze({ targets })
     if (ownTargets === undefined || ownTargets >= targets.length) {
       this.#whole = new HealthOrder(targets, options)
     } else {
@@ -111,7 +123,10 @@ export class RouteOrder {
 
   /** The order now (`now` read once by the caller for the whole call). */
   order(latency: LatencyTracker, now = latency.now()): { readonly targets: readonly Target[]; readonly canaryNet?: Target } {
-    if (this.#whole !== undefined) return { targets: this.#whole.order(latency, now) }
+    if (this.#whole !== undefined) {
+      const targets = this.#whole.order(latency, now)
+      return targets === this.#asGiven.targets ? this.#asGiven : { targets }
+    }
     const blue = (this.#blue as HealthOrder).order(latency, now)
     return { targets: [...(this.#green as HealthOrder).order(latency, now), ...blue], canaryNet: blue[0] as Target }
   }

@@ -151,7 +151,7 @@ class CascadeRun<I, O> {
     if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.deadlineSkip(target, attempt, visit.waitMs) }
     const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs, now)
     const token = listener?.attemptStart?.(target, attempt, this.req.route)
-    const attemptSignal = withAttemptSignal(clock, slice.timeoutMs, signal === undefined ? NO_PARENTS : [signal])
+    const attemptSignal = withAttemptSignal(clock, slice.timeoutMs, signal === undefined ? NO_PARENTS : [signal], now)
     let output: O
     let endedAt: number | undefined
     try {

@@ -82,6 +82,7 @@ export const ROUTER_FIELDS = {
   client: CLIENT_OPTIONS,
   tracer: methods(['getSegment', 'setSegment', 'isTracingEnabled']),
   slowFactor: number({ min: 1 }),
+  latencyMetric: boolean(),
   clock: CLOCK,
   random: func('() => number in [0, 1)'),
   ...OBSERVABILITY,

@@ -47,10 +47,11 @@ describe('withAttemptSignal', () => {
   it('dispose() cancels the timer and detaches from the parents; twice is harmless', async () => {
     const clock = new FakeClock()
     const parent = new AbortController()
-    const { signal, dispose } = withAttemptSignal(clock, 1_000, [parent.signal])
+    const attempt = withAttemptSignal(clock, 1_000, [parent.signal])
+    const { signal } = attempt
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1)
-    dispose()
-    dispose()
+    attempt.dispose()
+    attempt.dispose()
     await flush()
     expect(clock.pending).toBe(0)
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0)
