@@ -11,6 +11,8 @@ export type AttemptOutcome =
   | 'skipped-deadline'
   /** The retry budget is spent: the retry was not made. */
   | 'skipped-budget'
+  /** The target throttles more than it accepts: the adaptive throttle shed this call before it was sent. */
+  | 'skipped-shed'
 
 /** One line of the story of a request, kept for logs, `served` and the final error. */
 export interface AttemptRecord {

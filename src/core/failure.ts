@@ -118,8 +118,12 @@ export function parseRetryAfter(
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
-/** Which failure classes count against a target's breaker by default. */
-export const BREAKER_FAILURE_CLASSES: ReadonlySet<FailureClass> = new Set(['throttled', 'unavailable', 'timed-out'])
+/**
+ * Which failure classes count against a target's breaker by default. Not `throttled`: a 429 says the quota is spent,
+ * not that the target is down. Opening the breaker on it turns a few seconds of over-quota into a cooldown without
+ * the target; the adaptive throttle (core/admission) sheds the excess instead. `failureClasses` can add it back.
+ */
+export const BREAKER_FAILURE_CLASSES: ReadonlySet<FailureClass> = new Set(['unavailable', 'timed-out'])
 
 /**
  * The failure classes that are the model's or the service's doing, not the caller's and not an oversized prompt:

@@ -8,10 +8,11 @@ import { LazyBreakerStore } from '../core/breaker/lazy-store.js'
 import { breakerListener, type Observability } from '../aws/observability.js'
 import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
 import { resolvePolicy } from '../core/breaker/policy.js'
-import { isSharedStore, SHARED_CLOCK_SKEW_MS } from '../core/breaker/fleet.js'
+import { fleetCooldowns, isSharedStore, SHARED_CLOCK_SKEW_MS } from '../core/breaker/fleet.js'
 import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
 import type { BreakerPolicy, BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
+import { AdaptiveThrottle } from '../core/admission/adaptive-throttle.js'
 import { BREAKER_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
 import { parseOptions } from '../core/config/index.js'
 import type { BreakerPart } from '../core/engine/engine.js'
@@ -43,8 +44,22 @@ export interface CircuitBreakerOptions extends Partial<BreakerPolicy>, Observabi
    * @example circuitBreaker({ slowCallMs: 8_000 })
    */
   readonly slowCallMs?: number
-  /** Failure classes that count against a target. Default: throttled, unavailable, timed-out. */
+  /**
+   * Failure classes that count against a target. Default: unavailable (5xx, reset, broken reply) and timed-out. A
+   * throttle (429) does not open the breaker unless `'throttled'` is listed: the quota is spent, the target is not
+   * down, and the adaptive throttle sheds the excess instead (see `admission`).
+   * @example circuitBreaker({ failureClasses: ['throttled', 'unavailable', 'timed-out'] }) // 429s trip too
+   */
   readonly failureClasses?: readonly FailureClass[]
+  /**
+   * Client-side adaptive throttling (Google SRE's): a target that throttles (429) more than it accepts gets only
+   * a share of the calls, `max(0, (requests − k·accepts) / (requests + 1))` of them shed before they are sent and
+   * walked on to the next target (or, with none left, answered 503 + Retry-After). Per container, over `windowMs`.
+   * Default `{ k: 2, windowMs: 5_000 }`: nothing is shed while at most half the calls are throttled, never more than
+   * 9 calls in 10, and shedding fades within about 10 s of the quota's return. `false`: off.
+   * @example circuitBreaker({ admission: { k: 1.5 } }) // shed sooner
+   */
+  readonly admission?: false | { readonly k?: number; readonly windowMs?: number }
   /** Time source, for tests and benches. */
   readonly clock?: Clock
 }
@@ -59,13 +74,15 @@ export function circuitBreaker(options?: CircuitBreakerOptions): MiddlewareObj {
 export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   const given = parseOptions(CIRCUIT_BREAKER_OPTIONS, options, SOURCE)
   const {
-    tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, clock, logger, metrics, logErrorMessages,
-    ...policyOptions
+    tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, admission, clock, logger, metrics,
+    logErrorMessages, ...policyOptions
   } = given
   // Instances sharing a table have clocks of their own: allow the ±2 s the issue's fleet may differ by.
   const fleetWide = tableName !== undefined || isSharedStore(store)
   const skew = policyOptions.clockSkewMs ?? (fleetWide ? SHARED_CLOCK_SKEW_MS : undefined)
-  const policy = resolvePolicy({ ...policyOptions, clockSkewMs: skew }, SOURCE)
+  // A fleet probes for everyone: a short, flat cooldown (core/breaker/fleet.ts) where one container's grows.
+  const cooldowns = fleetWide ? fleetCooldowns(policyOptions) : {}
+  const policy = resolvePolicy({ ...policyOptions, ...cooldowns, clockSkewMs: skew }, SOURCE)
   const classes = resolveFailureClasses(failureClasses)
   const observability: { -readonly [K in keyof Observability]: Observability[K] } = {}
   if (logger) observability.logger = logger
@@ -80,7 +97,9 @@ export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
     listener,
     localFallbackMs,
   })
-  return Object.freeze({ breaker, failureClasses: classes, slowCallMs })
+  // Per container, like the breaker's cache: the share of calls each target throttles, and how many to shed.
+  const throttle = admission === false ? undefined : new AdaptiveThrottle(admission ?? {})
+  return Object.freeze({ breaker, failureClasses: classes, slowCallMs, admission: throttle })
 }
 
 type StoreOptions = Pick<CircuitBreakerOptions, 'tableName' | 'dynamodb' | 'localFallbackMs' | 'store' | 'clock'>

@@ -103,15 +103,19 @@ describe('metrics and log lines', () => {
     expect(metricValues()).toEqual({ UpstreamLatency: [40] })
   })
 
-  it('a fallback emits FallbackModelInvocations and one UpstreamLatency per call; attempt lines carry their keys', async () => {
-    upstream({ region: 'us-east-1', latencyMs: 120, fail: down }, { region: 'us-west-2', latencyMs: 80 })
+  it('a fallback emits FallbackModelInvocations and one UpstreamLatency per call (the first 503 retried at once)', async () => {
+    const east = { region: 'us-east-1', latencyMs: 120, fail: down }
+    upstream(east, east, { region: 'us-west-2', latencyMs: 80 })
     expect(await invoke(app(preset()))).toBe('{"ok":true} us-west-2')
-    expect(metricValues()).toEqual({ UpstreamLatency: [120, 80], FallbackModelInvocations: [1] })
-    expect(breakwaterLogs().map((l) => pick(l, ATTEMPT_KEYS))).toEqual([
-      {
-        level: 'WARN', message: 'breakwater attempt failed', route: 'default', model: HAIKU, region: 'us-east-1',
-        attempt: 1, outcome: 'unavailable', errorName: 'ServiceUnavailableException', latencyMs: 120, waitMs: 0,
-      },
+    expect(metricValues()).toEqual({ UpstreamLatency: [120, 120, 80], FallbackModelInvocations: [1], Retries: [1] })
+    const failed = (attempt: number) => ({
+      level: 'WARN', message: 'breakwater attempt failed', route: 'default', model: HAIKU, region: 'us-east-1',
+      attempt, outcome: 'unavailable', errorName: 'ServiceUnavailableException', latencyMs: 120, waitMs: 0,
+    })
+    const lines = breakwaterLogs().filter((l) => l.message !== 'breakwater retry')
+    expect(lines.map((l) => pick(l, ATTEMPT_KEYS))).toEqual([
+      failed(1),
+      failed(2),
       {
         level: 'DEBUG', message: 'breakwater attempt', route: 'default', model: HAIKU, region: 'us-west-2',
         attempt: 1, outcome: 'success', errorName: undefined, latencyMs: 80, waitMs: 0,
@@ -121,8 +125,8 @@ describe('metrics and log lines', () => {
         attempt: undefined, outcome: undefined, errorName: undefined, latencyMs: undefined, waitMs: undefined,
       },
     ])
-    expect(breakwaterLogs()[2])
-      .toMatchObject({ attempts: 2, degraded: 'fallback-target', function_request_id: '5b0d3f0a-1c2e-4a51-9d3e-1f2a3b4c5d6e' })
+    expect(lines[3])
+      .toMatchObject({ attempts: 3, degraded: 'fallback-target', function_request_id: '5b0d3f0a-1c2e-4a51-9d3e-1f2a3b4c5d6e' })
   })
 
   it('retries emit Retries with the full-jitter wait; the attempt lines number the attempts', async () => {

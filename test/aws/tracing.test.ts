@@ -33,8 +33,9 @@ class FakeTracer implements TracerLike {
 
 interface Reply { readonly usage: { inputTokens: number; outputTokens: number; totalTokens: number } }
 
+/** us-east-1 fails once (503) and us-west-2 serves: without backoff() there is no retry in place, two attempts. */
 function run(listener: CascadeListener, tracer?: FakeTracer) {
-  const env = setup()
+  const env = setup({ policies: { backoff: undefined } })
   const call: CallFn<Input, Reply> = async (target, _input, signal) => {
     if (tracer) tracer.currentDuringCalls.push(tracer.current)
     await env.clock.sleep(50, signal)

@@ -75,7 +75,7 @@ describe('orders that work', () => {
     const result = await invoke(handler)
     expect(roles).toEqual([['router', 'circuitBreaker', 'backoff', 'fallback']])
     expect(result.text).toBe('from the west')
-    expect(result.served).toMatchObject({ region: 'us-west-2', attempts: 2, degraded: 'fallback-target' })
+    expect(result.served).toMatchObject({ region: 'us-west-2', attempts: 3, degraded: 'fallback-target' })
   })
 
   it('any subset in order works; without fallback() only the first target is tried', async () => {

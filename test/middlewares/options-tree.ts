@@ -90,6 +90,11 @@ const breakerPolicy: Record<string, Leaf | Tree> = {
     valid: fc.constantFrom(['throttled'], ['unavailable', 'timed-out']),
     invalid: fc.constantFrom<unknown>([], ['caller-fault'], 'throttled', [5], [Symbol('c')], null, [1n]),
   },
+  admission: {
+    fields: { k: real(1, 100, [0.5, 0, 101]), windowMs: num(fc.integer({ min: 1, max: 600 }).map((s) => s * 1_000), [1_500, 0, 601_000]) },
+    alsoValid: fc.constant(false),
+    notObject: fc.constantFrom<unknown>(true, 'on', 5, [], null, 5n),
+  },
   tableName: onlyInvalid(5, '', '  ', 'ab', null, 5n, []),
   // Always with a table here, so a store of one's own is only ever wrong (see breakerCross for a good one).
   store: onlyInvalid(5, 'memory', {}, { read: () => undefined }, null),

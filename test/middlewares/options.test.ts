@@ -190,7 +190,7 @@ describe('options that are missing or of the wrong kind', () => {
   })
 
   it('names every option a circuitBreaker knows when a key is unknown', () => {
-    expect(() => make.circuitBreaker({ stor: {} })).toThrow(/known: .*store, slowCallMs, failureClasses, clock, logger, metrics/)
+    expect(() => make.circuitBreaker({ stor: {} })).toThrow(/known: .*store, slowCallMs, failureClasses, admission, clock, logger, metrics/)
   })
 })
 

@@ -30,8 +30,8 @@ describe('everything down', () => {
     })
     // Behavioural bound, not a benchmark: it answered with most of the 3 s still left (reserve 300 ms included).
     expect(returnedAt).toBeLessThan(deadlineAt - 1_000)
-    // us-east-1 once (503 → next region at once), us-west-2 up to maxAttempts as the last target.
-    expect(regionsOf(server.calls)).toEqual([EAST, WEST, WEST, WEST])
+    // us-east-1 twice (a first 503 is retried at once, then the next region), us-west-2 up to maxAttempts as the last target.
+    expect(regionsOf(server.calls)).toEqual([EAST, EAST, WEST, WEST, WEST])
     expect(chat.errors).toHaveLength(1)
   })
 
@@ -54,20 +54,24 @@ describe('everything down', () => {
     expect(parseBody(result)).toEqual({ message: BUSY, retryAfterSeconds: 7, requestId: REQUEST_ID })
     expect(Date.now()).toBeLessThan(deadlineAt - 1_000)
     // us-west-2 is the last target, so a throttle would be retried there, but a 7 s wait does not fit in 3 s.
-    expect(regionsOf(server.calls)).toEqual([EAST, WEST])
+    expect(regionsOf(server.calls)).toEqual([EAST, EAST, WEST])
   })
 
   it(
     'only the last target open, the first closed and failing without a hint: Retry-After is the soonest anything could serve, not the cooldown',
     async () => {
       server.plan([{ kind: 'unavailable' }])
-      const chat = chatHandler(server, { routes, backoff: { baseMs: 1 }, breaker: { consecutiveFailures: 3, cooldownMs: 60_000 } })
-      // us-east-1 fails once (closed, 1 of 3); us-west-2, the last target, fails three times in place and opens.
+      const chat = chatHandler(server, {
+        routes, backoff: { baseMs: 1, maxAttempts: 5 }, breaker: { consecutiveFailures: 5, cooldownMs: 60_000 },
+      })
+      // us-east-1 fails twice (its first 503 retried at once; closed, 2 of 5); us-west-2, the last target, fails five
+      // times in place and opens.
       await chat.invoke(httpApiEvent())
-      expect(regionsOf(server.calls)).toEqual([EAST, WEST, WEST, WEST])
+      expect(regionsOf(server.calls)).toEqual([EAST, EAST, WEST, WEST, WEST, WEST, WEST])
 
       const result = await chat.invoke(httpApiEvent(), countdown(3_000, REQUEST_ID).context)
-      expect(regionsOf(server.calls).slice(4)).toEqual([EAST]) // us-east-1 still tried (closed); us-west-2 skipped, open
+      // us-east-1 still tried (closed, 4 of 5 after its retry); us-west-2 skipped, open.
+      expect(regionsOf(server.calls).slice(7)).toEqual([EAST, EAST])
       expect(result.statusCode).toBe(503)
       // us-east-1 may serve at any moment: the default, not us-west-2's 60 s cooldown.
       expect(result.headers?.['retry-after']).toBe('5')

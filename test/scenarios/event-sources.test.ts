@@ -27,7 +27,7 @@ describe('everything down, per event source', () => {
 
     expect(result).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }, { itemIdentifier: 'm-2' }, { itemIdentifier: 'm-3' }] })
     // The first record's cascade failed and ended the batch: the other records made no call.
-    expect(regionsOf(server.calls)).toEqual([EAST, WEST, WEST, WEST])
+    expect(regionsOf(server.calls)).toEqual([EAST, EAST, WEST, WEST, WEST])
   })
 
   it('direct invoke → the documented degraded object', async () => {

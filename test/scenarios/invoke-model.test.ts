@@ -49,10 +49,10 @@ describe('invokeModel', () => {
     const answer = await invoke(invokeHandler({ default: { targets: [at(EAST), at(WEST, HAIKU_PROFILE)], invokeModel: true } }))
     expect(answer).toEqual({
       text: `echo: hello [${HAIKU_PROFILE}@${WEST}]`,
-      served: expect.objectContaining({ region: WEST, model: HAIKU_PROFILE, attempts: 2, degraded: 'fallback-target' }),
+      served: expect.objectContaining({ region: WEST, model: HAIKU_PROFILE, attempts: 3, degraded: 'fallback-target' }),
     })
-    expect(regionsOf(server.calls)).toEqual([EAST, WEST])
-    expect(server.calls.map((c) => c.operation)).toEqual(['invoke', 'invoke'])
+    expect(regionsOf(server.calls)).toEqual([EAST, EAST, WEST]) // a first 503 is retried at once
+    expect(server.calls.map((c) => c.operation)).toEqual(['invoke', 'invoke', 'invoke'])
   })
 
   it('a mixed-family route throws BreakwaterConfigError at the call, before any request', async () => {

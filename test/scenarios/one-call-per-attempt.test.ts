@@ -21,11 +21,12 @@ const routes = { default: [at(EAST), at(WEST)] }
 /** A fault plan, the calls it must take (served or failed), and whether the reply is a 200. */
 const ROUNDS: readonly [string, FaultRule[], number, boolean][] = [
   ['healthy', [], 1, true],
-  ['us-east-1 503', [{ kind: 'unavailable', region: EAST }], 2, true],
+  // A first 5xx or reset is retried once at once on the same target, then the next target.
+  ['us-east-1 503', [{ kind: 'unavailable', region: EAST }], 3, true],
   ['two 429s', [{ kind: 'throttle', region: EAST, times: 2 }], 3, true],
-  ['us-east-1 500, one 429 in us-west-2', [{ kind: 'internal', region: EAST }, { kind: 'throttle', region: WEST, times: 1 }], 3, true],
+  ['us-east-1 500, one 429 in us-west-2', [{ kind: 'internal', region: EAST }, { kind: 'throttle', region: WEST, times: 1 }], 4, true],
   ['a stream reset', [{ kind: 'reset', region: EAST, times: 1 }], 2, true],
-  ['424 everywhere', [{ kind: 'model-error' }], 4, false],
+  ['424 everywhere', [{ kind: 'model-error' }], 5, false],
   ['429 everywhere', [{ kind: 'throttle' }], 6, false],
   ['ValidationException', [{ kind: 'validation' }], 1, false],
 ]

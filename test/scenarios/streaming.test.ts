@@ -52,19 +52,21 @@ describe('streaming on the real wire', () => {
     expect(streams()).toHaveLength(1)
   })
 
-  it.each<[string, FaultRule]>([
-    ['a slow first token', { kind: 'slow-first-token', region: EAST, firstTokenDelayMs: 1_000, times: 1 }],
+  // A first 503 is retried once at once on the same target (a lone 5xx usually passes); a slow one moves on.
+  it.each<[string, FaultRule, string[]]>([
+    ['a slow first token', { kind: 'slow-first-token', region: EAST, firstTokenDelayMs: 1_000, times: 1 }, [EAST, WEST]],
     ['an in-stream 503 before any content',
-      { kind: 'stream-exception', region: EAST, afterEvents: 1, exception: 'serviceUnavailableException', times: 1 }],
-    ['a 503 before the stream', { kind: 'unavailable', region: EAST, times: 1 }],
-  ])('%s is invisible: the next target streams the whole answer', async (_name, rule) => {
+      { kind: 'stream-exception', region: EAST, afterEvents: 1, exception: 'serviceUnavailableException', times: 1 }, [EAST, EAST]],
+    ['a 503 before the stream', { kind: 'unavailable', region: EAST, times: 1 }, [EAST, EAST]],
+    ['two 503s before the stream', { kind: 'unavailable', region: EAST, times: 2 }, [EAST, EAST, WEST]],
+  ])('%s is invisible: a target streams the whole answer', async (_name, rule, regions) => {
     server.plan([rule])
     const invoke = container()
     const outcome = await invoke()
     expect(outcome.error).toBeUndefined()
-    expect(outcome.region).toBe(WEST)
+    expect(outcome.region).toBe(regions.at(-1))
     expect(outcome.shown).not.toContain('RESTART')
-    expect(streams().map((c) => c.region)).toEqual([EAST, WEST])
+    expect(streams().map((c) => c.region)).toEqual(regions)
     expect((await invoke()).error).toBeUndefined()
   })
 
@@ -109,7 +111,9 @@ describe('streaming on the real wire', () => {
     const outcome = await container()()
     expect(outcome.error).toBeUndefined()
     expect(outcome.shown).not.toContain('RESTART')
-    expect(streams().map((c) => c.region)).toEqual([EAST, EAST])
+    expect(outcome.region).toBe(EAST)
+    // (A stream an earlier test left running may still land in the log after these two.)
+    expect(streams().map((c) => c.region).slice(0, 2)).toEqual([EAST, EAST])
   })
 
   it('missing metadata after messageStop is still a whole answer', async () => {

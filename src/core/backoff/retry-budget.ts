@@ -7,6 +7,10 @@
 import type { Clock } from '../clock.js'
 import { resolveRetryBudgetPolicy } from './policy.js'
 import type { RetryBudgetPolicy } from './types.js'
+import { SecondWindow } from '../window.js'
+
+const REQUESTS = 0
+const RETRIES = 1
 
 /** What the budget holds right now. */
 export interface RetryBudgetSnapshot {
@@ -29,75 +33,41 @@ export interface RetryBudgetSnapshot {
 export class RetryBudget {
   readonly policy: RetryBudgetPolicy
   readonly #clock: Clock
-  readonly #seconds: number
   /** Retries allowed in any window regardless of traffic, so a quiet container can still retry. */
   readonly #floor: number
-  readonly #requests: Float64Array
-  readonly #retries: Float64Array
-  /** The second (epoch ms / 1000, floored) that the newest bucket stands for. */
-  #head: number
-  #requestTotal = 0
-  #retryTotal = 0
+  readonly #window: SecondWindow
 
   /** @throws BreakwaterConfigError when `policy` is out of range (it is checked like user options). */
   constructor(policy: RetryBudgetPolicy, clock: Clock) {
     this.policy = resolveRetryBudgetPolicy(policy, 'breakwater/backoff')
     this.#clock = clock
-    this.#seconds = this.policy.windowMs / 1_000
-    this.#floor = this.policy.minRetriesPerSecond * this.#seconds
-    this.#requests = new Float64Array(this.#seconds)
-    this.#retries = new Float64Array(this.#seconds)
-    this.#head = Math.floor(clock.now() / 1_000)
+    const seconds = this.policy.windowMs / 1_000
+    this.#floor = this.policy.minRetriesPerSecond * seconds
+    this.#window = new SecondWindow(seconds, 2, clock.now())
   }
 
   /** Counts one request into the window (`now`: the caller's clock reading, if it has one). */
   recordRequest(now = this.#clock.now()): void {
-    this.#requests[this.#advance(now)]! += 1
-    this.#requestTotal += 1
+    this.#window.add(now, REQUESTS)
   }
 
   /** Grants and counts one retry if the window still has room for it; otherwise returns false and counts nothing. */
   tryAcquireRetry(): boolean {
-    const slot = this.#advance(this.#clock.now())
-    if (!(this.#retryTotal < this.#limit())) return false
-    this.#retries[slot]! += 1
-    this.#retryTotal += 1
+    const now = this.#clock.now()
+    if (!(this.#window.total(now, RETRIES) < this.#limit(now))) return false
+    this.#window.add(now, RETRIES)
     return true
   }
 
   snapshot(): RetryBudgetSnapshot {
-    this.#advance(this.#clock.now())
-    const room = this.#limit() - this.#retryTotal
+    const now = this.#clock.now()
+    const retries = this.#window.total(now, RETRIES)
+    const room = this.#limit(now) - retries
     // `retries < limit` is the grant test, so room 2.2 grants 3 more (at 0, 1 and 2 spent).
-    return { requests: this.#requestTotal, retries: this.#retryTotal, available: room > 0 ? Math.ceil(room) : 0 }
+    return { requests: this.#window.total(now, REQUESTS), retries, available: room > 0 ? Math.ceil(room) : 0 }
   }
 
-  #limit(): number {
-    return this.#floor + this.policy.ratio * this.#requestTotal
-  }
-
-  /**
-   * Moves the window up to now, clearing the buckets of seconds that fell out of it, and returns the current
-   * bucket's index. A clock that steps back (NTP) keeps counting into the newest bucket rather than rewriting the
-   * past.
-   */
-  #advance(now: number): number {
-    const second = Math.floor(now / 1_000)
-    const passed = second - this.#head
-    if (passed > 0) {
-      for (let i = 1, n = Math.min(passed, this.#seconds); i <= n; i++) {
-        const slot = this.#slot(this.#head + i)
-        this.#requestTotal -= this.#requests[slot]!
-        this.#retryTotal -= this.#retries[slot]!
-        this.#requests[slot] = 0
-        this.#retries[slot] = 0
-      }
-      this.#head = second
-    }
-    return this.#slot(this.#head)
-  }
-
-  #slot(second: number): number {
-    return ((second % this.#seconds) + this.#seconds) % this.#seconds
+  #limit(now: number): number {
+    return this.#floor + this.policy.ratio * this.#window.total(now, REQUESTS)
   }
 }

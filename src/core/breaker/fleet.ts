@@ -7,6 +7,25 @@ import { MemoryBreakerStore } from './memory-store.js'
 export const SHARED_CLOCK_SKEW_MS = 2_000
 
 /**
+ * A fleet's cooldown: 5 s, not growing. The table hands the half-open probe permits to the whole fleet (one probe,
+ * then 5, then 10), so a short cooldown costs a dead target about one call per 5 s fleet-wide, however many
+ * containers run, and a recovered target serves again within 5 s of its return. One container's breaker keeps the
+ * growing 60 s cooldown: each container probes on its own, so a fleet of them would cost a dead target N calls.
+ */
+export const SHARED_COOLDOWN_MS = 5_000
+
+type Cooldowns = { cooldownMs?: number | undefined; cooldownMultiplier?: number | undefined; maxCooldownMs?: number | undefined }
+
+/** The cooldown settings of a breaker shared by a fleet: the user's, and the fleet's defaults for the rest. */
+export function fleetCooldowns(given: Cooldowns): Required<{ [K in keyof Cooldowns]: number }> {
+  const cooldownMs = given.cooldownMs ?? SHARED_COOLDOWN_MS
+  const cooldownMultiplier = given.cooldownMultiplier ?? 1
+  const maxCooldownMs = given.maxCooldownMs
+    ?? (cooldownMultiplier === 1 ? cooldownMs : Math.max(cooldownMs, DEFAULT_BREAKER_POLICY.maxCooldownMs))
+  return { cooldownMs, cooldownMultiplier, maxCooldownMs }
+}
+
+/**
  * A store shared with other instances: anything but the in-container ones. It can fail (so it runs behind a local
  * fallback) and its records are written by other clocks (so it gets clock-skew room).
  */

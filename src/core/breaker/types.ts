@@ -16,11 +16,14 @@ export interface BreakerPolicy {
   readonly minimumCalls: number
   /** Consecutive failures that trip it whatever the volume (for low traffic). Default 5. */
   readonly consecutiveFailures: number
-  /** How long it stays open the first time. Default 60 000. */
+  /**
+   * How long it stays open the first time. Default 60 000; 5 000 for a breaker shared by a fleet (a table or a store
+   * of its own), where one probe serves every container (see core/breaker/fleet.ts).
+   */
   readonly cooldownMs: number
-  /** Each reopen without a full close in between multiplies the cooldown by this. Default 2. */
+  /** Each reopen without a full close in between multiplies the cooldown by this. Default 2; 1 for a fleet's. */
   readonly cooldownMultiplier: number
-  /** The cooldown never grows past this. Default 600 000. */
+  /** The cooldown never grows past this. Default 600 000; a fleet's `cooldownMs` when its multiplier is 1. */
   readonly maxCooldownMs: number
   /** Half-open stages: how many probes each stage admits and must see succeed. Default [1, 5, 10]. */
   readonly probeStages: readonly number[]

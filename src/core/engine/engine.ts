@@ -7,6 +7,7 @@ import { Deadline } from '../backoff/deadline.js'
 import { MAX_LAMBDA_MS } from '../backoff/policy.js'
 import type { RetryBudget } from '../backoff/retry-budget.js'
 import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from '../backoff/types.js'
+import type { AdaptiveThrottle } from '../admission/adaptive-throttle.js'
 import type { CircuitBreaker } from '../breaker/circuit-breaker.js'
 import type { Clock, Random } from '../clock.js'
 import { BreakwaterConfigError } from '../errors.js'
@@ -53,6 +54,8 @@ export interface BreakerPart {
   readonly breaker: CircuitBreaker
   readonly failureClasses: ReadonlySet<FailureClass>
   readonly slowCallMs?: number
+  /** The container's adaptive throttle; absent with `admission: false`. */
+  readonly admission?: AdaptiveThrottle | undefined
 }
 export interface BackoffPart { readonly policy: BackoffPolicy; readonly budget: RetryBudget }
 export interface FallbackPart {
@@ -117,6 +120,7 @@ export class Engine {
       breaker: parts.breaker?.breaker,
       breakerClasses: parts.breaker?.failureClasses,
       slowCallMs: parts.breaker?.slowCallMs,
+      admission: parts.breaker?.admission,
       backoff: parts.backoff,
       fallback: parts.fallback?.policy,
     })

@@ -21,6 +21,8 @@ import { exhausted, servedBy } from './served.js'
 import type { CascadeRequest, CascadeResult, Degradation } from './types.js'
 
 const ALLOWED: Admission = Object.freeze({ allowed: true, state: 'closed' })
+/** When a shed target may take a call again: its shedding share is recomputed every second. */
+const SHED_RETRY_MS = 1_000
 /** Without backoff() in the stack, each target gets exactly one attempt. */
 const NO_RETRY: BackoffPolicy = Object.freeze({ ...DEFAULT_BACKOFF_POLICY, maxAttempts: 1 })
 
@@ -114,6 +116,12 @@ class CascadeRun<I, O> {
           await clock.sleep(waitMs, this.req.signal)
           now = clock.now()
         }
+        // The target throttles more than it accepts: this call goes elsewhere before it adds to the 429s.
+        if (this.req.policies.admission?.admit(key, now, this.req.random) === false) {
+          this.record(target, attempt, 'skipped-shed', 0, waitMs)
+          this.soonest[ti] = SHED_RETRY_MS
+          break
+        }
         // The breaker settles each admitted attempt exactly once, after it, whatever it returns or throws.
         const step = await this.gate.run<Step<O>>(
           key,
@@ -174,6 +182,7 @@ class CascadeRun<I, O> {
     token: unknown, output: O, endedAt: number, latencyMs: number,
   ): Settled<Step<O>> {
     const { policies, listener } = this.req
+    policies.admission?.accepted(key, endedAt)
     const outputTokens = this.req.measure?.(output)?.outputTokens
     this.req.latency?.record(key, latencyMs, outputTokens, endedAt)
     const record = this.record(target, attempt, 'success', latencyMs, waitMs, admission)
@@ -201,11 +210,9 @@ class CascadeRun<I, O> {
       listener?.attemptEnd?.(token, { error })
       throw this.req.signal?.aborted ? (this.req.signal.reason ?? error) : error
     }
-    if (this.req.signal?.aborted || !classification) {
-      listener?.attemptEnd?.(token, { error })
-      throw this.req.signal?.aborted ? (this.req.signal.reason ?? error) : error
-    }
     const failureClass = classification.failureClass
+    // Anything but a 429 is an answer the target accepted to give (the throttle only weighs quota).
+    if (failureClass !== 'throttled') policies.admission?.accepted(targetKey(target), this.req.clock.now())
     const record = this.record(target, attempt, failureClass, latencyMs, waitMs, admission, classification.errorName)
     listener?.attemptEnd?.(token, { record, error })
     this.last = { classification, error }
@@ -251,7 +258,7 @@ class CascadeRun<I, O> {
           this.input = this.req.adapter.reduceTokens(this.input)
           this.degrade('reduced-max-tokens')
         }
-        const delay = this.retryWait(target, attempt, failureClass, visit.failures, isLast, classification)
+        const delay = this.retryWait(target, attempt, failureClass, visit.failures, isLast, classification, admission)
         // A throttle retried in place is one visit: only giving up on the target counts against its breaker.
         // A timeout the Lambda deadline imposed is not the target's fault.
         const counts = (policies.breakerClasses ?? BREAKER_FAILURE_CLASSES).has(failureClass)
@@ -268,13 +275,22 @@ class CascadeRun<I, O> {
 
   /**
    * The wait before retrying the same target, or undefined to move on. Throttling is retried in place (the quota
-   * refills); a 5xx or timeout only on the last target, since another target may serve at once.
+   * refills). A first 5xx or reset on a healthy target (breaker closed) is retried once at once, since a lone 5xx is
+   * usually transient and the first target is the one asked for; after that, a 5xx or timeout is retried only on the
+   * last target, since another target may serve at once.
    */
   private retryWait(
     target: Target, attempt: number, failureClass: FailureClass, failures: number, isLast: boolean, c: Classification,
+    admission: Admission,
   ): number | undefined {
     const budget = this.req.policies.backoff?.budget
-    if (!budget || failures >= this.backoff.maxAttempts || (failureClass !== 'throttled' && !isLast)) return undefined
+    if (!budget || failures >= this.backoff.maxAttempts) return undefined
+    if (failureClass === 'unavailable' && failures === 1 && !isLast && admission.state === 'closed') {
+      if (budget.tryAcquireRetry()) return 0
+      this.record(target, attempt + 1, 'skipped-budget', 0, 0)
+      return undefined
+    }
+    if (failureClass !== 'throttled' && !isLast) return undefined
     const delay = retryDelay({
       failureClass, retryNumber: failures - 1, retryAfterMs: c.retryAfterMs, policy: this.backoff, random: this.req.random,
     })

@@ -1,3 +1,4 @@
+import type { AdaptiveThrottle } from '../admission/adaptive-throttle.js'
 import type { AttemptRecord } from '../attempts.js'
 import type { BackoffPolicy } from '../backoff/types.js'
 import type { RetryBudget } from '../backoff/retry-budget.js'
@@ -85,6 +86,8 @@ export interface CascadePolicies {
    * slow-call threshold); its output is still returned. Absent = off. Only with a breaker.
    */
   readonly slowCallMs?: number
+  /** Sheds calls to targets that throttle (client-side adaptive throttling). Only with a breaker; absent = off. */
+  readonly admission?: AdaptiveThrottle
   readonly backoff?: { readonly policy: BackoffPolicy; readonly budget: RetryBudget }
   readonly fallback?: FallbackPolicy
 }

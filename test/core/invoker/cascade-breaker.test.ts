@@ -54,8 +54,19 @@ describe('runCascade with a breaker', () => {
     expect((await policies.breaker!.read(KEY)).state).toBe('closed')
   })
 
-  it('a throttled target retried in place counts as one failure per visit, not one per attempt', async () => {
+  it('by default a throttled target never opens its breaker: a 429 is a spent quota, not an outage', async () => {
     const env = setup({ breaker: { consecutiveFailures: 2 } })
+    const { clock, request, policies } = env
+    const throttled = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)] })
+    for (let i = 0; i < 4; i++) await clock.run(runCascade(request(throttled.call, { targets: [EAST, WEST] })))
+    expect((await policies.breaker!.read(KEY)).state).toBe('closed')
+  })
+
+  it('with throttled among the failure classes, a throttled target retried in place counts one failure per visit', async () => {
+    const env = setup({
+      breaker: { consecutiveFailures: 2 },
+      policies: { breakerClasses: new Set(['throttled', 'unavailable', 'timed-out']) },
+    })
     const { clock, request, policies } = env
     const throttled = scripted(clock, { 'us-east-1': [sdkError('ThrottlingException', 429)] })
     const result = await clock.run(runCascade(request(throttled.call, { targets: [EAST, WEST] })))

@@ -158,8 +158,11 @@ describe('deadline-planned degrade', () => {
       throw sdkError('ServiceUnavailableException', 503)
     }
     const result = await env.clock.run(runCascade(converseRequest(env, call, latency, 3_300, 1_000, [EAST, WEST])))
-    // EAST: 100 × (0.9 × 3 000 − 300) / 1000 = 240; WEST, 50 ms later: 100 × (0.9 × 2 950 − 300) / 1000 = 235.
-    expect(sent).toEqual([{ region: 'us-east-1', maxTokens: 240 }, { region: 'us-west-2', maxTokens: 235 }])
+    // EAST: 100 × (0.9 × 3 000 − 300) / 1000 = 240; its immediate retry, 50 ms later: 100 × (0.9 × 2 950 − 300) / 1000
+    // = 235; WEST, 50 ms after that: 100 × (0.9 × 2 900 − 300) / 1000 = 231.
+    expect(sent).toEqual([
+      { region: 'us-east-1', maxTokens: 240 }, { region: 'us-east-1', maxTokens: 235 }, { region: 'us-west-2', maxTokens: 231 },
+    ])
     expect(result.served).toMatchObject({
       region: 'us-west-2', degraded: 'fallback-target', degradations: ['fallback-target', 'reduced-max-tokens'],
     })

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals'
 import { RetryBudget } from '../../../src/core/backoff/retry-budget.js'
-import { DEFAULT_BACKOFF_POLICY } from '../../../src/core/backoff/types.js'
+import { DEFAULT_BACKOFF_POLICY, DEFAULT_RETRY_BUDGET } from '../../../src/core/backoff/types.js'
 import { AllTargetsFailedError, CallerFaultError, ContextOverflowError, MalformedOutputError } from '../../../src/core/errors.js'
 import { DEFAULT_FALLBACK_POLICY } from '../../../src/core/fallback/policy.js'
 import { runCascade } from '../../../src/core/invoker/cascade.js'
@@ -19,13 +19,39 @@ describe('runCascade', () => {
     expect(sent).toHaveLength(1)
   })
 
-  it('moves to the other region at once on a 503, without waiting', async () => {
+  it('retries a first 503 once at once, then moves to the other region, without waiting', async () => {
     const { clock, request } = setup()
     const { call, sent } = scripted(clock, { 'us-east-1': [sdkError('ServiceUnavailableException', 503)] })
     const result = await clock.run(runCascade(request(call)))
-    expect(result.served).toMatchObject({ region: 'us-west-2', attempts: 2, degraded: 'fallback-target' })
-    expect(sent.map((s) => s.target.region)).toEqual(['us-east-1', 'us-west-2'])
+    expect(result.served).toMatchObject({ region: 'us-west-2', attempts: 3, degraded: 'fallback-target' })
+    expect(sent.map((s) => s.target.region)).toEqual(['us-east-1', 'us-east-1', 'us-west-2'])
     expect(sent[1]!.at - sent[0]!.at).toBe(50) // the 50 ms call, no backoff wait
+    expect(sent[2]!.at - sent[1]!.at).toBe(50)
+  })
+
+  it('a lone 503 is retried at once on the same target, which usually serves', async () => {
+    const { clock, request } = setup()
+    const { call, sent } = scripted(clock, { 'us-east-1': [sdkError('ServiceUnavailableException', 503), 'ok'] })
+    const result = await clock.run(runCascade(request(call)))
+    expect(result.served).toMatchObject({ region: 'us-east-1', attempts: 2, degraded: false })
+    expect(sent.map((s) => s.target.region)).toEqual(['us-east-1', 'us-east-1'])
+  })
+
+  it('no immediate retry without budget, or on a target whose breaker is not closed', async () => {
+    const { clock, request, policies } = setup({ breaker: { consecutiveFailures: 2 } })
+    const down = scripted(clock, { 'us-east-1': [sdkError('ServiceUnavailableException', 503)] })
+    await clock.run(runCascade(request(down.call, { targets: [EAST, WEST] }))) // fail, retry, fail: opens
+    clock.advance(60_000)
+    const probe = scripted(clock, { 'us-east-1': [sdkError('ServiceUnavailableException', 503)] })
+    await clock.run(runCascade(request(probe.call, { targets: [EAST, WEST] })))
+    // The half-open probe failed: no second try on a target that is being probed, straight to the next.
+    expect(probe.sent.map((s) => s.target.region)).toEqual(['us-east-1', 'us-west-2'])
+    const empty = new RetryBudget({ ...DEFAULT_RETRY_BUDGET, minRetriesPerSecond: 0, ratio: 0 }, clock)
+    const spent = { ...policies, backoff: { ...policies.backoff!, budget: empty } }
+    const noBudget = scripted(clock, { 'us-west-2': [sdkError('ServiceUnavailableException', 503)] })
+    const result = await clock.run(runCascade(request(noBudget.call, { targets: [WEST, SMALL], policies: spent })))
+    expect(noBudget.sent.map((s) => s.target.region)).toEqual(['us-west-2', 'us-east-1'])
+    expect(result.attempts.map((a) => a.outcome)).toEqual(['unavailable', 'skipped-budget', 'success'])
   })
 
   it('backs off with jitter on throttling and retries the same target', async () => {
@@ -123,8 +149,9 @@ describe('runCascade', () => {
     expect(err).toBeInstanceOf(AllTargetsFailedError)
     expect(err.lastClass).toBe('unavailable')
     expect(err.cause).toBe(e)
-    // east and west once each; the last target (us-east-1 small model) is retried in place up to maxAttempts
-    expect(err.attempts.map((a) => a.target.region)).toEqual(['us-east-1', 'us-west-2', 'us-east-1', 'us-east-1', 'us-east-1'])
+    // east and west twice each (one immediate retry); the last target (us-east-1 small model) up to maxAttempts
+    expect(err.attempts.map((a) => a.target.region))
+      .toEqual(['us-east-1', 'us-east-1', 'us-west-2', 'us-west-2', 'us-east-1', 'us-east-1', 'us-east-1'])
     expect(err.retryAfterSeconds).toBeUndefined() // nothing known: the responder uses its configured default
   })
 

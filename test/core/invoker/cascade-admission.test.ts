@@ -1,0 +1,56 @@
+/** The adaptive throttle in the cascade: a throttling target gets a share of the calls, the rest go elsewhere at once. */
+import { describe, expect, it } from '@jest/globals'
+import { AdaptiveThrottle } from '../../../src/core/admission/adaptive-throttle.js'
+import { AllTargetsFailedError } from '../../../src/core/errors.js'
+import { runCascade } from '../../../src/core/invoker/cascade.js'
+import { targetKey } from '../../../src/core/targets.js'
+import { EAST, WEST, scripted, sdkError, setup } from './harness.js'
+
+const THROTTLED = sdkError('ThrottlingException', 429)
+
+describe('runCascade with the adaptive throttle', () => {
+  it('sheds most calls to a target that throttles everything: they reach the next region without a 429 first', async () => {
+    const { clock, request } = setup({ policies: { admission: new AdaptiveThrottle() } })
+    const upstream = scripted(clock, { 'us-east-1': [THROTTLED], 'us-west-2': ['ok'] })
+    let shed = 0
+    for (let i = 0; i < 100; i++) {
+      const result = await clock.run(runCascade(request(upstream.call, { targets: [EAST, WEST], random: () => (i % 10) / 10 })))
+      expect(result.served.region).toBe('us-west-2')
+      if (result.attempts[0]?.outcome === 'skipped-shed') shed++
+      clock.advance(40)
+    }
+    const east = upstream.sent.filter((s) => s.target.region === 'us-east-1').length
+    // Without the throttle every request would call us-east-1 (and retry it in place): 100+ 429s.
+    expect(shed).toBeGreaterThan(60)
+    expect(east).toBeLessThan(100 - 60)
+    // ...but it is still sent a share, so its quota's return is noticed.
+    expect(east).toBeGreaterThan(5)
+  })
+
+  it('with every target shedding, the request fails as all targets failed, retry after 1 s', async () => {
+    // A minute's window: the warm-up's retry waits would otherwise slide its 429s out of the default 5 s.
+    const admission = new AdaptiveThrottle({ windowMs: 60_000 })
+    const { clock, request } = setup({ policies: { admission } })
+    const upstream = scripted(clock, { 'us-east-1': [THROTTLED], 'us-west-2': [THROTTLED] })
+    for (let i = 0; i < 30; i++) {
+      await clock.run(runCascade(request(upstream.call, { targets: [EAST, WEST], random: () => 0.99 }))).catch(() => undefined)
+    }
+    const error = await clock.run(runCascade(request(upstream.call, { targets: [EAST, WEST], random: () => 0 }))).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(AllTargetsFailedError)
+    const failed = error as AllTargetsFailedError
+    expect(failed.attempts.map((a) => a.outcome)).toEqual(['skipped-shed', 'skipped-shed'])
+    expect(failed.retryAfterSeconds).toBe(1)
+  })
+
+  it('a target that answers (even with a 5xx) is not shed: the throttle only weighs 429s', async () => {
+    const admission = new AdaptiveThrottle()
+    const { clock, request } = setup({ policies: { admission }, breaker: { consecutiveFailures: 1_000, minimumCalls: 1_000 } })
+    const upstream = scripted(clock, { 'us-east-1': [sdkError('ServiceUnavailableException', 503)] })
+    for (let i = 0; i < 50; i++) await clock.run(runCascade(request(upstream.call, { targets: [EAST, WEST] })))
+    expect(admission.sheddingRate(targetKey(EAST), clock.now())).toBe(0)
+    // The same number of 429s would have it shedding.
+    const throttled = scripted(clock, { 'us-east-1': [THROTTLED] })
+    for (let i = 0; i < 50; i++) await clock.run(runCascade(request(throttled.call, { targets: [EAST, WEST] })))
+    expect(admission.sheddingRate(targetKey(EAST), clock.now())).toBeGreaterThan(0.5)
+  })
+})
