@@ -46,6 +46,12 @@ const DEFAULT_CLIENT: DynamoDBClientConfig = {
 }
 /** A half-open state changes with every probe: trusted this long at most, so a closed fleet is seen quickly. */
 const HALF_OPEN_REFRESH_MS = 1_000
+/**
+ * The budget of a container's requests until one has succeeded: the first sets up the connection (DNS, TCP, TLS,
+ * credentials), which on a host where 20 containers start at once took most of the 700 ms budget, so 18 of 20
+ * first reads were aborted and their containers ran on local state just when the fleet's limits mattered.
+ */
+const FIRST_OPERATION_MS = 3_000
 
 export class DynamoDBBreakerStore implements BreakerStore {
   readonly usage: StoreUsage = { gets: 0, queries: 0, puts: 0, updates: 0 }
@@ -57,6 +63,8 @@ export class DynamoDBBreakerStore implements BreakerStore {
   readonly #local = new Map<string, Local>()
   readonly #clock: Clock
   readonly #operationTimeoutMs: number
+  /** No request has ended yet: the connection is still to be made (FIRST_OPERATION_MS). */
+  #cold = true
 
   constructor(options: DynamoDBBreakerStoreOptions) {
     const resolved = resolveStoreOptions(options)
@@ -103,7 +111,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }
       if (expected.version !== 0) put.ExpressionAttributeValues = { ':expected': { N: String(expected.version) } }
-      await this.#client.send(new PutItemCommand(put), { abortSignal: this.#budget() })
+      await this.#answered(this.#client.send(new PutItemCommand(put), { abortSignal: this.#budget() }))
       this.#cache.set(key, { record: next, fetchedAt: now })
       return { ok: true, record: next }
     } catch (error) {
@@ -127,11 +135,11 @@ export class DynamoDBBreakerStore implements BreakerStore {
     }
     local.streak++
     await this.#add(key, now, windowMs, 1)
-    const counts = await queryWindow({
+    const counts = await this.#answered(queryWindow({
       client: this.#client, table: this.#table, key, now, windowMs, sinceMs,
       onQuery: () => { this.usage.queries++ },
       abortSignal: this.#budget(),
-    })
+    }))
     // A failing target may have been opened by another instance: read the state afresh at the next admission
     // rather than calling it again on a cached "closed" (one GetItem per failure, and only while it fails).
     this.#cache.delete(key)
@@ -150,7 +158,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
     const start = bucketStart(now)
     this.usage.updates++
     try {
-      await this.#client.send(new UpdateItemCommand({
+      await this.#answered(this.#client.send(new UpdateItemCommand({
         TableName: this.#table,
         Key: { pk: { S: key }, sk: { S: bucketSk(start) } },
         UpdateExpression: 'ADD calls :calls, failures :failures SET expiresAt = if_not_exists(expiresAt, :ttl)',
@@ -159,7 +167,7 @@ export class DynamoDBBreakerStore implements BreakerStore {
           ':failures': { N: String(failures) },
           ':ttl': { N: String(bucketExpiry(start, windowMs)) },
         },
-      }), { abortSignal: this.#budget() })
+      }), { abortSignal: this.#budget() }))
     } catch (error) {
       local.pending += successes
       throw error
@@ -169,14 +177,26 @@ export class DynamoDBBreakerStore implements BreakerStore {
   async #fetch(key: string, now: number, consistent: boolean): Promise<BreakerRecord> {
     this.usage.gets++
     const get = new GetItemCommand({ TableName: this.#table, Key: stateKey(key), ConsistentRead: consistent })
-    const out = await this.#client.send(get, { abortSignal: this.#budget() })
+    const out = await this.#answered(this.#client.send(get, { abortSignal: this.#budget() }))
     const record = out.Item ? itemToRecord(out.Item) : initialRecord()
     this.#cache.set(key, { record, fetchedAt: now })
     return record
   }
 
+  /**
+   * The container's first request has its own budget, whatever it ends in: after it the connection is up, or the
+   * table is not answering, and a table that does not answer must not hold each request for the longer budget.
+   */
+  async #answered<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request
+    } finally {
+      this.#cold = false
+    }
+  }
+
   #budget(): AbortSignal {
-    return AbortSignal.timeout(this.#operationTimeoutMs)
+    return AbortSignal.timeout(this.#cold ? Math.max(this.#operationTimeoutMs, FIRST_OPERATION_MS) : this.#operationTimeoutMs)
   }
 
   #localFor(key: string, sinceMs: number): Local {

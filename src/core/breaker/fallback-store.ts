@@ -17,7 +17,11 @@ export interface FallbackStoreOptions {
   readonly primary: BreakerStore
   /** Where state lives while the shared store is down. Default: a MemoryBreakerStore. */
   readonly local?: BreakerStore
-  /** After a failure, how long to stay local before trying the shared store again, ms. Default 30 000. */
+  /**
+   * After a failure, how long to stay local before trying the shared store again, ms. Default 30 000. The first
+   * failure after the shared store last answered waits at most QUICK_RETRY_MS: one slow call (a cold connection
+   * in a burst of new containers) must not take a container off the fleet's state for the whole period.
+   */
   readonly retryAfterMs?: number
   /** Hears every failure of the shared store (the breaker turns it into `BreakerStoreErrors`). */
   readonly onError?: (operation: 'read' | 'recordOutcome' | 'compareAndSet', key: string, error: unknown) => void
@@ -25,6 +29,9 @@ export interface FallbackStoreOptions {
 }
 
 type Origin = 'primary' | 'local'
+
+/** The wait after a first failure: long enough not to hammer a table that is down, short next to a spike. */
+export const QUICK_RETRY_MS = 2_000
 
 export class FallbackBreakerStore implements BreakerStore {
   readonly #primary: BreakerStore
@@ -40,6 +47,8 @@ export class FallbackBreakerStore implements BreakerStore {
   #episode = 0
   readonly #seededIn = new Map<string, number>()
   #localUntil = 0
+  /** Failures of the shared store since it last answered: the first is retried soon, the next ones later. */
+  #failuresInARow = 0
 
   constructor(options: FallbackStoreOptions) {
     this.#primary = options.primary
@@ -96,10 +105,14 @@ export class FallbackBreakerStore implements BreakerStore {
   ): Promise<T> {
     if (this.local) return op(await this.#seeded(key), 'local')
     try {
-      return await op(this.#primary, 'primary')
+      const result = await op(this.#primary, 'primary')
+      this.#failuresInARow = 0
+      return result
     } catch (error) {
       if (!this.local) this.#episode++
-      this.#localUntil = this.#clock.now() + this.#retryAfterMs
+      this.#failuresInARow++
+      const waitMs = this.#failuresInARow === 1 ? Math.min(this.#retryAfterMs, QUICK_RETRY_MS) : this.#retryAfterMs
+      this.#localUntil = this.#clock.now() + waitMs
       try {
         this.#onError?.(operation, key, error)
       } catch { /* a failing listener must not turn a store outage into a request failure */ }

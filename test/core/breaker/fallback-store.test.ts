@@ -1,5 +1,5 @@
 /** The local fallback of a shared store: seeded from the shared state, never mixing the two stores' records. */
-import { FallbackBreakerStore } from '../../../src/core/breaker/fallback-store.js'
+import { FallbackBreakerStore, QUICK_RETRY_MS } from '../../../src/core/breaker/fallback-store.js'
 import { MemoryBreakerStore } from '../../../src/core/breaker/memory-store.js'
 import { initialRecord, type BreakerRecord, type BreakerStore } from '../../../src/core/breaker/types.js'
 import { FakeClock } from '../../support/fake-clock.js'
@@ -24,6 +24,29 @@ const open = (version: number): BreakerRecord =>
   ({ ...initialRecord(), state: 'open', version, changedAt: 1, openUntil: 10_000_000, opens: 1 })
 
 describe('FallbackBreakerStore', () => {
+  it('tries the shared store again 2 s after a first failure, and only after retryAfterMs once it fails again', async () => {
+    const clock = new FakeClock(1_000)
+    const primary = flaky()
+    const store = new FallbackBreakerStore({ primary, clock, retryAfterMs: 30_000 })
+    await store.read(KEY, clock.now())
+    primary.down = true
+    await store.read(KEY, clock.now()) // one slow call (a cold connection): local for a moment only
+    expect(store.local).toBe(true)
+    await clock.advance(QUICK_RETRY_MS)
+    expect(store.local).toBe(false)
+    await store.read(KEY, clock.now()) // down again: now the whole period
+    await clock.advance(QUICK_RETRY_MS)
+    expect(store.local).toBe(true)
+    await clock.advance(30_000 - QUICK_RETRY_MS)
+    expect(store.local).toBe(false)
+    primary.down = false
+    await store.read(KEY, clock.now()) // answered: the next failure is a first one again
+    primary.down = true
+    await store.read(KEY, clock.now())
+    await clock.advance(QUICK_RETRY_MS)
+    expect(store.local).toBe(false)
+  })
+
   it('keeps an open breaker open when the shared store goes down, and reports each failure', async () => {
     const clock = new FakeClock(1_000)
     const primary = flaky()
