@@ -124,6 +124,13 @@ export const ERROR_REPLIES: Readonly<Record<ErrorFaultKind, ErrorReply>> = {
 
 export const isErrorFault = (kind: FaultKind): kind is ErrorFaultKind => kind in ERROR_REPLIES
 
+/**
+ * Kinds that answer in place of the model (an error, silence, a reset, a broken body): such a call never reaches a
+ * model, so it is not charged to a quota. The others (`delay`, the stream kinds) shape a model's reply and are.
+ */
+export const answersInPlaceOfModel = (kind: FaultKind): boolean =>
+  isErrorFault(kind) || kind === 'hang' || kind === 'reset' || kind === 'bad-body'
+
 /** What a call looks like to the rules. */
 export interface CallShape {
   readonly region: string

@@ -4,6 +4,7 @@
  */
 import http2, { type ServerHttp2Stream } from 'node:http2'
 import { ERROR_REPLIES, type ErrorReply, type FaultKind, type FaultRule, type Operation } from './fake-bedrock-faults.js'
+import type { QuotaBound } from './fake-bedrock-quota.js'
 import { converseProblem, converseReply, invokeReply } from './fake-bedrock-wire.js'
 
 /**
@@ -26,6 +27,8 @@ export interface CallRecord {
   readonly session: number
   /** The planned fault that hit the call, if any. */
   readonly fault: FaultKind | undefined
+  /** The quota bucket that was short when the call was throttled for capacity (429 ThrottlingException), if it was. */
+  readonly throttledBy: QuotaBound | undefined
   readonly startedAt: number
   readonly status: number | undefined
   /** The `x-amzn-errortype` sent back, without the namespace suffix; for an in-stream exception its `:exception-type`. */

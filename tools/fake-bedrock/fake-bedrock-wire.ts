@@ -91,8 +91,22 @@ export function converseProblem(body: unknown): string | undefined {
   return undefined
 }
 
-/** Rough token count, ~4 characters a token: enough for `usage` to look plausible and grow with the input. */
-const tokens = (chars: number): number => Math.max(1, Math.ceil(chars / 4))
+/**
+ * Rough token count, ~4 characters a token: enough for `usage` to look plausible and grow with the input. The quota
+ * charges calls by the same count, so what a reply reports as `usage` is what its admission cost.
+ */
+export const estimateTokens = (chars: number): number => Math.max(1, Math.ceil(chars / 4))
+const tokens = estimateTokens
+
+/** Output tokens a call asks for when its body does not say: the quota reserves this many at admission. */
+export const DEFAULT_MAX_TOKENS = 4096
+
+/** The output tokens a call reserves: Converse `inferenceConfig.maxTokens`, Anthropic InvokeModel `max_tokens`. */
+export function maxTokensOf(body: unknown): number {
+  const b = body as { inferenceConfig?: { maxTokens?: unknown }; max_tokens?: unknown } | null
+  const asked = typeof b === 'object' && b !== null ? (b.inferenceConfig?.maxTokens ?? b.max_tokens) : undefined
+  return typeof asked === 'number' && Number.isFinite(asked) && asked >= 0 ? asked : DEFAULT_MAX_TOKENS
+}
 
 export function converseReply(text: string, inputChars: number, latencyMs: number): unknown {
   const inputTokens = tokens(inputChars)

@@ -9,17 +9,21 @@
  */
 import http2, { type Http2Session, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2'
 import type { AddressInfo, Socket } from 'node:net'
-import { ERROR_REPLIES, FaultPlan, isErrorFault, seededRandom } from './fake-bedrock-faults.js'
+import { answersInPlaceOfModel, ERROR_REPLIES, FaultPlan, isErrorFault, seededRandom } from './fake-bedrock-faults.js'
 import type { ErrorReply, FaultRule, Operation } from './fake-bedrock-faults.js'
+import { QuotaBook, type Admission, type QuotaHeadroom, type QuotaRule } from './fake-bedrock-quota.js'
 import {
   resetStream, sendBadBody, sendError, sendSuccess,
   type CallRecord, type MutableCall, type ReplyContext,
 } from './fake-bedrock-replies.js'
 import { sendStream } from './fake-bedrock-stream.js'
 import { Timers } from './fake-bedrock-timers.js'
-import { lastRoleOf, lastUserText, parseRoute, regionOf, sizeOf, type Route } from './fake-bedrock-wire.js'
+import {
+  estimateTokens, lastRoleOf, lastUserText, maxTokensOf, parseRoute, regionOf, sizeOf, type Route,
+} from './fake-bedrock-wire.js'
 
 export type { FaultKind, FaultRule, Operation } from './fake-bedrock-faults.js'
+export type { QuotaBound, QuotaHeadroom, QuotaRule } from './fake-bedrock-quota.js'
 export type { StreamExceptionType, StreamFaultKind } from './fake-bedrock-stream-faults.js'
 export { seededRandom } from './fake-bedrock-faults.js'
 export type { CallOutcome, CallRecord, ReplyContext } from './fake-bedrock-replies.js'
@@ -29,7 +33,7 @@ export interface FakeBedrockOptions {
   readonly reply?: (call: ReplyContext) => string
   /** Random source for `probability` rules. Default: seeded, so runs repeat. */
   readonly random?: () => number
-  /** Clock for `startedAt` / `endedAt`. */
+  /** Clock for `startedAt` / `endedAt` and for the quotas' refill. */
   readonly now?: () => number
 }
 
@@ -45,11 +49,13 @@ export class FakeBedrock {
   private sessionCount = 0
   private replyFn: (call: ReplyContext) => string
   private readonly now: () => number
+  private readonly quota: QuotaBook
 
   private constructor(private readonly server: http2.Http2Server, options: FakeBedrockOptions) {
     this.plan_ = new FaultPlan(options.random ?? seededRandom(42))
     this.replyFn = options.reply ?? defaultReply
     this.now = options.now ?? Date.now
+    this.quota = new QuotaBook(() => this.now())
     server.on('session', (s) => this.track(s))
     server.on('connection', (socket: Socket) => { this.sockets.add(socket); socket.on('close', () => this.sockets.delete(socket)) })
     server.on('stream', (stream, headers) => this.onStream(stream, headers))
@@ -93,6 +99,23 @@ export class FakeBedrock {
     return this
   }
 
+  /**
+   * Replaces the quotas (none at start: every call admitted). The first rule matching a call's model and region sets
+   * its RPM / TPM buckets; each (model, region) has buckets of its own. A fault rule that answers in place of the
+   * model (an error kind, `hang`, `reset`, `bad-body`) decides first and costs no quota; any other call is admitted
+   * (1 request, `inputTokens + maxTokens` tokens, the unused output refunded when it ends) or answered 429
+   * ThrottlingException, charged nothing, when a bucket lacks what it needs.
+   */
+  quotas(rules: readonly QuotaRule[]): this {
+    this.quota.replace(rules)
+    return this
+  }
+
+  /** What the quota buckets of a model and region hold now; undefined when no quota applies. */
+  headroom(model: string, region: string): QuotaHeadroom | undefined {
+    return this.quota.headroom(model, region)
+  }
+
   /** Spent-ness of the plan's rules: how many more times each will apply. */
   remaining(): number[] {
     return this.plan_.remaining()
@@ -104,10 +127,11 @@ export class FakeBedrock {
     return this
   }
 
-  /** Forgets calls, the plan and a custom reply; open connections stay. */
+  /** Forgets calls, the plan, the quotas and a custom reply; open connections stay. */
   reset(): void {
     this.log.length = 0
     this.plan_.replace([])
+    this.quota.replace([])
     this.replyFn = defaultReply
   }
 
@@ -150,17 +174,24 @@ export class FakeBedrock {
     const region = regionOf(headers.authorization)
     const size = sizeOf(body, raw)
     const rule = this.plan_.pick({ ...route, region, ...size, lastRole: lastRoleOf(body) })
+    const admission: Admission | undefined = rule && answersInPlaceOfModel(rule.kind)
+      ? undefined
+      : this.quota.admit({ model: route.model, region, inputTokens: estimateTokens(size.chars), maxTokens: maxTokensOf(body) })
     const call: MutableCall = {
       seq: this.log.length + 1, region, model: route.model, operation: route.operation, body,
       protocol: stream.session?.alpnProtocol ?? 'unknown', session: this.sessionOf(stream), fault: rule?.kind,
+      throttledBy: admission?.admitted === false ? admission.bound : undefined,
       startedAt: this.now(), status: undefined, errorType: undefined, outcome: 'pending', endedAt: undefined, events: [],
     }
     this.log.push(call)
     this.notify()
+    let outputTokens = 0
     stream.on('close', () => {
       if (call.outcome === 'pending') call.outcome = 'aborted'
       call.endedAt = this.now()
+      if (admission?.admitted) admission.settle(outputTokens)
     })
+    if (call.throttledBy) return sendError(stream, call, ERROR_REPLIES.throttle)
     if (rule?.kind === 'hang') return
     const schedule = this.timers.forStream(stream)
     const elapsedMs = (): number => Math.max(0, this.now() - call.startedAt)
@@ -169,7 +200,11 @@ export class FakeBedrock {
       if (rule?.kind === 'reset') return resetStream(stream, call, rule)
       if (rule?.kind === 'bad-body') return sendBadBody(stream, call, rule)
       if (rule && isErrorFault(rule.kind)) return sendError(stream, call, errorOf(rule, ERROR_REPLIES[rule.kind]), rule.retryAfterSeconds)
-      const text = (): string => this.replyFn({ ...call, lastUserText: lastUserText(body) })
+      const text = (): string => {
+        const reply = this.replyFn({ ...call, lastUserText: lastUserText(body) })
+        outputTokens = estimateTokens(reply.length)
+        return reply
+      }
       if (call.operation === 'converse-stream') return sendStream(stream, call, rule, { text, inputChars: size.chars, elapsedMs, schedule })
       sendSuccess(stream, call, text, size.chars, elapsedMs())
     }
