@@ -11,6 +11,23 @@ const bucket = (ms: number) => `w#${String(ms - (ms % 1000)).padStart(15, '0')}`
 const ttl = (ms: number) => Math.ceil((ms - (ms % 1000) + 1000 + WINDOW) / 1000) + 300
 
 describe('recordOutcome', () => {
+  it('at 10 req/s with the default periods, one invocation in 100 touches the table: a flush rides on a refresh', async () => {
+    ddb.on(GetItemCommand).resolves({})
+    ddb.on(UpdateItemCommand).resolves({})
+    const s = store()
+    let touched = 0
+    // Each invocation: admission (read), then the success; a refresh and a flush due in neighbouring
+    // invocations would make two of them touch DynamoDB per period.
+    for (let i = 0; i < 600; i++) {
+      const now = T0 + 37 + i * 100
+      const before = calls()
+      await s.read(KEY, now)
+      await s.recordOutcome(KEY, 'success', now + 20, WINDOW, 0)
+      if (calls() > before) touched++
+    }
+    expect(touched).toBeLessThanOrEqual(6) // 60 s: the first read, then one invocation per 10 s
+  })
+
   it('keeps successes local until flushMs has passed, then writes them in one ADD', async () => {
     const s = store({ flushMs: 1_000 })
     expect(await s.recordOutcome(KEY, 'success', T0, WINDOW, 0)).toEqual({ calls: 0, failures: 0, consecutiveFailures: 0 })
