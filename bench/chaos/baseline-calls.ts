@@ -7,6 +7,7 @@
 import {
   BedrockRuntimeClient, ConverseCommand, ConverseStreamCommand, type BedrockRuntimeClientConfig, type ConverseCommandInput,
 } from '@aws-sdk/client-bedrock-runtime'
+import { SYSTEM_PROMPT } from '../../examples/chat/chat-request.js'
 import { FAKE_CREDENTIALS } from '../../tools/fake-bedrock/bedrock-client.js'
 import { PRIMARY_MODEL, PRIMARY_REGION, SECONDARY_REGION, SMALL_MODEL } from './scenarios.js'
 import { streamedOk } from './stream-reply.js'
@@ -22,7 +23,12 @@ export const JSON_INSTRUCTION = 'Reply with JSON only: {"answer": "<your answer>
 export const bedrockConfig = (env: StrategyEnv): BedrockRuntimeClientConfig =>
   ({ endpoint: env.bedrockEndpoint, credentials: FAKE_CREDENTIALS })
 
-function inputOf(model: string, event: HttpEvent, json: boolean): ConverseCommandInput {
+/**
+ * The request a baseline sends: the history and the prompt, with the sample handler's system prompt (a JSON caller's
+ * instruction instead; none when streamed, like Breakwater's stream handler), so every strategy's calls cost the same
+ * tokens against a quota.
+ */
+function inputOf(model: string, event: HttpEvent, json: boolean, streamed = false): ConverseCommandInput {
   const { prompt, history = [] } = JSON.parse(event.body) as { prompt: string; history?: Turn[] }
   const input: ConverseCommandInput = {
     modelId: model,
@@ -30,6 +36,7 @@ function inputOf(model: string, event: HttpEvent, json: boolean): ConverseComman
     inferenceConfig: { maxTokens: 1024 },
   }
   if (json) input.system = [{ text: JSON_INSTRUCTION }]
+  else if (!streamed) input.system = [{ text: SYSTEM_PROMPT }]
   return input
 }
 
@@ -47,7 +54,7 @@ async function converse(client: BedrockRuntimeClient, model: string, region: str
 /** One ConverseStream call read to the iterator's end; `began`: the invocation's start, for the time to first token. */
 async function converseStreamed(client: BedrockRuntimeClient, model: string, region: string, event: HttpEvent, degraded: boolean,
   began: number) {
-  const out = await client.send(new ConverseStreamCommand(inputOf(model, event, false)))
+  const out = await client.send(new ConverseStreamCommand(inputOf(model, event, false, true)))
   let reply = ''
   let ttftMs: number | undefined
   for await (const e of out.stream ?? []) {
@@ -64,10 +71,12 @@ export type Call = (event: HttpEvent, began: number) => Promise<unknown>
 /** A baseline's calls: `primary`, the `fallback` its try/catch goes to, and the clients to close. */
 export interface BaselineCalls { readonly primary: Call; readonly fallback: Call; close(): void }
 
-/** `maxAttempts`: the SDK's own attempts (undefined: its default, 3). */
-export function baselineCalls(env: StrategyEnv, maxAttempts?: number): BaselineCalls {
-  const clientIn = (region: string): BedrockRuntimeClient => new BedrockRuntimeClient(
-    maxAttempts === undefined ? { ...bedrockConfig(env), region } : { ...bedrockConfig(env), region, maxAttempts })
+/** The SDK's own retry settings a baseline sets (left out: its defaults, standard mode, 3 attempts). */
+export type SdkRetry = Pick<BedrockRuntimeClientConfig, 'maxAttempts' | 'retryMode'>
+
+/** One client per region, as a Lambda container builds them at init, with the baseline's `sdk` retry settings. */
+export function baselineCalls(env: StrategyEnv, sdk: SdkRetry = {}): BaselineCalls {
+  const clientIn = (region: string): BedrockRuntimeClient => new BedrockRuntimeClient({ ...bedrockConfig(env), ...sdk, region })
   const primaryClient = clientIn(PRIMARY_REGION)
   if (!env.workload.stream) {
     const json = env.workload.json ?? false

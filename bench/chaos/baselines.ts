@@ -1,5 +1,5 @@
 /**
- * The three "usual" recipes, written the way a user would write them without Breakwater: a plain Lambda handler that
+ * The four "usual" recipes, written the way a user would write them without Breakwater: a plain Lambda handler that
  * calls Bedrock and returns a 200, or lets the error escape (the caller then sees a raw error). In a stream scenario
  * the same recipe wraps a ConverseStream call read until its iterator ends (`baseline-calls.ts`).
  * Every instance builds its own clients, as a Lambda container would at init.
@@ -32,7 +32,7 @@ function retryable(error: unknown): boolean {
  * (the smaller model; streamed: the next region).
  */
 export function textbook(env: StrategyEnv, id: number): ChaosInstance {
-  const calls = baselineCalls(env, 1)
+  const calls = baselineCalls(env, { maxAttempts: 1 })
   const random = seededRandom(1000 + id)
   const handle = async (event: unknown) => {
     const began = Date.now()
@@ -55,7 +55,7 @@ export function textbook(env: StrategyEnv, id: number): ChaosInstance {
  * retry (3 retries, exponential backoff), then the fallback call. Each instance has its own breaker.
  */
 export function cockatiel(env: StrategyEnv, id: number): ChaosInstance {
-  const calls = baselineCalls(env, 1)
+  const calls = baselineCalls(env, { maxAttempts: 1 })
   const breaker = circuitBreaker(handleAll, { halfOpenAfter: env.halfOpenAfterMs, breaker: new ConsecutiveBreaker(5) })
   const policy = wrap(retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }), breaker)
   const key = `${PRIMARY_MODEL}@${PRIMARY_REGION}`
@@ -66,6 +66,24 @@ export function cockatiel(env: StrategyEnv, id: number): ChaosInstance {
     const began = Date.now()
     try {
       return await policy.execute(() => calls.primary(event as HttpEvent, began))
+    } catch {
+      return calls.fallback(event as HttpEvent, began)
+    }
+  }
+  return { handle, close: () => calls.close() }
+}
+
+/**
+ * 4. sdk-adaptive: the SDK's own client-side rate limiter — `retryMode: 'adaptive'`, 5 attempts — which slows the
+ * client's sends after throttling (a CUBIC token bucket per client), then the fallback call, as textbook's. The
+ * limiter is per client, so it learns only from this instance's 429s, and it paces the fallback model's calls too.
+ */
+export function sdkAdaptive(env: StrategyEnv): ChaosInstance {
+  const calls = baselineCalls(env, { retryMode: 'adaptive', maxAttempts: 5 })
+  const handle = async (event: unknown) => {
+    const began = Date.now()
+    try {
+      return await calls.primary(event as HttpEvent, began)
     } catch {
       return calls.fallback(event as HttpEvent, began)
     }

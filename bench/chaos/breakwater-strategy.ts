@@ -1,5 +1,5 @@
 /**
- * 4. Breakwater: the sample chat handler behind the preset, with the DynamoDB breaker shared by the fleet and the
+ * 5. Breakwater: the sample chat handler behind the preset, with the DynamoDB breaker shared by the fleet and the
  * demo's cascade (primary model in us-east-1 → same model in us-west-2 → smaller model with fewer tokens).
  * Breaker transitions and probe grants are read back from the Powertools log lines the preset writes; DynamoDB requests are
  * counted by a middleware on the instance's own DynamoDB client.

@@ -73,7 +73,7 @@ export async function runFleet(
 
   start = Date.now()
   const apply = (step: ScriptStep): void => {
-    server.plan(step.rules)
+    server.plan(step.rules).quotas(step.quotas ?? [])
     const reply = replyFor(workload, step, replyRandom)
     if (reply) server.replyWith(reply)
   }

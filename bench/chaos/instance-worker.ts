@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import type { Context } from 'aws-lambda'
 import { lambdaContext } from '../../tools/lambda-context.js'
-import { cockatiel, naive, textbook } from './baselines.js'
+import { cockatiel, naive, sdkAdaptive, textbook } from './baselines.js'
 import { breakwaterInstance } from './breakwater-strategy.js'
 import { PRIMARY_MODEL, PRIMARY_REGION } from './scenarios.js'
 import { isComplete } from './stream-reply.js'
@@ -35,7 +35,7 @@ export type FromWorker =
   | ({ readonly type: 'probe'; readonly at: number } & Omit<ProbeGrant, 'atMs'>)
 
 const FACTORIES: Record<StrategyName, (env: StrategyEnv, id: number) => ChaosInstance> = {
-  naive, textbook, cockatiel, breakwater: breakwaterInstance,
+  naive, textbook, cockatiel, 'sdk-adaptive': sdkAdaptive, breakwater: breakwaterInstance,
 }
 
 /** 200 from the primary target: ok; 200 from anything else: degraded; any other reply: graceful. */

@@ -5,18 +5,25 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { CAPACITY_HEAD, capacityCells } from './capacity-format.js'
 import { SUMMARY_HEAD, summaryCells } from './format.js'
 import type { ChaosResults, ScenarioResult } from './results.js'
 import { STREAM_HEAD, streamCells } from './stream-format.js'
-import { STRATEGIES } from './types.js'
+import { STRATEGIES, type StrategyName } from './types.js'
+import type { Summary } from './summary.js'
 
 const line = (cells: readonly string[]): string => `| ${cells.join(' | ')} |`
 
-/** A stream scenario's second table: whole answers, truncated ones delivered as success, time to first token. */
-function streamTable(r: ScenarioResult): string[] {
-  const rows = STRATEGIES.map((s) => streamCells(s, r.strategies[s].summary))
+type Cells = (name: StrategyName, m: Summary) => string[] | undefined
+
+/**
+ * A scenario's second table, when its kind has one: a stream scenario's (whole answers, truncated ones delivered as
+ * success, time to first token) or a capacity scenario's (goodput against the ceiling, and what it cost).
+ */
+function extraTable(r: ScenarioResult, head: readonly string[], cells: Cells): string[] {
+  const rows = STRATEGIES.map((s) => cells(s, r.strategies[s].summary))
   if (rows.some((c) => c === undefined)) return []
-  return [line(STREAM_HEAD), line(STREAM_HEAD.map((_, i) => (i === 0 ? '---' : '--:'))), ...rows.map((c) => line(c ?? [])), '']
+  return [line(head), line(head.map((_, i) => (i === 0 ? '---' : '--:'))), ...rows.map((c) => line(c ?? [])), '']
 }
 
 export function renderMarkdown(all: ChaosResults): string {
@@ -27,7 +34,8 @@ export function renderMarkdown(all: ChaosResults): string {
       `### ${r.scenario.name} — ${r.scenario.summary} (${requests} requests)`, '',
       line(SUMMARY_HEAD), line(align),
       ...STRATEGIES.map((s) => line(summaryCells(s, r.strategies[s].summary))), '',
-      ...streamTable(r),
+      ...extraTable(r, STREAM_HEAD, streamCells),
+      ...extraTable(r, CAPACITY_HEAD, capacityCells),
     ].join('\n')
   }).join('\n')
 }

@@ -3,6 +3,7 @@
  * outcome per second (stacked bars), upstream Bedrock calls per second (line), breaker state per target (strips).
  */
 import type { ChaosResults, ScenarioResult } from './results.js'
+import { CAPACITY_HEAD, capacityCells } from './capacity-format.js'
 import { SUMMARY_HEAD, summaryCells } from './format.js'
 import { STREAM_HEAD, streamCells } from './stream-format.js'
 import type { Series, Summary } from './summary.js'
@@ -51,6 +52,11 @@ function chart(name: StrategyName, s: Series, r: ScenarioResult, scale: { maxReq
   }
   const line = s.calls.map((c, i) => `${(x(i) + bw / 2).toFixed(1)},${y(c, maxCalls).toFixed(1)}`).join(' ')
   parts.push(`<polyline points="${line}" fill="none" stroke="#1f5fbf" stroke-width="2"/>`)
+  if (s.ceiling) {
+    // The goodput ceiling of this strategy's route, on the requests' scale: bars above it were served after waiting.
+    const ceiling = s.ceiling.map((c, i) => `${(x(i) + bw / 2).toFixed(1)},${y(c, maxReq).toFixed(1)}`).join(' ')
+    parts.push(`<polyline points="${ceiling}" fill="none" stroke="#111" stroke-width="1.5" stroke-dasharray="5 3"/>`)
+  }
   // Axes: requests/s on the left, calls/s on the right, seconds below.
   parts.push(`<line x1="${LEFT}" y1="${20 + PLOT_H}" x2="${W - RIGHT}" y2="${20 + PLOT_H}" stroke="#333"/>`)
   parts.push(`<text x="${LEFT - 6}" y="26" font-size="11" text-anchor="end">${maxReq}</text>`)
@@ -81,18 +87,19 @@ function row(name: StrategyName, m: Summary): string {
   return `<tr>${summaryCells(name, m).map((c, i) => (i === 0 ? `<th>${c}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`
 }
 
-/** A stream scenario's second table (empty elsewhere). */
-function streamTable(r: ScenarioResult): string {
-  const rows = STRATEGIES.map((s) => streamCells(s, r.strategies[s].summary))
+/** A stream or capacity scenario's second table (empty elsewhere). */
+function extraTable(r: ScenarioResult, head: readonly string[], of: (name: StrategyName, m: Summary) => string[] | undefined): string {
+  const rows = STRATEGIES.map((s) => of(s, r.strategies[s].summary))
   if (rows.some((c) => c === undefined)) return ''
   const cells = (c: readonly string[]): string => c.map((x, i) => (i === 0 ? `<th>${x}</th>` : `<td>${esc(x)}</td>`)).join('')
   const body = rows.map((c) => `<tr>${cells(c ?? [])}</tr>`).join('')
-  return `<table><tr>${STREAM_HEAD.map((h) => `<th>${h}</th>`).join('')}</tr>${body}</table>`
+  return `<table><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>${body}</table>`
 }
 
 function section(r: ScenarioResult): string {
   const head = SUMMARY_HEAD.map((h) => `<th>${h}</th>`).join('')
-  const table = `<table><tr>${head}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>${streamTable(r)}`
+  const table = `<table><tr>${head}</tr>${STRATEGIES.map((s) => row(s, r.strategies[s].summary)).join('')}</table>` +
+    extraTable(r, STREAM_HEAD, streamCells) + extraTable(r, CAPACITY_HEAD, capacityCells)
   const all = STRATEGIES.map((s) => r.strategies[s].series)
   const totals = all.flatMap((s) => s.calls.map((_, i) => OUTCOMES.reduce((sum, o) => sum + (s.outcomes[o][i] ?? 0), 0)))
   const scale = { maxReq: Math.max(1, ...totals), maxCalls: Math.max(1, ...all.flatMap((s) => s.calls)) }
@@ -106,6 +113,7 @@ const BREAKER_LEGEND = (Object.entries(STATE_COLORS) as [BreakerTo, string][])
   .map(([k, c]) => `<span><i style="background:${c}"></i>breaker ${k}</span>`).join('')
 const LEGEND = OUTCOMES.map((o) => `<span><i style="background:${COLORS[o]}"></i>${o}</span>`).join('') +
   '<span><i style="background:#1f5fbf;height:3px"></i>upstream calls/s</span>' +
+  '<span><i style="background:#111;height:2px"></i>goodput ceiling/s (capacity scenarios, dashed)</span>' +
   BREAKER_LEGEND
 
 const STYLE = 'body{font-family:sans-serif;margin:24px;color:#222} table{border-collapse:collapse;margin:8px 0 12px}'

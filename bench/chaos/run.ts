@@ -1,7 +1,7 @@
 /**
  * `npm run bench:chaos -- [scenario ... | streams] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]`
  *
- * Per scenario, the four strategies run at the same time, each with its own fleet and its own fake Bedrock following
+ * Per scenario, the five strategies run at the same time, each with its own fleet and its own fake Bedrock following
  * the same fault script, on the same seeded arrivals; Breakwater's breaker lives in one DynamoDB Local (dynalite where
  * Java is missing: the first line says which), a fresh table per scenario. Writes `chaos-results.json`,
  * `chaos-report.html` and `chaos-tables.md` to `--out` (default bench/chaos/out).
@@ -13,11 +13,12 @@ import { parseArgs } from 'node:util'
 import { seededRandom } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { startLocalDynamo } from '../support/local-dynamo.js'
 import { arrivals } from './arrivals.js'
+import { goodputCeiling } from './ceiling.js'
 import { runFleet } from './fleet.js'
 import { renderMarkdown } from './markdown.js'
 import { renderReport } from './report.js'
 import type { ChaosOptions, ChaosResults, ScenarioResult } from './results.js'
-import { CHAOS_SCENARIOS, DEFAULT_SCENARIOS, scaled, STREAM_SCENARIOS, type ChaosScenario } from './scenarios.js'
+import { atRate, CHAOS_SCENARIOS, DEFAULT_SCENARIOS, scaled, STREAM_SCENARIOS, type ChaosScenario } from './scenarios.js'
 import { series, summarize } from './summary.js'
 import { STRATEGIES } from './types.js'
 
@@ -29,26 +30,35 @@ export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: s
   const results: ScenarioResult[] = []
   try {
     for (const [index, name] of o.scenarios.entries()) {
-      const scenario = scaled(CHAOS_SCENARIOS.get(name) as ChaosScenario, o.scale, o.durationS)
+      // Quotas are written for the nominal rate and scaled to `--rate`, so the ceiling keeps its place.
+      const scenario = atRate(scaled(CHAOS_SCENARIOS.get(name) as ChaosScenario, o.scale, o.durationS), o.rate)
       const tableName = `chaos-${index}-${name}`
       await dynamo.createBreakerTable(tableName)
-      const load = arrivals(o.rate, scenario.durationS, seededRandom(o.seed + index), scenario.workload)
-      o.log?.(`${name}: ${load.length} requests over ${scenario.durationS} s, ${o.instances} instances max, 4 strategies at once`)
+      const load = arrivals(o.rate, scenario.durationS, seededRandom(o.seed + index), scenario.workload, scenario.rateProfile)
+      o.log?.(`${name}: ${load.length} requests over ${scenario.durationS} s, ${o.instances} instances max, ` +
+        `${STRATEGIES.length} strategies at once`)
       const fleet = {
         instances: o.instances, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs,
         dynamo: { clientConfig: dynamo.clientConfig, tableName },
       }
       const runs = await Promise.all(STRATEGIES.map((s) => runFleet(s, scenario, load, fleet)))
-      const strategies = Object.fromEntries(runs.map((run) =>
-        [run.strategy, { summary: summarize(run, scenario), series: series(run, scenario.durationS) }])) as ScenarioResult['strategies']
+      const strategies = Object.fromEntries(runs.map((run) => {
+        const ceiling = goodputCeiling(run.strategy, scenario, load)
+        const summary = summarize(run, scenario, ceiling?.admitted)
+        return [run.strategy, { summary, series: series(run, scenario.durationS, ceiling?.perSecond) }]
+      })) as ScenarioResult['strategies']
       for (const s of STRATEGIES) {
         const m = strategies[s].summary
         const rates = `success ${(m.successRate * 100).toFixed(1)}%  degraded ${(m.degradedRate * 100).toFixed(1)}%`
         const counts = `raw ${m.outcomes['raw-error']}  overruns ${m.overruns}`
-        o.log?.(`  ${s.padEnd(10)} ${rates}  ${counts}  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  calls/req ${m.amplification}`)
+        o.log?.(`  ${s.padEnd(12)} ${rates}  ${counts}  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms  calls/req ${m.amplification}`)
+        const c = m.capacity
+        const share = c && `goodput ${c.goodput} of ceiling ${c.ceiling} (${(c.share * 100).toFixed(1)}%)`
+        const cost = c && `429s ${c.throttled429}  Lambda-throttled ${m.outcomes.throttled}  busy ${m.busySeconds} s`
+        if (c) o.log?.(`  ${''.padEnd(12)} ${share}  ${cost}`)
         const st = m.stream
         const ttft = st && `TTFT p50 ${st.ttftP50Ms} ms  p99 ${st.ttftP99Ms} ms`
-        if (st) o.log?.(`  ${''.padEnd(10)} complete ${st.complete}  truncated-as-success ${st.truncatedAsSuccess}  ${ttft}`)
+        if (st) o.log?.(`  ${''.padEnd(12)} complete ${st.complete}  truncated-as-success ${st.truncatedAsSuccess}  ${ttft}`)
       }
       results.push({ scenario, strategies })
     }

@@ -1,9 +1,10 @@
 /**
- * Chaos scenarios: a fault script over time for the fake Bedrock. Each step replaces the whole plan at `atS`
- * (seconds from the start of the run), so a fault starts and ends at known times and the report can shade it.
+ * Chaos scenarios: a fault script over time for the fake Bedrock. Each step replaces the whole plan (and the quotas)
+ * at `atS` (seconds from the start of the run), so a fault starts and ends at known times and the report can shade it.
  */
 import type { FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { PRIMARY_MODEL, SMALL_MODEL } from '../../tools/fake-bedrock/scenarios.js'
+import { quotaScenarios } from './quota-scenarios.js'
 import { streamScenarios } from './stream-scenarios.js'
 import type { ChaosScenario, ScriptStep, Workload } from './types.js'
 
@@ -12,6 +13,7 @@ export const PRIMARY_REGION = 'us-east-1'
 export const SECONDARY_REGION = 'us-west-2'
 
 export type { ChaosScenario, ScriptStep } from './types.js'
+export { atRate, NOMINAL_RATE } from './quota-scenarios.js'
 
 const HEALTHY: ScriptStep = { atS: 0, rules: [], label: 'healthy' }
 
@@ -46,7 +48,8 @@ const scenarios: readonly ChaosScenario[] = [
   { name: 'healthy', summary: 'every region and model answers', durationS: 20, script: [HEALTHY] },
   window('regional-outage', `${PRIMARY_REGION} answers 503 to every call for 20 s, then recovers`, 10, 30, 50,
     [{ kind: 'unavailable', region: PRIMARY_REGION }]),
-  window('throttling-storm', 'half of all calls (every region and model) get 429 for 15 s', 10, 25, 40,
+  // The coin-flip storm, for comparison with the capacity one (`throttling-storm`, quota-scenarios.ts).
+  window('throttling-coin-flip', 'half of all calls (every region and model) get 429 for 15 s, a coin flip per call', 10, 25, 40,
     [{ kind: 'throttle', probability: 0.5 }]),
   window('full-outage', 'every region and model answers 503 for 20 s', 10, 30, 50, [{ kind: 'unavailable' }]),
   window('hangs', `${PRIMARY_REGION} accepts calls and never answers for 15 s`, 10, 25, 40,
@@ -66,6 +69,7 @@ const scenarios: readonly ChaosScenario[] = [
     [{ kind: 'unavailable', region: PRIMARY_REGION }], { clockSkewMs: 2_000 }),
   window('slow-first-byte', `${PRIMARY_REGION} answers every call after 4 s for 15 s`, 10, 25, 40,
     [{ kind: 'delay', region: PRIMARY_REGION, delayMs: 4_000 }]),
+  ...quotaScenarios(PRIMARY_REGION, SECONDARY_REGION),
   ...streamScenarios(PRIMARY_REGION),
 ]
 
@@ -75,7 +79,10 @@ export const DEFAULT_SCENARIOS = ['healthy', 'regional-outage', 'throttling-stor
 /** `npm run bench:chaos -- streams`: every stream scenario. */
 export const STREAM_SCENARIOS = scenarios.filter((s) => s.workload?.stream).map((s) => s.name)
 
-/** The scenario with every time multiplied by `scale` (0.25: four times shorter). The Lambda timeout is not scaled. */
+/**
+ * The scenario with every time multiplied by `scale` (0.25: four times shorter). The Lambda timeout is not scaled, nor
+ * are quotas (rates) and their bursts (seconds of refill).
+ */
 export function scaled(s: ChaosScenario, scale: number, durationS?: number): ChaosScenario {
   const k = (t: number): number => t * scale
   const out: Writable<ChaosScenario> = {
@@ -85,5 +92,6 @@ export function scaled(s: ChaosScenario, scale: number, durationS?: number): Cha
   }
   if (s.fault) out.fault = { fromS: k(s.fault.fromS), toS: k(s.fault.toS) }
   if (s.dynamodbDown) out.dynamodbDown = { fromS: k(s.dynamodbDown.fromS), toS: k(s.dynamodbDown.toS) }
+  if (s.rateProfile) out.rateProfile = s.rateProfile.map((p) => ({ ...p, fromS: k(p.fromS), toS: k(p.toS) }))
   return out
 }

@@ -33,6 +33,23 @@ export interface Summary {
   }
   /** Stream scenarios only (null otherwise): whole and truncated answers, time to first token, overruns. */
   readonly stream: StreamSummary | null
+  /** Sum of the invocations' durations, seconds: what the fleet's Lambda concurrency paid (throttled requests cost none). */
+  readonly busySeconds: number
+  /** Capacity scenarios only (null otherwise): the goodput ceiling of the strategy's route and its share served. */
+  readonly capacity: CapacitySummary | null
+}
+
+export interface CapacitySummary {
+  /** Requests offered (arrivals). */
+  readonly offered: number
+  /** Arrivals the quotas of the targets the route can reach could admit (`ceiling.ts`). */
+  readonly ceiling: number
+  /** Requests served (ok + degraded). */
+  readonly goodput: number
+  /** goodput / ceiling. */
+  readonly share: number
+  /** Upstream calls answered 429. */
+  readonly throttled429: number
 }
 
 export interface Series {
@@ -42,11 +59,14 @@ export interface Series {
   readonly calls: number[]
   /** Breaker transitions (target key → [second, state]); fleet-wide for Breakwater, any instance for cockatiel. */
   readonly breaker: Record<string, [number, BreakerTo][]>
+  /** Capacity scenarios: per second, the arrivals the strategy's goodput ceiling admits (`ceiling.ts`). */
+  readonly ceiling?: readonly number[]
 }
 
 const round = (n: number, digits = 3): number => Number(n.toFixed(digits))
 
-export function summarize(run: StrategyRun, scenario: ChaosScenario): Summary {
+/** `ceiling`: the goodput ceiling of the strategy's route in a capacity scenario (`goodputCeiling`), else undefined. */
+export function summarize(run: StrategyRun, scenario: ChaosScenario, ceiling?: number): Summary {
   const n = run.requests.length || 1
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>
   for (const r of run.requests) outcomes[r.outcome]++
@@ -85,10 +105,16 @@ export function summarize(run: StrategyRun, scenario: ChaosScenario): Summary {
       perRequest: round(ddbOps / n), perInstanceSecond: round(ddbOps / Math.max(run.instanceSeconds, 1e-9)),
     },
     stream: scenario.workload?.stream ? streamSummary(run) : null,
+    busySeconds: round(run.requests.reduce((sum, r) => sum + (r.outcome === 'throttled' ? 0 : r.latencyMs), 0) / 1000, 1),
+    capacity: ceiling === undefined ? null : {
+      offered: run.requests.length, ceiling, goodput: outcomes.ok + outcomes.degraded,
+      share: round((outcomes.ok + outcomes.degraded) / Math.max(ceiling, 1)),
+      throttled429: run.calls.filter((c) => c.status === '429').length,
+    },
   }
 }
 
-export function series(run: StrategyRun, durationS: number): Series {
+export function series(run: StrategyRun, durationS: number, ceiling?: readonly number[]): Series {
   const seconds = Math.ceil(durationS)
   const zeros = (): number[] => Array.from({ length: seconds }, () => 0)
   const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, zeros()])) as Record<Outcome, number[]>
@@ -98,5 +124,5 @@ export function series(run: StrategyRun, durationS: number): Series {
   for (const c of run.calls) calls[at(c.atMs)]! += 1
   const breaker: Record<string, [number, BreakerTo][]> = {}
   for (const t of run.transitions) (breaker[t.key] ??= []).push([round(t.atMs / 1000, 2), t.to])
-  return { outcomes, calls, breaker }
+  return ceiling ? { outcomes, calls, breaker, ceiling } : { outcomes, calls, breaker }
 }

@@ -1,10 +1,10 @@
 /** Shapes shared by the chaos bench's fleet, strategies, summary and report. */
 import type { Context } from 'aws-lambda'
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
-import type { FaultRule } from '../../tools/fake-bedrock/fake-bedrock.js'
+import type { FaultRule, QuotaRule } from '../../tools/fake-bedrock/fake-bedrock.js'
 
-export type StrategyName = 'naive' | 'textbook' | 'cockatiel' | 'breakwater'
-export const STRATEGIES: readonly StrategyName[] = ['naive', 'textbook', 'cockatiel', 'breakwater']
+export type StrategyName = 'naive' | 'textbook' | 'cockatiel' | 'sdk-adaptive' | 'breakwater'
+export const STRATEGIES: readonly StrategyName[] = ['naive', 'textbook', 'cockatiel', 'sdk-adaptive', 'breakwater']
 
 /**
  * ok: 200 from the primary target; degraded: 200 from a fallback (other region, smaller model, shorter context);
@@ -93,14 +93,21 @@ export interface StrategyRun {
 
 export interface DynamoCounts { readonly reads: number; readonly writes: number; readonly storeErrors: number }
 
-/** A chaos scenario's script, `scenarios.ts`. */
-/** `malformed`: from this step on, successful replies of `model` are prose instead of JSON with this probability. */
+/**
+ * A step of a chaos scenario's script, `scenarios.ts`: from `atS` on, the fake's plan is `rules` and its quotas are
+ * `quotas` (none when left out: every call admitted, as before quotas). `malformed`: from this step on, successful
+ * replies of `model` are prose instead of JSON with this probability.
+ */
 export interface ScriptStep {
   readonly atS: number
   readonly rules: readonly FaultRule[]
   readonly label: string
+  readonly quotas?: readonly QuotaRule[]
   readonly malformed?: { readonly model: string; readonly probability: number }
 }
+
+/** From `fromS` to `toS` the arrival rate is `factor` times the run's `--rate` (1 elsewhere). */
+export interface RateStep { readonly fromS: number; readonly toS: number; readonly factor: number }
 
 export interface ChaosScenario {
   readonly name: string
@@ -116,4 +123,6 @@ export interface ChaosScenario {
   readonly dynamodbDown?: { readonly fromS: number; readonly toS: number }
   /** Instances' clocks alternate between this far ahead of and behind true time, ms (0 or absent: true time). */
   readonly clockSkewMs?: number
+  /** The offered load over time, as multiples of `--rate`. Absent: `--rate` throughout. */
+  readonly rateProfile?: readonly RateStep[]
 }
