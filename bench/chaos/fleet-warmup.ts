@@ -58,3 +58,24 @@ export async function warmUp(all: readonly Slot[], server: FakeBedrock, workload
   }))
 }
 
+
+/** Runs the works it is given one at a time, in the order given: the fleets boot and warm up one after another. */
+export function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve()
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const run = tail.then(work, work)
+    tail = run.catch(() => undefined)
+    return run
+  }
+}
+
+/** Resolves for every caller once `count` have arrived: the fleets start their clocks together, once all are warm. */
+export function barrier(count: number): () => Promise<void> {
+  let arrived = 0
+  let open: () => void = () => undefined
+  const opened = new Promise<void>((resolve) => { open = resolve })
+  return () => {
+    if (++arrived >= count) open()
+    return opened
+  }
+}

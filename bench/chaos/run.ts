@@ -15,6 +15,7 @@ import { startLocalDynamo } from '../support/local-dynamo.js'
 import { arrivals } from './arrivals.js'
 import { goodputCeiling } from './ceiling.js'
 import { runFleet } from './fleet.js'
+import { barrier, oneAtATime } from './fleet-warmup.js'
 import { renderMarkdown } from './markdown.js'
 import { renderReport } from './report.js'
 import type { ChaosOptions, ChaosResults, ScenarioResult } from './results.js'
@@ -40,6 +41,7 @@ export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: s
       const fleet = {
         instances: o.instances, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs,
         dynamo: { clientConfig: dynamo.clientConfig, tableName },
+        prepare: oneAtATime(), ready: barrier(STRATEGIES.length),
       }
       const runs = await Promise.all(STRATEGIES.map((s) => runFleet(s, scenario, load, fleet)))
       const strategies = Object.fromEntries(runs.map((run) => {
