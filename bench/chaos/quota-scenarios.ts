@@ -48,14 +48,14 @@ export function quotaScenarios(primaryRegion: string, secondaryRegion: string): 
   return [
     {
       name: 'demand-spike',
-      summary: `offered load rises 10× for 60 s (the 9 am Monday) against fixed quotas: ${primaryRegion}'s primary 20/s, ` +
-        `${secondaryRegion}'s 30/s (TPM), the small model 20/s`,
+      summary: `offered load rises 10× for 60 s (the 9 am Monday) against fixed quotas, in multiples of the normal load: ` +
+        `${primaryRegion}'s primary 2×, ${secondaryRegion}'s 3× (TPM-bound), the small model 2×`,
       durationS: 100, fault: { fromS: 20, toS: 80 }, rateProfile: [{ fromS: 20, toS: 80, factor: 10 }],
       script: [{ atS: 0, rules: [], quotas: normal, label: 'quotas' }],
     },
     {
       name: 'quota-cut',
-      summary: `${primaryRegion}'s primary quota drops to 30 % (6/s for 10/s offered) for 30 s; ${secondaryRegion} has room`,
+      summary: `${primaryRegion}'s primary quota drops to 30 % (0.6× the offered load) for 30 s; ${secondaryRegion} has room`,
       durationS: 60, fault: { fromS: 15, toS: 45 },
       script: [
         { atS: 0, rules: [], quotas: normal, label: 'quotas' },
@@ -65,7 +65,7 @@ export function quotaScenarios(primaryRegion: string, secondaryRegion: string): 
     },
     {
       name: 'throttling-storm',
-      summary: 'the account\'s other callers take the quota: every model and region has room for 2/s (10/s offered) for 15 s',
+      summary: 'the account\'s other callers take the quota: every model and region has room for 0.2× the offered load for 15 s',
       durationS: 40, fault: { fromS: 10, toS: 25 },
       script: [
         { atS: 0, rules: [], quotas: normal, label: 'quotas' },
