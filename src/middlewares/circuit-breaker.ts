@@ -8,7 +8,7 @@ import { LazyBreakerStore } from '../core/breaker/lazy-store.js'
 import { breakerListener, type Observability } from '../aws/observability.js'
 import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
 import { resolvePolicy } from '../core/breaker/policy.js'
-import { fleetCooldowns, isSharedStore, SHARED_CLOCK_SKEW_MS } from '../core/breaker/fleet.js'
+import { fleetPolicy, isSharedStore } from '../core/breaker/fleet.js'
 import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
 import type { BreakerPolicy, BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
@@ -77,12 +77,9 @@ export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
     tableName, dynamodb, localFallbackMs, store, slowCallMs, failureClasses, admission, clock, logger, metrics,
     logErrorMessages, ...policyOptions
   } = given
-  // Instances sharing a table have clocks of their own: allow the ±2 s the fleet may differ by.
+  // A fleet's breaker gets its own defaults (clock-skew room, a short flat cooldown): core/breaker/fleet.ts.
   const fleetWide = tableName !== undefined || isSharedStore(store)
-  const skew = policyOptions.clockSkewMs ?? (fleetWide ? SHARED_CLOCK_SKEW_MS : undefined)
-  // A fleet probes for everyone: a short, flat cooldown (core/breaker/fleet.ts) where one container's grows.
-  const cooldowns = fleetWide ? fleetCooldowns(policyOptions) : {}
-  const policy = resolvePolicy({ ...policyOptions, ...cooldowns, clockSkewMs: skew }, SOURCE)
+  const policy = resolvePolicy(fleetWide ? fleetPolicy(policyOptions) : policyOptions, SOURCE)
   const classes = resolveFailureClasses(failureClasses)
   const observability: { -readonly [K in keyof Observability]: Observability[K] } = {}
   if (logger) observability.logger = logger

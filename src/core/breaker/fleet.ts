@@ -33,6 +33,14 @@ export const isSharedStore = (store: unknown): boolean =>
   store !== undefined && !(store instanceof MemoryBreakerStore) && !(store instanceof FallbackBreakerStore)
 
 /**
+ * The policy of a breaker shared by a fleet: the user's settings, and for those left unset the fleet's defaults —
+ * clock-skew room (other instances write its records) and the short, flat cooldown above.
+ */
+export function fleetPolicy<P extends Cooldowns & { clockSkewMs?: number | undefined }>(given: P): P {
+  return { ...given, ...fleetCooldowns(given), clockSkewMs: given.clockSkewMs ?? SHARED_CLOCK_SKEW_MS }
+}
+
+/**
  * A probe's permit must outlive its attempt: a lease left at its default grows to the attempt timeout (one set
  * shorter is rejected where both are known, `checkLeaseCoversAttempt`). `undefined` keeps the default lease.
  */

@@ -7,17 +7,17 @@
  * would stall the fleet's ramp. The cascade only says which verdict an outcome deserves.
  */
 import type { AttemptOutcome, AttemptRecord } from '../attempts.js'
-import { retryDelay } from '../backoff/jitter.js'
 import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from '../backoff/types.js'
-import type { Settled } from '../breaker/circuit-breaker.js'
+import type { CircuitBreaker, Settled } from '../breaker/circuit-breaker.js'
 import type { Admission } from '../breaker/types.js'
 import { ContextOverflowError, MalformedOutputError } from '../errors.js'
-import { BREAKER_FAILURE_CLASSES, type Classification, type FailureClass } from '../failure.js'
+import { BREAKER_FAILURE_CLASSES, type Classification } from '../failure.js'
 import { targetKey, type Target } from '../targets.js'
 import { withAttemptSignal } from '../backoff/deadline.js'
 import { classify } from '../failure.js'
 import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, type TimeSlice } from './attempt.js'
-import { exhausted, servedBy } from './served.js'
+import { retryInPlace } from './retry.js'
+import { exhausted, knownSoonest, servedBy } from './served.js'
 import type { CascadeRequest, CascadeResult, Degradation } from './types.js'
 
 const ALLOWED: Admission = Object.freeze({ allowed: true, state: 'closed' })
@@ -33,24 +33,11 @@ const AGAIN = Symbol('again')
 type Step<O> = CascadeResult<O> | Verdict | typeof AGAIN
 
 /** Runs an attempt under the breaker; without circuitBreaker() every attempt is let through and nothing is settled. */
-interface Gate {
-  run<T>(
-    key: string,
-    call: (admission: Admission, admittedAt: number | undefined) => Promise<Settled<T>>,
-    denied: (admission: Extract<Admission, { allowed: false }>) => T,
-    now?: number,
-  ): Promise<T>
-}
+type Gate = Pick<CircuitBreaker, 'run'>
 const NO_BREAKER: Gate = { run: async (_key, call, _denied, now) => (await call(ALLOWED, now)).value }
 
-/** What one target's visit has used so far. */
-interface Visit {
-  waitMs: number
-  failures: number
-  truncations: number
-  reasks: number
-  beforeReask: unknown
-}
+/** What one target's visit has used so far (the wait before its next attempt, and each kind of try). */
+interface Visit { waitMs: number; failures: number; truncations: number; reasks: number; beforeReask: unknown }
 
 export function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<CascadeResult<O>> {
   return new CascadeRun(req).execute()
@@ -138,13 +125,7 @@ class CascadeRun<I, O> {
         if (step !== AGAIN) return step
       }
     }
-    // A model the prompt overflows cannot serve it later either: its targets say nothing about when to retry.
-    const soonest: (number | undefined)[] = []
-    for (let ti = 0; ti < this.walk.length; ti++) {
-      const s = this.soonest[ti]
-      if (s !== null && !this.overflowed?.has((this.walk[ti] as Target).model)) soonest.push(s)
-    }
-    throw exhausted(this.req.route, this.attempts, this.last, soonest)
+    throw exhausted(this.req.route, this.attempts, this.last, knownSoonest(this.walk, this.soonest, this.overflowed))
   }
 
   /**
@@ -258,7 +239,7 @@ class CascadeRun<I, O> {
           this.input = this.req.adapter.reduceTokens(this.input)
           this.degrade('reduced-max-tokens')
         }
-        const delay = this.retryWait(target, attempt, failureClass, visit.failures, isLast, classification, admission)
+        const delay = this.retryWait(target, attempt, visit.failures, isLast, classification, admission)
         // A throttle retried in place is one visit: only giving up on the target counts against its breaker.
         // A timeout the Lambda deadline imposed is not the target's fault.
         const counts = (policies.breakerClasses ?? BREAKER_FAILURE_CLASSES).has(failureClass)
@@ -273,29 +254,15 @@ class CascadeRun<I, O> {
     }
   }
 
-  /**
-   * The wait before retrying the same target, or undefined to move on. Throttling is retried in place (the quota
-   * refills). A first 5xx or reset on a healthy target (breaker closed) is retried once at once, since a lone 5xx is
-   * usually transient and the first target is the one asked for; after that, a 5xx or timeout is retried only on the
-   * last target, since another target may serve at once.
-   */
-  private retryWait(
-    target: Target, attempt: number, failureClass: FailureClass, failures: number, isLast: boolean, c: Classification,
-    admission: Admission,
-  ): number | undefined {
+  /** The wait before retrying the same target (retry.ts), if the deadline and the retry budget allow it; else undefined. */
+  private retryWait(target: Target, attempt: number, failures: number, isLast: boolean, c: Classification, admission: Admission) {
     const budget = this.req.policies.backoff?.budget
-    if (!budget || failures >= this.backoff.maxAttempts) return undefined
-    if (failureClass === 'unavailable' && failures === 1 && !isLast && admission.state === 'closed') {
-      if (budget.tryAcquireRetry()) return 0
-      this.record(target, attempt + 1, 'skipped-budget', 0, 0)
-      return undefined
-    }
-    if (failureClass !== 'throttled' && !isLast) return undefined
-    const delay = retryDelay({
-      failureClass, retryNumber: failures - 1, retryAfterMs: c.retryAfterMs, policy: this.backoff, random: this.req.random,
+    const retry = budget && retryInPlace({
+      failureClass: c.failureClass, failures, isLast, breakerState: admission.state, retryAfterMs: c.retryAfterMs,
+      policy: this.backoff, random: this.req.random,
     })
-    if (!Number.isFinite(delay)) return undefined
-    if (!this.req.deadline.canAfford(delay, this.backoff.minAttemptMs)) {
+    if (!budget || !retry) return undefined
+    if (!retry.immediate && !this.req.deadline.canAfford(retry.delayMs, this.backoff.minAttemptMs)) {
       // No time to wait here; the next target needs no wait and may still fit (checked at its first attempt).
       this.deadlineSkip(target, attempt + 1, 0)
       return undefined
@@ -304,7 +271,7 @@ class CascadeRun<I, O> {
       this.record(target, attempt + 1, 'skipped-budget', 0, 0)
       return undefined
     }
-    return delay
+    return retry.delayMs
   }
 
   private deadlineSkip(target: Target, attempt: number, waitMs: number): Verdict {

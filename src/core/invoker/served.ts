@@ -42,6 +42,21 @@ export function servedBy(route: string, target: Target, attempts: readonly Attem
 export type SoonestByTarget = readonly (number | undefined)[]
 
 /**
+ * The recovery times of a walk that say something about when to retry: not a target refused for good (`null`), nor
+ * one of a model the prompt overflows (it cannot serve the prompt later either). Unset ones are not known.
+ */
+export function knownSoonest(
+  walk: readonly Target[], soonest: readonly (number | undefined | null)[], overflowed: ReadonlySet<string> | undefined,
+): SoonestByTarget {
+  const known: (number | undefined)[] = []
+  for (let ti = 0; ti < walk.length; ti++) {
+    const s = soonest[ti]
+    if (s !== null && !overflowed?.has((walk[ti] as Target).model)) known.push(s)
+  }
+  return known
+}
+
+/**
  * The error for a cascade that served nobody. When every call made was refused as the caller's fault (403/404 in
  * every region), that is the answer; otherwise a 503-shaped AllTargetsFailedError whose Retry-After is the soonest
  * time anything could serve: exact when every target's is known, else an upper bound the responder caps.
