@@ -130,6 +130,7 @@ const backoffFields: Record<string, Leaf | Tree> = {
   minAttemptMs: int(0, 2_000, [-1, 900_001]),
   attemptTimeoutMs: int(1, 30_000, [0, -1, 900_001]),
   honourRetryAfter: bool,
+  reopenWaitMs: int(0, 5_000, [-1, 900_001]),
   retryBudget: {
     fields: {
       ratio: real(0, 10, [-1, 11]),

@@ -40,6 +40,7 @@ export const BACKOFF_POLICY_FIELDS = {
   minAttemptMs: ms({ min: 0, max: MAX_LAMBDA_MS, why: LAMBDA }),
   attemptTimeoutMs: ms({ above: 0, max: MAX_LAMBDA_MS, why: LAMBDA }),
   honourRetryAfter: boolean(),
+  reopenWaitMs: ms({ min: 0, max: MAX_LAMBDA_MS, why: LAMBDA }),
 } as const
 
 const BACKOFF_POLICY = object(BACKOFF_POLICY_FIELDS, { label: 'a backoff' })

@@ -16,6 +16,14 @@ export interface BackoffPolicy {
   readonly attemptTimeoutMs: number
   /** Honour the server's Retry-After when present (still bounded by the cap and the deadline). Default true. */
   readonly honourRetryAfter: boolean
+  /**
+   * When every target is refused by its breaker (open, or half-open with its probes out), the most a request waits
+   * in all for the soonest to admit again, then walks the cascade again, if the deadline allows. Default 2 000:
+   * after an outage a request in the gap before the fleet's next probe rides the probe and the 1 → 5 → 10 ramp
+   * instead of getting a 503 from a target that is back. 0 answers 503 + Retry-After at once. No extra upstream calls
+   * (the breaker still admits only its probes); the cost is Lambda time, at most this much per request.
+   */
+  readonly reopenWaitMs: number
 }
 
 /** The container-wide retry budget (Finagle/Envoy style): retries may be at most a share of requests. */
@@ -42,6 +50,7 @@ export const DEFAULT_BACKOFF_POLICY: BackoffPolicy = Object.freeze({
   minAttemptMs: 1_000,
   attemptTimeoutMs: 30_000,
   honourRetryAfter: true,
+  reopenWaitMs: 2_000,
 })
 
 export const DEFAULT_RETRY_BUDGET: RetryBudgetPolicy = Object.freeze({

@@ -6,7 +6,6 @@
  * release) on every path, the caller's abort and unclassified errors included: a half-open permit left hanging
  * would stall the fleet's ramp. The cascade only says which verdict an outcome deserves.
  */
-import type { AttemptOutcome, AttemptRecord } from '../attempts.js'
 import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from '../backoff/types.js'
 import type { CircuitBreaker, Settled } from '../breaker/circuit-breaker.js'
 import type { Admission } from '../breaker/types.js'
@@ -16,15 +15,17 @@ import { targetKey, type Target } from '../targets.js'
 import { withAttemptSignal } from '../backoff/deadline.js'
 import { classify } from '../failure.js'
 import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, type TimeSlice } from './attempt.js'
+import { Ledger } from './ledger.js'
+import { reopenWait } from './reopen-wait.js'
 import { retryInPlace } from './retry.js'
 import { exhausted, knownSoonest, servedBy } from './served.js'
-import type { CascadeRequest, CascadeResult, Degradation } from './types.js'
+import type { CascadeRequest, CascadeResult } from './types.js'
 
 const ALLOWED: Admission = Object.freeze({ allowed: true, state: 'closed' })
 /** When a shed target may take a call again: its shedding share is recomputed every second. */
 const SHED_RETRY_MS = 1_000
-/** Without backoff() in the stack, each target gets exactly one attempt. */
-const NO_RETRY: BackoffPolicy = Object.freeze({ ...DEFAULT_BACKOFF_POLICY, maxAttempts: 1 })
+/** Without backoff() in the stack, each target gets exactly one attempt, and a refused walk is not waited out. */
+const NO_RETRY: BackoffPolicy = Object.freeze({ ...DEFAULT_BACKOFF_POLICY, maxAttempts: 1, reopenWaitMs: 0 })
 
 /** After a target: try the next one, or stop walking (no time left). */
 type Verdict = 'next' | 'stop'
@@ -44,8 +45,7 @@ export function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<CascadeResu
 }
 
 class CascadeRun<I, O> {
-  readonly attempts: AttemptRecord[] = []
-  readonly degradations: Degradation[] = []
+  readonly ledger: Ledger
   /** Models whose context window the prompt does not fit, even shortened: their other regions are skipped. Made on first use. */
   overflowed: Set<string> | undefined
   readonly backoff: BackoffPolicy
@@ -75,37 +75,61 @@ class CascadeRun<I, O> {
     this.gate = req.policies.breaker ?? NO_BREAKER
     this.sharedClock = req.policies.breaker === undefined || req.policies.breaker.clock === req.clock
     this.input = req.input
+    this.ledger = new Ledger(req as CascadeRequest<unknown, unknown>)
   }
 
   /**
-   * Walks the targets; on each, attempts until it serves, is given up on, or time runs out. One async frame for the
-   * walk and one per attempt (under the breaker's): each frame is a promise and a microtask per call.
+   * Walks the targets; when every one was refused by its breaker and one reopens soon enough, waits for it and walks
+   * again (reopen-wait.ts). Throws the typed error of a cascade that served nobody.
    */
   async execute(): Promise<CascadeResult<O>> {
     const { deadline, clock } = this.req
     // The deadline was made just now: its start is this moment's clock reading, for the budget and the first check.
-    let fresh: number | undefined = deadline.startedAt
-    this.req.policies.backoff?.budget.recordRequest(fresh)
-    walk: for (let ti = 0; ti < this.walk.length; ti++) {
+    this.req.policies.backoff?.budget.recordRequest(deadline.startedAt)
+    let waitedMs = 0
+    for (let waitMs = 0; ;) {
+      const from = this.ledger.attempts.length
+      const step = await this.walkOnce(waitMs === 0 ? deadline.startedAt : undefined, waitMs)
+      if (typeof step === 'object') return step
+      if (step === 'stop') break
+      const soonest = knownSoonest(this.walk, this.soonest, this.overflowed)
+      const wait = reopenWait({
+        walk: this.ledger.attempts.slice(from), soonest, waitedMs, maxWaitMs: this.backoff.reopenWaitMs, random: this.req.random,
+      })
+      if (wait === undefined || !deadline.canAfford(wait, this.backoff.minAttemptMs, clock.now())) break
+      waitedMs += wait
+      waitMs = wait
+      this.soonest.length = 0
+    }
+    throw exhausted(this.req.route, this.ledger.attempts, this.last, knownSoonest(this.walk, this.soonest, this.overflowed))
+  }
+
+  /**
+   * One walk of the targets; on each, attempts until it serves, is given up on, or time runs out. `fresh` is a clock
+   * reading just made, `firstWaitMs` the wait before the walk's first attempt. One async frame for the walk and one
+   * per attempt (under the breaker's): each frame is a promise and a microtask per call.
+   */
+  private async walkOnce(fresh: number | undefined, firstWaitMs: number): Promise<CascadeResult<O> | Verdict> {
+    const { deadline, clock } = this.req
+    let pendingWait = firstWaitMs
+    for (let ti = 0; ti < this.walk.length; ti++) {
       const target = this.walk[ti] as Target
       if (this.overflowed?.has(target.model)) continue
       const key = targetKey(target)
-      const visit: Visit = { waitMs: 0, failures: 0, truncations: 0, reasks: 0, beforeReask: undefined }
+      const visit: Visit = { waitMs: pendingWait, failures: 0, truncations: 0, reasks: 0, beforeReask: undefined }
+      pendingWait = 0
       for (let attempt = 1; ; attempt++) {
         const waitMs = visit.waitMs
         let now = fresh ?? clock.now()
         fresh = undefined
-        if (!deadline.canAfford(waitMs, this.backoff.minAttemptMs, now)) {
-          this.deadlineSkip(target, attempt, waitMs)
-          break walk
-        }
+        if (!deadline.canAfford(waitMs, this.backoff.minAttemptMs, now)) return this.ledger.deadlineSkip(target, attempt, waitMs)
         if (waitMs > 0) {
           await clock.sleep(waitMs, this.req.signal)
           now = clock.now()
         }
         // The target throttles more than it accepts: this call goes elsewhere before it adds to the 429s.
         if (this.req.policies.admission?.admit(key, now, this.req.random) === false) {
-          this.record(target, attempt, 'skipped-shed', 0, waitMs)
+          this.ledger.record(target, attempt, 'skipped-shed', 0, waitMs)
           this.soonest[ti] = SHED_RETRY_MS
           break
         }
@@ -114,18 +138,18 @@ class CascadeRun<I, O> {
           key,
           (admission, admittedAt) => this.attempt(target, ti, key, attempt, admission, visit, admittedAt ?? clock.now()),
           (admission) => {
-            this.record(target, attempt, 'skipped-open', 0, waitMs, admission)
+            this.ledger.record(target, attempt, 'skipped-open', 0, waitMs, admission)
             this.soonest[ti] = admission.retryInMs
             return 'next'
           },
           this.sharedClock ? now : undefined,
         )
-        if (step === 'stop') break walk
+        if (step === 'stop') return step
         if (step === 'next') break
         if (step !== AGAIN) return step
       }
     }
-    throw exhausted(this.req.route, this.attempts, this.last, knownSoonest(this.walk, this.soonest, this.overflowed))
+    return 'next'
   }
 
   /**
@@ -137,7 +161,7 @@ class CascadeRun<I, O> {
   ): Promise<Settled<Step<O>>> {
     const { deadline, clock, listener, signal } = this.req
     const slice = timeSlice(admission, this.attemptTimeoutMs, deadline, now)
-    if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.deadlineSkip(target, attempt, visit.waitMs) }
+    if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.ledger.deadlineSkip(target, attempt, visit.waitMs) }
     const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs, now)
     const token = listener?.attemptStart?.(target, attempt, this.req.route)
     const attemptSignal = withAttemptSignal(clock, slice.timeoutMs, signal === undefined ? NO_PARENTS : [signal], now)
@@ -166,17 +190,17 @@ class CascadeRun<I, O> {
     policies.admission?.accepted(key, endedAt)
     const outputTokens = this.req.measure?.(output)?.outputTokens
     this.req.latency?.record(key, latencyMs, outputTokens, endedAt)
-    const record = this.record(target, attempt, 'success', latencyMs, waitMs, admission)
+    const record = this.ledger.record(target, attempt, 'success', latencyMs, waitMs, admission)
     // Ended before the breaker's verdict is written, so the trace times the Bedrock call and nothing else.
     listener?.attemptEnd?.(token, { record, output })
-    if (ti > 0) this.degrade('fallback-target')
+    if (ti > 0) this.ledger.degrade('fallback-target')
     // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
-    if (cap !== undefined && !(outputTokens !== undefined && outputTokens < cap)) this.degrade('reduced-max-tokens')
-    const served = servedBy(this.req.route, target, this.attempts, this.degradations)
+    if (cap !== undefined && !(outputTokens !== undefined && outputTokens < cap)) this.ledger.degrade('reduced-max-tokens')
+    const served = servedBy(this.req.route, target, this.ledger.attempts, this.ledger.degradations)
     listener?.served?.(served)
     // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
     const slow = policies.slowCallMs !== undefined && latencyMs > policies.slowCallMs
-    return { verdict: slow ? 'failure' : 'success', value: { output, served, attempts: this.attempts } }
+    return { verdict: slow ? 'failure' : 'success', value: { output, served, attempts: this.ledger.attempts } }
   }
 
   /** A failed attempt: classified (or a bug, which propagates), recorded, and what the cascade does about it. */
@@ -194,7 +218,7 @@ class CascadeRun<I, O> {
     const failureClass = classification.failureClass
     // Anything but a 429 is an answer the target accepted to give (the throttle only weighs quota).
     if (failureClass !== 'throttled') policies.admission?.accepted(targetKey(target), this.req.clock.now())
-    const record = this.record(target, attempt, failureClass, latencyMs, waitMs, admission, classification.errorName)
+    const record = this.ledger.record(target, attempt, failureClass, latencyMs, waitMs, admission, classification.errorName)
     listener?.attemptEnd?.(token, { record, error })
     this.last = { classification, error }
     this.soonest[ti] = classification.retryAfterMs
@@ -212,7 +236,7 @@ class CascadeRun<I, O> {
         if (shorter) {
           this.input = shorter
           visit.truncations++
-          this.degrade('truncated-context')
+          this.ledger.degrade('truncated-context')
           return { verdict: 'release', value: AGAIN } // a shortened request is a new request: it does not use up an attempt
         }
         const overflowed = (this.overflowed ??= new Set())
@@ -237,7 +261,7 @@ class CascadeRun<I, O> {
         visit.failures++
         if (failureClass === 'timed-out' && policies.fallback && this.req.adapter?.reduceTokens) {
           this.input = this.req.adapter.reduceTokens(this.input)
-          this.degrade('reduced-max-tokens')
+          this.ledger.degrade('reduced-max-tokens')
         }
         const delay = this.retryWait(target, attempt, visit.failures, isLast, classification, admission)
         // A throttle retried in place is one visit: only giving up on the target counts against its breaker.
@@ -264,35 +288,13 @@ class CascadeRun<I, O> {
     if (!budget || !retry) return undefined
     if (!retry.immediate && !this.req.deadline.canAfford(retry.delayMs, this.backoff.minAttemptMs)) {
       // No time to wait here; the next target needs no wait and may still fit (checked at its first attempt).
-      this.deadlineSkip(target, attempt + 1, 0)
+      this.ledger.deadlineSkip(target, attempt + 1, 0)
       return undefined
     }
     if (!budget.tryAcquireRetry()) {
-      this.record(target, attempt + 1, 'skipped-budget', 0, 0)
+      this.ledger.record(target, attempt + 1, 'skipped-budget', 0, 0)
       return undefined
     }
     return retry.delayMs
-  }
-
-  private deadlineSkip(target: Target, attempt: number, waitMs: number): Verdict {
-    this.record(target, attempt, 'skipped-deadline', 0, waitMs)
-    this.req.listener?.deadlineSkip?.(target, this.req.route)
-    return 'stop'
-  }
-
-  private record(
-    target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, admission?: Admission, errorName?: string,
-  ): AttemptRecord {
-    const r: { -readonly [K in keyof AttemptRecord]: AttemptRecord[K] } = { target, attempt, outcome, latencyMs, waitMs }
-    if (errorName !== undefined) r.errorName = errorName
-    if (admission && this.req.policies.breaker) r.breakerState = admission.state
-    this.attempts.push(r)
-    this.req.listener?.attempt?.(r, this.req.route)
-    this.req.canary?.attempt(r, this.req.route)
-    return r
-  }
-
-  private degrade(d: Degradation): void {
-    if (!this.degradations.includes(d)) this.degradations.push(d)
   }
 }

@@ -89,3 +89,48 @@ describe('runCascade with a breaker', () => {
     expect((err as AllTargetsFailedError).retryAfterSeconds).toBe(2)
   })
 })
+
+describe('runCascade when every breaker refuses', () => {
+  /** Opens both targets' breakers at once (consecutiveFailures 1, no retries left to try). */
+  async function allOpen(env: ReturnType<typeof setup>) {
+    const down = scripted(env.clock, { 'us-east-1': [unavailable()], 'us-west-2': [unavailable()] })
+    await expect(env.clock.run(runCascade(env.request(down.call, { targets: [EAST, WEST] })))).rejects.toBeInstanceOf(AllTargetsFailedError)
+  }
+
+  it('waits for the soonest reopen and rides the probe when it comes within reopenWaitMs', async () => {
+    const env = setup({ breaker: { consecutiveFailures: 1, cooldownMs: 1_500 } })
+    await allOpen(env)
+    const { openUntil } = await env.policies.breaker!.read(KEY)
+    const back = scripted(env.clock, {})
+    const result = await env.clock.run(runCascade(env.request(back.call, { targets: [EAST, WEST] })))
+    expect(result.served.region).toBe('us-east-1')
+    expect(result.attempts.map((a) => a.outcome)).toEqual(['skipped-open', 'skipped-open', 'success'])
+    // It slept until the cooldown ended (plus under 50 ms of spread), then was the probe that closed the ramp's first stage.
+    expect(back.sent[0]!.at).toBeGreaterThanOrEqual(openUntil)
+    expect(back.sent[0]!.at - openUntil).toBeLessThan(50)
+    expect(result.attempts[2]).toMatchObject({ breakerState: 'half-open' })
+  })
+
+  it('answers 503 at once when the reopen is further off than reopenWaitMs, or reopenWaitMs is 0', async () => {
+    for (const [cooldownMs, reopenWaitMs] of [[5_000, 2_000], [1_500, 0]] as const) {
+      const env = setup({ breaker: { consecutiveFailures: 1, cooldownMs } })
+      const backoff = { ...env.policies.backoff!, policy: { ...env.policies.backoff!.policy, reopenWaitMs } }
+      await allOpen(env)
+      const back = scripted(env.clock, {})
+      const startedAt = env.clock.now()
+      const failed = env.clock.run(runCascade(env.request(back.call, { targets: [EAST, WEST], policies: { ...env.policies, backoff } })))
+      await expect(failed).rejects.toBeInstanceOf(AllTargetsFailedError)
+      expect(back.sent).toHaveLength(0)
+      expect(env.clock.now()).toBe(startedAt)
+    }
+  })
+
+  it('does not wait past the Lambda deadline', async () => {
+    const env = setup({ remainingMs: 2_000, breaker: { consecutiveFailures: 1, cooldownMs: 1_500 } })
+    await allOpen(env)
+    const back = scripted(env.clock, {})
+    // 1.5 s of wait + the 1 s minimum attempt do not fit in 2 s less the 300 ms reserve.
+    await expect(env.clock.run(runCascade(env.request(back.call, { targets: [EAST, WEST] })))).rejects.toBeInstanceOf(AllTargetsFailedError)
+    expect(back.sent).toHaveLength(0)
+  })
+})
