@@ -44,8 +44,12 @@ const DEFAULT_CLIENT: DynamoDBClientConfig = {
   maxAttempts: 2,
   requestHandler: { requestTimeout: 300, connectionTimeout: 300, throwOnRequestTimeout: true },
 }
-/** A half-open state changes with every probe: trusted this long at most, so a closed fleet is seen quickly. */
-const HALF_OPEN_REFRESH_MS = 1_000
+/**
+ * A half-open state changes with every probe: trusted this long at most, so the next stage's permits and the close
+ * are seen quickly. A ramp lasts seconds, so four reads a second per container while it runs cost little, where
+ * a second's staleness per stage held the 1 → 5 → 10 ramp to about a stage a second.
+ */
+const HALF_OPEN_REFRESH_MS = 250
 /**
  * The budget of a container's requests until one has succeeded: the first sets up the connection (DNS, TCP, TLS,
  * credentials), which on a host where 20 containers start at once took most of the 700 ms budget, so 18 of 20

@@ -87,7 +87,7 @@ describe('read', () => {
     expect(calls()).toBe(2)
   })
 
-  it('trusts an open record until it may go half-open, a half-open one for 1 s at most', async () => {
+  it('trusts an open record until it may go half-open, a half-open one for 250 ms at most', async () => {
     const openItem = { ...halfOpenItem, state: { S: 'open' }, version: { N: '1' }, permits: { L: [] } }
     ddb.on(GetItemCommand).resolvesOnce({ Item: openItem }).resolves({ Item: halfOpenItem })
     const s = store({ refreshMs: 10_000 })
@@ -95,9 +95,9 @@ describe('read', () => {
     expect(await s.read(KEY, T0 + 59_999)).toMatchObject({ state: 'open' }) // past refreshMs, still cooling down
     expect(calls()).toBe(1)
     expect(await s.read(KEY, T0 + 60_000)).toEqual(halfOpen) // its cooldown is over: look again
-    expect(await s.read(KEY, T0 + 60_999)).toEqual(halfOpen)
+    expect(await s.read(KEY, T0 + 60_249)).toEqual(halfOpen)
     expect(calls()).toBe(2)
-    await s.read(KEY, T0 + 61_000)
+    await s.read(KEY, T0 + 60_250)
     expect(calls()).toBe(3)
   })
 
