@@ -17,7 +17,7 @@ import { classify } from '../failure.js'
 import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, type TimeSlice } from './attempt.js'
 import { Ledger } from './ledger.js'
 import { reopenWait } from './reopen-wait.js'
-import { retryInPlace } from './retry.js'
+import { retryWait } from './retry.js'
 import { exhausted, knownSoonest, servedBy } from './served.js'
 import type { CascadeRequest, CascadeResult } from './types.js'
 
@@ -75,7 +75,7 @@ class CascadeRun<I, O> {
     this.gate = req.policies.breaker ?? NO_BREAKER
     this.sharedClock = req.policies.breaker === undefined || req.policies.breaker.clock === req.clock
     this.input = req.input
-    this.ledger = new Ledger(req as CascadeRequest<unknown, unknown>)
+    this.ledger = new Ledger(req)
   }
 
   /**
@@ -263,7 +263,9 @@ class CascadeRun<I, O> {
           this.input = this.req.adapter.reduceTokens(this.input)
           this.ledger.degrade('reduced-max-tokens')
         }
-        const delay = this.retryWait(target, attempt, visit.failures, isLast, classification, admission)
+        const delay = retryWait(this.req, this.ledger, this.backoff, {
+          target, next: this.walk[ti + 1], attempt, failures: visit.failures, c: classification, admission,
+        })
         // A throttle retried in place is one visit: only giving up on the target counts against its breaker.
         // A timeout the Lambda deadline imposed is not the target's fault.
         const counts = (policies.breakerClasses ?? BREAKER_FAILURE_CLASSES).has(failureClass)
@@ -276,25 +278,5 @@ class CascadeRun<I, O> {
         return { verdict, value: AGAIN }
       }
     }
-  }
-
-  /** The wait before retrying the same target (retry.ts), if the deadline and the retry budget allow it; else undefined. */
-  private retryWait(target: Target, attempt: number, failures: number, isLast: boolean, c: Classification, admission: Admission) {
-    const budget = this.req.policies.backoff?.budget
-    const retry = budget && retryInPlace({
-      failureClass: c.failureClass, failures, isLast, breakerState: admission.state, retryAfterMs: c.retryAfterMs,
-      policy: this.backoff, random: this.req.random,
-    })
-    if (!budget || !retry) return undefined
-    if (!retry.immediate && !this.req.deadline.canAfford(retry.delayMs, this.backoff.minAttemptMs)) {
-      // No time to wait here; the next target needs no wait and may still fit (checked at its first attempt).
-      this.ledger.deadlineSkip(target, attempt + 1, 0)
-      return undefined
-    }
-    if (!budget.tryAcquireRetry()) {
-      this.ledger.record(target, attempt + 1, 'skipped-budget', 0, 0)
-      return undefined
-    }
-    return retry.delayMs
   }
 }

@@ -13,7 +13,7 @@ export class Ledger {
   readonly attempts: AttemptRecord[] = []
   readonly degradations: Degradation[] = []
 
-  constructor(private readonly req: CascadeRequest<unknown, unknown>) {}
+  constructor(private readonly req: Pick<CascadeRequest<unknown, unknown>, 'policies' | 'listener' | 'canary' | 'route'>) {}
 
   record(
     target: Target, attempt: number, outcome: AttemptOutcome, latencyMs: number, waitMs: number, admission?: Admission, errorName?: string,

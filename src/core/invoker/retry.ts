@@ -1,12 +1,15 @@
 /**
- * Where a failed attempt is retried in place, and after how long. A pure rule: whether the retry budget and the
- * deadline allow it is the cascade's to check.
+ * Where a failed attempt is retried in place, and after how long (`retryInPlace`, a pure rule), and whether the
+ * deadline and the retry budget allow it (`retryWait`, which records the skip when they do not).
  */
-import type { BreakerStateName } from '../breaker/types.js'
+import type { BreakerStateName, Admission } from '../breaker/types.js'
 import { retryDelay } from '../backoff/jitter.js'
 import type { BackoffPolicy } from '../backoff/types.js'
 import type { Random } from '../clock.js'
-import type { FailureClass } from '../failure.js'
+import type { Classification, FailureClass } from '../failure.js'
+import type { Target } from '../targets.js'
+import type { Ledger } from './ledger.js'
+import type { CascadeRequest } from './types.js'
 
 export interface RetryQuestion {
   readonly failureClass: FailureClass
@@ -37,4 +40,38 @@ export function retryInPlace(q: RetryQuestion): { readonly delayMs: number; read
     failureClass: q.failureClass, retryNumber: q.failures - 1, retryAfterMs: q.retryAfterMs, policy: q.policy, random: q.random,
   })
   return Number.isFinite(delayMs) ? { delayMs, immediate: false } : undefined
+}
+
+/** A failed attempt's context for `retryWait`: its target, the walk's next one (if any), and how it failed. */
+export interface FailedAttempt {
+  readonly target: Target
+  readonly next: Target | undefined
+  readonly attempt: number
+  /** Failures on this target so far, this one included. */
+  readonly failures: number
+  readonly c: Classification
+  readonly admission: Admission
+}
+
+/** The wait before retrying the same target, if the deadline and the retry budget allow it; else undefined. */
+export function retryWait(
+  req: Pick<CascadeRequest<unknown, unknown>, 'policies' | 'deadline' | 'random'>, ledger: Ledger, policy: BackoffPolicy, f: FailedAttempt,
+): number | undefined {
+  const budget = req.policies.backoff?.budget
+  const retry = budget && retryInPlace({
+    failureClass: f.c.failureClass, failures: f.failures, isLast: f.next === undefined,
+    breakerState: f.admission.state, retryAfterMs: f.c.retryAfterMs,
+    policy, random: req.random,
+  })
+  if (!budget || !retry) return undefined
+  if (!retry.immediate && !req.deadline.canAfford(retry.delayMs, policy.minAttemptMs)) {
+    // No time to wait here; the next target needs no wait and may still fit (checked at its first attempt).
+    ledger.deadlineSkip(f.target, f.attempt + 1, 0)
+    return undefined
+  }
+  if (!budget.tryAcquireRetry()) {
+    ledger.record(f.target, f.attempt + 1, 'skipped-budget', 0, 0)
+    return undefined
+  }
+  return retry.delayMs
 }
