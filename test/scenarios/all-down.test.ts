@@ -106,4 +106,19 @@ describe('everything down', () => {
     expect(parseBody(result)).toEqual({ message: BUSY, retryAfterSeconds: 20, requestId: REQUEST_ID })
     expect(server.callsTo()).toBe(before)
   })
+
+  it('every breaker open but reopening within reopenWaitMs: the request waits for the probe and is served by it', async () => {
+    server.plan([{ kind: 'unavailable' }])
+    const chat = chatHandler(server, { routes, backoff: { baseMs: 1 }, breaker: { consecutiveFailures: 1, cooldownMs: 800 } })
+    await chat.invoke(httpApiEvent()) // opens both
+    const before = server.callsTo()
+    server.plan([]) // the provider is back; the fleet learns it at the next probe
+
+    const { context } = countdown(3_000, REQUEST_ID)
+    const result = await chat.invoke(httpApiEvent(), context)
+    expect(result.statusCode).toBe(200)
+    // One call: the half-open probe on us-east-1, made after its cooldown, not a call on an open breaker.
+    expect(server.callsTo() - before).toBe(1)
+    expect(regionsOf(server.calls).at(-1)).toBe(EAST)
+  })
 })
