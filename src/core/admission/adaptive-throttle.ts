@@ -55,6 +55,16 @@ export class AdaptiveThrottle {
     return p <= 0 || random() >= p
   }
 
+  /**
+   * A call `admit` let through was refused by the target's breaker before it was sent: it is taken back out of the
+   * requests. Counted, an open breaker's refusals fill the window with requests and no accepts, and the probes
+   * and first calls after its cooldown would be shed for a window, just when the target is back.
+   */
+  refused(key: string, now: number): void {
+    const window = this.#windows.get(key)
+    if (window !== undefined && window.total(now, REQUESTS) >= 1) window.add(now, REQUESTS, -1)
+  }
+
   /** The target answered a call with anything but a throttle (a reply, or an error that is not a 429). */
   accepted(key: string, now: number): void {
     this.#window(key, now).add(now, ACCEPTS)

@@ -138,6 +138,7 @@ class CascadeRun<I, O> {
           key,
           (admission, admittedAt) => this.attempt(target, ti, key, attempt, admission, visit, admittedAt ?? clock.now()),
           (admission) => {
+            this.req.policies.admission?.refused(key, now)
             this.ledger.record(target, attempt, 'skipped-open', 0, waitMs, admission)
             this.soonest[ti] = admission.retryInMs
             return 'next'

@@ -53,4 +53,22 @@ describe('runCascade with the adaptive throttle', () => {
     for (let i = 0; i < 50; i++) await clock.run(runCascade(request(throttled.call, { targets: [EAST, WEST] })))
     expect(admission.sheddingRate(targetKey(EAST), clock.now())).toBeGreaterThan(0.5)
   })
+
+  it('calls an open breaker refused are not demand: after the cooldown the probe and the calls after it are not shed', async () => {
+    const admission = new AdaptiveThrottle()
+    const { clock, request } = setup({ policies: { admission }, breaker: { consecutiveFailures: 1, cooldownMs: 10_000 } })
+    const down = scripted(clock, { 'us-east-1': [sdkError('ServiceUnavailableException', 503)] })
+    await clock.run(runCascade(request(down.call, { targets: [EAST, WEST] }))) // opens us-east-1
+    // 40 requests over the cooldown, each refused by the open breaker before any call to us-east-1.
+    for (let i = 0; i < 40; i++) {
+      await clock.run(runCascade(request(down.call, { targets: [EAST, WEST] })))
+      clock.advance(90)
+    }
+    expect(admission.sheddingRate(targetKey(EAST), clock.now())).toBe(0)
+    clock.advance(5_000)
+    const back = scripted(clock, {})
+    const result = await clock.run(runCascade(request(back.call, { targets: [EAST, WEST], random: () => 0 })))
+    expect(result.attempts.map((a) => a.outcome)).toEqual(['success']) // the probe, not shed
+    expect(result.served.region).toBe('us-east-1')
+  })
 })
