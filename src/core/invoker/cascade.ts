@@ -86,10 +86,12 @@ class CascadeRun<I, O> {
     const { deadline, clock } = this.req
     // The deadline was made just now: its start is this moment's clock reading, for the budget and the first check.
     this.req.policies.backoff?.budget.recordRequest(deadline.startedAt)
+    // The first walk starts on the deadline's clock reading; a walk after a reopen wait reads the clock after it.
+    let fresh: number | undefined = deadline.startedAt
     let waitedMs = 0
-    for (let waitMs = 0; ;) {
+    for (let waitMs = 0; ; fresh = undefined) {
       const from = this.ledger.attempts.length
-      const step = await this.walkOnce(waitMs === 0 ? deadline.startedAt : undefined, waitMs)
+      const step = await this.walkOnce(fresh, waitMs)
       if (typeof step === 'object') return step
       if (step === 'stop') break
       const soonest = knownSoonest(this.walk, this.soonest, this.overflowed)
@@ -265,7 +267,7 @@ class CascadeRun<I, O> {
           this.ledger.degrade('reduced-max-tokens')
         }
         const delay = retryWait(this.req, this.ledger, this.backoff, {
-          target, next: this.walk[ti + 1], attempt, failures: visit.failures, c: classification, admission,
+          target, isLast, attempt, failures: visit.failures, c: classification, admission,
         })
         // A throttle retried in place is one visit: only giving up on the target counts against its breaker.
         // A timeout the Lambda deadline imposed is not the target's fault.

@@ -42,10 +42,10 @@ export function retryInPlace(q: RetryQuestion): { readonly delayMs: number; read
   return Number.isFinite(delayMs) ? { delayMs, immediate: false } : undefined
 }
 
-/** A failed attempt's context for `retryWait`: its target, the walk's next one (if any), and how it failed. */
+/** A failed attempt's context for `retryWait`: its target, whether it is the walk's last, and how it failed. */
 export interface FailedAttempt {
   readonly target: Target
-  readonly next: Target | undefined
+  readonly isLast: boolean
   readonly attempt: number
   /** Failures on this target so far, this one included. */
   readonly failures: number
@@ -59,7 +59,7 @@ export function retryWait(
 ): number | undefined {
   const budget = req.policies.backoff?.budget
   const retry = budget && retryInPlace({
-    failureClass: f.c.failureClass, failures: f.failures, isLast: f.next === undefined,
+    failureClass: f.c.failureClass, failures: f.failures, isLast: f.isLast,
     breakerState: f.admission.state, retryAfterMs: f.c.retryAfterMs,
     policy, random: req.random,
   })
