@@ -6,6 +6,7 @@ export { acceptAndQueue, type AcceptAndQueueOptions } from './middlewares/accept
 export { requestStatus, type RequestStatusOptions, type StatusResult } from './middlewares/request-status.js'
 export { RequestQueue, type RequestQueueOptions } from './aws/queue/request-queue.js'
 export { ResultsStore, type ResultsStoreOptions, type RequestOutcome, type RequestStatus } from './aws/queue/results-store.js'
+export { queueWorker, RedeliverLaterError, type QueueWorkerOptions, type RecordOutcome } from './aws/queue/worker.js'
 export { readEnvelope, type QueuedRequest } from './core/queue/envelope.js'
 export {
   planRedelivery, DEFAULT_REDELIVERY_POLICY, type RedeliveryPlan, type RedeliveryPolicy, type RecordVerdict,
