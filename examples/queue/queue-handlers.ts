@@ -42,7 +42,8 @@ export function createWorkerHandler(options: WorkerOptions) {
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 86_400 })
 
   const handler = middy<unknown, unknown, Error, Context>()
-  return handler.use(breakwater({ ...preset, backoff: { reopenWaitMs: 0, ...preset.backoff } })).handler(async (event, context, { signal }) => {
+  const stack = breakwater({ ...preset, backoff: { reopenWaitMs: 0, ...preset.backoff } })
+  return handler.use(stack).handler(async (event, context, { signal }) => {
     const { bedrock } = context as BreakwaterContext
     const ask = makeIdempotent(async (request: QueuedRequest): Promise<ChatAnswer> => {
       const reply = await bedrock.converse({
