@@ -32,6 +32,16 @@ export class SecondWindow {
     return this.#totals[series] as number
   }
 
+  /** Takes the series' counts out of the window and returns their total: what was handed on (a published delta). */
+  drain(now: number, series: number): number {
+    this.#advance(now)
+    const buckets = this.#buckets[series] as Float64Array
+    const total = this.#totals[series] as number
+    buckets.fill(0)
+    this.#totals[series] = 0
+    return total
+  }
+
   /**
    * Moves the window up to `now`, clearing the buckets of seconds that fell out of it, and returns the current
    * bucket's index. A clock that steps back (NTP) keeps counting into the newest bucket rather than rewriting the past.

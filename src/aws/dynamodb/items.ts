@@ -6,9 +6,15 @@
  * | `<model>@<region>`| `state`                | state, version, changedAt, openUntil, opens, stage,            | no  |
  * |                   |                        | stageSuccesses, permits (list of { id, expiresAt })            |     |
  * | `<model>@<region>`| `w#<bucket start, ms>` | calls, failures (ADD counters), expiresAt (epoch s)            | yes |
+ * |                   |                        | requests, accepts, throttles (ADD counters, admission feed)    |     |
  *
  * The state item changes only through conditional writes on `version`; window items only through `ADD`. A target's
  * items share a partition, so the window is one Query.
+ *
+ * `calls` and `failures` are the breaker's outcomes (successes flushed every `flushMs`, failures at once).
+ * `requests`, `accepts` and `throttles` are the adaptive throttle's, written only by containers that a target has
+ * throttled in the throttle's window (at most once a second each, admission-feed.ts): calls wanted (shed ones
+ * included), calls answered with anything but a 429, and 429s. Absent on an item nobody throttled.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import type { BreakerRecord, BreakerStateName, ProbePermit } from '../../core/breaker/types.js'
@@ -70,3 +76,9 @@ export function itemToRecord(item: Item): BreakerRecord {
 
 export const countsOf = (item: Item): { calls: number; failures: number } =>
   ({ calls: readNum(item.calls), failures: readNum(item.failures) })
+
+/** The bucket start, ms, of a window item (its sort key `w#<start>`). */
+export const bucketOf = (item: Item): number => Number(item.sk && 'S' in item.sk && item.sk.S ? item.sk.S.slice(2) : NaN)
+
+export const admissionCountsOf = (item: Item): { requests: number; accepts: number; throttles: number } =>
+  ({ requests: readNum(item.requests), accepts: readNum(item.accepts), throttles: readNum(item.throttles) })

@@ -2,6 +2,7 @@
  * A store built on first use. The DynamoDB store pulls in the DynamoDB client, a fifth of the layer entry's cold
  * import; a function whose breaker never runs (or runs without a table) should not pay for it at init.
  */
+import type { AdmissionFeed } from '../admission/fleet-feed.js'
 import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
 
 export class LazyBreakerStore implements BreakerStore {
@@ -20,6 +21,15 @@ export class LazyBreakerStore implements BreakerStore {
       throw error
     })
     return this.#store
+  }
+
+  /** The loaded store's feed (a store without one fails each report: the throttle then counts locally). */
+  readonly admissionFeed: AdmissionFeed = {
+    report: async (key, delta, now, windowMs) => {
+      const feed = (await this.#get()).admissionFeed
+      if (feed === undefined) throw new Error('the breaker store keeps no admission counts')
+      return feed.report(key, delta, now, windowMs)
+    },
   }
 
   peek(key: string, now: number): BreakerRecord | undefined {

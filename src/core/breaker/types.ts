@@ -3,6 +3,7 @@
  * an event to the next record. The store keeps records and changes them only by compare-and-set on `version`, so a
  * store backed by DynamoDB conditional writes fits without the engine changing.
  */
+import type { AdmissionFeed } from '../admission/fleet-feed.js'
 
 export type BreakerStateName = 'closed' | 'open' | 'half-open'
 
@@ -125,6 +126,11 @@ export interface BreakerStore {
   countSuccess?(key: string, now: number, windowMs: number, sinceMs: number): void
   /** Writes `next` only if the stored version still equals `expected.version`. */
   compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult>
+  /**
+   * The fleet's admission counts, kept beside the breaker's window (the DynamoDB store's): the adaptive throttle
+   * judges a target by the fleet's calls when its own are too few. Optional: absent, it counts per container.
+   */
+  readonly admissionFeed?: AdmissionFeed
 }
 
 /** The answer to "may I call this target now?". */
