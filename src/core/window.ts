@@ -32,14 +32,35 @@ export class SecondWindow {
     return this.#totals[series] as number
   }
 
-  /** Takes the series' counts out of the window and returns their total: what was handed on (a published delta). */
-  drain(now: number, series: number): number {
+  /**
+   * Takes every count out of the window (a delta handed on) and returns them by second, so that `restore` can put
+   * back where they were those that are still in the window then (the hand-over failed).
+   */
+  takeAll(now: number): TakenCounts {
     this.#advance(now)
-    const buckets = this.#buckets[series] as Float64Array
-    const total = this.#totals[series] as number
-    buckets.fill(0)
-    this.#totals[series] = 0
-    return total
+    const taken = this.#buckets.map((buckets) => {
+      const bySecond = new Float64Array(this.seconds)
+      for (let age = 0; age < this.seconds; age++) bySecond[age] = buckets[this.#slot(this.#head - age)] as number
+      buckets.fill(0)
+      return bySecond
+    })
+    const totals = Array.from(this.#totals)
+    this.#totals.fill(0)
+    return { head: this.#head, bySeries: taken, totals }
+  }
+
+  /** Puts counts `takeAll` took back in their seconds, but for those that have left the window since. */
+  restore(taken: TakenCounts, now: number): void {
+    this.#advance(now)
+    for (let s = 0; s < this.#buckets.length; s++) {
+      const bySecond = taken.bySeries[s] as Float64Array
+      for (let age = 0; age < bySecond.length; age++) {
+        const second = taken.head - age
+        if (second <= this.#head - this.seconds || second > this.#head) continue
+        ;(this.#buckets[s] as Float64Array)[this.#slot(second)]! += bySecond[age]!
+        this.#totals[s]! += bySecond[age]!
+      }
+    }
   }
 
   /**
@@ -66,4 +87,11 @@ export class SecondWindow {
   #slot(second: number): number {
     return ((second % this.seconds) + this.seconds) % this.seconds
   }
+}
+
+/** What `SecondWindow.takeAll` took: per series, the counts by age (0 = the second `head`), and their totals. */
+export interface TakenCounts {
+  readonly head: number
+  readonly bySeries: readonly Float64Array[]
+  readonly totals: readonly number[]
 }

@@ -97,9 +97,9 @@ export class TargetCounts {
    */
   async exchange(feed: AdmissionFeed, key: string, now: number, windowMs: number): Promise<{ readonly error: unknown } | undefined> {
     this.#reportedAt = now
-    const delta: AdmissionCounts = {
-      requests: this.#unsent.drain(now, REQUESTS), accepts: this.#unsent.drain(now, ACCEPTS), throttles: this.#unsent.drain(now, THROTTLES),
-    }
+    const taken = this.#unsent.takeAll(now)
+    const [requests = 0, accepts = 0, throttles = 0] = taken.totals
+    const delta: AdmissionCounts = { requests, accepts, throttles }
     this.#inFlight = delta
     try {
       const buckets = await feed.report(key, delta, now, windowMs)
@@ -108,10 +108,8 @@ export class TargetCounts {
       this.#fleet = fleet
       return undefined
     } catch (error) {
-      // Not published: counted again as ours, in the current second (they may outlive their own by a window).
-      this.#unsent.add(now, REQUESTS, delta.requests)
-      this.#unsent.add(now, ACCEPTS, delta.accepts)
-      this.#unsent.add(now, THROTTLES, delta.throttles)
+      // Not published: ours again, each in its own second, as if never taken (the failure changes no decision).
+      this.#unsent.restore(taken, now)
       return { error }
     } finally {
       this.#inFlight = ZERO
