@@ -50,8 +50,9 @@ describe('SecondWindow.takeAll / restore', () => {
   it('taking every count and putting it back later leaves the window as if nothing had been taken', () => {
     fc.assert(fc.property(
       fc.integer({ min: 1, max: 6 }),
-      fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 2_500 }), series: fc.integer({ min: 0, max: 1 }), n: fc.integer({ min: -1, max: 3 }) }),
-        { maxLength: 60 }),
+      fc.array(fc.record({
+        gapMs: fc.integer({ min: 0, max: 2_500 }), series: fc.integer({ min: 0, max: 1 }), n: fc.integer({ min: -1, max: 3 }),
+      }), { maxLength: 60 }),
       fc.nat(59), fc.integer({ min: 0, max: 3_000 }),
       (seconds, steps, takeAt, flightMs) => {
         const kept = new SecondWindow(seconds, 2, T0)
@@ -75,7 +76,7 @@ describe('SecondWindow.takeAll / restore', () => {
 })
 
 describe('TargetCounts with a feed', () => {
-  it('counts nothing twice: a container sees at most the fleet\'s counts, at least its own, and all of them once everyone has reported', async () => {
+  it('counts nothing twice: each sees at most the fleet\'s counts, at least its own, and all once everyone has reported', async () => {
     const windowMs = 600_000 // long enough that nothing ages out: only double counting could break the sums
     await fc.assert(fc.asyncProperty(
       fc.integer({ min: 1, max: 5 }),
@@ -124,9 +125,11 @@ describe('TargetCounts with a feed', () => {
     ), { numRuns: 150 })
   })
 
-  it('a failed report leaves the container\'s counts where they were: with a feed that always fails, the same decisions as with none', async () => {
+  it('a failed report leaves the counts where they were: a feed that always fails, the same decisions as none', async () => {
     await fc.assert(fc.asyncProperty(
-      fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 700 }), act: fc.constantFrom('call', 'throttle', 'throttle', 'throttle', 'refuse') }), { maxLength: 150 }),
+      fc.array(fc.record({
+        gapMs: fc.integer({ min: 0, max: 700 }), act: fc.constantFrom('call', 'throttle', 'throttle', 'throttle', 'refuse'),
+      }), { maxLength: 150 }),
       fc.integer({ min: 1, max: 1_000 }),
       async (steps, seed) => {
         const feed = new MemoryFeed()
