@@ -93,10 +93,11 @@ export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   if (metrics) observability.metrics = metrics
   observability.logErrorMessages = logErrorMessages === true
   const listener = breakerListener(observability)
-  const shared = resolveStore({ tableName, dynamodb, localFallbackMs, store, clock })
+  const breakerStore = resolveStore({ tableName, dynamodb, localFallbackMs, store, clock })
   // One breaker per container: its cache and the in-memory store outlive the invocation.
-  const breaker = new CircuitBreaker({ store: shared, policy, clock: clock ?? systemClock, listener, localFallbackMs })
-  return Object.freeze({ breaker, failureClasses: classes, slowCallMs, admission: throttleOf(admission, fleetWide, shared, listener) })
+  const breaker = new CircuitBreaker({ store: breakerStore, policy, clock: clock ?? systemClock, listener, localFallbackMs })
+  const throttle = throttleOf(admission, fleetWide, breakerStore, listener)
+  return Object.freeze({ breaker, failureClasses: classes, slowCallMs, admission: throttle })
 }
 
 /**
