@@ -10,11 +10,6 @@
  *
  * The state item changes only through conditional writes on `version`; window items only through `ADD`. A target's
  * items share a partition, so the window is one Query.
- *
- * `calls` and `failures` are the breaker's outcomes (successes flushed every `flushMs`, failures at once).
- * `requests`, `accepts` and `throttles` are the adaptive throttle's, written only by containers that a target has
- * throttled in the throttle's window (at most once a second each, admission-feed.ts): calls wanted (shed ones
- * included), calls answered with anything but a 429, and 429s. Absent on an item nobody throttled.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import type { BreakerRecord, BreakerStateName, ProbePermit } from '../../core/breaker/types.js'
@@ -80,5 +75,11 @@ export const countsOf = (item: Item): { calls: number; failures: number } =>
 /** The bucket start, ms, of a window item (its sort key `w#<start>`). */
 export const bucketOf = (item: Item): number => Number(item.sk && 'S' in item.sk && item.sk.S ? item.sk.S.slice(2) : NaN)
 
+/**
+ * The adaptive throttle's counters on a window item, beside the breaker's `calls` and `failures` (its outcomes:
+ * successes flushed every `flushMs`, failures at once). Written only by containers that a target has throttled in
+ * the throttle's window, at most once a second each (admission-feed.ts): calls wanted (shed ones included), calls
+ * answered with anything but a 429, and 429s. Absent (0) on an item nobody throttled.
+ */
 export const admissionCountsOf = (item: Item): { requests: number; accepts: number; throttles: number } =>
   ({ requests: readNum(item.requests), accepts: readNum(item.accepts), throttles: readNum(item.throttles) })

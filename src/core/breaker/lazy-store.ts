@@ -2,8 +2,9 @@
  * A store built on first use. The DynamoDB store pulls in the DynamoDB client, a fifth of the layer entry's cold
  * import; a function whose breaker never runs (or runs without a table) should not pay for it at init.
  */
-import type { AdmissionFeed } from '../admission/fleet-feed.js'
 import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
+
+import type { AdmissionFeed } from '../admission/fleet-feed.js'
 
 export class LazyBreakerStore implements BreakerStore {
   readonly #load: () => Promise<BreakerStore>

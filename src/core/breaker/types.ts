@@ -87,6 +87,11 @@ export type CompareAndSetResult =
  * fleet. Implementations may cache `read`; `compareAndSet` must be atomic against every other writer.
  */
 export interface BreakerStore {
+  /**
+   * The fleet's admission counts, kept beside the breaker's window (the DynamoDB store's): the adaptive throttle
+   * judges a target by the fleet's calls when its own are too few. Optional: absent, it counts per container.
+   */
+  readonly admissionFeed?: AdmissionFeed
   /** The current record for `key` (a fresh closed record with version 0 if none). May be served from cache. */
   read(key: string, now: number): Promise<BreakerRecord>
   /**
@@ -126,11 +131,6 @@ export interface BreakerStore {
   countSuccess?(key: string, now: number, windowMs: number, sinceMs: number): void
   /** Writes `next` only if the stored version still equals `expected.version`. */
   compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult>
-  /**
-   * The fleet's admission counts, kept beside the breaker's window (the DynamoDB store's): the adaptive throttle
-   * judges a target by the fleet's calls when its own are too few. Optional: absent, it counts per container.
-   */
-  readonly admissionFeed?: AdmissionFeed
 }
 
 /** The answer to "may I call this target now?". */
