@@ -91,7 +91,11 @@ const breakerPolicy: Record<string, Leaf | Tree> = {
     invalid: fc.constantFrom<unknown>([], ['caller-fault'], 'throttled', [5], [Symbol('c')], null, [1n]),
   },
   admission: {
-    fields: { k: real(1, 100, [0.5, 0, 101]), windowMs: num(fc.integer({ min: 1, max: 600 }).map((s) => s * 1_000), [1_500, 0, 601_000]) },
+    fields: {
+      k: real(1, 100, [0.5, 0, 101]),
+      windowMs: num(fc.integer({ min: 1, max: 600 }).map((s) => s * 1_000), [1_500, 0, 601_000]),
+      fleet: bool,
+    },
     alsoValid: fc.constant(false),
     notObject: fc.constantFrom<unknown>(true, 'on', 5, [], null, 5n),
   },

@@ -6,6 +6,7 @@
  * | `<model>@<region>`| `state`                | state, version, changedAt, openUntil, opens, stage,            | no  |
  * |                   |                        | stageSuccesses, permits (list of { id, expiresAt })            |     |
  * | `<model>@<region>`| `w#<bucket start, ms>` | calls, failures (ADD counters), expiresAt (epoch s)            | yes |
+ * |                   |                        | requests, accepts, throttles (ADD counters, admission feed)    |     |
  *
  * The state item changes only through conditional writes on `version`; window items only through `ADD`. A target's
  * items share a partition, so the window is one Query.
@@ -32,6 +33,18 @@ export const stateKey = (key: string): Item => ({ pk: { S: key }, sk: { S: STATE
 export const bucketSk = (startMs: number): string => `w#${String(startMs).padStart(15, '0')}`
 export const bucketStart = (ms: number): number => ms - (((ms % BUCKET_MS) + BUCKET_MS) % BUCKET_MS)
 export const bucketExpiry = (startMs: number, windowMs: number): number => Math.ceil((startMs + BUCKET_MS + windowMs) / 1000) + TTL_MARGIN_S
+
+/** The bucket start, ms, of a window item (its sort key `w#<start>`). */
+export const bucketOf = (item: Item): number => Number(item.sk && 'S' in item.sk && item.sk.S ? item.sk.S.slice(2) : NaN)
+
+/**
+ * The adaptive throttle's counters on a window item, beside the breaker's `calls` and `failures` (its outcomes:
+ * successes flushed every `flushMs`, failures at once). Written only by containers that a target has throttled in
+ * the throttle's window, at most once a second each (admission-feed.ts): calls wanted (shed ones included), calls
+ * answered with anything but a 429, and 429s. Absent (0) on an item nobody throttled.
+ */
+export const admissionCountsOf = (item: Item): { requests: number; accepts: number; throttles: number } =>
+  ({ requests: readNum(item.requests), accepts: readNum(item.accepts), throttles: readNum(item.throttles) })
 
 export function recordToItem(key: string, r: BreakerRecord): Item {
   return {

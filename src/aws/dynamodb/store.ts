@@ -15,6 +15,7 @@ import {
 import { bucketExpiry, bucketSk, bucketStart, itemToRecord, recordToItem, stateKey } from './items.js'
 import { resolveStoreOptions, type DynamoDBBreakerStoreOptions } from './options.js'
 import { queryWindow } from './window.js'
+import { DynamoDBAdmissionFeed } from './admission-feed.js'
 
 export type { DynamoDBBreakerStoreOptions }
 
@@ -69,6 +70,8 @@ export class DynamoDBBreakerStore implements BreakerStore {
   readonly #operationTimeoutMs: number
   /** No request has ended yet: the connection is still to be made (FIRST_OPERATION_MS). */
   #cold = true
+  /** The adaptive throttle's fleet counts, on this table with this client and budget (admission-feed.ts). */
+  readonly admissionFeed: DynamoDBAdmissionFeed
 
   constructor(options: DynamoDBBreakerStoreOptions) {
     const resolved = resolveStoreOptions(options)
@@ -78,6 +81,9 @@ export class DynamoDBBreakerStore implements BreakerStore {
     this.#flushMs = resolved.flushMs
     this.#clock = options.clock ?? systemClock
     this.#operationTimeoutMs = resolved.operationTimeoutMs
+    this.admissionFeed = new DynamoDBAdmissionFeed({
+      client: this.#client, table: this.#table, usage: this.usage, budget: () => this.#budget(), answered: (r) => this.#answered(r),
+    })
   }
 
   async read(key: string, now: number): Promise<BreakerRecord> {

@@ -4,6 +4,8 @@
  */
 import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
 
+import type { AdmissionFeed } from '../admission/fleet-feed.js'
+
 export class LazyBreakerStore implements BreakerStore {
   readonly #load: () => Promise<BreakerStore>
   #store: Promise<BreakerStore> | undefined
@@ -20,6 +22,15 @@ export class LazyBreakerStore implements BreakerStore {
       throw error
     })
     return this.#store
+  }
+
+  /** The loaded store's feed (a store without one fails each report: the throttle then counts locally). */
+  readonly admissionFeed: AdmissionFeed = {
+    report: async (key, delta, now, windowMs) => {
+      const feed = (await this.#get()).admissionFeed
+      if (feed === undefined) throw new Error('the breaker store keeps no admission counts')
+      return feed.report(key, delta, now, windowMs)
+    },
   }
 
   peek(key: string, now: number): BreakerRecord | undefined {

@@ -3,6 +3,7 @@
  * an event to the next record. The store keeps records and changes them only by compare-and-set on `version`, so a
  * store backed by DynamoDB conditional writes fits without the engine changing.
  */
+import type { AdmissionFeed } from '../admission/fleet-feed.js'
 
 export type BreakerStateName = 'closed' | 'open' | 'half-open'
 
@@ -86,6 +87,11 @@ export type CompareAndSetResult =
  * fleet. Implementations may cache `read`; `compareAndSet` must be atomic against every other writer.
  */
 export interface BreakerStore {
+  /**
+   * The fleet's admission counts, kept beside the breaker's window (the DynamoDB store's): the adaptive throttle
+   * judges a target by the fleet's calls when its own are too few. Optional: absent, it counts per container.
+   */
+  readonly admissionFeed?: AdmissionFeed
   /** The current record for `key` (a fresh closed record with version 0 if none). May be served from cache. */
   read(key: string, now: number): Promise<BreakerRecord>
   /**

@@ -14,7 +14,7 @@ import { BREAKER_FAILURE_CLASSES, type Classification } from '../failure.js'
 import { targetKey, type Target } from '../targets.js'
 import { withAttemptSignal } from '../backoff/deadline.js'
 import { classify } from '../failure.js'
-import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, type TimeSlice } from './attempt.js'
+import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, walkOf, type TimeSlice } from './attempt.js'
 import { Ledger } from './ledger.js'
 import { reopenWait } from './reopen-wait.js'
 import { retryWait } from './retry.js'
@@ -65,12 +65,7 @@ class CascadeRun<I, O> {
 
   constructor(readonly req: CascadeRequest<I, O>) {
     this.backoff = req.policies.backoff?.policy ?? NO_RETRY
-    const walk = req.policies.fallback?.nextTarget
-      ? req.targets
-      : (req.canaryNet ? [req.targets[0] as Target, req.canaryNet] : req.targets.slice(0, 1))
-    // A restarted stream skips the targets its earlier cascades tried.
-    const skip = req.skip
-    this.walk = skip === undefined || skip.size === 0 ? walk : walk.filter((t) => !skip.has(targetKey(t)))
+    this.walk = walkOf(req)
     this.attemptTimeoutMs = req.attemptTimeoutMs ?? this.backoff.attemptTimeoutMs
     this.gate = req.policies.breaker ?? NO_BREAKER
     this.sharedClock = req.policies.breaker === undefined || req.policies.breaker.clock === req.clock
@@ -129,7 +124,10 @@ class CascadeRun<I, O> {
           await clock.sleep(waitMs, this.req.signal)
           now = clock.now()
         }
-        // The target throttles more than it accepts: this call goes elsewhere before it adds to the 429s.
+        // The target throttles more than it accepts, here or fleet-wide (a throttled container reads the fleet's
+        // counts first, at most once a second): the call goes elsewhere before it adds to the 429s.
+        const syncing = this.req.policies.admission?.sync(key, now)
+        if (syncing !== undefined) now = await syncing.then(() => clock.now())
         if (this.req.policies.admission?.admit(key, now, this.req.random) === false) {
           this.ledger.record(target, attempt, 'skipped-shed', 0, waitMs)
           this.soonest[ti] = SHED_RETRY_MS
@@ -220,7 +218,7 @@ class CascadeRun<I, O> {
     }
     const failureClass = classification.failureClass
     // Anything but a 429 is an answer the target accepted to give (the throttle only weighs quota).
-    if (failureClass !== 'throttled') policies.admission?.accepted(targetKey(target), this.req.clock.now())
+    policies.admission?.[failureClass === 'throttled' ? 'throttled' : 'accepted'](targetKey(target), this.req.clock.now())
     const record = this.ledger.record(target, attempt, failureClass, latencyMs, waitMs, admission, classification.errorName)
     listener?.attemptEnd?.(token, { record, error })
     this.last = { classification, error }
