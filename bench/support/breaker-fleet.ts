@@ -9,7 +9,9 @@ import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import { DynamoDBBreakerStore, type StoreUsage } from '../../src/aws/dynamodb/store.js'
 import { CircuitBreaker } from '../../src/core/breaker/circuit-breaker.js'
 import { FallbackBreakerStore } from '../../src/core/breaker/fallback-store.js'
-import type { BreakerEvent, BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from '../../src/core/breaker/types.js'
+import type {
+  BreakerEvent, BreakerRecord, BreakerStore, CompareAndSetResult, ProbeChange, WindowCounts,
+} from '../../src/core/breaker/types.js'
 import type { Clock } from '../../src/core/clock.js'
 import { seededRandom } from '../../tools/fake-bedrock/fake-bedrock-faults.js'
 
@@ -69,8 +71,8 @@ class ConflictCountingStore implements BreakerStore {
   recordOutcome(key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number): Promise<WindowCounts> {
     return this.inner.recordOutcome(key, outcome, now, windowMs, sinceMs)
   }
-  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
-    const result = await this.inner.compareAndSet(key, expected, next)
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult> {
+    const result = await this.inner.compareAndSet(key, expected, next, change)
     if (!result.ok) this.onConflict()
     return result
   }
