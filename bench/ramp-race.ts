@@ -57,17 +57,19 @@ const median = (xs: number[]): number => {
 }
 const ramp = (r: RaceResult): string => (r.rampMs === undefined ? 'not closed' : String(r.rampMs))
 const cells = (r: RaceResult): string[] => [
-  String(r.landed), String(r.failed), `${r.puts}+${r.updates}`, String(r.gets), String(r.windowUpdates), String(r.probes),
+  String(r.landed), `${r.failed} (${r.failedPuts}+${r.failed - r.failedPuts})`,
+  `${r.puts}+${r.updates}`, String(r.gets), String(r.windowUpdates), String(r.probes),
   ramp(r), r.fullestStage.toFixed(2), String(r.storeErrors),
 ]
 const header = [
-  'run', 'landed', 'failed (CCF)', 'Put+Update', 'GetItem', 'window ADDs', 'probes', 'ramp ms', 'fullest stage', 'store errors',
+  'run', 'landed', 'failed (Put+Update)', 'Put+Update', 'GetItem', 'window ADDs', 'probes', 'ramp ms', 'fullest stage', 'store errors',
 ]
 const body = results.map((r, i) => [String(i + 1), ...cells(r)])
 const pick = (f: (r: RaceResult) => number): number[] => results.map(f)
 const closed = results.filter((r) => r.rampMs !== undefined).map((r) => r.rampMs as number)
 for (const [label, agg] of [['median', median], ['max', (xs: number[]) => Math.max(...xs)]] as const) {
-  body.push([label, String(agg(pick((r) => r.landed))), String(agg(pick((r) => r.failed))),
+  body.push([label, String(agg(pick((r) => r.landed))),
+    `${agg(pick((r) => r.failed))} (${agg(pick((r) => r.failedPuts))}+${agg(pick((r) => r.failed - r.failedPuts))})`,
     `${agg(pick((r) => r.puts))}+${agg(pick((r) => r.updates))}`, String(agg(pick((r) => r.gets))),
     String(agg(pick((r) => r.windowUpdates))), String(agg(pick((r) => r.probes))),
     closed.length > 0 ? String(agg(closed)) : '-', agg(pick((r) => r.fullestStage)).toFixed(2),
@@ -80,6 +82,7 @@ const line = (row: string[]): string => `| ${row.map(pad).join(' | ')} |`
 console.log(`Half-open ramp race on ${dynamo.label}.`)
 console.log(`${values.containers} containers at ${values.rate} invocations/s each, ${values['tick-ms']} ms ticks (invocations in one `
   + `tick race), probe calls ${callMs[0]}–${callMs[1]} ms, fleet policy (stages 1, 5, 10), ${runs} runs.`)
-console.log('landed / failed = writes to the state item that landed / failed their condition (ConditionalCheckFailed).\n')
+console.log('landed / failed = writes to the state item that landed / failed their condition (ConditionalCheckFailed), '
+  + 'by PutItem (compare-and-set on the version) and UpdateItem (a probe change).\n')
 console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n'))
 console.log(`\n${((performance.now() - started) / 1000).toFixed(1)} s wall time`)

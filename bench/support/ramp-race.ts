@@ -39,7 +39,7 @@ export interface RaceRun {
 }
 
 /** Writes to the state item, as the wire saw them. */
-export interface StateWrites { landed: number; failed: number; puts: number; updates: number }
+export interface StateWrites { landed: number; failed: number; failedPuts: number; puts: number; updates: number }
 
 export interface RaceResult extends StateWrites {
   /** Simulated ms from the open → half-open write to the half-open → closed one (undefined: it never closed). */
@@ -70,7 +70,10 @@ function countStateWrites(client: DynamoDBClient, writes: StateWrites, onWindowU
       writes.landed++
       return out
     } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') writes.failed++
+      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+        writes.failed++
+        if (name === 'PutItemCommand') writes.failedPuts++
+      }
       throw error
     }
   }, { step: 'initialize', name: 'countStateWrites' })
@@ -89,7 +92,7 @@ export async function raceRamp(run: RaceRun): Promise<RaceResult> {
   const clock: Clock = { now: () => EPOCH + sim.t, sleep: async () => undefined }
   const policy = fleetPolicy({})
   const stages = resolvePolicy(policy, 'bench')
-  const writes: StateWrites = { landed: 0, failed: 0, puts: 0, updates: 0 }
+  const writes: StateWrites = { landed: 0, failed: 0, failedPuts: 0, puts: 0, updates: 0 }
   let windowUpdates = 0
   const transitions: string[] = []
   let halfOpenAt: number | undefined
