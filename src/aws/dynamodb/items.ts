@@ -4,14 +4,18 @@
  * | pk (S)            | sk (S)                 | attributes                                                     | TTL |
  * |-------------------|------------------------|----------------------------------------------------------------|-----|
  * | `<model>@<region>`| `state`                | state, version, changedAt, openUntil, opens, stage,            | no  |
- * |                   |                        | stageSuccesses, permits (list of { id, expiresAt })            |     |
+ * |                   |                        | stageSuccesses, permits (map id → expiresAt), slotsTaken       |     |
  * | `<model>@<region>`| `w#<bucket start, ms>` | calls, failures (ADD counters), expiresAt (epoch s)            | yes |
  * |                   |                        | requests, accepts, throttles (ADD counters, admission feed)    |     |
  *
- * The state item changes only through conditional writes on `version`; window items only through `ADD`. A target's
- * items share a partition, so the window is one Query.
+ * The state item changes through conditional writes on `version`, and through probe changes (probe-update.ts):
+ * UpdateItems on one permit's map entry, conditioned on the episode, the stage and `slotsTaken` (permits held +
+ * stage successes, kept by every write: DynamoDB conditions cannot add) instead of the version. Permits are a map
+ * so that two such updates never touch the same path. Window items change only through `ADD`. A target's items
+ * share a partition, so the window is one Query.
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
+import { sortPermits } from '../../core/breaker/probe-change.js'
 import type { BreakerRecord, BreakerStateName, ProbePermit } from '../../core/breaker/types.js'
 
 export const STATE_SK = 'state'
@@ -56,19 +60,14 @@ export function recordToItem(key: string, r: BreakerRecord): Item {
     opens: num(r.opens),
     stage: num(r.stage),
     stageSuccesses: num(r.stageSuccesses),
-    permits: { L: r.permits.map((p) => ({ M: { id: { S: p.id }, expiresAt: num(p.expiresAt) } })) },
+    permits: { M: Object.fromEntries(r.permits.map((p) => [p.id, num(p.expiresAt)])) },
+    slotsTaken: num(r.permits.length + r.stageSuccesses),
   }
 }
 
 /** Reads a state item back; an item this code did not write (or a corrupt one) reads as "unknown state: closed". */
 export function itemToRecord(item: Item): BreakerRecord {
   const state = item.state && 'S' in item.state ? (item.state.S as BreakerStateName) : 'closed'
-  const list = item.permits && 'L' in item.permits ? item.permits.L ?? [] : []
-  const permits: ProbePermit[] = []
-  for (const entry of list) {
-    const m = 'M' in entry ? entry.M : undefined
-    if (m?.id && 'S' in m.id && m.id.S) permits.push({ id: m.id.S, expiresAt: readNum(m.expiresAt) })
-  }
   return {
     state: STATES.includes(state) ? state : 'closed',
     version: readNum(item.version),
@@ -77,8 +76,22 @@ export function itemToRecord(item: Item): BreakerRecord {
     opens: readNum(item.opens),
     stage: readNum(item.stage),
     stageSuccesses: readNum(item.stageSuccesses),
-    permits,
+    permits: readPermits(item.permits),
   }
+}
+
+/** The permit map (id → expiresAt), in canonical order; the list of `{ id, expiresAt }` earlier builds wrote, too. */
+function readPermits(value: AttributeValue | undefined): ProbePermit[] {
+  const permits: ProbePermit[] = []
+  if (value && 'M' in value) {
+    for (const [id, expiresAt] of Object.entries(value.M ?? {})) if (id) permits.push({ id, expiresAt: readNum(expiresAt) })
+  } else if (value && 'L' in value) {
+    for (const entry of value.L ?? []) {
+      const m = 'M' in entry ? entry.M : undefined
+      if (m?.id && 'S' in m.id && m.id.S) permits.push({ id: m.id.S, expiresAt: readNum(m.expiresAt) })
+    }
+  }
+  return sortPermits(permits)
 }
 
 export const countsOf = (item: Item): { calls: number; failures: number } =>

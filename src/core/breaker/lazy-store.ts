@@ -2,7 +2,7 @@
  * A store built on first use. The DynamoDB store pulls in the DynamoDB client, a fifth of the layer entry's cold
  * import; a function whose breaker never runs (or runs without a table) should not pay for it at init.
  */
-import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
+import type { BreakerRecord, BreakerStore, CompareAndSetResult, ProbeChange, WindowCounts } from './types.js'
 
 import type { AdmissionFeed } from '../admission/fleet-feed.js'
 
@@ -45,7 +45,7 @@ export class LazyBreakerStore implements BreakerStore {
     return (await this.#get()).recordOutcome(key, outcome, now, windowMs, sinceMs)
   }
 
-  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
-    return (await this.#get()).compareAndSet(key, expected, next)
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult> {
+    return (await this.#get()).compareAndSet(key, expected, next, change)
   }
 }
