@@ -14,7 +14,9 @@
  *   `batchMs`, into the bucket of the second they are sent in; the store's window Query is answered from the
  *   container's last one while that is younger than `batchMs` (the counts it would read are that stale anyway).
  */
-import type { AttributeValue, QueryCommandInput, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb'
+import {
+  DynamoDBServiceException, type AttributeValue, type QueryCommandInput, type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb'
 import { bucketSk, bucketStart } from '../../src/aws/dynamodb/items.js'
 import type { Item } from './expressions.js'
 import type { Scheduler } from './scheduler.js'
@@ -48,6 +50,15 @@ interface Command { readonly input: unknown; readonly constructor: { readonly na
 
 const isWindowKey = (key: Item | undefined): boolean => (key?.sk && 'S' in key.sk ? key.sk.S?.startsWith('w#') ?? false : false)
 const pkOf = (key: Item | undefined): string => (key?.pk && 'S' in key.pk ? key.pk.S ?? '' : '')
+
+/** The value placeholder a Query's key condition fixes `pk` with (`pk = :pk`, or through a `#name`). */
+function pkPlaceholder(input: QueryCommandInput): string | undefined {
+  for (const m of (input.KeyConditionExpression ?? '').matchAll(/(#?\w+)\s*=\s*(:\w+)/g)) {
+    const name = m[1]?.startsWith('#') ? input.ExpressionAttributeNames?.[m[1]] : m[1]
+    if (name === 'pk') return m[2]
+  }
+  return undefined
+}
 
 /** The placeholders an update expression ADDs (summed when two updates of one item are coalesced). */
 function addOperands(expression: string): Set<string> {
@@ -90,7 +101,7 @@ export class FakeDynamoDBClient {
       const input = command.input as QueryCommandInput
       const window = Object.values(input.ExpressionAttributeValues ?? {}).some((v) => v.S?.startsWith('w#'))
       if (!window) return this.#wire(name, input)
-      const key = `${input.KeyConditionExpression}|${input.ExpressionAttributeValues?.[':pk']?.S}`
+      const key = `${input.KeyConditionExpression}|${input.ExpressionAttributeValues?.[pkPlaceholder(input) ?? '']?.S}`
       const last = this.#lastQuery.get(key)
       const fresh = design.batchMs > 0 && last !== undefined && this.#o.sim.now() - last.at < design.batchMs
       if (fresh) return { Items: last.items, Count: last.items.length }
@@ -113,10 +124,13 @@ export class FakeDynamoDBClient {
 
   async #windowQuery(input: QueryCommandInput): Promise<Item[]> {
     const { shards } = this.#o.design
-    const pk = input.ExpressionAttributeValues?.[':pk']?.S
-    if (shards <= 1 || pk === undefined) return ((await this.#wire('QueryCommand', input)) as { Items: Item[] }).Items
+    const placeholder = pkPlaceholder(input)
+    const pk = placeholder === undefined ? undefined : input.ExpressionAttributeValues?.[placeholder]?.S
+    if (shards <= 1 || placeholder === undefined || pk === undefined) {
+      return ((await this.#wire('QueryCommand', input)) as { Items: Item[] }).Items
+    }
     const pages = await Promise.all(Array.from({ length: shards }, (_, s) => this.#wire('QueryCommand', {
-      ...input, ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':pk': { S: `${pk}#${s}` } },
+      ...input, ExpressionAttributeValues: { ...input.ExpressionAttributeValues, [placeholder]: { S: `${pk}#${s}` } },
     })))
     return pages.flatMap((page) => (page as { Items: Item[] }).Items)
   }
@@ -163,6 +177,7 @@ export class FakeDynamoDBClient {
         if (name === 'UpdateItemCommand') return table.updateItem(input as never)
         return table.query(input as never)
       } catch (error) {
+        if (!(error instanceof DynamoDBServiceException)) table.unanswerable.push(error as Error)
         const throttled = (error as Error).name === 'ProvisionedThroughputExceededException'
         const wait = Math.floor(random() * THROTTLE_BACKOFF_MS)
         if (!throttled || attempt >= MAX_ATTEMPTS || sim.now() + wait + latencyMs - began > BUDGET_MS) throw error

@@ -141,6 +141,8 @@ export async function runScale(run: ScaleRun): Promise<ScaleResult> {
   }
   await sim.run(end + 5_000)
   await done
+  const [unanswerable] = table.unanswerable
+  if (unanswerable) throw new Error(`scale model: ${table.unanswerable.length} requests the table cannot answer: ${unanswerable.message}`)
   const last = results.at(-1) as PhaseResult
   last.table = diff(table.totals, last.table)
   for (const [i, r] of results.entries()) {

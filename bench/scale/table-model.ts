@@ -74,6 +74,11 @@ export class TableModel {
   readonly seconds = new Map<string, Map<number, Second>>()
   /** Per partition key, per second: write and read units asked for, throttled or not (the demand). */
   readonly demand = new Map<string, Map<number, Second>>()
+  /**
+   * Requests the model could not answer (an expression or option it does not know). The store would take them
+   * for a failing DynamoDB and carry on locally, so the run checks this and stops instead of printing wrong numbers.
+   */
+  readonly unanswerable: Error[] = []
   readonly #items = new Map<string, Map<string, Item>>()
   readonly #sorted = new Map<string, string[]>()
 

@@ -48,7 +48,7 @@ describe('the fake client\'s wire designs, under the real store', () => {
     const sim = new Scheduler(T0)
     const table = new TableModel(() => sim.now())
     const stores = [0, 1, 2].map((container) => new DynamoDBBreakerStore({
-      tableName: 't', clock: { now: () => sim.now(), sleep: (ms) => sim.sleep(ms) },
+      tableName: 'scale-test', clock: { now: () => sim.now(), sleep: (ms) => sim.sleep(ms) },
       client: new FakeDynamoDBClient({ table, sim, design, container, random: () => 0.5, latencyMs: 0 }) as unknown as DynamoDBClient,
     }))
     return { sim, table, stores }
