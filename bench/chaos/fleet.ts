@@ -13,6 +13,7 @@ import { startSwitchableProxy } from '../support/switchable-proxy.js'
 import { InstanceThread } from './instance-thread.js'
 import { BASE_EVENT, replyFor, warmUp, type Slot } from './fleet-warmup.js'
 import type { ChaosScenario, ScriptStep } from './scenarios.js'
+import { DYNAMODB_STRATEGIES } from './types.js'
 import type {
   Arrival, BreakerTransition, DynamoCounts, InstanceConfig, InvocationResult, ProbeGrant, RequestRecord, StrategyName, StrategyRun,
   UpstreamCall,
@@ -43,9 +44,9 @@ export async function runFleet(
   o: FleetOptions,
 ): Promise<StrategyRun> {
   const server = await FakeBedrock.start()
-  // Only Breakwater talks to DynamoDB; its table sits behind a switch the script can turn off.
+  // Only the shared breakers (Breakwater's, dynamodb-lww) talk to DynamoDB; the table sits behind a switch the script can turn off.
   const dynamoPort = Number(new URL(String(o.dynamo.clientConfig.endpoint)).port)
-  const proxy = strategy === 'breakwater' ? await startSwitchableProxy(dynamoPort) : undefined
+  const proxy = DYNAMODB_STRATEGIES.has(strategy) ? await startSwitchableProxy(dynamoPort) : undefined
   const transitions: BreakerTransition[] = []
   const probes: ProbeGrant[] = []
   let start = 0

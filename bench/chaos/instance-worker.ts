@@ -9,6 +9,7 @@ import type { Context } from 'aws-lambda'
 import { lambdaContext } from '../../tools/lambda-context.js'
 import { cockatiel, naive, sdkAdaptive, textbook } from './baselines.js'
 import { breakwaterInstance } from './breakwater-strategy.js'
+import { dynamodbLww } from './dynamodb-lww.js'
 import { PRIMARY_MODEL, PRIMARY_REGION } from './scenarios.js'
 import { isComplete } from './stream-reply.js'
 import type {
@@ -35,7 +36,7 @@ export type FromWorker =
   | ({ readonly type: 'probe'; readonly at: number } & Omit<ProbeGrant, 'atMs'>)
 
 const FACTORIES: Record<StrategyName, (env: StrategyEnv, id: number) => ChaosInstance> = {
-  naive, textbook, cockatiel, 'sdk-adaptive': sdkAdaptive, breakwater: breakwaterInstance,
+  naive, textbook, cockatiel, 'sdk-adaptive': sdkAdaptive, 'dynamodb-lww': dynamodbLww, breakwater: breakwaterInstance,
 }
 
 /** 200 from the primary target: ok; 200 from anything else: degraded; any other reply: graceful. */

@@ -1,12 +1,14 @@
 /**
  * Probes per half-open stage, measured. Breakwater: every probe permit the fleet breaker granted, assigned to the
- * target's latest half-open transition (an episode) and counted per stage (1 → 5 → 10 by default). cockatiel: each
- * instance's own half-open episodes, counted as the calls that instance made to the target while half-open.
+ * target's latest half-open transition (an episode) and counted per stage (1 → 5 → 10 by default). dynamodb-lww:
+ * its one shared item's half-open episodes, counted as the fleet's calls to the target until the next transition
+ * (any instance's: half-open lets every call through). cockatiel: each instance's own half-open episodes, counted
+ * as the calls that instance made to the target while half-open.
  */
 import type { BreakerTransition, StrategyRun } from './types.js'
 
 export interface HalfOpenProbes {
-  /** Half-open episodes: fleet-wide for Breakwater, per instance for cockatiel. */
+  /** Half-open episodes: fleet-wide for Breakwater and dynamodb-lww, per instance for cockatiel. */
   readonly halfOpens: number
   /** Mean probes per episode in each stage, over the episodes that reached it. */
   readonly perStage: readonly number[]
@@ -49,8 +51,19 @@ function instanceProbes(run: StrategyRun): HalfOpenProbes {
   return { halfOpens: episodes.length, perStage: perStage(episodes) }
 }
 
+function sharedItemProbes(run: StrategyRun): HalfOpenProbes {
+  const episodes: number[][] = []
+  run.transitions.forEach((t, i) => {
+    if (t.to !== 'half-open') return
+    const until = run.transitions.slice(i + 1).find((n) => n.key === t.key)?.atMs ?? Infinity
+    episodes.push([run.calls.filter((c) => c.target === t.key && c.atMs >= t.atMs && c.atMs < until).length])
+  })
+  return { halfOpens: episodes.length, perStage: perStage(episodes) }
+}
+
 export function halfOpenProbes(run: StrategyRun): HalfOpenProbes | null {
   if (run.strategy === 'breakwater') return fleetProbes(run)
   if (run.strategy === 'cockatiel') return instanceProbes(run)
+  if (run.strategy === 'dynamodb-lww') return sharedItemProbes(run)
   return null
 }

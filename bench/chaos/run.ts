@@ -1,10 +1,10 @@
 /**
  * `npm run bench:chaos -- [scenario ... | streams] [--instances N] [--rate R] [--duration S] [--scale K] [--timeout MS] [--out dir]`
  *
- * Per scenario, the five strategies run at the same time, each with its own fleet and its own fake Bedrock following
- * the same fault script, on the same seeded arrivals; Breakwater's breaker lives in one DynamoDB Local (dynalite where
- * Java is missing: the first line says which), a fresh table per scenario. Writes `chaos-results.json`,
- * `chaos-report.html` and `chaos-tables.md` to `--out` (default bench/chaos/out).
+ * Per scenario, the six strategies run at the same time, each with its own fleet and its own fake Bedrock following
+ * the same fault script, on the same seeded arrivals; Breakwater's and dynamodb-lww's breakers live in one DynamoDB
+ * Local (dynalite where Java is missing: the first line says which), a fresh table per scenario. Writes
+ * `chaos-results.json`, `chaos-report.html` and `chaos-tables.md` to `--out` (default bench/chaos/out).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
@@ -21,7 +21,7 @@ import { renderReport } from './report.js'
 import type { ChaosOptions, ChaosResults, ScenarioResult } from './results.js'
 import { atRate, CHAOS_SCENARIOS, DEFAULT_SCENARIOS, scaled, STREAM_SCENARIOS, type ChaosScenario } from './scenarios.js'
 import { series, summarize } from './summary.js'
-import { STRATEGIES } from './types.js'
+import { DYNAMODB_STRATEGIES, STRATEGIES } from './types.js'
 
 export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: string; results: ChaosResults }> {
   const unknown = o.scenarios.filter((s) => !CHAOS_SCENARIOS.has(s))
@@ -58,6 +58,9 @@ export async function runChaos(o: ChaosOptions): Promise<{ json: string; html: s
         const share = c && `goodput ${c.goodput} of ceiling ${c.ceiling} (${(c.share * 100).toFixed(1)}%)`
         const cost = c && `429s ${c.throttled429}  Lambda-throttled ${m.outcomes.throttled}  busy ${m.busySeconds} s`
         if (c) o.log?.(`  ${''.padEnd(12)} ${share}  ${cost}`)
+        const d = m.dynamo
+        const ddb = `DynamoDB ${d.reads} reads  ${d.writes} writes  ${d.perRequest} requests per request`
+        if (DYNAMODB_STRATEGIES.has(s)) o.log?.(`  ${''.padEnd(12)} ${ddb}`)
         const st = m.stream
         const ttft = st && `TTFT p50 ${st.ttftP50Ms} ms  p99 ${st.ttftP99Ms} ms`
         if (st) o.log?.(`  ${''.padEnd(12)} complete ${st.complete}  truncated-as-success ${st.truncatedAsSuccess}  ${ttft}`)

@@ -3,8 +3,10 @@ import type { Context } from 'aws-lambda'
 import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import type { FaultRule, QuotaRule } from '../../tools/fake-bedrock/fake-bedrock.js'
 
-export type StrategyName = 'naive' | 'textbook' | 'cockatiel' | 'sdk-adaptive' | 'breakwater'
-export const STRATEGIES: readonly StrategyName[] = ['naive', 'textbook', 'cockatiel', 'sdk-adaptive', 'breakwater']
+export type StrategyName = 'naive' | 'textbook' | 'cockatiel' | 'sdk-adaptive' | 'dynamodb-lww' | 'breakwater'
+export const STRATEGIES: readonly StrategyName[] = ['naive', 'textbook', 'cockatiel', 'sdk-adaptive', 'dynamodb-lww', 'breakwater']
+/** The strategies whose breaker lives in the scenario's DynamoDB table (behind the switch `dynamodb-down` turns off). */
+export const DYNAMODB_STRATEGIES: ReadonlySet<StrategyName> = new Set(['dynamodb-lww', 'breakwater'])
 
 /**
  * ok: 200 from the primary target; degraded: 200 from a fallback (other region, smaller model, shorter context);
@@ -40,7 +42,7 @@ export interface StrategyEnv extends InstanceConfig {
 export interface ChaosInstance {
   handle(event: unknown, context: Context): Promise<unknown>
   close(): void
-  /** DynamoDB requests this instance made, and breaker-store failures it fell back to local state on (Breakwater only). */
+  /** DynamoDB requests this instance made, and breaker-store failures it fell back to local state on (DYNAMODB_STRATEGIES). */
   readonly dynamo?: DynamoCounts
 }
 

@@ -24,7 +24,7 @@ describe('chaos bench smoke run', () => {
     const results = JSON.parse(readFileSync(json, 'utf8')) as { results: { strategies: Record<string, unknown> }[] }
     expect(results.results).toHaveLength(4)
     for (const r of results.results) {
-      expect(Object.keys(r.strategies).sort()).toEqual(['breakwater', 'cockatiel', 'naive', 'sdk-adaptive', 'textbook'])
+      expect(Object.keys(r.strategies).sort()).toEqual(['breakwater', 'cockatiel', 'dynamodb-lww', 'naive', 'sdk-adaptive', 'textbook'])
     }
     expect(readFileSync(html, 'utf8')).toContain('<svg')
     expect(readFileSync(html, 'utf8')).toContain('goodput ceiling')
