@@ -58,8 +58,8 @@ export interface QuotaBookOptions {
   readonly clock: Pick<Clock, 'now'>
   /** Each limited target's quota, by target key. */
   readonly limits: ReadonlyMap<string, QuotaLimit>
-  /** Told of each failure of the shared store (the book then runs on its own store for a while). Must not throw. */
-  readonly onStoreError?: (error: unknown) => void
+  /** Told of each failure of the shared store (the book then runs on its own store for a while). */
+  readonly onStoreError?: (error: unknown, key: string, operation: 'quota-take' | 'quota-give') => void
 }
 
 interface Block {
@@ -92,7 +92,7 @@ export class QuotaBook {
   readonly #local = new MemoryQuotaStore()
   readonly #clock: Pick<Clock, 'now'>
   readonly #states = new Map<string, KeyState>()
-  readonly #onStoreError: ((error: unknown) => void) | undefined
+  readonly #onStoreError: QuotaBookOptions['onStoreError']
   readonly #gives = new Set<Promise<void>>()
   #localUntil = -Infinity
   #nextSweep = -Infinity
@@ -212,7 +212,7 @@ export class QuotaBook {
       if (this.#clock.now() < this.#localUntil) throw LOCAL
       granted = await this.#store.take(state.key, block.minute, want, state.limit)
     } catch (error) {
-      if (error !== LOCAL) this.#storeFailed(error)
+      if (error !== LOCAL) this.#storeFailed(error, state.key, 'quota-take')
       shared = false
       granted = this.#local.takeNow(state.key, block.minute, want, state.limit)
     } finally {
@@ -268,15 +268,16 @@ export class QuotaBook {
     if (toLocal.requests > 0 || toLocal.tokens > 0) this.#local.giveNow(state.key, block.minute, toLocal)
     if (toShared.requests === 0 && toShared.tokens === 0) return
     // Not awaited by the call that triggered it; a give that fails leaves the fleet that much short, never over.
-    const give = this.#store.give(state.key, block.minute, toShared).catch((error: unknown) => this.#storeFailed(error))
+    const give = this.#store.give(state.key, block.minute, toShared)
+      .catch((error: unknown) => this.#storeFailed(error, state.key, 'quota-give'))
     this.#gives.add(give)
     void give.finally(() => this.#gives.delete(give))
   }
 
-  #storeFailed(error: unknown): void {
+  #storeFailed(error: unknown, key: string, operation: 'quota-take' | 'quota-give'): void {
     this.#localUntil = this.#clock.now() + LOCAL_FALLBACK_MS
     try {
-      this.#onStoreError?.(error)
+      this.#onStoreError?.(error, key, operation)
     } catch {
       // a listener's failure is not the call's
     }
@@ -286,7 +287,7 @@ export class QuotaBook {
 /** Thrown (and caught) inside #take to take from the local store while the shared one is given a rest. */
 const LOCAL = Symbol('local')
 
-/** Every dimension the block is short of `cost` in was found empty less than SHORT_RETRY_MS ago, this minute: do not ask again yet. */
+/** Each dimension the block is short of `cost` in was found empty less than SHORT_RETRY_MS ago, this minute: not asked yet. */
 function knownShort(state: KeyState, left: Amount, cost: Amount, now: number): boolean {
   const { limit, shortAt } = state
   // A new minute is a new budget, however recently the last one ran out.
