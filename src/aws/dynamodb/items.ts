@@ -6,9 +6,12 @@
  * | `<model>@<region>`| `state`                | state, version, changedAt, openUntil, opens, stage,            | no  |
  * |                   |                        | stageSuccesses, permits (list of { id, expiresAt })            |     |
  * | `<model>@<region>`| `w#<bucket start, ms>` | calls, failures (ADD counters), expiresAt (epoch s)            | yes |
+ * | `<model>@<region>`| `q#<minute since epoch>`| requests, tokens (ADD: granted less given back), expiresAt   | yes |
  *
- * The state item changes only through conditional writes on `version`; window items only through `ADD`. A target's
- * items share a partition, so the window is one Query.
+ * The state item changes only through conditional writes on `version`; window items only through `ADD`; quota items
+ * (targets with a declared `quota` only) through an `ADD` conditioned on staying within the limit, and an `ADD` of
+ * the negative to give back (quota-store.ts). A target's items share a partition, so the window is one Query (its
+ * `w#` range never reads a `q#` item).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import type { BreakerRecord, BreakerStateName, ProbePermit } from '../../core/breaker/types.js'
@@ -70,3 +73,11 @@ export function itemToRecord(item: Item): BreakerRecord {
 
 export const countsOf = (item: Item): { calls: number; failures: number } =>
   ({ calls: readNum(item.calls), failures: readNum(item.failures) })
+
+/** A quota item outlives its minute by this much (TTL itself may lag by hours; a lagging item is never read again). */
+const QUOTA_TTL_MARGIN_S = 300
+
+export const quotaKey = (key: string, minute: number): Item => ({ pk: { S: key }, sk: { S: `q#${minute}` } })
+export const quotaExpiry = (minute: number): number => (minute + 1) * 60 + QUOTA_TTL_MARGIN_S
+export const quotaUsed = (item: Item): { requests: number; tokens: number } =>
+  ({ requests: readNum(item.requests), tokens: readNum(item.tokens) })
