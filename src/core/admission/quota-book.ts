@@ -22,7 +22,11 @@
  */
 import type { Clock } from '../clock.js'
 import { SecondWindow } from '../window.js'
-import { add, MemoryQuotaStore, minuteOf, minus, NOTHING, type Amount, type QuotaLimit, type QuotaStore } from './quota.js'
+import {
+  add, fits, MemoryQuotaStore, minuteOf, minus, NOTHING, type Amount, type QuotaLimit, type QuotaStore, type Spent, type Ticket,
+} from './quota.js'
+
+export type { Spent, Ticket } from './quota.js'
 
 /** A block is this many seconds of the container's own recent demand on the target. */
 export const BLOCK_SECONDS = 5
@@ -39,19 +43,6 @@ const SWEEP_MS = 1_000
 
 const REQUESTS = 0
 const TOKENS = 1
-
-/** What a call was charged, to settle once it ends. */
-export interface Ticket {
-  readonly key: string
-  readonly minute: number
-  readonly cost: Amount
-}
-
-/**
- * How a charged call ended: `'unsent'` = never sent (all of it back), a number = the tokens it used (input +
- * output, from the reply's usage; the rest back), `undefined` = not known (a timeout: keep it all).
- */
-export type Spent = number | undefined | 'unsent'
 
 export interface QuotaBookOptions {
   readonly store: QuotaStore
@@ -300,6 +291,3 @@ function knownShort(state: KeyState, left: Amount, cost: Amount, now: number): b
   const missesTokens = limit.tokens !== undefined && left.tokens < cost.tokens
   return (!missesRequests || recent(shortAt.requests)) && (!missesTokens || recent(shortAt.tokens))
 }
-
-const fits = (left: Amount, cost: Amount, limit: QuotaLimit): boolean =>
-  (limit.requests === undefined || left.requests >= cost.requests) && (limit.tokens === undefined || left.tokens >= cost.tokens)

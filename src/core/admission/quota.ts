@@ -20,6 +20,19 @@ export interface Amount {
 
 export const NOTHING: Amount = Object.freeze({ requests: 0, tokens: 0 })
 
+/** What a call was charged, to settle once it ends (quota-book.ts). */
+export interface Ticket {
+  readonly key: string
+  readonly minute: number
+  readonly cost: Amount
+}
+
+/**
+ * How a charged call ended: `'unsent'` = never sent (all of it back), a number = the tokens it used (input +
+ * output, from the reply's usage; the rest back), `undefined` = not known (a timeout: keep it all).
+ */
+export type Spent = number | undefined | 'unsent'
+
 /** The minute (since the epoch) a moment belongs to: the unit a fleet's budget is counted in. */
 export const MINUTE_MS = 60_000
 export const minuteOf = (now: number): number => Math.floor(now / MINUTE_MS)
@@ -43,7 +56,9 @@ export function grantable(want: Amount, used: Amount, limit: QuotaLimit): Amount
 
 export const add = (a: Amount, b: Amount): Amount => ({ requests: a.requests + b.requests, tokens: a.tokens + b.tokens })
 export const minus = (a: Amount, b: Amount): Amount => ({ requests: a.requests - b.requests, tokens: a.tokens - b.tokens })
-export const isNothing = (a: Amount): boolean => a.requests === 0 && a.tokens === 0
+/** Does what is `left` cover `cost` in every dimension `limit` limits? */
+export const fits = (left: Amount, cost: Amount, limit: QuotaLimit): boolean =>
+  (limit.requests === undefined || left.requests >= cost.requests) && (limit.tokens === undefined || left.tokens >= cost.tokens)
 
 /** Minutes a memory store keeps behind the newest it has seen: a late give of the minute before still lands. */
 const KEEP_MINUTES = 2
