@@ -13,6 +13,7 @@ import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
 import type { BreakerListener, BreakerPolicy, BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { AdaptiveThrottle } from '../core/admission/adaptive-throttle.js'
+import type { QuotaStore } from '../core/admission/quota.js'
 import { BREAKER_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
 import { parseOptions } from '../core/config/index.js'
 import type { BreakerPart } from '../core/engine/engine.js'
@@ -97,7 +98,28 @@ export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   // One breaker per container: its cache and the in-memory store outlive the invocation.
   const breaker = new CircuitBreaker({ store: breakerStore, policy, clock: clock ?? systemClock, listener, localFallbackMs })
   const throttle = throttleOf(admission, fleetWide, breakerStore, listener)
-  return Object.freeze({ breaker, failureClasses: classes, slowCallMs, admission: throttle })
+  // Targets' declared quotas are shared through the same table (items q#<minute>); loaded only if a target has one.
+  const quotaStore = tableName === undefined ? undefined : lazyQuotaStore(async () => {
+    const { DynamoDBQuotaStore } = await import('../aws/dynamodb/quota-store.js')
+    return new DynamoDBQuotaStore({
+      tableName, client: dynamodb?.client, clientConfig: dynamodb?.clientConfig, operationTimeoutMs: dynamodb?.operationTimeoutMs,
+    })
+  })
+  const quotaStoreError = (error: unknown, key: string, operation: string): void => listener({ type: 'store-error', key, operation, error })
+  return Object.freeze({ breaker, failureClasses: classes, slowCallMs, admission: throttle, quotaStore, quotaStoreError })
+}
+
+/** A quota store built on first use (the DynamoDB client is not loaded at init); a failed load is retried next time. */
+function lazyQuotaStore(load: () => Promise<QuotaStore>): QuotaStore {
+  let store: Promise<QuotaStore> | undefined
+  const get = (): Promise<QuotaStore> => (store ??= load().catch((error: unknown) => {
+    store = undefined
+    throw error
+  }))
+  return {
+    take: async (key, minute, want, limit) => (await get()).take(key, minute, want, limit),
+    give: async (key, minute, amount) => (await get()).give(key, minute, amount),
+  }
 }
 
 /**

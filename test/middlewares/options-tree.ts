@@ -170,6 +170,12 @@ const routerFields: Record<string, Leaf | Tree> = {
   // Valid routes are the fuzz test's own (it always supplies them); these replace them.
   routes: onlyInvalid({}, [], 'default', null, 5n, { default: [] }, { default: ['no-region'] }, { default: { targets: [] } },
     { default: [{ model: 'm', region: 'us-east-1', temperature: 1 }] },
+    // A target's quota: at least one of the two, positive integers, no other keys.
+    { default: [{ model: 'm', region: 'us-east-1', quota: {} }] },
+    { default: [{ model: 'm', region: 'us-east-1', quota: { requestsPerMinute: 0 } }] },
+    { default: [{ model: 'm', region: 'us-east-1', quota: { tokensPerMinute: 2.5 } }] },
+    { default: [{ model: 'm', region: 'us-east-1', quota: { requestsPerMinute: 5, rpm: 5 } }] },
+    { default: [{ model: 'm', region: 'us-east-1', quota: 5 }] },
     { default: ['eu.anthropic.claude-3-haiku-20240307-v1:0@us-east-1'] }),
   defaultRoute: { valid: fc.constant('default'), invalid: fc.constantFrom<unknown>('nope', 5, null, 5n, Symbol('r')) },
   rules: {

@@ -7,12 +7,15 @@
  * |                   |                        | stageSuccesses, permits (map id → expiresAt), slotsTaken       |     |
  * | `<model>@<region>`| `w#<bucket start, ms>` | calls, failures (ADD counters), expiresAt (epoch s)            | yes |
  * |                   |                        | requests, accepts, throttles (ADD counters, admission feed)    |     |
+ * | `<model>@<region>`| `q#<minute since epoch>`| requests, tokens (ADD: granted less given back), expiresAt   | yes |
  *
  * The state item changes through conditional writes on `version`, and through probe changes (probe-update.ts):
  * UpdateItems on one permit's map entry, conditioned on the episode, the stage and `slotsTaken` (permits held +
  * stage successes, kept by every write: DynamoDB conditions cannot add) instead of the version. Permits are a map
- * so that two such updates never touch the same path. Window items change only through `ADD`. A target's items
- * share a partition, so the window is one Query.
+ * so that two such updates never touch the same path. Window items change only through `ADD`; quota items
+ * (targets with a declared `quota` only) through an `ADD` conditioned on staying within the limit, and an `ADD` of
+ * the negative to give back (quota-store.ts). A target's items share a partition, so the window is one Query (its
+ * `w#` range never reads a `q#` item).
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { sortPermits } from '../../core/breaker/probe-change.js'
@@ -96,3 +99,11 @@ function readPermits(value: AttributeValue | undefined): ProbePermit[] {
 
 export const countsOf = (item: Item): { calls: number; failures: number } =>
   ({ calls: readNum(item.calls), failures: readNum(item.failures) })
+
+/** A quota item outlives its minute by this much (TTL itself may lag by hours; a lagging item is never read again). */
+const QUOTA_TTL_MARGIN_S = 300
+
+export const quotaKey = (key: string, minute: number): Item => ({ pk: { S: key }, sk: { S: `q#${minute}` } })
+export const quotaExpiry = (minute: number): number => (minute + 1) * 60 + QUOTA_TTL_MARGIN_S
+export const quotaUsed = (item: Item): { requests: number; tokens: number } =>
+  ({ requests: readNum(item.requests), tokens: readNum(item.tokens) })
