@@ -12,8 +12,8 @@
  *
  * @example
  * import { acceptAndQueue, RequestQueue, ResultsStore } from 'breakwater/queue'
- * const queue = new RequestQueue({ queueUrl: process.env.REQUEST_QUEUE_URL! })
- * const results = new ResultsStore({ tableName: process.env.RESULTS_TABLE! })
+ * const queue = new RequestQueue({ queueUrl: queueUrl })
+ * const results = new ResultsStore({ tableName: resultsTable })
  * export const handler = middy(chat).use(breakwater({ routes })).use(acceptAndQueue({ queue, results }))
  */
 import { randomUUID } from 'node:crypto'

@@ -5,7 +5,7 @@
  *
  * @example
  * import { requestStatus, ResultsStore } from 'breakwater/queue'
- * export const handler = requestStatus({ results: new ResultsStore({ tableName: process.env.RESULTS_TABLE! }) })
+ * export const handler = requestStatus({ results: new ResultsStore({ tableName: resultsTable }) })
  */
 import { methods, object, parseOptions, required } from '../core/config/index.js'
 import { REQUEST_ID } from '../core/queue/envelope.js'

@@ -53,7 +53,7 @@ function reach(rel: string): { staticPackages: string[]; dynamic: string[] } {
 
 describe('the layer bundle of breakwater', () => {
   it('has the npm package\'s entry points, where package.json exports point', () => {
-    expect(entryPoints(pkg.exports)).toEqual(['index', 'aws/dynamodb/index'])
+    expect(entryPoints(pkg.exports)).toEqual(['index', 'aws/dynamodb/index', 'queue'])
     expect(outputOf('index.js').entryPoint).toBeDefined()
     expect(outputOf('aws/dynamodb/index.js').entryPoint).toBeDefined()
   })
@@ -61,7 +61,7 @@ describe('the layer bundle of breakwater', () => {
   it('`breakwater` loads only the Bedrock client at import; the DynamoDB store, ajv and Powertools commons on first use', () => {
     const { staticPackages, dynamic } = reach('index.js')
     expect(staticPackages).toEqual(['@aws-sdk/client-bedrock-runtime'])
-    expect(dynamic).toEqual(['@aws-lambda-powertools/commons', 'ajv', 'chunk:store'])
+    expect(dynamic).toEqual(['@aws-lambda-powertools/commons', 'ajv', 'chunk:quota-store', 'chunk:store'])
   })
 
   it('`breakwater/dynamodb` loads the DynamoDB client, and neither ajv nor the Bedrock client', () => {

@@ -42,7 +42,8 @@ function importsOf(file: string, code: string): Import[] {
 
 const top = (path: string): string => path.split('/')[0] ?? ''
 const under = (path: string, ...dirs: string[]): boolean => dirs.some((d) => path === d || path.startsWith(`${d}/`))
-const isPublicEntry = (target: string): boolean => /^src\/index(\.[jt]s)?$/.test(target)
+/** The package's entries: `breakwater` (src/index) and `breakwater/queue` (src/queue). */
+const isPublicEntry = (target: string): boolean => /^src\/(index|queue)(\.[jt]s)?$/.test(target)
 
 /** What is wrong with one import, or undefined. */
 function violation({ file, spec, target }: Import): string | undefined {
@@ -57,7 +58,7 @@ function violation({ file, spec, target }: Import): string | undefined {
   const to = top(target)
   if (from === 'src') return 'src/ imports only src/'
   if (from === 'examples') {
-    return to === 'src' && isPublicEntry(target) ? undefined : 'examples/ import Breakwater only as its public entry (src/index.js)'
+    return to === 'src' && isPublicEntry(target) ? undefined : 'examples/ import Breakwater only as its entries (src/index, src/queue)'
   }
   if (from === 'tools' && ['test', 'bench', 'layer', 'examples'].includes(to)) {
     return 'tools/ imports none of test/, bench/, layer/, examples/'
