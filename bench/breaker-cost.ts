@@ -1,6 +1,6 @@
 /**
  * `npm run bench:breaker-cost [-- --instances 1,10,50 --rates 1,10 --warmup 30 --steady 120 --outage 60
- *   --recovery 90 --tick-ms 10 --skew-ms 0 --refresh-ms 10000 --flush-ms 10000 --seed 1 --verbose]`
+ *   --recovery 90 --tick-ms 10 --skew-ms 0 --refresh-ms 10000 --flush-ms 10000 --latency-ms 0 --seed 1 --verbose]`
  *
  * What the shared breaker costs in DynamoDB requests. Starts DynamoDB Local on 127.0.0.1 (dynalite where Java is
  * missing: the first line says which; tools/dynamodb-local/table-server.ts) and simulates fleets of 1, 10 and 50
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     'skew-ms': { type: 'string', default: '0' },
     'refresh-ms': { type: 'string' },
     'flush-ms': { type: 'string' },
+    'latency-ms': { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
     verbose: { type: 'boolean', default: false },
   },
@@ -47,6 +48,12 @@ const phases: Phase[] = [
 const refreshMs = orUndefined(values['refresh-ms'])
 const flushMs = orUndefined(values['flush-ms'])
 const tickMs = positive(values['tick-ms'])
+/** `--latency-ms 10-80`: each call answers after a uniform draw in that range (`0`: at once). */
+const latencyMs = ((): [number, number] => {
+  const [min = 0, max = min] = values['latency-ms'].split('-').map((v) => Number(v.trim()))
+  if (!(min >= 0 && max >= min)) throw new Error(`not a latency range: "${values['latency-ms']}"`)
+  return [min, max]
+})()
 const skewMs = values['skew-ms'] === '0' ? 0 : positive(values['skew-ms'])
 
 const dynamo = await startLocalDynamo()
@@ -60,7 +67,7 @@ try {
       const tableName = `breakwater-bench-${++run}`
       await dynamo.createBreakerTable(tableName)
       const result = await runFleet({
-        instances, rate, phases, tickMs, skewMs, tableName, clientConfig: dynamo.clientConfig, refreshMs, flushMs,
+        instances, rate, phases, tickMs, skewMs, tableName, clientConfig: dynamo.clientConfig, refreshMs, flushMs, latencyMs,
         seed: positive(values.seed) + run,
         log: values.verbose ? (line) => console.log(`[N=${instances} ${rate}/s] ${line}`) : undefined,
       })
@@ -111,7 +118,8 @@ function table(header: string[], body: string[][], left: readonly number[]): str
 const p = (name: string): number => phases.find((ph) => ph.name === name)?.seconds ?? 0
 console.log(`Breaker cost on ${dynamo.label}.`)
 console.log(`refreshMs ${refreshMs ?? '10000 (default)'}, flushMs ${flushMs ?? '10000 (default)'}, `
-  + `default policy with clockSkewMs 2000, instance clocks ±${skewMs} ms, ${tickMs} ms ticks (invocations in one tick race).`)
+  + `default policy with clockSkewMs 2000, instance clocks ±${skewMs} ms, ${tickMs} ms ticks (invocations in one tick race), `
+  + `calls answering after ${latencyMs[0]}–${latencyMs[1]} ms.`)
 console.log(`Phases (simulated s): warm-up ${p('warm-up')} (not shown), steady ${p('steady')}, outage ${p('outage')} `
   + `(target fails every call), recovery ${p('recovery')}.`)
 const expected = 1000 / (refreshMs ?? 10_000) + 1000 / (flushMs ?? 10_000)

@@ -29,6 +29,8 @@ export type { AttemptRecord, AttemptOutcome } from './core/attempts.js'
 export type {
   BreakerStore, BreakerRecord, BreakerPolicy, WindowCounts, CompareAndSetResult, ProbePermit, BreakerStateName,
 } from './core/breaker/types.js'
+/** A store of your own can offer the adaptive throttle the fleet's counts (`BreakerStore.admissionFeed`). */
+export type { AdmissionFeed, AdmissionCounts, FleetBuckets } from './core/admission/fleet-feed.js'
 export type { BackoffPolicy, RetryBudgetPolicy } from './core/backoff/types.js'
 export type { FallbackPolicy } from './core/fallback/policy.js'
 export type { Clock, Random } from './core/clock.js'

@@ -2,7 +2,7 @@
 import type { ChaosScenario } from './scenarios.js'
 import { halfOpenProbes, type HalfOpenProbes } from './probes.js'
 import { percentile, streamSummary, type StreamSummary } from './stream-summary.js'
-import { OUTCOMES, type BreakerTo, type Outcome, type StrategyRun } from './types.js'
+import { OUTCOMES, type BreakerTo, type BreakerTransition, type Outcome, type StrategyRun } from './types.js'
 
 export interface Summary {
   readonly requests: number
@@ -18,6 +18,13 @@ export interface Summary {
   readonly amplification: number
   /** Calls to a target the same request had already called, per request. */
   readonly retriesPerRequest: number
+  /**
+   * Upstream calls that failed (any answer but 200), from the moment every target that opened in the fault had
+   * opened (the fault's start for a strategy without a breaker) to the fault's end, per request arriving then: what
+   * dead targets cost once the fleet knows them.
+   * Null without a fault window.
+   */
+  readonly failingCallsPerRequest: number | null
   /** Seconds from the fault's start to the first breaker opening; null when none opened. */
   readonly timeToTripS: number | null
   /** Seconds from the fault's end to the last breaker closing; null when none closed after it (or none opened). */
@@ -95,6 +102,7 @@ export function summarize(run: StrategyRun, scenario: ChaosScenario, ceiling?: n
     p99Ms: Math.round(percentile(served, 0.99)),
     amplification: round(run.calls.length / n),
     retriesPerRequest: round(retries / n),
+    failingCallsPerRequest: fault ? failingCallsPerRequest(run, allTripped(opens, fault.fromS * 1000), fault.toS * 1000) : null,
     timeToTripS: fault && firstOpen ? round(firstOpen.atMs / 1000 - fault.fromS, 2) : null,
     timeToRecoverS: fault && lastClose && firstOpen ? round(lastClose.atMs / 1000 - fault.toS, 2) : null,
     probes: halfOpenProbes(run),
@@ -112,6 +120,19 @@ export function summarize(run: StrategyRun, scenario: ChaosScenario, ceiling?: n
       throttled429: run.calls.filter((c) => c.status === '429').length,
     },
   }
+}
+
+/** When the last target to open in the fault first opened (`fromMs` when none did). */
+function allTripped(opens: readonly BreakerTransition[], fromMs: number): number {
+  const first = new Map<string, number>()
+  for (const t of opens) if (t.atMs >= fromMs && !first.has(t.key)) first.set(t.key, t.atMs)
+  return Math.max(fromMs, ...first.values())
+}
+
+function failingCallsPerRequest(run: StrategyRun, fromMs: number, toMs: number): number {
+  const inside = (atMs: number): boolean => atMs >= fromMs && atMs < toMs
+  const failing = run.calls.filter((c) => inside(c.atMs) && c.status !== '200').length
+  return round(failing / Math.max(1, run.requests.filter((r) => inside(r.atMs)).length))
 }
 
 export function series(run: StrategyRun, durationS: number, ceiling?: readonly number[]): Series {

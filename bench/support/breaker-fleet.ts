@@ -9,7 +9,9 @@ import type { DynamoDBClientConfig } from '@aws-sdk/client-dynamodb'
 import { DynamoDBBreakerStore, type StoreUsage } from '../../src/aws/dynamodb/store.js'
 import { CircuitBreaker } from '../../src/core/breaker/circuit-breaker.js'
 import { FallbackBreakerStore } from '../../src/core/breaker/fallback-store.js'
-import type { BreakerEvent, BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from '../../src/core/breaker/types.js'
+import type {
+  BreakerEvent, BreakerRecord, BreakerStore, CompareAndSetResult, ProbeChange, WindowCounts,
+} from '../../src/core/breaker/types.js'
 import type { Clock } from '../../src/core/clock.js'
 import { seededRandom } from '../../tools/fake-bedrock/fake-bedrock-faults.js'
 
@@ -35,6 +37,11 @@ export interface FleetRun {
   readonly clientConfig: DynamoDBClientConfig
   readonly refreshMs?: number | undefined
   readonly flushMs?: number | undefined
+  /**
+   * How long the target takes to answer, a uniform draw in [min, max] ms per call: the verdict is recorded that
+   * much after the admission, as in a real invocation. Default [0, 0] (both at the tick's time).
+   */
+  readonly latencyMs?: readonly [number, number] | undefined
   readonly seed: number
   /** Hears each transition and store error as it happens (`--verbose`). */
   readonly log?: ((line: string) => void) | undefined
@@ -69,14 +76,20 @@ class ConflictCountingStore implements BreakerStore {
   recordOutcome(key: string, outcome: 'success' | 'failure', now: number, windowMs: number, sinceMs: number): Promise<WindowCounts> {
     return this.inner.recordOutcome(key, outcome, now, windowMs, sinceMs)
   }
-  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
-    const result = await this.inner.compareAndSet(key, expected, next)
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult> {
+    const result = await this.inner.compareAndSet(key, expected, next, change)
     if (!result.ok) this.onConflict()
     return result
   }
 }
 
-interface Instance { readonly store: DynamoDBBreakerStore; readonly breaker: CircuitBreaker; nextAtMs: number }
+interface Instance {
+  readonly store: DynamoDBBreakerStore
+  readonly breaker: CircuitBreaker
+  nextAtMs: number
+  /** The running call's latency: this instance's clock reads that much past the tick while it records the verdict. */
+  lagMs: number
+}
 
 /** The store periods the run sets; one it leaves out keeps the store's default. */
 function storePeriods(run: FleetRun): { refreshMs?: number; flushMs?: number } {
@@ -112,10 +125,12 @@ export async function runFleet(run: FleetRun): Promise<FleetResult> {
 
   const periodMs = 1000 / run.rate
   if (run.tickMs > periodMs) throw new Error(`--tick-ms ${run.tickMs} is longer than one invocation (${periodMs} ms)`)
+  if ((run.latencyMs?.[1] ?? 0) + run.tickMs > periodMs) throw new Error(`--latency-ms past one invocation (${periodMs} ms) less a tick`)
   const fleet: Instance[] = []
   for (let i = 0; i < run.instances; i++) {
     const skew = Math.round((random() * 2 - 1) * run.skewMs)
-    const clock: Clock = { now: () => EPOCH + sim.t + skew, sleep: async () => undefined }
+    const self = { lagMs: 0 }
+    const clock: Clock = { now: () => EPOCH + sim.t + skew + self.lagMs, sleep: async () => undefined }
     const store = new DynamoDBBreakerStore({ tableName: run.tableName, clientConfig: run.clientConfig, clock, ...storePeriods(run) })
     // As circuitBreaker({ tableName }) wires it: the shared store behind a local fallback, skew allowance 2 s.
     const fallback = new FallbackBreakerStore({
@@ -125,7 +140,7 @@ export async function runFleet(run: FleetRun): Promise<FleetResult> {
     })
     const breaker = new CircuitBreaker({ store: fallback, clock, listener, policy: { clockSkewMs: SHARED_CLOCK_SKEW_MS } })
     // Instances start at random points of their first period: they are not synchronised.
-    fleet.push({ store, breaker, nextAtMs: Math.floor(random() * periodMs) })
+    fleet.push(Object.assign(self, { store, breaker, nextAtMs: Math.floor(random() * periodMs) }))
   }
 
   // Rejections after the fleet closed the breaker again: instances still serving a cached half-open record.
@@ -146,8 +161,11 @@ export async function runFleet(run: FleetRun): Promise<FleetResult> {
       const admission = await inst.breaker.admit(TARGET_KEY)
       if (admission.allowed) {
         s.admitted++
+        const [min, max] = run.latencyMs ?? [0, 0]
+        inst.lagMs = min + Math.floor(random() * (max - min + 1))
         if (spec.targetFails) await inst.breaker.onFailure(TARGET_KEY, admission)
         else await inst.breaker.onSuccess(TARGET_KEY, admission)
+        inst.lagMs = 0
       } else {
         s.rejected++
         if (closedAtMs !== undefined) rejectedAfterClose++

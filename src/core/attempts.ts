@@ -13,6 +13,8 @@ export type AttemptOutcome =
   | 'skipped-budget'
   /** The target throttles more than it accepts: the adaptive throttle shed this call before it was sent. */
   | 'skipped-shed'
+  /** The target's declared quota has no room for this call this minute, fleet-wide: it was not sent. */
+  | 'skipped-quota'
 
 /** One line of the story of a request, kept for logs, `served` and the final error. */
 export interface AttemptRecord {

@@ -8,6 +8,20 @@ export interface Target {
   readonly maxTokens?: number
   /** Keeps only the newest N messages of the history when this target serves. */
   readonly maxMessages?: number
+  /**
+   * The target's known Bedrock quota, enforced fleet-wide before calls are sent: a call the minute's quota has no
+   * room for is not sent (`skipped-quota`) and walks on to the next target. Shared through the breaker table when
+   * circuitBreaker() has one, else per container. See docs/quotas.md.
+   * @example { model: 'anthropic.claude-3-haiku-20240307-v1:0', region: 'us-east-1',
+   *   quota: { requestsPerMinute: 400, tokensPerMinute: 300_000 } }
+   */
+  readonly quota?: TargetQuota
+}
+
+/** Requests and tokens per minute (tokens: input plus the `maxTokens` asked for, as Bedrock reserves them). At least one. */
+export interface TargetQuota {
+  readonly requestsPerMinute?: number
+  readonly tokensPerMinute?: number
 }
 
 /** A target written as an object, or as the shorthand `model@region`. */

@@ -3,9 +3,9 @@
  * region, plus optional limits that make a cascade step cheaper (fewer max tokens, a shorter history).
  */
 import { convert, number, object, oneOf, parseValue, required, string, type Refine } from './config/index.js'
-import type { Target, TargetSpec } from './target.js'
+import type { Target, TargetQuota, TargetSpec } from './target.js'
 
-export type { Target, TargetSpec } from './target.js'
+export type { Target, TargetQuota, TargetSpec } from './target.js'
 
 const GEO_PREFIXES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/
@@ -34,6 +34,16 @@ const profileServedHere: Refine<Target> = (t) => {
 
 const positiveInteger = number({ integer: true, min: 1, must: 'must be a positive integer' })
 
+/** A quota that limits nothing is a typo, not a choice. */
+const limitsSomething: Refine<TargetQuota> = (q) => (q.requestsPerMinute === undefined && q.tokensPerMinute === undefined
+  ? { problem: 'must set requestsPerMinute, tokensPerMinute or both' }
+  : undefined)
+
+const QUOTA = object({
+  requestsPerMinute: positiveInteger,
+  tokensPerMinute: positiveInteger,
+}, { label: 'a quota', must: 'must be { requestsPerMinute?, tokensPerMinute? }', refine: [limitsSomething] })
+
 const TARGET_OBJECT = object({
   model: required(
     string({ minLength: 1, must: 'must be a non-empty model or inference profile id' }),
@@ -45,6 +55,7 @@ const TARGET_OBJECT = object({
   ),
   maxTokens: positiveInteger,
   maxMessages: positiveInteger,
+  quota: QUOTA,
 }, { label: 'a target', refine: [profileServedHere] })
 
 /** `model@region`, split at the last `@` (a region has none). */
@@ -53,7 +64,7 @@ const fromShorthand = (spec: string): Target => {
   return { model: spec.slice(0, at), region: spec.slice(at + 1) }
 }
 
-/** One target: `{ model, region, maxTokens?, maxMessages? }` or `'model@region'`. */
+/** One target: `{ model, region, maxTokens?, maxMessages?, quota? }` or `'model@region'`. */
 export const TARGET = oneOf([
   convert(string({ pattern: /^.+@[^@]+$/, must: 'must be "model@region"' }), fromShorthand, TARGET_OBJECT),
   TARGET_OBJECT,

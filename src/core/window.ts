@@ -33,6 +33,37 @@ export class SecondWindow {
   }
 
   /**
+   * Takes every count out of the window (a delta handed on) and returns them by second, so that `restore` can put
+   * back where they were those that are still in the window then (the hand-over failed).
+   */
+  takeAll(now: number): TakenCounts {
+    this.#advance(now)
+    const taken = this.#buckets.map((buckets) => {
+      const bySecond = new Float64Array(this.seconds)
+      for (let age = 0; age < this.seconds; age++) bySecond[age] = buckets[this.#slot(this.#head - age)] as number
+      buckets.fill(0)
+      return bySecond
+    })
+    const totals = Array.from(this.#totals)
+    this.#totals.fill(0)
+    return { head: this.#head, bySeries: taken, totals }
+  }
+
+  /** Puts counts `takeAll` took back in their seconds, but for those that have left the window since. */
+  restore(taken: TakenCounts, now: number): void {
+    this.#advance(now)
+    for (let s = 0; s < this.#buckets.length; s++) {
+      const bySecond = taken.bySeries[s] as Float64Array
+      for (let age = 0; age < bySecond.length; age++) {
+        const second = taken.head - age
+        if (second <= this.#head - this.seconds || second > this.#head) continue
+        ;(this.#buckets[s] as Float64Array)[this.#slot(second)]! += bySecond[age]!
+        this.#totals[s]! += bySecond[age]!
+      }
+    }
+  }
+
+  /**
    * Moves the window up to `now`, clearing the buckets of seconds that fell out of it, and returns the current
    * bucket's index. A clock that steps back (NTP) keeps counting into the newest bucket rather than rewriting the past.
    */
@@ -56,4 +87,11 @@ export class SecondWindow {
   #slot(second: number): number {
     return ((second % this.seconds) + this.seconds) % this.seconds
   }
+}
+
+/** What `SecondWindow.takeAll` took: per series, the counts by age (0 = the second `head`), and their totals. */
+export interface TakenCounts {
+  readonly head: number
+  readonly bySeries: readonly Float64Array[]
+  readonly totals: readonly number[]
 }

@@ -10,9 +10,10 @@ import { CircuitBreaker } from '../core/breaker/circuit-breaker.js'
 import { resolvePolicy } from '../core/breaker/policy.js'
 import { fleetPolicy, isSharedStore } from '../core/breaker/fleet.js'
 import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
-import type { BreakerPolicy, BreakerStore } from '../core/breaker/types.js'
+import type { BreakerListener, BreakerPolicy, BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { AdaptiveThrottle } from '../core/admission/adaptive-throttle.js'
+import type { QuotaStore } from '../core/admission/quota.js'
 import { BREAKER_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
 import { parseOptions } from '../core/config/index.js'
 import type { BreakerPart } from '../core/engine/engine.js'
@@ -54,12 +55,19 @@ export interface CircuitBreakerOptions extends Partial<BreakerPolicy>, Observabi
   /**
    * Client-side adaptive throttling (Google SRE's): a target that throttles (429) more than it accepts gets only
    * a share of the calls, `max(0, (requests − k·accepts) / (requests + 1))` of them shed before they are sent and
-   * walked on to the next target (or, with none left, answered 503 + Retry-After). Per container, over `windowMs`.
+   * walked on to the next target (or, with none left, answered 503 + Retry-After), over `windowMs`.
    * Default `{ k: 2, windowMs: 5_000 }`: nothing is shed while at most half the calls are throttled, never more than
    * 9 calls in 10, and shedding fades within about 10 s of the quota's return. `false`: off.
+   *
+   * `fleet` (default true with a shared store: `tableName`, or a `store` that offers an `admissionFeed`): a
+   * container a target has throttled in the window judges it by the fleet's counts, kept in the breaker table's
+   * window items, so a fleet of quiet containers sheds together what none would alone. Costs one Query and one
+   * UpdateItem per throttled target per container-second, nothing while no 429 comes (docs/cost-model.md).
+   * `false`: each container counts alone.
    * @example circuitBreaker({ admission: { k: 1.5 } }) // shed sooner
+   * @example circuitBreaker({ tableName, admission: { fleet: false } }) // per container, no table traffic
    */
-  readonly admission?: false | { readonly k?: number; readonly windowMs?: number }
+  readonly admission?: false | { readonly k?: number; readonly windowMs?: number; readonly fleet?: boolean }
   /** Time source, for tests and benches. */
   readonly clock?: Clock
 }
@@ -86,17 +94,48 @@ export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   if (metrics) observability.metrics = metrics
   observability.logErrorMessages = logErrorMessages === true
   const listener = breakerListener(observability)
+  const breakerStore = resolveStore({ tableName, dynamodb, localFallbackMs, store, clock })
   // One breaker per container: its cache and the in-memory store outlive the invocation.
-  const breaker = new CircuitBreaker({
-    store: resolveStore({ tableName, dynamodb, localFallbackMs, store, clock }),
-    policy,
-    clock: clock ?? systemClock,
-    listener,
-    localFallbackMs,
+  const breaker = new CircuitBreaker({ store: breakerStore, policy, clock: clock ?? systemClock, listener, localFallbackMs })
+  const throttle = throttleOf(admission, fleetWide, breakerStore, listener)
+  // Targets' declared quotas are shared through the same table (items q#<minute>); loaded only if a target has one.
+  const quotaStore = tableName === undefined ? undefined : lazyQuotaStore(async () => {
+    const { DynamoDBQuotaStore } = await import('../aws/dynamodb/quota-store.js')
+    return new DynamoDBQuotaStore({
+      tableName, client: dynamodb?.client, clientConfig: dynamodb?.clientConfig, operationTimeoutMs: dynamodb?.operationTimeoutMs,
+    })
   })
-  // Per container, like the breaker's cache: the share of calls each target throttles, and how many to shed.
-  const throttle = admission === false ? undefined : new AdaptiveThrottle(admission ?? {})
-  return Object.freeze({ breaker, failureClasses: classes, slowCallMs, admission: throttle })
+  const quotaStoreError = (error: unknown, key: string, operation: string): void => listener({ type: 'store-error', key, operation, error })
+  return Object.freeze({ breaker, failureClasses: classes, slowCallMs, admission: throttle, quotaStore, quotaStoreError })
+}
+
+/** A quota store built on first use (the DynamoDB client is not loaded at init); a failed load is retried next time. */
+function lazyQuotaStore(load: () => Promise<QuotaStore>): QuotaStore {
+  let store: Promise<QuotaStore> | undefined
+  const get = (): Promise<QuotaStore> => (store ??= load().catch((error: unknown) => {
+    store = undefined
+    throw error
+  }))
+  return {
+    take: async (key, minute, want, limit) => (await get()).take(key, minute, want, limit),
+    give: async (key, minute, amount) => (await get()).give(key, minute, amount),
+  }
+}
+
+/**
+ * The container's adaptive throttle: the share of calls each target throttles, and how many to shed. Fed by the
+ * fleet's counts when the breaker's store is shared and offers them; a failing feed is a store error to the listener.
+ */
+function throttleOf(
+  admission: CircuitBreakerOptions['admission'], fleetWide: boolean, store: BreakerStore, listener: BreakerListener,
+): AdaptiveThrottle | undefined {
+  if (admission === false) return undefined
+  const { fleet, ...policy } = admission ?? {}
+  const feed = fleetWide && fleet !== false ? store.admissionFeed : undefined
+  return new AdaptiveThrottle(policy, {
+    feed,
+    onFeedError: (key, error) => listener({ type: 'store-error', key, operation: 'admissionFeed', error }),
+  })
 }
 
 type StoreOptions = Pick<CircuitBreakerOptions, 'tableName' | 'dynamodb' | 'localFallbackMs' | 'store' | 'clock'>

@@ -22,6 +22,27 @@ describe('targets', () => {
     expect(bad({ model: 'm', region: 'us-east-1', temperature: 1 }).field).toBe('routes.x[1].temperature')
   })
 
+  it('a quota: positive integers, at least one of the two, no other keys; a bad one is named', () => {
+    const bad = (quota: unknown): BreakwaterConfigError => {
+      try {
+        parseTarget({ model: 'm', region: 'us-east-1', quota } as never, 'routes.x[0]', 'test')
+      } catch (e) { return e as BreakwaterConfigError }
+      throw new Error('did not throw')
+    }
+    const t = parseTarget({ model: 'm', region: 'us-east-1', quota: { requestsPerMinute: 400, tokensPerMinute: 300_000 } }, 'r', 'test')
+    expect(t.quota).toEqual({ requestsPerMinute: 400, tokensPerMinute: 300_000 })
+    const tokensOnly = parseTarget({ model: 'm', region: 'us-east-1', quota: { tokensPerMinute: 1 } }, 'r', 'test')
+    expect(tokensOnly.quota).toEqual({ tokensPerMinute: 1 })
+    expect(bad({ requestsPerMinute: 0 }).field).toBe('routes.x[0].quota.requestsPerMinute')
+    expect(bad({ tokensPerMinute: 1.5 }).field).toBe('routes.x[0].quota.tokensPerMinute')
+    expect(bad({ requestsPerMinute: '5' }).field).toBe('routes.x[0].quota.requestsPerMinute')
+    expect(bad({ rpm: 5 }).field).toBe('routes.x[0].quota.rpm')
+    expect(bad({}).field).toBe('routes.x[0].quota')
+    expect(bad({}).message).toMatch(/requestsPerMinute, tokensPerMinute or both/)
+    expect(bad(5).field).toBe('routes.x[0].quota')
+    expect(bad({ requestsPerMinute: undefined }).field).toBe('routes.x[0].quota')
+  })
+
   it('groups models into request-body families', () => {
     expect(modelFamily('anthropic.claude-3-haiku-20240307-v1:0')).toBe('anthropic.claude')
     expect(modelFamily('us.anthropic.claude-3-5-sonnet-20240620-v1:0')).toBe('anthropic.claude')

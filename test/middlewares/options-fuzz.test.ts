@@ -33,7 +33,8 @@ import { SimClock } from '../support/sim-clock.js'
 import { breakerTree, backoffTree, degradationTree, fallbackTree, presetTree, routerTree, type Leaf, type Tree } from './options-tree.js'
 
 const HAIKU = 'anthropic.claude-3-haiku-20240307-v1:0'
-const ROUTES = { default: [`${HAIKU}@us-east-1`, `${HAIKU}@us-west-2`] }
+// us-east-1 declares a quota: with the table mocked to fail, its lease book runs on local limits (never an error).
+const ROUTES = { default: [{ model: HAIKU, region: 'us-east-1', quota: { requestsPerMinute: 1_000 } }, `${HAIKU}@us-west-2`] }
 const RUNS = Number(process.env.BREAKWATER_FUZZ_RUNS ?? 5_000)
 // Fixed, so CI repeats the same run; set BREAKWATER_FUZZ_SEED to explore further.
 const SEED = Number(process.env.BREAKWATER_FUZZ_SEED ?? 20_261_201)

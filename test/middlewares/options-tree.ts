@@ -91,7 +91,11 @@ const breakerPolicy: Record<string, Leaf | Tree> = {
     invalid: fc.constantFrom<unknown>([], ['caller-fault'], 'throttled', [5], [Symbol('c')], null, [1n]),
   },
   admission: {
-    fields: { k: real(1, 100, [0.5, 0, 101]), windowMs: num(fc.integer({ min: 1, max: 600 }).map((s) => s * 1_000), [1_500, 0, 601_000]) },
+    fields: {
+      k: real(1, 100, [0.5, 0, 101]),
+      windowMs: num(fc.integer({ min: 1, max: 600 }).map((s) => s * 1_000), [1_500, 0, 601_000]),
+      fleet: bool,
+    },
     alsoValid: fc.constant(false),
     notObject: fc.constantFrom<unknown>(true, 'on', 5, [], null, 5n),
   },
@@ -166,6 +170,12 @@ const routerFields: Record<string, Leaf | Tree> = {
   // Valid routes are the fuzz test's own (it always supplies them); these replace them.
   routes: onlyInvalid({}, [], 'default', null, 5n, { default: [] }, { default: ['no-region'] }, { default: { targets: [] } },
     { default: [{ model: 'm', region: 'us-east-1', temperature: 1 }] },
+    // A target's quota: at least one of the two, positive integers, no other keys.
+    { default: [{ model: 'm', region: 'us-east-1', quota: {} }] },
+    { default: [{ model: 'm', region: 'us-east-1', quota: { requestsPerMinute: 0 } }] },
+    { default: [{ model: 'm', region: 'us-east-1', quota: { tokensPerMinute: 2.5 } }] },
+    { default: [{ model: 'm', region: 'us-east-1', quota: { requestsPerMinute: 5, rpm: 5 } }] },
+    { default: [{ model: 'm', region: 'us-east-1', quota: 5 }] },
     { default: ['eu.anthropic.claude-3-haiku-20240307-v1:0@us-east-1'] }),
   defaultRoute: { valid: fc.constant('default'), invalid: fc.constantFrom<unknown>('nope', 5, null, 5n, Symbol('r')) },
   rules: {

@@ -103,8 +103,8 @@ function watchWrites(store: BreakerStore, onWrite: (r: BreakerRecord) => void): 
   return {
     read: (key, now) => store.read(key, now),
     recordOutcome: (key, outcome, now, windowMs, sinceMs) => store.recordOutcome(key, outcome, now, windowMs, sinceMs),
-    async compareAndSet(key, expected, next): Promise<CompareAndSetResult> {
-      const result = await store.compareAndSet(key, expected, next)
+    async compareAndSet(key, expected, next, change): Promise<CompareAndSetResult> {
+      const result = await store.compareAndSet(key, expected, next, change)
       if (result.ok) onWrite(result.record)
       return result
     },

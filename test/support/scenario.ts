@@ -69,6 +69,8 @@ export interface ChatOptions {
   readonly timeoutEarlyInMillis?: number
   /** One converse() per SQS record instead of one per invocation. */
   readonly perRecord?: boolean
+  /** Middlewares used after breakwater() (their onError runs before its own). */
+  readonly after?: readonly middy.MiddlewareObj<unknown, unknown, Error>[]
 }
 
 /**
@@ -98,6 +100,7 @@ export function chatHandler(server: FakeBedrock, options: Omit<BreakwaterOptions
     return { statusCode: 200, headers: { 'content-type': 'application/json' }, body }
   }, chat.timeoutEarlyInMillis === undefined ? {} : { timeoutEarlyInMillis: chat.timeoutEarlyInMillis })
     .use(breakwater({ ...options, client: { clientConfig: fakeClientConfig(server) } }))
+  for (const m of chat.after ?? []) handler.use(m as middy.MiddlewareObj<unknown, unknown, Error, BreakwaterContext>)
   const invoke = async (event: unknown, context: Context = lambdaContext()): Promise<ChatResult> =>
     (await handler(event, context as BreakwaterContext)) as ChatResult
   return { invoke, served, errors }

@@ -9,12 +9,15 @@ import {
   type DynamoDBClientConfig, type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb'
 import { systemClock, type Clock } from '../../core/clock.js'
+import { applyProbeChange } from '../../core/breaker/probe-change.js'
 import {
-  initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts,
+  initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type ProbeChange, type WindowCounts,
 } from '../../core/breaker/types.js'
 import { bucketExpiry, bucketSk, bucketStart, itemToRecord, recordToItem, stateKey } from './items.js'
 import { resolveStoreOptions, type DynamoDBBreakerStoreOptions } from './options.js'
+import { probeUpdate } from './probe-update.js'
 import { queryWindow } from './window.js'
+import { DynamoDBAdmissionFeed } from './admission-feed.js'
 
 export type { DynamoDBBreakerStoreOptions }
 
@@ -69,6 +72,8 @@ export class DynamoDBBreakerStore implements BreakerStore {
   readonly #operationTimeoutMs: number
   /** No request has ended yet: the connection is still to be made (FIRST_OPERATION_MS). */
   #cold = true
+  /** The adaptive throttle's fleet counts, on this table with this client and budget (admission-feed.ts). */
+  readonly admissionFeed: DynamoDBAdmissionFeed
 
   constructor(options: DynamoDBBreakerStoreOptions) {
     const resolved = resolveStoreOptions(options)
@@ -78,6 +83,9 @@ export class DynamoDBBreakerStore implements BreakerStore {
     this.#flushMs = resolved.flushMs
     this.#clock = options.clock ?? systemClock
     this.#operationTimeoutMs = resolved.operationTimeoutMs
+    this.admissionFeed = new DynamoDBAdmissionFeed({
+      client: this.#client, table: this.#table, usage: this.usage, budget: () => this.#budget(), answered: (r) => this.#answered(r),
+    })
   }
 
   async read(key: string, now: number): Promise<BreakerRecord> {
@@ -103,7 +111,8 @@ export class DynamoDBBreakerStore implements BreakerStore {
     return age < Math.min(this.#refreshMs, HALF_OPEN_REFRESH_MS)
   }
 
-  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult> {
+    if (change !== undefined) return this.#applyChange(key, change)
     const now = this.#clock.now()
     try {
       this.usage.puts++
@@ -124,6 +133,30 @@ export class DynamoDBBreakerStore implements BreakerStore {
       const record = error.Item ? itemToRecord(error.Item) : await this.#fetch(key, now, true)
       this.#cache.set(key, { record, fetchedAt: now })
       return { ok: false, record }
+    }
+  }
+
+  /**
+   * A probe change as one UpdateItem conditioned on what it needs, not the version (probe-update.ts). If the
+   * condition fails where the record it returns would take the change, the item predates `slotsTaken`: the change
+   * is written over that record by compare-and-set.
+   */
+  async #applyChange(key: string, change: ProbeChange): Promise<CompareAndSetResult> {
+    const now = this.#clock.now()
+    try {
+      this.usage.updates++
+      const out = await this.#answered(this.#client.send(new UpdateItemCommand(probeUpdate(this.#table, key, change)), {
+        abortSignal: this.#budget(),
+      }))
+      const record = out.Attributes ? itemToRecord(out.Attributes) : await this.#fetch(key, now, true)
+      this.#cache.set(key, { record, fetchedAt: now })
+      return { ok: true, record }
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error
+      const record = error.Item ? itemToRecord(error.Item) : await this.#fetch(key, now, true)
+      this.#cache.set(key, { record, fetchedAt: now })
+      const applied = applyProbeChange(record, change)
+      return applied === undefined ? { ok: false, record } : this.compareAndSet(key, record, applied)
     }
   }
 

@@ -11,7 +11,7 @@
  * at a time; the SRE ratio needs no configured rate, reacts within one window, and is the same formula in every
  * container, so a fleet sheds the same share everywhere.
  */
-import { SecondWindow } from '../window.js'
+import { FeedLink, ACCEPTS, REQUESTS, TargetCounts, THROTTLES, type AdmissionFeed } from './fleet-feed.js'
 
 export interface AdaptiveThrottlePolicy {
   /**
@@ -28,20 +28,43 @@ export interface AdaptiveThrottlePolicy {
 
 export const DEFAULT_ADAPTIVE_THROTTLE: AdaptiveThrottlePolicy = Object.freeze({ k: 2, windowMs: 5_000 })
 
-const REQUESTS = 0
-const ACCEPTS = 1
+/** Where the counts come from besides this container (fleet-feed.ts). */
+export interface AdaptiveThrottleFleet {
+  /** The fleet's counts; absent: this container's own only. */
+  readonly feed?: AdmissionFeed | undefined
+  /** Hears each failed exchange with the feed (the throttle then runs on its own counts for a while). */
+  readonly onFeedError?: ((key: string, error: unknown) => void) | undefined
+}
 
 export class AdaptiveThrottle {
   readonly policy: AdaptiveThrottlePolicy
-  readonly #windows = new Map<string, SecondWindow>()
+  readonly #counts = new Map<string, TargetCounts>()
+  readonly #link: FeedLink | undefined
 
-  constructor(policy: Partial<AdaptiveThrottlePolicy> = {}) {
+  constructor(policy: Partial<AdaptiveThrottlePolicy> = {}, fleet: AdaptiveThrottleFleet = {}) {
     this.policy = Object.freeze({ ...DEFAULT_ADAPTIVE_THROTTLE, ...policy })
     const { k, windowMs } = this.policy
     if (!(k >= 1) || !Number.isFinite(k)) throw new RangeError(`AdaptiveThrottle: k must be a finite number >= 1 (got ${k})`)
     if (!Number.isInteger(windowMs / 1_000) || windowMs < 1_000) {
       throw new RangeError(`AdaptiveThrottle: windowMs must be a whole number of seconds (got ${windowMs})`)
     }
+    this.#link = fleet.feed === undefined ? undefined : new FeedLink(fleet.feed, fleet.onFeedError)
+  }
+
+  /** True when the counts are the fleet's (a feed is configured), not only this container's. */
+  get fleetWide(): boolean {
+    return this.#link !== undefined
+  }
+
+  /**
+   * The exchange with the fleet due before deciding on a call to `key`, or undefined when none is: always without
+   * a feed, and with one while this container has seen no 429 from `key` in the window (the happy path: no promise,
+   * no call). Never rejects; takes at most the feed's own budget.
+   */
+  sync(key: string, now: number): Promise<void> | undefined {
+    if (this.#link === undefined) return undefined
+    const counts = this.#counts.get(key)
+    return counts === undefined ? undefined : this.#link.sync(key, counts, now, this.policy.windowMs)
   }
 
   /**
@@ -49,9 +72,9 @@ export class AdaptiveThrottle {
    * either way: a shed call is demand the target could not take.
    */
   admit(key: string, now: number, random: () => number): boolean {
-    const window = this.#window(key, now)
-    const p = sheddingOf(window.total(now, REQUESTS), window.total(now, ACCEPTS), this.policy.k)
-    window.add(now, REQUESTS)
+    const counts = this.#countsOf(key, now)
+    const p = sheddingOf(counts.total(now, REQUESTS), counts.total(now, ACCEPTS), this.policy.k)
+    counts.add(now, REQUESTS)
     return p <= 0 || random() >= p
   }
 
@@ -61,25 +84,30 @@ export class AdaptiveThrottle {
    * and first calls after its cooldown would be shed for a window, just when the target is back.
    */
   refused(key: string, now: number): void {
-    const window = this.#windows.get(key)
-    if (window !== undefined && window.total(now, REQUESTS) >= 1) window.add(now, REQUESTS, -1)
+    const counts = this.#counts.get(key)
+    if (counts !== undefined && counts.total(now, REQUESTS) >= 1) counts.add(now, REQUESTS, -1)
   }
 
   /** The target answered a call with anything but a throttle (a reply, or an error that is not a 429). */
   accepted(key: string, now: number): void {
-    this.#window(key, now).add(now, ACCEPTS)
+    this.#countsOf(key, now).add(now, ACCEPTS)
+  }
+
+  /** The target throttled a call (429): with a feed, this container now exchanges counts with the fleet. */
+  throttled(key: string, now: number): void {
+    this.#countsOf(key, now).add(now, THROTTLES)
   }
 
   /** The share of calls to `key` shed right now (logs, tests). */
   sheddingRate(key: string, now: number): number {
-    const window = this.#windows.get(key)
-    return window === undefined ? 0 : sheddingOf(window.total(now, REQUESTS), window.total(now, ACCEPTS), this.policy.k)
+    const counts = this.#counts.get(key)
+    return counts === undefined ? 0 : sheddingOf(counts.total(now, REQUESTS), counts.total(now, ACCEPTS), this.policy.k)
   }
 
-  #window(key: string, now: number): SecondWindow {
-    let window = this.#windows.get(key)
-    if (window === undefined) this.#windows.set(key, (window = new SecondWindow(this.policy.windowMs / 1_000, 2, now)))
-    return window
+  #countsOf(key: string, now: number): TargetCounts {
+    let counts = this.#counts.get(key)
+    if (counts === undefined) this.#counts.set(key, (counts = new TargetCounts(this.policy.windowMs, now)))
+    return counts
   }
 }
 

@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../clock.js'
 import { FallbackBreakerStore } from './fallback-store.js'
 import * as machine from './machine.js'
 import { isSharedStore } from './fleet.js'
+import { probeChange } from './probe-change.js'
 import { resolvePolicy } from './policy.js'
 import type {
   Admission, BreakerEvent, BreakerListener, BreakerPolicy, BreakerRecord, BreakerStore, WindowCounts,
@@ -246,13 +247,16 @@ export class CircuitBreaker {
         return { value, record }
       }
       if (attempt === MAX_CAS_TRIES || this.#clock.now() >= giveUpAt) return undefined
-      const result = await this.#store.compareAndSet(key, record, next)
+      // A probe change (a permit taken, a success within a stage) may land on a newer record than `record`: the
+      // store answers with the record that resulted, which is what the verdict stands on.
+      const change = probeChange(record, next, this.policy)
+      const result = await this.#store.compareAndSet(key, record, next, change)
       this.#lastKnown.set(key, result.record)
       if (result.ok) {
         if (record.state !== next.state) {
-          this.#emit({ type: 'transition', key, from: record.state, to: next.state, record: next })
+          this.#emit({ type: 'transition', key, from: record.state, to: next.state, record: result.record })
         }
-        return { value, record: next }
+        return { value, record: result.record }
       }
       record = result.record
     }

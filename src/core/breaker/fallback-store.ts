@@ -10,7 +10,7 @@
  */
 import { systemClock, type Clock } from '../clock.js'
 import { MemoryBreakerStore } from './memory-store.js'
-import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
+import type { BreakerRecord, BreakerStore, CompareAndSetResult, ProbeChange, WindowCounts } from './types.js'
 
 export interface FallbackStoreOptions {
   /** The shared store. */
@@ -81,13 +81,14 @@ export class FallbackBreakerStore implements BreakerStore {
     return this.#use('recordOutcome', key, (s) => s.recordOutcome(key, outcome, now, windowMs, sinceMs))
   }
 
-  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult> {
     return this.#use('compareAndSet', key, async (store, origin) => {
       if ((this.#origin.get(expected) ?? 'primary') !== origin) {
         // Decided on the other store's record: lose, and let the breaker decide again on this store's.
         return { ok: false, record: await this.#tag(store.read(key, this.#clock.now()), origin, key) }
       }
-      const result = await store.compareAndSet(key, expected, next)
+      // A probe change goes along: it was decided on this store's record, so it may land on this store's newer one.
+      const result = await store.compareAndSet(key, expected, next, change)
       await this.#tag(Promise.resolve(result.record), origin, key)
       return result
     })

@@ -2,7 +2,9 @@
  * A store built on first use. The DynamoDB store pulls in the DynamoDB client, a fifth of the layer entry's cold
  * import; a function whose breaker never runs (or runs without a table) should not pay for it at init.
  */
-import type { BreakerRecord, BreakerStore, CompareAndSetResult, WindowCounts } from './types.js'
+import type { BreakerRecord, BreakerStore, CompareAndSetResult, ProbeChange, WindowCounts } from './types.js'
+
+import type { AdmissionFeed } from '../admission/fleet-feed.js'
 
 export class LazyBreakerStore implements BreakerStore {
   readonly #load: () => Promise<BreakerStore>
@@ -22,6 +24,15 @@ export class LazyBreakerStore implements BreakerStore {
     return this.#store
   }
 
+  /** The loaded store's feed (a store without one fails each report: the throttle then counts locally). */
+  readonly admissionFeed: AdmissionFeed = {
+    report: async (key, delta, now, windowMs) => {
+      const feed = (await this.#get()).admissionFeed
+      if (feed === undefined) throw new Error('the breaker store keeps no admission counts')
+      return feed.report(key, delta, now, windowMs)
+    },
+  }
+
   peek(key: string, now: number): BreakerRecord | undefined {
     return this.#loaded?.peek?.(key, now)
   }
@@ -34,7 +45,7 @@ export class LazyBreakerStore implements BreakerStore {
     return (await this.#get()).recordOutcome(key, outcome, now, windowMs, sinceMs)
   }
 
-  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
-    return (await this.#get()).compareAndSet(key, expected, next)
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult> {
+    return (await this.#get()).compareAndSet(key, expected, next, change)
   }
 }

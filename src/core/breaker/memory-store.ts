@@ -5,7 +5,10 @@
  * more than one window of 1-second buckets. Buckets before the newest `sinceMs` are dropped rather than kept for
  * a caller with an older one (which BreakerStore.recordOutcome allows), so one running total serves every call.
  */
-import { initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type WindowCounts } from './types.js'
+import { applyProbeChange } from './probe-change.js'
+import {
+  initialRecord, type BreakerRecord, type BreakerStore, type CompareAndSetResult, type ProbeChange, type WindowCounts,
+} from './types.js'
 
 /** Width of one window bucket. Outcomes are counted per second; the window slides a bucket at a time. */
 const BUCKET_MS = 1000
@@ -43,11 +46,14 @@ export class MemoryBreakerStore implements BreakerStore {
     return this.#records.get(key) ?? CLOSED
   }
 
-  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
+  async compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult> {
     const stored = this.#records.get(key) ?? initialRecord()
-    if (stored.version !== expected.version) return { ok: false, record: stored }
-    this.#records.set(key, next)
-    return { ok: true, record: next }
+    // A probe change lands on whatever record is stored if it still fits, as it does in the shared store.
+    const written = change !== undefined ? applyProbeChange(stored, change)
+      : stored.version === expected.version ? next : undefined
+    if (written === undefined) return { ok: false, record: stored }
+    this.#records.set(key, written)
+    return { ok: true, record: written }
   }
 
   async recordOutcome(

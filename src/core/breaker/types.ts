@@ -3,6 +3,7 @@
  * an event to the next record. The store keeps records and changes them only by compare-and-set on `version`, so a
  * store backed by DynamoDB conditional writes fits without the engine changing.
  */
+import type { AdmissionFeed } from '../admission/fleet-feed.js'
 
 export type BreakerStateName = 'closed' | 'open' | 'half-open'
 
@@ -76,6 +77,26 @@ export interface WindowCounts {
   readonly consecutiveFailures: number
 }
 
+/**
+ * A probe change: one of the two writes of a half-open ramp that commute with others of their kind (see
+ * probe-change.ts). `take` adds a permit to a stage with a free slot; `pass` turns a held permit into a success
+ * of its stage without completing it. Both belong to one half-open episode and stage (`changedAt`, `opens` and
+ * `stage` of the record they were decided on) and carry the stage's size, so a store can check them against
+ * whatever record it holds now rather than against one exact version.
+ */
+export type ProbeChange =
+  | (ProbeStage & { readonly kind: 'take'; readonly permit: ProbePermit })
+  | (ProbeStage & { readonly kind: 'pass'; readonly permitId: string })
+
+/** The half-open episode and stage a probe change belongs to. */
+export interface ProbeStage {
+  readonly changedAt: number
+  readonly opens: number
+  readonly stage: number
+  /** Probes the stage admits (`probeStages[stage]`): permits out plus successes never exceed it. */
+  readonly stageSize: number
+}
+
 export type CompareAndSetResult =
   | { readonly ok: true; readonly record: BreakerRecord }
   /** The stored version was not the expected one: `record` is what is stored now. */
@@ -86,6 +107,11 @@ export type CompareAndSetResult =
  * fleet. Implementations may cache `read`; `compareAndSet` must be atomic against every other writer.
  */
 export interface BreakerStore {
+  /**
+   * The fleet's admission counts, kept beside the breaker's window (the DynamoDB store's): the adaptive throttle
+   * judges a target by the fleet's calls when its own are too few. Optional: absent, it counts per container.
+   */
+  readonly admissionFeed?: AdmissionFeed
   /** The current record for `key` (a fresh closed record with version 0 if none). May be served from cache. */
   read(key: string, now: number): Promise<BreakerRecord>
   /**
@@ -123,8 +149,16 @@ export interface BreakerStore {
    * no state), done at once. Optional: an in-memory store counts it with no promise and no counts object.
    */
   countSuccess?(key: string, now: number, windowMs: number, sinceMs: number): void
-  /** Writes `next` only if the stored version still equals `expected.version`. */
-  compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult>
+  /**
+   * Writes `next` only if the stored version still equals `expected.version`.
+   *
+   * `change`, when given, says that `next` is `expected` plus one probe change (`probeChange(expected, next)`):
+   * the store may then apply it to whatever record it holds, when `applyProbeChange(stored, change)` says it
+   * still fits (same episode and stage, a free slot, the permit still held), and answer `ok` with the record
+   * that results — so two instances taking different permits of one stage both land. A store that ignores
+   * `change` stays correct; it only makes the loser of such a race decide again.
+   */
+  compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult>
 }
 
 /** The answer to "may I call this target now?". */

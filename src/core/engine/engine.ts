@@ -8,6 +8,8 @@ import { MAX_LAMBDA_MS } from '../backoff/policy.js'
 import type { RetryBudget } from '../backoff/retry-budget.js'
 import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from '../backoff/types.js'
 import type { AdaptiveThrottle } from '../admission/adaptive-throttle.js'
+import { QuotaBook, type QuotaBookOptions } from '../admission/quota-book.js'
+import { MemoryQuotaStore, type QuotaLimit, type QuotaStore } from '../admission/quota.js'
 import type { CircuitBreaker } from '../breaker/circuit-breaker.js'
 import type { Clock, Random } from '../clock.js'
 import { BreakwaterConfigError } from '../errors.js'
@@ -56,6 +58,10 @@ export interface BreakerPart {
   readonly slowCallMs?: number
   /** The container's adaptive throttle; absent with `admission: false`. */
   readonly admission?: AdaptiveThrottle | undefined
+  /** Where targets' declared quotas are shared with the fleet (the breaker table); absent = this container only. */
+  readonly quotaStore?: QuotaStore | undefined
+  /** Told when the quota store fails (the book runs on local limits meanwhile). */
+  readonly quotaStoreError?: QuotaBookOptions['onStoreError']
 }
 export interface BackoffPart { readonly policy: BackoffPolicy; readonly budget: RetryBudget }
 export interface FallbackPart {
@@ -92,6 +98,25 @@ export interface CallExtras<I, O> {
 /** An admission without a permit: a failure reported on it counts in the window and may trip, nothing else. */
 const ADMITTED: Admission = Object.freeze({ allowed: true, state: 'closed' })
 
+/**
+ * The lease book of the targets' declared quotas, or undefined when none declares one. Per engine, so per container:
+ * its blocks are this container's share of each minute.
+ */
+function quotaBook(router: RouterPart, breaker: BreakerPart | undefined): QuotaBook | undefined {
+  const limits = new Map<string, QuotaLimit>()
+  for (const route of router.routes.values()) {
+    for (const t of route.targets) {
+      if (t.quota) limits.set(targetKey(t), { requests: t.quota.requestsPerMinute, tokens: t.quota.tokensPerMinute })
+    }
+  }
+  if (limits.size === 0) return undefined
+  const options: { -readonly [K in keyof QuotaBookOptions]: QuotaBookOptions[K] } = {
+    store: breaker?.quotaStore ?? new MemoryQuotaStore(), clock: router.clock, limits,
+  }
+  if (breaker?.quotaStoreError) options.onStoreError = breaker.quotaStoreError
+  return new QuotaBook(options)
+}
+
 export class Engine {
   readonly router: RouterPart
   readonly breaker: BreakerPart | undefined
@@ -121,6 +146,7 @@ export class Engine {
       breakerClasses: parts.breaker?.failureClasses,
       slowCallMs: parts.breaker?.slowCallMs,
       admission: parts.breaker?.admission,
+      quota: quotaBook(router, parts.breaker),
       backoff: parts.backoff,
       fallback: parts.fallback?.policy,
     })

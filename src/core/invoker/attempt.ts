@@ -7,7 +7,7 @@ import type { Admission } from '../breaker/types.js'
 import { CallerFaultError } from '../errors.js'
 import type { Classification } from '../failure.js'
 import { plannedMaxTokens } from '../health/speed.js'
-import type { Target } from '../targets.js'
+import { targetKey, type Target } from '../targets.js'
 import type { CascadeRequest } from './types.js'
 
 /** A probe must report back before its permit's lease ends, or its verdict is dropped and another probe admitted. */
@@ -17,6 +17,18 @@ export interface TimeSlice {
   readonly timeoutMs: number
   /** The Lambda deadline, not the target's own time limit, set the timeout: a timeout then is not the target's fault. */
   readonly deadlineBound: boolean
+}
+
+/**
+ * The targets a cascade walks: the route's, or without fallback only its first (and the canary's safety net), less
+ * the ones a restarted stream's earlier cascades tried.
+ */
+export function walkOf(req: Pick<CascadeRequest<unknown, unknown>, 'policies' | 'targets' | 'canaryNet' | 'skip'>): readonly Target[] {
+  const walk = req.policies.fallback?.nextTarget
+    ? req.targets
+    : (req.canaryNet ? [req.targets[0] as Target, req.canaryNet] : req.targets.slice(0, 1))
+  const skip = req.skip
+  return skip === undefined || skip.size === 0 ? walk : walk.filter((t) => !skip.has(targetKey(t)))
 }
 
 /** How long an attempt admitted now may run: the attempt timeout, cut by the probe lease and the deadline. */

@@ -14,16 +14,16 @@ import { BREAKER_FAILURE_CLASSES, type Classification } from '../failure.js'
 import { targetKey, type Target } from '../targets.js'
 import { withAttemptSignal } from '../backoff/deadline.js'
 import { classify } from '../failure.js'
-import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, type TimeSlice } from './attempt.js'
+import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, walkOf, type TimeSlice } from './attempt.js'
 import { Ledger } from './ledger.js'
 import { reopenWait } from './reopen-wait.js'
 import { retryWait } from './retry.js'
 import { exhausted, knownSoonest, servedBy } from './served.js'
+import { preflight, spentBy } from './preflight.js'
+import type { Spent } from '../admission/quota-book.js'
 import type { CascadeRequest, CascadeResult } from './types.js'
 
 const ALLOWED: Admission = Object.freeze({ allowed: true, state: 'closed' })
-/** When a shed target may take a call again: its shedding share is recomputed every second. */
-const SHED_RETRY_MS = 1_000
 /** Without backoff() in the stack, each target gets exactly one attempt, and a refused walk is not waited out. */
 const NO_RETRY: BackoffPolicy = Object.freeze({ ...DEFAULT_BACKOFF_POLICY, maxAttempts: 1, reopenWaitMs: 0 })
 
@@ -37,8 +37,8 @@ type Step<O> = CascadeResult<O> | Verdict | typeof AGAIN
 type Gate = Pick<CircuitBreaker, 'run'>
 const NO_BREAKER: Gate = { run: async (_key, call, _denied, now) => (await call(ALLOWED, now)).value }
 
-/** What one target's visit has used so far (the wait before its next attempt, and each kind of try). */
-interface Visit { waitMs: number; failures: number; truncations: number; reasks: number; beforeReask: unknown }
+/** What one target's visit has used so far (the wait before its next attempt, each kind of try, its quota). */
+interface Visit { waitMs: number; failures: number; truncations: number; reasks: number; beforeReask: unknown; spent: Spent }
 
 export function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<CascadeResult<O>> {
   return new CascadeRun(req).execute()
@@ -65,12 +65,7 @@ class CascadeRun<I, O> {
 
   constructor(readonly req: CascadeRequest<I, O>) {
     this.backoff = req.policies.backoff?.policy ?? NO_RETRY
-    const walk = req.policies.fallback?.nextTarget
-      ? req.targets
-      : (req.canaryNet ? [req.targets[0] as Target, req.canaryNet] : req.targets.slice(0, 1))
-    // A restarted stream skips the targets its earlier cascades tried.
-    const skip = req.skip
-    this.walk = skip === undefined || skip.size === 0 ? walk : walk.filter((t) => !skip.has(targetKey(t)))
+    this.walk = walkOf(req)
     this.attemptTimeoutMs = req.attemptTimeoutMs ?? this.backoff.attemptTimeoutMs
     this.gate = req.policies.breaker ?? NO_BREAKER
     this.sharedClock = req.policies.breaker === undefined || req.policies.breaker.clock === req.clock
@@ -118,7 +113,7 @@ class CascadeRun<I, O> {
       const target = this.walk[ti] as Target
       if (this.overflowed?.has(target.model)) continue
       const key = targetKey(target)
-      const visit: Visit = { waitMs: pendingWait, failures: 0, truncations: 0, reasks: 0, beforeReask: undefined }
+      const visit: Visit = { waitMs: pendingWait, failures: 0, truncations: 0, reasks: 0, beforeReask: undefined, spent: 'unsent' }
       pendingWait = 0
       for (let attempt = 1; ; attempt++) {
         const waitMs = visit.waitMs
@@ -129,24 +124,34 @@ class CascadeRun<I, O> {
           await clock.sleep(waitMs, this.req.signal)
           now = clock.now()
         }
-        // The target throttles more than it accepts: this call goes elsewhere before it adds to the 429s.
-        if (this.req.policies.admission?.admit(key, now, this.req.random) === false) {
-          this.ledger.record(target, attempt, 'skipped-shed', 0, waitMs)
-          this.soonest[ti] = SHED_RETRY_MS
+        // A throttled container reads the fleet's counts first (at most once a second); then shed by the adaptive
+        // throttle, or no room in the target's quota: skipped, walks on (preflight.ts).
+        const syncing = this.req.policies.admission?.sync(key, now)
+        if (syncing !== undefined) now = await syncing.then(() => clock.now())
+        let pre = preflight(this.req, this.ledger, this.input, target, key, attempt, waitMs, now)
+        if (pre instanceof Promise) pre = await pre
+        if (pre !== undefined && 'retryMs' in pre) {
+          this.soonest[ti] = pre.retryMs
           break
         }
-        // The breaker settles each admitted attempt exactly once, after it, whatever it returns or throws.
-        const step = await this.gate.run<Step<O>>(
-          key,
-          (admission, admittedAt) => this.attempt(target, ti, key, attempt, admission, visit, admittedAt ?? clock.now()),
-          (admission) => {
-            this.req.policies.admission?.refused(key, now)
-            this.ledger.record(target, attempt, 'skipped-open', 0, waitMs, admission)
-            this.soonest[ti] = admission.retryInMs
-            return 'next'
-          },
-          this.sharedClock ? now : undefined,
-        )
+        visit.spent = 'unsent'
+        let step: Step<O>
+        try {
+          // The breaker settles each admitted attempt exactly once, after it, whatever it returns or throws.
+          step = await this.gate.run<Step<O>>(
+            key,
+            (admission, admittedAt) => this.attempt(target, ti, key, attempt, admission, visit, admittedAt ?? clock.now()),
+            (admission) => {
+              this.req.policies.admission?.refused(key, now)
+              this.ledger.record(target, attempt, 'skipped-open', 0, waitMs, admission)
+              this.soonest[ti] = admission.retryInMs
+              return 'next'
+            },
+            this.sharedClock ? now : undefined,
+          )
+        } finally {
+          if (pre !== undefined) this.req.policies.quota?.settle(pre, visit.spent, clock.now())
+        }
         if (step === 'stop') return step
         if (step === 'next') break
         if (step !== AGAIN) return step
@@ -171,6 +176,7 @@ class CascadeRun<I, O> {
     let output: O
     let endedAt: number | undefined
     try {
+      visit.spent = undefined // sent: kept in full unless the outcome says otherwise
       output = await this.req.call(target, plan.input, attemptSignal.signal)
       endedAt = clock.now()
       this.req.validate?.(output)
@@ -178,10 +184,13 @@ class CascadeRun<I, O> {
       // The SDK rejects an aborted send with a bare AbortError and drops the signal's reason: ours says why.
       const cause = attemptSignal.signal.aborted && !signal?.aborted ? attemptSignal.signal.reason : error
       const failedAt = endedAt ?? clock.now()
-      return this.failed(target, ti, attempt, admission, visit, slice, token, error, classify(cause, failedAt), failedAt - now)
+      const classification = classify(cause, failedAt)
+      visit.spent = spentBy(undefined, classification?.failureClass)
+      return this.failed(target, ti, attempt, admission, visit, slice, token, error, classification, failedAt - now)
     } finally {
       attemptSignal.dispose()
     }
+    visit.spent = spentBy(output, undefined)
     return this.succeeded(target, ti, key, attempt, admission, visit.waitMs, plan.cap, token, output, endedAt, endedAt - now)
   }
 
@@ -220,7 +229,7 @@ class CascadeRun<I, O> {
     }
     const failureClass = classification.failureClass
     // Anything but a 429 is an answer the target accepted to give (the throttle only weighs quota).
-    if (failureClass !== 'throttled') policies.admission?.accepted(targetKey(target), this.req.clock.now())
+    policies.admission?.[failureClass === 'throttled' ? 'throttled' : 'accepted'](targetKey(target), this.req.clock.now())
     const record = this.ledger.record(target, attempt, failureClass, latencyMs, waitMs, admission, classification.errorName)
     listener?.attemptEnd?.(token, { record, error })
     this.last = { classification, error }

@@ -1,4 +1,5 @@
 import type { AdaptiveThrottle } from '../admission/adaptive-throttle.js'
+import type { QuotaBook } from '../admission/quota-book.js'
 import type { AttemptRecord } from '../attempts.js'
 import type { BackoffPolicy } from '../backoff/types.js'
 import type { RetryBudget } from '../backoff/retry-budget.js'
@@ -88,6 +89,8 @@ export interface CascadePolicies {
   readonly slowCallMs?: number
   /** Sheds calls to targets that throttle (client-side adaptive throttling). Only with a breaker; absent = off. */
   readonly admission?: AdaptiveThrottle
+  /** The lease book of the targets' declared quotas (`quota` on a target); absent when no target has one. */
+  readonly quota?: QuotaBook
   readonly backoff?: { readonly policy: BackoffPolicy; readonly budget: RetryBudget }
   readonly fallback?: FallbackPolicy
 }

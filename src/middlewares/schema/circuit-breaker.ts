@@ -3,7 +3,7 @@
  * store of your own, or this container) and the store's tuning, with the rules that tie them together.
  */
 import { DEFAULT_STORE_TUNING, STORE_TUNING_FIELDS, TABLE_NAME } from '../../aws/dynamodb/options.js'
-import { defined, list, literal, methods, never, number, object, oneOf, type Refine } from '../../core/config/index.js'
+import { boolean, defined, list, literal, methods, never, number, object, oneOf, type Refine } from '../../core/config/index.js'
 import { isSharedStore } from '../../core/breaker/fleet.js'
 import { BREAKER_POLICY_FIELDS, cooldownFitsCap } from '../../core/breaker/policy.js'
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../../core/breaker/types.js'
@@ -68,7 +68,8 @@ export const CIRCUIT_BREAKER_OPTIONS = object({
   admission: oneOf([literal(false), object({
     k: number({ min: 1, max: 100 }),
     windowMs: number({ step: 1_000, min: 1_000, max: 600_000, unit: 'ms', why: 'it counts per second' }),
-  }, { label: 'the adaptive throttle' })], { must: 'must be false (no shedding) or { k?, windowMs? }' }),
+    fleet: boolean(),
+  }, { label: 'the adaptive throttle' })], { must: 'must be false (no shedding) or { k?, windowMs?, fleet? }' }),
   clock: CLOCK,
   ...OBSERVABILITY,
 }, {

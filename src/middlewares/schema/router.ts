@@ -65,10 +65,37 @@ const greenNamesFree: Refine<Routes> = (routes) => {
   return taken && { at: `${taken[0]}.green`, problem: `is registered as "${taken[0]}${GREEN_SUFFIX}", which is taken by another route` }
 }
 
+const targetsOf = (spec: unknown): { at: string; target: Target }[] => {
+  const route = Array.isArray(spec) ? { targets: spec as Target[] } : (spec as RouteObject)
+  return [
+    ...route.targets.map((target, i) => ({ at: Array.isArray(spec) ? `[${i}]` : `.targets[${i}]`, target })),
+    ...(route.green?.targets ?? []).map((target, i) => ({ at: `.green.targets[${i}]`, target })),
+  ]
+}
+
+/** A quota is Bedrock's, per model and region: wherever a target appears, it is the same one (or left out). */
+const quotasAgree: Refine<Routes> = (routes) => {
+  const seen = new Map<string, { at: string; quota: string }>()
+  for (const [name, spec] of Object.entries(routes)) {
+    for (const { at, target } of targetsOf(spec)) {
+      if (target.quota === undefined) continue
+      const key = `${target.model}@${target.region}`
+      const quota = JSON.stringify([target.quota.requestsPerMinute, target.quota.tokensPerMinute])
+      const first = seen.get(key)
+      if (first === undefined) seen.set(key, { at: `${name}${at}`, quota })
+      else if (first.quota !== quota) {
+        const problem = `differs from the quota ${key} has at routes.${first.at}: one model and region has one quota`
+        return { at: `${name}${at}.quota`, problem }
+      }
+    }
+  }
+  return undefined
+}
+
 const ROUTES = record(ROUTE, {
   minKeys: 1,
   must: 'must be an object of named routes, e.g. { default: ["model@us-east-1"] }',
-  refine: [greenNamesFree],
+  refine: [greenNamesFree, quotasAgree],
 })
 
 /** The router's fields; the preset has them at its top level. */

@@ -3,10 +3,12 @@
  * the server named by BREAKWATER_DYNAMODB_ENDPOINT (see tools/dynamodb-local/dynamodb.ts). Each test gets a table of its own.
  */
 import { describe, expect, it } from '@jest/globals'
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
+import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
+import { recordToItem } from '../../../src/aws/dynamodb/items.js'
 import { DynamoDBBreakerStore } from '../../../src/aws/dynamodb/store.js'
 import { initialRecord, type BreakerRecord } from '../../../src/core/breaker/types.js'
 import type { TestDynamoDB } from '../../../tools/dynamodb-local/dynamodb.js'
+import { probeChangeContract } from '../../core/breaker/store-contract.js'
 import { useTable } from '../../support/dynamodb-table.js'
 import type { FakeClock } from '../../support/fake-clock.js'
 
@@ -34,7 +36,8 @@ describe('state item', () => {
     expect(await instance().read('never-written@us-east-1', T0)).toEqual(initialRecord())
     const { Item } = await db.client().send(new GetItemCommand({ TableName: table, Key: { pk: { S: KEY }, sk: { S: 'state' } } }))
     expect(Item).toMatchObject({
-      state: { S: 'half-open' }, version: { N: '3' }, permits: { L: [{ M: { id: { S: 'a' } } }, { M: { id: { S: 'b' } } }] },
+      state: { S: 'half-open' }, version: { N: '3' }, slotsTaken: { N: '4' },
+      permits: { M: { a: { N: String(T0 + 30_000) }, b: { N: String(T0 + 31_000) } } },
     })
   })
 
@@ -119,5 +122,25 @@ describe('window items', () => {
       .resolves.toEqual({ calls: 0, failures: 0, consecutiveFailures: 1 })
     await expect(instance().recordOutcome(KEY, 'failure', T0, WINDOW, T0 + 1_800))
       .resolves.toEqual({ calls: 0, failures: 0, consecutiveFailures: 1 })
+  })
+})
+
+// Probe changes as UpdateItems on the real protocol: the same cases as the in-container stores.
+probeChangeContract('DynamoDBBreakerStore', async (n) => ({ stores: Array.from({ length: n }, () => instance()), now: clock.now() }))
+
+describe('probe changes', () => {
+  it('on an item an earlier build wrote (permits as a list, no slotsTaken), a take lands by compare-and-set', async () => {
+    const permits = { L: [{ M: { id: { S: 'old' }, expiresAt: { N: String(T0 + 30_000) } } }] }
+    const { slotsTaken: _, ...item } = recordToItem(KEY, halfOpen)
+    await db.client().send(new PutItemCommand({ TableName: table, Item: { ...item, permits } }))
+    const s = instance()
+    const stored = await s.read(KEY, T0)
+    expect(stored.permits).toEqual([{ id: 'old', expiresAt: T0 + 30_000 }])
+    const next = { ...stored, version: stored.version + 1, permits: [...stored.permits, { id: 'new', expiresAt: T0 + 30_001 }] }
+    const change = { kind: 'take', permit: { id: 'new', expiresAt: T0 + 30_001 }, changedAt: T0, opens: 2, stage: 1, stageSize: 5 } as const
+    const result = await s.compareAndSet(KEY, stored, next, change)
+    expect(result).toEqual({ ok: true, record: next })
+    expect(s.usage).toMatchObject({ updates: 1, puts: 1 })
+    expect(await instance().read(KEY, T0)).toEqual(next)
   })
 })

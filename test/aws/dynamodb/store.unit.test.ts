@@ -19,7 +19,7 @@ const halfOpen: BreakerRecord = { ...open, state: 'half-open', version: 2, permi
 const halfOpenItem = {
   pk: { S: KEY }, sk: { S: 'state' }, state: { S: 'half-open' }, version: { N: '2' }, changedAt: { N: String(T0) },
   openUntil: { N: String(T0 + 60_000) }, opens: { N: '1' }, stage: { N: '0' }, stageSuccesses: { N: '0' },
-  permits: { L: [{ M: { id: { S: 'p1' }, expiresAt: { N: String(T0 + 30_000) } } }] },
+  permits: { M: { p1: { N: String(T0 + 30_000) } } }, slotsTaken: { N: '1' },
 }
 const conditionFailed = (Item?: typeof halfOpenItem) => {
   const error = new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} })
@@ -88,7 +88,7 @@ describe('read', () => {
   })
 
   it('trusts an open record until it may go half-open, a half-open one for 250 ms at most', async () => {
-    const openItem = { ...halfOpenItem, state: { S: 'open' }, version: { N: '1' }, permits: { L: [] } }
+    const openItem = { ...halfOpenItem, state: { S: 'open' }, version: { N: '1' }, permits: { M: {} }, slotsTaken: { N: '0' } }
     ddb.on(GetItemCommand).resolvesOnce({ Item: openItem }).resolves({ Item: halfOpenItem })
     const s = store({ refreshMs: 10_000 })
     await s.read(KEY, T0)

@@ -6,10 +6,11 @@
 import fc from 'fast-check'
 import { CircuitBreaker } from '../../../src/core/breaker/circuit-breaker.js'
 import { MemoryBreakerStore } from '../../../src/core/breaker/memory-store.js'
+import { applyProbeChange } from '../../../src/core/breaker/probe-change.js'
 import { resolvePolicy } from '../../../src/core/breaker/policy.js'
 import {
   initialRecord, type Admission, type BreakerEvent, type BreakerPolicy, type BreakerRecord, type BreakerStore,
-  type CompareAndSetResult,
+  type CompareAndSetResult, type ProbeChange,
 } from '../../../src/core/breaker/types.js'
 import { FakeClock } from '../../support/fake-clock.js'
 import { judge, type Commit } from './rules.js'
@@ -29,14 +30,17 @@ class Recorder implements BreakerStore {
   constructor(private readonly inner: MemoryBreakerStore, private readonly clock: FakeClock) {}
   read(key: string, now: number): Promise<BreakerRecord> { return this.inner.read(key, now) }
   recordOutcome(...args: Parameters<BreakerStore['recordOutcome']>) { return this.inner.recordOutcome(...args) }
-  compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord): Promise<CompareAndSetResult> {
-    // Decided synchronously, exactly as the memory store decides, so the log order is the write order.
-    const ok = expected.version === this.current.version
-    if (ok) {
-      this.commits.push({ before: this.current, after: next, now: this.clock.now() })
-      this.current = next
+  compareAndSet(key: string, expected: BreakerRecord, next: BreakerRecord, change?: ProbeChange): Promise<CompareAndSetResult> {
+    // Decided synchronously, exactly as the memory store decides, so the log order is the write order. A probe
+    // change lands on whatever is current if it fits: the rules judge the record it leaves.
+    const written = change !== undefined ? applyProbeChange(this.current, change)
+      : expected.version === this.current.version ? next : undefined
+    const ok = written !== undefined
+    if (written !== undefined) {
+      this.commits.push({ before: this.current, after: written, now: this.clock.now() })
+      this.current = written
     }
-    return this.inner.compareAndSet(key, expected, next).then((result) => {
+    return this.inner.compareAndSet(key, expected, next, change).then((result) => {
       if (result.ok !== ok) this.disagreements.push(`store said ${result.ok} for v${expected.version}`)
       return result
     })
@@ -48,7 +52,8 @@ const scheduled = (s: fc.Scheduler, inner: BreakerStore): BreakerStore => ({
   read: (key, now) => s.schedule(inner.read(key, now), 'read'),
   recordOutcome: (key, outcome, now, windowMs, sinceMs) =>
     s.schedule(Promise.resolve(), outcome).then(() => inner.recordOutcome(key, outcome, now, windowMs, sinceMs)),
-  compareAndSet: (key, expected, next) => s.schedule(Promise.resolve(), 'cas').then(() => inner.compareAndSet(key, expected, next)),
+  compareAndSet: (key, expected, next, change) =>
+    s.schedule(Promise.resolve(), 'cas').then(() => inner.compareAndSet(key, expected, next, change)),
 })
 
 const policyArb = (strict: boolean): fc.Arbitrary<BreakerPolicy> => fc.record({

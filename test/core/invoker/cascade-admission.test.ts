@@ -1,6 +1,7 @@
 /** The adaptive throttle in the cascade: a throttling target gets a share of the calls, the rest go elsewhere at once. */
 import { describe, expect, it } from '@jest/globals'
 import { AdaptiveThrottle } from '../../../src/core/admission/adaptive-throttle.js'
+import type { AdmissionFeed } from '../../../src/core/admission/fleet-feed.js'
 import { AllTargetsFailedError } from '../../../src/core/errors.js'
 import { runCascade } from '../../../src/core/invoker/cascade.js'
 import { targetKey } from '../../../src/core/targets.js'
@@ -70,5 +71,46 @@ describe('runCascade with the adaptive throttle', () => {
     const result = await clock.run(runCascade(request(back.call, { targets: [EAST, WEST], random: () => 0 })))
     expect(result.attempts.map((a) => a.outcome)).toEqual(['success']) // the probe, not shed
     expect(result.served.region).toBe('us-east-1')
+  })
+})
+
+describe('runCascade with a throttle fed by the fleet', () => {
+  it('after a 429 the next attempt waits for the fleet\'s counts, and a fleet that throttles everything sheds it', async () => {
+    const reports: { requests: number; throttles: number }[] = []
+    const feed: AdmissionFeed = {
+      async report(_key, delta, now) {
+        reports.push({ requests: delta.requests, throttles: delta.throttles })
+        await clock.sleep(50)
+        // 40 containers' worth of 429s in this second, and no accept.
+        return new Map([[now - (now % 1_000), { requests: 100 + delta.requests, accepts: 0, throttles: 100 + delta.throttles }]])
+      },
+    }
+    const admission = new AdaptiveThrottle({}, { feed })
+    const { clock, request } = setup({ policies: { admission } })
+    const upstream = scripted(clock, { 'us-east-1': [THROTTLED], 'us-west-2': ['ok'] })
+    // First call: no 429 seen yet, so no exchange; east throttles, the throttle is now fleet-fed for a window.
+    const first = await clock.run(runCascade(request(upstream.call, { targets: [EAST, WEST], random: () => 0 })))
+    expect(first.served.region).toBe('us-west-2')
+    expect(reports.length).toBeLessThanOrEqual(1)
+    clock.advance(1_000)
+    const second = await clock.run(runCascade(request(upstream.call, { targets: [EAST, WEST], random: () => 0 })))
+    expect(second.attempts[0]?.outcome).toBe('skipped-shed')
+    expect(second.served.region).toBe('us-west-2')
+    expect(reports.at(-1)).toMatchObject({ throttles: 0 })
+    expect(reports[0]).toMatchObject({ requests: 1, throttles: 1 })
+    expect(admission.sheddingRate(targetKey(EAST), clock.now())).toBeGreaterThan(0.8)
+  })
+
+  it('a feed that fails leaves the throttle on its own counts: the call is sent, not shed, and the request served', async () => {
+    const feed: AdmissionFeed = { report: () => Promise.reject(new Error('table down')) }
+    const errors: string[] = []
+    const admission = new AdaptiveThrottle({}, { feed, onFeedError: (key) => errors.push(key) })
+    const { clock, request } = setup({ policies: { admission } })
+    const upstream = scripted(clock, { 'us-east-1': [THROTTLED, 'ok'], 'us-west-2': ['ok'] })
+    await clock.run(runCascade(request(upstream.call, { targets: [EAST, WEST], random: () => 0 })))
+    clock.advance(1_000)
+    const result = await clock.run(runCascade(request(upstream.call, { targets: [EAST, WEST], random: () => 0 })))
+    expect(result.attempts.map((a) => a.outcome)).not.toContain('skipped-shed')
+    expect(errors).toEqual([targetKey(EAST)])
   })
 })

@@ -1,0 +1,89 @@
+/**
+ * queueWorker(): serves one SQS record of the request queue, for Powertools' batch processor (or any loop that
+ * reports the records that threw as `batchItemFailures`).
+ *
+ * - served → the answer is written to the results table and the record returns (the batch deletes it);
+ * - already answered (a duplicate or redelivered message whose request is `done`) → returns without serving: Bedrock
+ *   is not paid twice;
+ * - not now (the cascade's AllTargetsFailedError) → the record's visibility is set to when its targets can next
+ *   serve (planRedelivery: the breaker's reopen plus a spread, never below a tenth of its age) and it throws
+ *   RedeliverLaterError, so it stays on the queue without costing the `maxReceiveCount` of a blind retry storm;
+ * - never (a caller fault, a body that is not ours, or too old) → moved to the dead-letter queue at once with its
+ *   reason, marked `failed` in the results, and the record returns;
+ * - anything else → thrown as is: SQS's plain redelivery, and the DLQ after `maxReceiveCount`.
+ */
+import type { SQSRecord } from 'aws-lambda'
+import { systemClock, type Clock, type Random } from '../../core/clock.js'
+import { BreakwaterError } from '../../core/errors.js'
+import { readEnvelope, type QueuedRequest } from '../../core/queue/envelope.js'
+import { DEFAULT_REDELIVERY_POLICY, planRedelivery, type RedeliveryPolicy } from '../../core/queue/redelivery.js'
+import { verdictOf } from '../../core/queue/verdict.js'
+import type { RequestQueue } from './request-queue.js'
+import type { ResultsStore } from './results-store.js'
+
+/** The record was not served now and is due back after `visibilitySeconds`: report it as a batch item failure. */
+export class RedeliverLaterError extends BreakwaterError {
+  readonly visibilitySeconds: number
+  constructor(visibilitySeconds: number, cause: unknown) {
+    super(`Not served now; due back in ${visibilitySeconds} s`, { source: 'breakwater/queue-worker', cause })
+    this.name = 'RedeliverLaterError'
+    this.visibilitySeconds = visibilitySeconds
+  }
+}
+
+export interface QueueWorkerOptions<R> {
+  /** The request queue, with its `deadLetterQueueUrl`. */
+  readonly queue: Pick<RequestQueue, 'redeliverIn' | 'deadLetter'>
+  readonly results: Pick<ResultsStore, 'get' | 'done' | 'failed'>
+  /** Serves one request (what the synchronous handler does with the payload); what it returns is stored as the answer. */
+  readonly serve: (request: QueuedRequest) => Promise<R>
+  /** When to see an unserved record again. */
+  readonly redelivery?: Partial<RedeliveryPolicy>
+  readonly clock?: Pick<Clock, 'now'>
+  readonly random?: Random
+}
+
+export type RecordOutcome = 'served' | 'duplicate' | 'dead-lettered'
+
+export function queueWorker<R>(options: QueueWorkerOptions<R>): (record: SQSRecord) => Promise<RecordOutcome> {
+  const { queue, results, serve } = options
+  const policy: RedeliveryPolicy = { ...DEFAULT_REDELIVERY_POLICY, ...options.redelivery }
+  const clock = options.clock ?? systemClock
+  const random = options.random ?? Math.random
+
+  const deadLetter = async (record: SQSRecord, request: QueuedRequest | undefined, reason: string): Promise<RecordOutcome> => {
+    await queue.deadLetter(record.body, request?.id, reason)
+    if (request !== undefined) await results.failed(request.id, request.acceptedAt, reason, clock.now())
+    return 'dead-lettered'
+  }
+
+  return async function serveRecord(record) {
+    let request: QueuedRequest
+    try {
+      request = readEnvelope(record.body)
+    } catch (error) {
+      return deadLetter(record, undefined, (error as Error).name)
+    }
+    if ((await results.get(request.id))?.status === 'done') return 'duplicate'
+    try {
+      const answer = await serve(request)
+      await results.done(request.id, request.acceptedAt, answer, clock.now())
+      return 'served'
+    } catch (error) {
+      const verdict = verdictOf(error)
+      if (verdict === undefined) throw error
+      const ageSeconds = (clock.now() - sentAt(record, request)) / 1000
+      const plan = planRedelivery(verdict, { ageSeconds }, policy, random)
+      if (plan.action === 'dead-letter') return deadLetter(record, request, plan.reason)
+      if (plan.action === 'delete') return 'served'
+      await queue.redeliverIn(record.receiptHandle, plan.visibilitySeconds)
+      throw new RedeliverLaterError(plan.visibilitySeconds, error)
+    }
+  }
+}
+
+/** When the request was first queued: SQS's SentTimestamp, or the envelope's acceptedAt. */
+function sentAt(record: SQSRecord, request: QueuedRequest): number {
+  const sent = Number(record.attributes?.SentTimestamp)
+  return Number.isFinite(sent) && sent > 0 ? Math.min(sent, request.acceptedAt || sent) : request.acceptedAt
+}

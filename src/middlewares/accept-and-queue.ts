@@ -1,0 +1,133 @@
+/**
+ * acceptAndQueue(): the accepting front of the queue path. A request the caller marked as async-capable
+ * (`Prefer: respond-async`, RFC 7240), or one no target could serve now (every breaker open, admission shed it, no
+ * time left: the cascade's AllTargetsFailedError), is put on the request queue and answered `202 Accepted` with its
+ * id and a status URL, instead of being tried now or answered 503.
+ *
+ * Nothing is accepted that is not durably queued: the 202 is sent only after SQS stored the message. A failed send
+ * leaves the original outcome (a 503 from gracefulDegradation for an unserved request), never a lost request.
+ *
+ * Use it after `breakwater()` (Middy runs the last middleware's onError first, so it sees the failure before
+ * gracefulDegradation turns it into a 503).
+ *
+ * @example
+ * import { acceptAndQueue, RequestQueue, ResultsStore } from 'breakwater/queue'
+ * const queue = new RequestQueue({ queueUrl: process.env.REQUEST_QUEUE_URL! })
+ * const results = new ResultsStore({ tableName: process.env.RESULTS_TABLE! })
+ * export const handler = middy(chat).use(breakwater({ routes })).use(acceptAndQueue({ queue, results }))
+ */
+import { randomUUID } from 'node:crypto'
+import type middy from '@middy/core'
+import { systemClock, type Clock } from '../core/clock.js'
+import { boolean, func, methods, number, object, parseOptions, required } from '../core/config/index.js'
+import { AllTargetsFailedError, BadRequestError } from '../core/errors.js'
+import type { QueuedRequest } from '../core/queue/envelope.js'
+import { acceptedReply } from '../responders/accepted.js'
+import { detectEventSource, isRecord } from '../responders/detect.js'
+import type { RequestQueue } from '../aws/queue/request-queue.js'
+import type { ResultsStore } from '../aws/queue/results-store.js'
+
+const SOURCE = 'breakwater/accept-and-queue'
+
+export interface AcceptAndQueueOptions {
+  /** Where accepted requests go. */
+  readonly queue: Pick<RequestQueue, 'send'>
+  /** Records `pending` for the status URL. Without it, `GET /requests/{id}` knows a request once the worker wrote it. */
+  readonly results?: Pick<ResultsStore, 'accepted'>
+  /** Queue a request whose caller sent `Prefer: respond-async` without trying it now. Default true. */
+  readonly whenRequested?: boolean
+  /** Queue a request no target could serve now, instead of the 503. Default true. */
+  readonly whenUnavailable?: boolean
+  /** The status URL of request `id`. Default `/requests/<id>`. */
+  readonly statusUrl?: (id: string) => string
+  /**
+   * What is queued from the event: what the worker's handler reads. Default: an HTTP event's body parsed as JSON,
+   * or a direct invoke's event itself.
+   */
+  readonly payload?: (event: unknown) => unknown
+  /** Seconds a caller is told to wait before its first poll. Default 2. */
+  readonly pollAfterSeconds?: number
+  /** For tests. */
+  readonly clock?: Pick<Clock, 'now'>
+  readonly newId?: () => string
+}
+
+const OPTIONS = object({
+  queue: required(methods(['send'], { must: 'must be a RequestQueue (an object with send())' }), 'is required: the request queue'),
+  results: methods(['accepted'], { must: 'must be a ResultsStore (an object with accepted())' }),
+  whenRequested: boolean(),
+  whenUnavailable: boolean(),
+  statusUrl: func('(id) => string'),
+  payload: func('(event) => unknown'),
+  pollAfterSeconds: number({ min: 0, max: 3_600, integer: true, unit: 's' }),
+  clock: methods(['now'], { must: 'must be a clock with now()' }),
+  newId: func('() => string'),
+}, { label: 'an acceptAndQueue', source: SOURCE })
+
+type Request = middy.Request<unknown, unknown, Error>
+
+export function acceptAndQueue(options: AcceptAndQueueOptions): middy.MiddlewareObj<unknown, unknown, Error> {
+  parseOptions(OPTIONS, options ?? {}, SOURCE)
+  const { queue, results, whenRequested = true, whenUnavailable = true, pollAfterSeconds = 2 } = options
+  const statusUrl = options.statusUrl ?? ((id: string) => `/requests/${id}`)
+  const payloadOf = options.payload ?? defaultPayload
+  const clock = options.clock ?? systemClock
+  const newId = options.newId ?? randomUUID
+
+  const accept = async (event: unknown, why: QueuedRequest['why']): Promise<unknown> => {
+    const request: QueuedRequest = { v: 1, id: newId(), acceptedAt: clock.now(), why, payload: payloadOf(event) }
+    await queue.send(request)
+    // Queued is accepted; the pending record only lets the status URL answer before the worker has: best effort.
+    await results?.accepted(request.id, request.acceptedAt).catch(() => undefined)
+    return acceptedReply(event, { requestId: request.id, statusUrl: statusUrl(request.id), retryAfterSeconds: pollAfterSeconds })
+  }
+
+  const acceptAndQueueBefore = async (request: Request): Promise<unknown> => {
+    if (!whenRequested || !queueable(request.event) || !asksForAsync(request.event)) return undefined
+    return accept(request.event, 'requested')
+  }
+
+  const acceptAndQueueOnError = async (request: Request): Promise<unknown> => {
+    if (!whenUnavailable || !(request.error instanceof AllTargetsFailedError) || !queueable(request.event)) return undefined
+    try {
+      return await accept(request.event, 'unavailable')
+    } catch {
+      // Not queued: the original failure stands (gracefulDegradation answers it), so nothing is lost silently.
+      return undefined
+    }
+  }
+
+  return { before: acceptAndQueueBefore, onError: acceptAndQueueOnError }
+}
+
+/** SQS batches are the worker's; everything else a handler answers can be queued. */
+const queueable = (event: unknown): boolean => detectEventSource(event) !== 'sqs'
+
+function headerOf(event: unknown, name: string): string | undefined {
+  if (!isRecord(event)) return undefined
+  const pick = (headers: unknown): unknown => {
+    if (!isRecord(headers)) return undefined
+    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v
+    return undefined
+  }
+  const single = pick(event.headers)
+  if (typeof single === 'string') return single
+  const multi = pick(event.multiValueHeaders)
+  return Array.isArray(multi) ? multi.join(',') : undefined
+}
+
+/** RFC 7240: `Prefer: respond-async` (among other preferences, any case). */
+const asksForAsync = (event: unknown): boolean =>
+  (headerOf(event, 'prefer') ?? '').split(',').some((p) => p.split(';')[0]?.trim().toLowerCase() === 'respond-async')
+
+function defaultPayload(event: unknown): unknown {
+  if (detectEventSource(event) === 'direct') return event
+  const { body, isBase64Encoded } = event as { body?: unknown; isBase64Encoded?: unknown }
+  if (typeof body !== 'string' || body === '') throw new BadRequestError('The request has no body to queue')
+  const text = isBase64Encoded === true ? Buffer.from(body, 'base64').toString('utf8') : body
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new BadRequestError('The request body is not valid JSON')
+  }
+}
