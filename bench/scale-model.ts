@@ -1,6 +1,7 @@
 /**
- * `npm run bench:scale [-- --containers 1000,3000,10000 --shards 16 --batch-ms 2000 --designs today,sharded,batched,both
- *   --warm-up 10 --healthy 30 --failing 20 --recovering 20 --rate 1 --call-ms 800 --fail-ms 50 --latency-ms 5 --seed 1 --wru-price 0.625 --rru-price 0.125]`
+ * `npm run bench:scale [-- --containers 1000,3000,10000 --shards 16 --batch-ms 2000
+ *   --designs today,sharded,batched,both --warm-up 10 --healthy 30 --failing 20 --recovering 20 --rate 1
+ *   --call-ms 800 --fail-ms 50 --latency-ms 5 --seed 1 --wru-price 0.625 --rru-price 0.125]`
  *
  * Internet scale, in simulation: 1,000–10,000 Lambda containers sharing one target's breaker, each running the real
  * CircuitBreaker and DynamoDBBreakerStore against an in-process table that counts write and read units per
