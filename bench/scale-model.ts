@@ -1,6 +1,7 @@
 /**
- * `npm run bench:scale [-- --containers 1000,3000,10000 --shards 16 --batch-ms 2000 --warm-up 10 --healthy 30 --failing 20
- *   --recovering 20 --rate 1 --call-ms 800 --fail-ms 50 --latency-ms 5 --seed 1 --wru-price 0.625 --rru-price 0.125]`
+ * `npm run bench:scale [-- --containers 1000,3000,10000 --shards 16 --batch-ms 2000
+ *   --designs today,sharded,batched,both --warm-up 10 --healthy 30 --failing 20 --recovering 20 --rate 1
+ *   --call-ms 800 --fail-ms 50 --latency-ms 5 --seed 1 --wru-price 0.625 --rru-price 0.125]`
  *
  * Internet scale, in simulation: 1,000–10,000 Lambda containers sharing one target's breaker, each running the real
  * CircuitBreaker and DynamoDBBreakerStore against an in-process table that counts write and read units per
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     'fail-ms': { type: 'string', default: '50' },
     'latency-ms': { type: 'string', default: '5' },
     seed: { type: 'string', default: '1' },
+    designs: { type: 'string', default: 'today,sharded,batched,both' },
     // On-demand, us-east-1, Standard table class, since the 2024-11-01 price cut (before: 1.25 and 0.25).
     'wru-price': { type: 'string', default: '0.625' },
     'rru-price': { type: 'string', default: '0.125' },
@@ -51,12 +53,15 @@ const phases: Phase[] = [
 ]
 const price = { wru: positive(values['wru-price'], true) / 1e6, rru: positive(values['rru-price'], true) / 1e6 }
 
-const designs: { name: string; design: WireDesign }[] = [
-  { name: 'today (1 window item / s)', design: { shards: 1, batchMs: 0 } },
-  { name: `sharded ×${shards}`, design: { shards, batchMs: 0 } },
-  { name: `batched ${batchMs} ms`, design: { shards: 1, batchMs } },
-  { name: `sharded ×${shards} + batched ${batchMs} ms`, design: { shards, batchMs } },
-].filter((d, i) => i === 0 || (i === 1 && shards > 1) || (i === 2 && batchMs > 0) || (i === 3 && shards > 1 && batchMs > 0))
+const chosen = new Set(values.designs.split(',').map((d) => d.trim()))
+const designs: { id: string; name: string; design: WireDesign }[] = [
+  { id: 'today', name: 'today (1 window item / s)', design: { shards: 1, batchMs: 0 } },
+  { id: 'sharded', name: `sharded ×${shards}`, design: { shards, batchMs: 0 } },
+  { id: 'batched', name: `batched ${batchMs} ms`, design: { shards: 1, batchMs } },
+  { id: 'both', name: `sharded ×${shards} + batched ${batchMs} ms`, design: { shards, batchMs } },
+].filter((d) => chosen.has(d.id))
+  // Without shards (or a batch interval) a design is today's again.
+  .filter((d) => !((d.id === 'sharded' || d.id === 'both') && shards <= 1) && !((d.id === 'batched' || d.id === 'both') && batchMs === 0))
 
 const HEAD = [
   'containers', 'design', 'phase', 'peak WCU / partition·s', 'peak RCU / partition·s', 'throttled writes', 'throttled reads',
