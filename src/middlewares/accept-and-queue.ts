@@ -20,10 +20,10 @@ import { randomUUID } from 'node:crypto'
 import type middy from '@middy/core'
 import { systemClock, type Clock } from '../core/clock.js'
 import { boolean, func, methods, number, object, parseOptions, required } from '../core/config/index.js'
-import { AllTargetsFailedError, BadRequestError } from '../core/errors.js'
+import { AllTargetsFailedError } from '../core/errors.js'
 import type { QueuedRequest } from '../core/queue/envelope.js'
 import { acceptedReply } from '../responders/accepted.js'
-import { detectEventSource, isRecord } from '../responders/detect.js'
+import { asksForAsync, defaultPayload, queueable } from '../responders/async-request.js'
 import type { RequestQueue } from '../aws/queue/request-queue.js'
 import type { ResultsStore } from '../aws/queue/results-store.js'
 
@@ -98,36 +98,4 @@ export function acceptAndQueue(options: AcceptAndQueueOptions): middy.Middleware
   }
 
   return { before: acceptAndQueueBefore, onError: acceptAndQueueOnError }
-}
-
-/** SQS batches are the worker's; everything else a handler answers can be queued. */
-const queueable = (event: unknown): boolean => detectEventSource(event) !== 'sqs'
-
-function headerOf(event: unknown, name: string): string | undefined {
-  if (!isRecord(event)) return undefined
-  const pick = (headers: unknown): unknown => {
-    if (!isRecord(headers)) return undefined
-    for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v
-    return undefined
-  }
-  const single = pick(event.headers)
-  if (typeof single === 'string') return single
-  const multi = pick(event.multiValueHeaders)
-  return Array.isArray(multi) ? multi.join(',') : undefined
-}
-
-/** RFC 7240: `Prefer: respond-async` (among other preferences, any case). */
-const asksForAsync = (event: unknown): boolean =>
-  (headerOf(event, 'prefer') ?? '').split(',').some((p) => p.split(';')[0]?.trim().toLowerCase() === 'respond-async')
-
-function defaultPayload(event: unknown): unknown {
-  if (detectEventSource(event) === 'direct') return event
-  const { body, isBase64Encoded } = event as { body?: unknown; isBase64Encoded?: unknown }
-  if (typeof body !== 'string' || body === '') throw new BadRequestError('The request has no body to queue')
-  const text = isBase64Encoded === true ? Buffer.from(body, 'base64').toString('utf8') : body
-  try {
-    return JSON.parse(text) as unknown
-  } catch {
-    throw new BadRequestError('The request body is not valid JSON')
-  }
 }

@@ -13,7 +13,7 @@ import { MemoryBreakerStore } from '../core/breaker/memory-store.js'
 import type { BreakerListener, BreakerPolicy, BreakerStore } from '../core/breaker/types.js'
 import { systemClock, type Clock } from '../core/clock.js'
 import { AdaptiveThrottle } from '../core/admission/adaptive-throttle.js'
-import type { QuotaStore } from '../core/admission/quota.js'
+import { lazyQuotaStore } from '../core/admission/lazy-quota-store.js'
 import { BREAKER_FAILURE_CLASSES, type FailureClass } from '../core/failure.js'
 import { parseOptions } from '../core/config/index.js'
 import type { BreakerPart } from '../core/engine/engine.js'
@@ -109,18 +109,6 @@ export function breakerPart(options?: CircuitBreakerOptions): BreakerPart {
   return Object.freeze({ breaker, failureClasses: classes, slowCallMs, admission: throttle, quotaStore, quotaStoreError })
 }
 
-/** A quota store built on first use (the DynamoDB client is not loaded at init); a failed load is retried next time. */
-function lazyQuotaStore(load: () => Promise<QuotaStore>): QuotaStore {
-  let store: Promise<QuotaStore> | undefined
-  const get = (): Promise<QuotaStore> => (store ??= load().catch((error: unknown) => {
-    store = undefined
-    throw error
-  }))
-  return {
-    take: async (key, minute, want, limit) => (await get()).take(key, minute, want, limit),
-    give: async (key, minute, amount) => (await get()).give(key, minute, amount),
-  }
-}
 
 /**
  * The container's adaptive throttle: the share of calls each target throttles, and how many to shed. Fed by the

@@ -8,11 +8,12 @@
  * (docs/cost-model.md), and nothing at all on the happy path. Both requests share one operation budget (the
  * store's), so an exchange never holds a call up for longer than one store request may.
  */
-import { UpdateItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { UpdateItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import type { AdmissionCounts, AdmissionFeed, FleetBuckets } from '../../core/admission/fleet-feed.js'
 import { admissionCountsOf, bucketExpiry, bucketSk, bucketStart, BUCKET_MS } from './items.js'
 import { queryBuckets } from './window.js'
 import { MAX_WINDOW_MS } from '../../core/breaker/policy.js'
+import { num } from './attributes.js'
 
 /** What the feed shares with its store: the client, the table, the usage counters and the operation budget. */
 export interface FeedTable {
@@ -29,7 +30,6 @@ export interface FeedTable {
 /** How many of the store's requests were the feed's (the store's `usage` counts them as well). */
 export interface FeedUsage { reports: number; queries: number; updates: number }
 
-const num = (n: number): AttributeValue => ({ N: String(n) })
 
 export class DynamoDBAdmissionFeed implements AdmissionFeed {
   readonly usage: FeedUsage = { reports: 0, queries: 0, updates: 0 }

@@ -20,6 +20,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb'
 import { sortPermits } from '../../core/breaker/probe-change.js'
 import type { BreakerRecord, BreakerStateName, ProbePermit } from '../../core/breaker/types.js'
+import { num, readNum } from './attributes.js'
 
 export const STATE_SK = 'state'
 /** The TTL attribute the table must be configured with (window items only). */
@@ -30,8 +31,6 @@ const TTL_MARGIN_S = 300
 
 type Item = Record<string, AttributeValue>
 
-const num = (n: number): AttributeValue => ({ N: String(n) })
-const readNum = (v: AttributeValue | undefined): number => (v && 'N' in v && v.N !== undefined ? Number(v.N) : 0)
 const STATES: readonly BreakerStateName[] = ['closed', 'open', 'half-open']
 
 export const stateKey = (key: string): Item => ({ pk: { S: key }, sk: { S: STATE_SK } })

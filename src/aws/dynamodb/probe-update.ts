@@ -12,8 +12,8 @@
 import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb'
 import type { ProbeChange } from '../../core/breaker/types.js'
 import { stateKey } from './items.js'
+import { num } from './attributes.js'
 
-const num = (n: number): { N: string } => ({ N: String(n) })
 
 export function probeUpdate(table: string, key: string, change: ProbeChange): UpdateItemCommandInput {
   const episode = '#state = :halfOpen AND #changedAt = :changedAt AND #opens = :opens AND #stage = :stage'

@@ -21,6 +21,7 @@ import {
 } from '@aws-sdk/client-dynamodb'
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { methods, number, object, parseOptions, required, string } from '../../core/config/index.js'
+import { num, readNum, readStr } from '../dynamodb/attributes.js'
 
 export type RequestStatus = 'pending' | 'done' | 'failed'
 
@@ -120,12 +121,12 @@ export class ResultsStore {
     const out = await this.#ddb.send(new GetItemCommand({ TableName: this.#table, Key: this.#key(id), ConsistentRead: true }))
     const item = out.Item
     if (item === undefined) return undefined
-    const status = str(item.status) as RequestStatus
+    const status = readStr(item.status) as RequestStatus
     const outcome: { -readonly [K in keyof RequestOutcome]: RequestOutcome[K] } = { id, status, acceptedAt: readNum(item.acceptedAt) }
     if (item.finishedAt) outcome.finishedAt = readNum(item.finishedAt)
-    if (item.reason) outcome.reason = str(item.reason)
-    if (item.result) outcome.result = JSON.parse(str(item.result)) as unknown
-    else if (item.resultKey) outcome.result = JSON.parse(await this.#getObject(str(item.resultKey))) as unknown
+    if (item.reason) outcome.reason = readStr(item.reason)
+    if (item.result) outcome.result = JSON.parse(readStr(item.result)) as unknown
+    else if (item.resultKey) outcome.result = JSON.parse(await this.#getObject(readStr(item.resultKey))) as unknown
     return outcome
   }
 
@@ -154,6 +155,3 @@ export class ResultsStore {
   }
 }
 
-const num = (n: number): AttributeValue => ({ N: String(n) })
-const str = (v: AttributeValue | undefined): string => (v && 'S' in v && v.S !== undefined ? v.S : '')
-const readNum = (v: AttributeValue | undefined): number => (v && 'N' in v && v.N !== undefined ? Number(v.N) : 0)

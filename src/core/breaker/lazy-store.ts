@@ -5,23 +5,19 @@
 import type { BreakerRecord, BreakerStore, CompareAndSetResult, ProbeChange, WindowCounts } from './types.js'
 
 import type { AdmissionFeed } from '../admission/fleet-feed.js'
+import { lazily } from '../lazy.js'
 
 export class LazyBreakerStore implements BreakerStore {
   readonly #load: () => Promise<BreakerStore>
-  #store: Promise<BreakerStore> | undefined
   #loaded: BreakerStore | undefined
 
   constructor(load: () => Promise<BreakerStore>) {
-    this.#load = load
+    this.#load = lazily(async () => (this.#loaded = await load()))
   }
 
   /** The store, loading it once. A failed load is retried at the next call (and is a store error meanwhile). */
   #get(): Promise<BreakerStore> {
-    this.#store ??= this.#load().then((store) => (this.#loaded = store), (error: unknown) => {
-      this.#store = undefined
-      throw error
-    })
-    return this.#store
+    return this.#load()
   }
 
   /** The loaded store's feed (a store without one fails each report: the throttle then counts locally). */
