@@ -10,6 +10,7 @@
  *   RedeliverLaterError, so it stays on the queue without costing the `maxReceiveCount` of a blind retry storm;
  *   once it has been received `requeueAtReceiveCount` times, a fresh copy due then is sent instead and the record
  *   returns (the batch deletes it): the copy's receive count starts again, so no outage reaches `maxReceiveCount`;
+ *   the records after it in the same batch are planned from the same answer until its hint runs out, not tried;
  * - never (a caller fault, a body that is not ours, or too old) → moved to the dead-letter queue at once with its
  *   reason, marked `failed` in the results, and the record returns;
  * - anything else → thrown as is: SQS's plain redelivery, and the DLQ after `maxReceiveCount`.
@@ -20,7 +21,7 @@ import { func, methods, number, object, parseOptions, required } from '../../cor
 import { BreakwaterError } from '../../core/errors.js'
 import { readEnvelope, type QueuedRequest } from '../../core/queue/envelope.js'
 import {
-  DEFAULT_REDELIVERY_POLICY, planRedelivery, SQS_MAX_VISIBILITY_SECONDS, type RedeliveryPolicy,
+  DEFAULT_REDELIVERY_POLICY, planRedelivery, SQS_MAX_VISIBILITY_SECONDS, type RecordVerdict, type RedeliveryPolicy,
 } from '../../core/queue/redelivery.js'
 import { verdictOf } from '../../core/queue/verdict.js'
 import type { RequestQueue } from './request-queue.js'
@@ -92,6 +93,31 @@ export function queueWorker<R>(options: QueueWorkerOptions<R>): (record: SQSReco
     return 'dead-lettered'
   }
 
+  // The last "not now" of this worker's batch and until when it holds: the records after it in the batch are planned
+  // from it without being tried (no results read, no idempotency record written and deleted, no cascade).
+  let notNow: { readonly until: number; readonly error: unknown } | undefined
+
+  const tryServe = async (request: QueuedRequest): Promise<'served' | 'duplicate'> => {
+    if ((await results.get(request.id))?.status === 'done') return 'duplicate'
+    const answer = await serve(request)
+    await results.done(request.id, request.acceptedAt, answer, clock.now())
+    return 'served'
+  }
+
+  const notServed = async (record: SQSRecord, request: QueuedRequest, verdict: RecordVerdict, error: unknown): Promise<RecordOutcome> => {
+    const ageSeconds = (clock.now() - sentAt(record, request)) / 1000
+    const receiveCount = Number(record.attributes?.ApproximateReceiveCount) || 1
+    const plan = planRedelivery(verdict, { ageSeconds, receiveCount }, policy, random)
+    if (plan.action === 'dead-letter') return deadLetter(record, request, plan.reason)
+    if (plan.action === 'delete') return 'served'
+    if (plan.action === 'requeue') {
+      await queue.requeue(request, plan.delaySeconds)
+      return 'requeued'
+    }
+    await queue.redeliverIn(record.receiptHandle, plan.visibilitySeconds)
+    throw new RedeliverLaterError(plan.visibilitySeconds, error)
+  }
+
   return async function serveRecord(record) {
     let request: QueuedRequest
     try {
@@ -99,25 +125,20 @@ export function queueWorker<R>(options: QueueWorkerOptions<R>): (record: SQSReco
     } catch (error) {
       return deadLetter(record, undefined, (error as Error).name)
     }
-    if ((await results.get(request.id))?.status === 'done') return 'duplicate'
+    const held = notNow
+    if (held !== undefined && clock.now() < held.until) {
+      return notServed(record, request, { kind: 'not-now', retryAfterSeconds: (held.until - clock.now()) / 1000 }, held.error)
+    }
     try {
-      const answer = await serve(request)
-      await results.done(request.id, request.acceptedAt, answer, clock.now())
-      return 'served'
+      return await tryServe(request)
     } catch (error) {
       const verdict = verdictOf(error)
       if (verdict === undefined) throw error
-      const ageSeconds = (clock.now() - sentAt(record, request)) / 1000
-      const receiveCount = Number(record.attributes?.ApproximateReceiveCount) || 1
-      const plan = planRedelivery(verdict, { ageSeconds, receiveCount }, policy, random)
-      if (plan.action === 'dead-letter') return deadLetter(record, request, plan.reason)
-      if (plan.action === 'delete') return 'served'
-      if (plan.action === 'requeue') {
-        await queue.requeue(request, plan.delaySeconds)
-        return 'requeued'
+      if (verdict.kind === 'not-now') {
+        const hint = verdict.retryAfterSeconds ?? verdict.retryAfterAtMostSeconds ?? policy.defaultDelaySeconds
+        notNow = { until: clock.now() + hint * 1000, error }
       }
-      await queue.redeliverIn(record.receiptHandle, plan.visibilitySeconds)
-      throw new RedeliverLaterError(plan.visibilitySeconds, error)
+      return notServed(record, request, verdict, error)
     }
   }
 }
