@@ -1,5 +1,6 @@
 /**
- * `npm run bench:queue [-- full-outage demand-spike] [--requests 200] [--outage 60] [--strategies queue,plain,sync]`
+ * `npm run bench:queue [-- full-outage demand-spike] [--requests 200] [--outage 60] [--concurrency 2]
+ *   [--strategies queue,plain,sync] [--detail]`
  *
  * The asynchronous path under the two failures it is for, in real time, every part on a real wire (rig.ts):
  *
@@ -72,13 +73,21 @@ function sqsRequests(counts: RequestCounts, rig: QueueRig | undefined): number {
   return total(counts.sqs) - (counts.sqs.get('ReceiveMessage') ?? 0) + (rig?.mapping.stats.invocations ?? 0)
 }
 
-export interface QueueBenchOptions { readonly requests: number; readonly outageS: number; readonly detail?: (line: string) => void }
+export interface QueueBenchOptions {
+  readonly requests: number
+  readonly outageS: number
+  /** The worker's MaximumConcurrency. */
+  readonly concurrency: number
+  readonly detail?: (line: string) => void
+}
 
 export async function runQueueBench(scenario: QueueScenario, strategy: QueueStrategy, o: QueueBenchOptions): Promise<QueueRun> {
   const bedrock = await FakeBedrock.start()
   const dynamo = await startDynamoDB()
   const rig = strategy === 'sync' ? undefined
-    : await startQueueRig({ bedrock, dynamo, worker: strategy === 'plain' ? 'plain' : 'breakwater', route: ROUTE })
+    : await startQueueRig({
+      bedrock, dynamo, worker: strategy === 'plain' ? 'plain' : 'breakwater', route: ROUTE, maximumConcurrency: o.concurrency,
+    })
   const counts = rig?.counts ?? noCounts()
   const handle: Handler = rig?.front ?? await syncFront(bedrock, dynamo, counts)
 
@@ -162,14 +171,15 @@ async function main(): Promise<void> {
     allowPositionals: true,
     options: {
       requests: { type: 'string', default: '200' }, outage: { type: 'string', default: '60' },
+      concurrency: { type: 'string', default: '2' },
       strategies: { type: 'string' }, detail: { type: 'boolean' },
     },
   })
   const scenarios = (positionals.length > 0 ? positionals : SCENARIOS).map(oneOf(SCENARIOS, 'scenario'))
   const strategies = (values.strategies?.split(',') ?? STRATEGIES).map(oneOf(STRATEGIES, 'strategy'))
-  const o = { requests: Number(values.requests), outageS: Number(values.outage) }
-  if (!Number.isInteger(o.requests) || o.requests < 1 || !(o.outageS > 0)) {
-    throw new Error('--requests must be a positive integer, --outage positive')
+  const o = { requests: Number(values.requests), outageS: Number(values.outage), concurrency: Number(values.concurrency) }
+  if (![o.requests, o.concurrency].every((n) => Number.isInteger(n) && n >= 1) || !(o.outageS > 0)) {
+    throw new Error('--requests and --concurrency must be positive integers, --outage positive')
   }
   const details: string[] = []
   const detail = values.detail ? (line: string) => details.push(line) : undefined
@@ -177,7 +187,8 @@ async function main(): Promise<void> {
     const what = scenario === 'full-outage' ? `every region 503 for ${o.outageS} s` : `arriving in ${SPIKE_S} s over quotas of 4 req/s`
     const runs: QueueRun[] = []
     for (const strategy of strategies) runs.push(await runQueueBench(scenario, strategy, { ...o, detail }))
-    process.stdout.write(`\n#### ${scenario} — ${what}; ${o.requests} requests\n\n${table(runs)}\n`)
+    const title = `${scenario} — ${what}; ${o.requests} requests, MaximumConcurrency ${o.concurrency}`
+    process.stdout.write(`\n#### ${title}\n\n${table(runs)}\n`)
     for (const line of details.splice(0)) process.stdout.write(`\n${line}\n`)
   }
 }

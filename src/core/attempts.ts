@@ -15,6 +15,8 @@ export type AttemptOutcome =
   | 'skipped-shed'
   /** The target's declared quota has no room for this call this minute, fleet-wide: it was not sent. */
   | 'skipped-quota'
+  /** The request does not fit the target's context window, even shortened: it was not sent. */
+  | 'skipped-context'
 
 /** One line of the story of a request, kept for logs, `served` and the final error. */
 export interface AttemptRecord {

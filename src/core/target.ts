@@ -9,6 +9,13 @@ export interface Target {
   /** Keeps only the newest N messages of the history when this target serves. */
   readonly maxMessages?: number
   /**
+   * The model's context window in tokens (input plus the output asked for). With fallback() in force, a request that
+   * would not fit has its history shortened before it is sent (`truncated-context`), or skips the target
+   * (`skipped-context`) when it cannot get short enough. Default: the built-in figure for the model's family
+   * (src/core/fallback/context-windows.ts), none for a model not listed.
+   */
+  readonly contextWindow?: number
+  /**
    * The target's known Bedrock quota, enforced fleet-wide before calls are sent: a call the minute's quota has no
    * room for is not sent (`skipped-quota`) and walks on to the next target. Shared through the breaker table when
    * circuitBreaker() has one, else per container. See docs/quotas.md.

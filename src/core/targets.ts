@@ -55,6 +55,9 @@ const TARGET_OBJECT = object({
   ),
   maxTokens: positiveInteger,
   maxMessages: positiveInteger,
+  contextWindow: number({
+    integer: true, min: 1_000, max: 10_000_000, unit: 'tokens', why: 'a model\'s context window: input plus the output asked for',
+  }),
   quota: QUOTA,
 }, { label: 'a target', refine: [profileServedHere] })
 
@@ -64,7 +67,7 @@ const fromShorthand = (spec: string): Target => {
   return { model: spec.slice(0, at), region: spec.slice(at + 1) }
 }
 
-/** One target: `{ model, region, maxTokens?, maxMessages?, quota? }` or `'model@region'`. */
+/** One target: `{ model, region, maxTokens?, maxMessages?, contextWindow?, quota? }` or `'model@region'`. */
 export const TARGET = oneOf([
   convert(string({ pattern: /^.+@[^@]+$/, must: 'must be "model@region"' }), fromShorthand, TARGET_OBJECT),
   TARGET_OBJECT,

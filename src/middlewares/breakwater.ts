@@ -31,7 +31,7 @@ import { openInvocation } from './stack.js'
  */
 export interface BreakwaterOptions extends Observability {
   /**
-   * Named routes, each an ordered cascade of targets: `'model@region'` or `{ model, region, maxTokens?, maxMessages?, quota? }`,
+   * Named routes, each an ordered cascade of targets: `'model@region'` or `{ model, region, maxTokens?, maxMessages?, contextWindow?, quota? }`,
    * preferred first. A route may also be `{ targets, invokeModel: true }` to serve `invokeModel()` raw bodies (one
    * model family only). Passed to {@link router}; see {@link RouterOptions.routes}.
    * @example

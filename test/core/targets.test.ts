@@ -20,6 +20,8 @@ describe('targets', () => {
     expect(bad({ model: '', region: 'us-east-1' }).field).toBe('routes.x[1].model')
     expect(bad({ model: 'm', region: 'us-east-1', maxTokens: -1 }).field).toBe('routes.x[1].maxTokens')
     expect(bad({ model: 'm', region: 'us-east-1', temperature: 1 }).field).toBe('routes.x[1].temperature')
+    expect(bad({ model: 'm', region: 'us-east-1', contextWindow: 500 }).field).toBe('routes.x[1].contextWindow')
+    expect(bad({ model: 'm', region: 'us-east-1', contextWindow: 8_000.5 }).field).toBe('routes.x[1].contextWindow')
   })
 
   it('a quota: positive integers, at least one of the two, no other keys; a bad one is named', () => {

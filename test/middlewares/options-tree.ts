@@ -150,6 +150,7 @@ const fallbackFields: Record<string, Leaf | Tree> = {
   maxTruncations: int(0, 5, [-1, 1.5]),
   timeoutMaxTokensFactor: real(0.01, 1, [0, 1.5]),
   timeoutMaxTokens: int(1, 4_096, [0, -1, 1.5]),
+  timeoutShedsHistory: bool,
   malformedRetries: int(0, 3, [-1, 0.5]),
   cache: {
     fields: { maxEntries: int(1, 1_000, [0, 1.5]), ttlMs: int(1, 3_600_000, [0, -1]) },

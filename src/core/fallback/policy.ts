@@ -16,6 +16,11 @@ export interface FallbackPolicy {
   readonly timeoutMaxTokensFactor: number
   /** `maxTokens` used after a timeout when the request set none. Default 512. */
   readonly timeoutMaxTokens: number
+  /**
+   * After a timeout, later attempts also get half the history (newest turns kept; within `maxTruncations`): a
+   * shorter prompt is read sooner. Default true.
+   */
+  readonly timeoutShedsHistory: boolean
   /** Extra attempts on the same target after output that did not validate. Default 1. */
   readonly malformedRetries: number
   /**
@@ -42,6 +47,7 @@ export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = Object.freeze({
   maxTruncations: 3,
   timeoutMaxTokensFactor: 0.5,
   timeoutMaxTokens: 512,
+  timeoutShedsHistory: true,
   malformedRetries: 1,
   cache: false,
 })
@@ -59,6 +65,7 @@ export const FALLBACK_POLICY_FIELDS = {
   timeoutMaxTokensFactor: number({ above: 0, max: 1 }),
   // 0 would send maxTokens: 0, which Bedrock rejects as invalid (a 400 for a timeout).
   timeoutMaxTokens: number({ integer: true, min: 1, max: MAX_TOKENS }),
+  timeoutShedsHistory: boolean(),
   malformedRetries: number({ integer: true, min: 0, max: MAX_MALFORMED_RETRIES }),
   cache: oneOf([boolean(), CACHE_OPTIONS], { must: 'must be a boolean or { maxEntries?, ttlMs? }' }),
 } as const
