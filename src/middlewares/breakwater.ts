@@ -31,9 +31,10 @@ import { openInvocation } from './stack.js'
  */
 export interface BreakwaterOptions extends Observability {
   /**
-   * Named routes, each an ordered cascade of targets: `'model@region'` or `{ model, region, maxTokens?, maxMessages?, contextWindow?, quota? }`,
-   * preferred first. A route may also be `{ targets, invokeModel: true }` to serve `invokeModel()` raw bodies (one
-   * model family only). Passed to {@link router}; see {@link RouterOptions.routes}.
+   * Named routes, each an ordered cascade of targets: `'model@region'` or
+   * `{ model, region, maxTokens?, maxMessages?, contextWindow?, quota? }`, preferred first. A route may also be
+   * `{ targets, invokeModel: true }` to serve `invokeModel()` raw bodies (one model family only). Passed to
+   * {@link router}; see {@link RouterOptions.routes}.
    * @example
    * ```ts
    * routes: {

@@ -27,7 +27,8 @@ const SOURCE = 'breakwater/router'
 
 export interface RouterOptions extends Observability {
   /**
-   * Named routes, each an ordered cascade of targets (`model@region` or `{ model, region, maxTokens?, maxMessages?, contextWindow?, quota? }`;
+   * Named routes, each an ordered cascade of targets (`model@region` or
+   * `{ model, region, maxTokens?, maxMessages?, contextWindow?, quota? }`;
    * `quota: { requestsPerMinute?, tokensPerMinute? }` is the target's known Bedrock quota, kept fleet-wide: docs/quotas.md).
    * Put the preferred target first, then another region, then a smaller model, then a cheaper step.
    * @example
