@@ -19,6 +19,7 @@ import type { ReplyCache } from '../fallback/reply-cache.js'
 import type { Digest } from '../fallback/cache-key.js'
 import type { LatencyTracker } from '../health/latency.js'
 import { RouteOrder } from '../health/order.js'
+import { CacheAffinity, cachedPrefixKey } from '../routing/cache-affinity.js'
 import { runCascade } from '../invoker/cascade.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import { classify } from '../failure.js'
@@ -125,6 +126,8 @@ export class Engine {
   readonly #policies: CascadePolicies
   readonly #reserveMs: number
   readonly #orders = new Map<string, RouteOrder>()
+  /** Which region of a model last served each cached prompt prefix (routing/cache-affinity.ts). */
+  readonly #affinity = new CacheAffinity()
   readonly #canary: CanaryRecorder | undefined
   /** The fallback's rewrites of a Converse request without a response format: the same for every call. */
   readonly converseAdapter: InputAdapter<never>
@@ -187,9 +190,10 @@ export class Engine {
     const { clock, latency } = this.router
     const deadline = this.deadline(binding)
     const order = (this.#orders.get(route.name) as RouteOrder).order(latency, deadline.startedAt)
+    const prefix = cachedPrefixKey(input)
     const request: CascadeRequest<I, O> = {
       route: route.name,
-      targets: order.targets,
+      targets: this.#affinity.prefer(order.targets, prefix, deadline.startedAt),
       canaryNet: order.canaryNet,
       input,
       call,
@@ -207,7 +211,12 @@ export class Engine {
       attemptTimeoutMs: extras.firstTokenTimeoutMs,
       skip: extras.skip,
     }
-    return runCascade(request)
+    if (prefix === undefined) return runCascade(request)
+    return runCascade(request).then((result) => {
+      const served = result.attempts.findLast((a) => a.outcome === 'success')
+      if (served !== undefined) this.#affinity.remember(prefix, served.target, clock.now())
+      return result
+    })
   }
 
   /** The invocation's deadline less the reserve, read from the Lambda context now (a stream's reader caps its waits by it). */
