@@ -157,6 +157,11 @@ const fallbackFields: Record<string, Leaf | Tree> = {
     alsoValid: fc.boolean(),
     notObject: fc.constantFrom<unknown>('x', 5, 5n, [], () => 1, null, Symbol('c')),
   },
+  hedge: {
+    fields: { p95Factor: real(1, 20, [0.5, 21]), minDelayMs: int(0, 60_000, [-1, 60_001]), maxExtraShare: real(0.01, 1, [0, 1.5]) },
+    alsoValid: fc.boolean(),
+    notObject: fc.constantFrom<unknown>('x', 5, 5n, [], () => 1, null, Symbol('h')),
+  },
 }
 export const fallbackTree: Tree = { fields: fallbackFields }
 

@@ -20,6 +20,7 @@ import type { Digest } from '../fallback/cache-key.js'
 import type { LatencyTracker } from '../health/latency.js'
 import { RouteOrder } from '../health/order.js'
 import { CacheAffinity, cachedPrefixKey } from '../routing/cache-affinity.js'
+import { HedgeBudget, planHedge, runHedged } from '../invoker/hedge.js'
 import { runCascade } from '../invoker/cascade.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import { classify } from '../failure.js'
@@ -128,6 +129,8 @@ export class Engine {
   readonly #orders = new Map<string, RouteOrder>()
   /** Which region of a model last served each cached prompt prefix (routing/cache-affinity.ts). */
   readonly #affinity = new CacheAffinity()
+  /** Hedges this container may still send (fallback({ hedge })). */
+  readonly #hedgeBudget: HedgeBudget | undefined
   readonly #canary: CanaryRecorder | undefined
   /** The fallback's rewrites of a Converse request without a response format: the same for every call. */
   readonly converseAdapter: InputAdapter<never>
@@ -154,6 +157,8 @@ export class Engine {
       fallback: parts.fallback?.policy,
     })
     this.#reserveMs = parts.backoff?.policy.reserveMs ?? DEFAULT_BACKOFF_POLICY.reserveMs
+    const hedge = parts.fallback?.policy.hedge
+    this.#hedgeBudget = hedge ? new HedgeBudget(hedge.maxExtraShare) : undefined
     const options = router.slowFactor === undefined ? {} : { slowFactor: router.slowFactor }
     for (const route of router.routes.values()) this.#orders.set(route.name, new RouteOrder(route.targets, route.ownTargets, options))
     this.#canary = CanaryRecorder.for(router.chooser)
@@ -211,12 +216,22 @@ export class Engine {
       attemptTimeoutMs: extras.firstTokenTimeoutMs,
       skip: extras.skip,
     }
-    if (prefix === undefined) return runCascade(request)
-    return runCascade(request).then((result) => {
+    const running = this.#hedged(request, extras, deadline.startedAt)
+    if (prefix === undefined) return running
+    return running.then((result) => {
       const served = result.attempts.findLast((a) => a.outcome === 'success')
       if (served !== undefined) this.#affinity.remember(prefix, served.target, clock.now())
       return result
     })
+  }
+
+  /** The cascade, hedged when `fallback({ hedge })` is on, the call is a Converse one and the first target has a p95. */
+  #hedged<I, O>(request: CascadeRequest<I, O>, extras: CallExtras<I, O>, now: number): Promise<CascadeResult<O>> {
+    const hedge = this.#policies.fallback?.hedge
+    if (!hedge || this.#hedgeBudget === undefined || extras.firstTokenTimeoutMs !== undefined) return runCascade(request)
+    this.#hedgeBudget.call()
+    const plan = planHedge(request.targets, request.latency, hedge, now)
+    return plan === undefined ? runCascade(request) : runHedged(request, plan, this.#hedgeBudget, this.router.clock, runCascade)
   }
 
   /** The invocation's deadline less the reserve, read from the Lambda context now (a stream's reader caps its waits by it). */

@@ -6,6 +6,7 @@
 import { boolean, number, object, oneOf, parseOptions } from '../config/index.js'
 import { capMaxTokens, keepNewestMessages, type ConverseLike } from './messages.js'
 import { DEFAULT_REPLY_CACHE, type ReplyCacheOptions } from './reply-cache.js'
+import { HEDGE_OPTIONS, resolveHedge, type HedgePolicy } from './hedge-policy.js'
 
 export interface FallbackPolicy {
   /** Walk the route's cascade to the next target on unavailable, timed-out or exhausted-throttle. Default true. */
@@ -28,11 +29,18 @@ export interface FallbackPolicy {
    * in-container LRU. `false` (the default) disables it.
    */
   readonly cache: ReplyCacheOptions | false
+  /**
+   * Hedged requests: when the first target has not answered by its p95 latency × `p95Factor`, the same request
+   * starts on the next target in another region and the first good answer wins (Converse only). `false` (the
+   * default) disables it; `true` is `{ p95Factor: 1.5, minDelayMs: 200, maxExtraShare: 0.05 }`.
+   */
+  readonly hedge: HedgePolicy | false
 }
 
-/** Fallback options as given: every field optional; `cache: true` means the default cache size and TTL. */
-export type FallbackPolicyOptions = Partial<Omit<FallbackPolicy, 'cache'>> & {
+/** Fallback options as given: every field optional; `cache: true` / `hedge: true` mean their defaults. */
+export type FallbackPolicyOptions = Partial<Omit<FallbackPolicy, 'cache' | 'hedge'>> & {
   readonly cache?: boolean | Partial<ReplyCacheOptions>
+  readonly hedge?: boolean | Partial<HedgePolicy>
 }
 
 /** Each truncation halves the history: 20 halvings leave one message of a million. */
@@ -50,6 +58,7 @@ export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = Object.freeze({
   timeoutShedsHistory: true,
   malformedRetries: 1,
   cache: false,
+  hedge: false,
 })
 
 /** The reply cache (`cache: { maxEntries?, ttlMs? }`), as data (defaults: DEFAULT_REPLY_CACHE). */
@@ -68,14 +77,15 @@ export const FALLBACK_POLICY_FIELDS = {
   timeoutShedsHistory: boolean(),
   malformedRetries: number({ integer: true, min: 0, max: MAX_MALFORMED_RETRIES }),
   cache: oneOf([boolean(), CACHE_OPTIONS], { must: 'must be a boolean or { maxEntries?, ttlMs? }' }),
+  hedge: HEDGE_OPTIONS,
 } as const
 
 const FALLBACK_POLICY = object(FALLBACK_POLICY_FIELDS, { label: 'a fallback' })
 
 /** Merges and checks fallback options; errors name `fallback.<field>`. A key given as undefined keeps its default. */
 export function resolveFallbackPolicy(partial: FallbackPolicyOptions | undefined, source: string): FallbackPolicy {
-  const { cache, ...given } = parseOptions(FALLBACK_POLICY, partial, source, 'fallback')
-  return Object.freeze({ ...DEFAULT_FALLBACK_POLICY, ...given, cache: resolveCache(cache) })
+  const { cache, hedge, ...given } = parseOptions(FALLBACK_POLICY, partial, source, 'fallback')
+  return Object.freeze({ ...DEFAULT_FALLBACK_POLICY, ...given, cache: resolveCache(cache), hedge: resolveHedge(hedge) ?? false })
 }
 
 function resolveCache(cache: FallbackPolicyOptions['cache']): ReplyCacheOptions | false {
