@@ -49,7 +49,7 @@ function checkImports(codeDir: string): void {
         }
       } else if (!allowed.has(spec)) {
         const where = relative(codeDir, file)
-        problems.push(`${where}: '${spec}' is neither a breakwater entry nor a package the layer carries (EXAMPLE_IMPORTS in layer/build.ts)`)
+        problems.push(`${where}: '${spec}' is neither a breakwater entry nor a package the layer carries (EXAMPLE_IMPORTS, layer/build.ts)`)
       }
     }
   }

@@ -8,7 +8,9 @@ import type { BreakwaterOptions } from '../../src/index.js'
 export const EXAMPLE_ENV = ['PRIMARY_MODEL_ID', 'SECONDARY_REGION', 'FALLBACK_MODEL_ID', 'BREAKER_TABLE'] as const
 
 /** The queue path's variables, each set only on the functions that read it (queue-request, queue-worker, queue-status). */
-export const QUEUE_ENV = ['REQUEST_QUEUE_URL', 'REQUEST_DEAD_LETTER_QUEUE_URL', 'RESULTS_TABLE', 'RESULTS_BUCKET', 'IDEMPOTENCY_TABLE'] as const
+export const QUEUE_ENV = [
+  'REQUEST_QUEUE_URL', 'REQUEST_DEAD_LETTER_QUEUE_URL', 'RESULTS_TABLE', 'RESULTS_BUCKET', 'IDEMPOTENCY_TABLE',
+] as const
 
 /**
  * How long an accepted request's outcome is kept, s: the results table's TTL. The results bucket's lifecycle rule
