@@ -18,6 +18,7 @@ import { sourceOf } from '../examples/chat/chat-request.js'
 import { DEMO_POLICIES, ROUTES, scenarioList, scenarioNamed, UnknownScenarioError } from '../tools/fake-bedrock/scenarios.js'
 import { lambdaContext } from '../tools/lambda-context.js'
 import { runStreamDemo, STREAM_SCENARIOS, streamScenarioList } from './demo-stream.js'
+import { QUEUE_DEMOS, queueDemoList, runQueueDemo } from './demo-queue.js'
 import { metricValues, SinkLogger, SinkMetrics, type LogEntry } from './support/powertools-sinks.js'
 
 export const DEFAULT_EVENT = 'events/apigw-http.json'
@@ -115,11 +116,15 @@ async function main(argv: readonly string[]): Promise<number> {
   })
   const [scenario, eventFile = DEFAULT_EVENT] = positionals
   if (scenario === undefined) {
-    process.stderr.write(`${USAGE}\n\nscenarios:\n${scenarioList()}\n${streamScenarioList()}\n`)
+    process.stderr.write(`${USAGE}\n\nscenarios:\n${scenarioList()}\n${streamScenarioList()}\n${queueDemoList()}\n`)
     return 2
   }
   if (STREAM_SCENARIOS.has(scenario)) {
     await runStreamDemo(scenario)
+    return 0
+  }
+  if (QUEUE_DEMOS.has(scenario)) {
+    await runQueueDemo({ eventFile: resolveEventFile(eventFile) })
     return 0
   }
   const number = (v: string | undefined, fallback: number): number => (v === undefined ? fallback : Number(v))
@@ -138,7 +143,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0
   } catch (error) {
     if (!(error instanceof UnknownScenarioError)) throw error
-    process.stderr.write(`${error.message}\n${USAGE}\n\nscenarios:\n${scenarioList()}\n${streamScenarioList()}\n`)
+    process.stderr.write(`${error.message}\n${USAGE}\n\nscenarios:\n${scenarioList()}\n${streamScenarioList()}\n${queueDemoList()}\n`)
     return 2
   }
 }

@@ -1,9 +1,14 @@
 /** The queue path's options are checked like every other: a BreakwaterConfigError naming the field. */
 import { describe, expect, it } from '@jest/globals'
 import { BreakwaterConfigError } from '../../src/index.js'
-import { acceptAndQueue, requestStatus, RequestQueue, ResultsStore } from '../../src/queue.js'
+import { acceptAndQueue, queueWorker, requestStatus, RequestQueue, ResultsStore } from '../../src/queue.js'
 
 const queue = { send: async () => undefined }
+const worker = {
+  queue: { redeliverIn: async () => undefined, requeue: async () => undefined, deadLetter: async () => undefined },
+  results: { get: async () => undefined, done: async () => undefined, failed: async () => undefined },
+  serve: async () => 'answer',
+}
 const fieldOf = (make: () => unknown): string => {
   try {
     make()
@@ -26,6 +31,13 @@ describe('queue path options', () => {
       .toBe('deadLetterQueueUrl')
     expect(fieldOf(() => new ResultsStore({ tableName: 'results', inlineLimitBytes: 500_000 }))).toBe('inlineLimitBytes')
     expect(fieldOf(() => new ResultsStore({ tableName: 'results', ttl: 5 } as never))).toBe('ttl')
+    expect(fieldOf(() => queueWorker({ ...worker, serve: 'yes' } as never))).toBe('serve')
+    expect(fieldOf(() => queueWorker({ ...worker, queue: { redeliverIn: async () => undefined } } as never))).toBe('queue')
+    expect(fieldOf(() => queueWorker({ ...worker, redelivery: { ageShare: 2 } }))).toBe('redelivery.ageShare')
+    expect(fieldOf(() => queueWorker({ ...worker, redelivery: { requeueAtReceiveCount: 0 } }))).toBe('redelivery.requeueAtReceiveCount')
+    expect(fieldOf(() => queueWorker({ ...worker, redelivery: { retries: 3 } } as never))).toBe('redelivery.retries')
+    const inverted = { minDelaySeconds: 60, maxDelaySeconds: 30 }
+    expect(fieldOf(() => queueWorker({ ...worker, redelivery: inverted }))).toBe('redelivery.minDelaySeconds')
   })
 
   it('accepts a complete, valid set', () => {
@@ -33,5 +45,7 @@ describe('queue path options', () => {
       queue, results: { accepted: async () => undefined }, whenRequested: false, whenUnavailable: true,
       statusUrl: (id) => `/v1/requests/${id}`, payload: (e) => e, pollAfterSeconds: 5, clock: { now: () => 0 }, newId: () => 'abcdefgh',
     })).not.toThrow()
+    const redelivery = { maxDelaySeconds: 3_600, requeueAtReceiveCount: 2 }
+    expect(() => queueWorker({ ...worker, redelivery, random: Math.random })).not.toThrow()
   })
 })

@@ -1,10 +1,10 @@
 /**
  * The request queue as the front and the worker use it: put an accepted request on it, make a record visible again
- * when its targets can next serve, or move it to the dead-letter queue with its reason. Only ids and reasons go into
- * message attributes; the request itself stays in the body.
+ * when its targets can next serve (or requeue a fresh copy due then), or move it to the dead-letter queue with its
+ * reason. Only ids and reasons go into message attributes; the request itself stays in the body.
  */
 import {
-  ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient, type SQSClientConfig,
+  ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient, type SendMessageCommandInput, type SQSClientConfig,
 } from '@aws-sdk/client-sqs'
 import { methods, object, parseOptions, required, string } from '../../core/config/index.js'
 import { writeEnvelope, type QueuedRequest } from '../../core/queue/envelope.js'
@@ -47,11 +47,25 @@ export class RequestQueue {
 
   /** Resolves once SQS has stored the message: only then is the request accepted. */
   async send(request: QueuedRequest): Promise<void> {
-    await this.#sqs.send(new SendMessageCommand({
+    await this.#put(request, 0)
+  }
+
+  /**
+   * Puts a fresh copy of a record on the queue, due in `delaySeconds` (at most 900, SQS's limit); the caller then lets
+   * the original be deleted. The copy's receive count starts at 0 and its `acceptedAt` is the request's own.
+   */
+  async requeue(request: QueuedRequest, delaySeconds: number): Promise<void> {
+    await this.#put(request, delaySeconds)
+  }
+
+  async #put(request: QueuedRequest, delaySeconds: number): Promise<void> {
+    const input: SendMessageCommandInput = {
       QueueUrl: this.queueUrl,
       MessageBody: writeEnvelope(request),
       MessageAttributes: { requestId: { DataType: 'String', StringValue: request.id } },
-    }))
+    }
+    if (delaySeconds > 0) input.DelaySeconds = delaySeconds
+    await this.#sqs.send(new SendMessageCommand(input))
   }
 
   /** The record comes back after `seconds` (it stays in flight until then: report it as a batch item failure). */

@@ -12,7 +12,14 @@
  * seconds for as long as an outage lasts. The wait therefore never falls below a share of the record's age
  * (`ageShare`, 10 %): a record is redelivered at ages a, 1.1a, 1.21a, …, so the receives a record uses grow with the
  * logarithm of the outage's length (about 25 per tenfold), and a request served after an outage waits at most 10 % of
- * the outage beyond it. The queue's `maxReceiveCount` stays a backstop for a worker that crashes, not a retry limit.
+ * the outage beyond it.
+ *
+ * Every redelivery is a receive, and SQS moves a message to the dead-letter queue once its receive count passes the
+ * queue's `maxReceiveCount` (3–5 is usual): a 60 s outage with the fleet reopening every 5 s is a dozen receives. So
+ * once a record has been received `requeueAtReceiveCount` times, it is requeued instead: a fresh copy is sent due at
+ * the same time (DelaySeconds) and the original deleted, and the copy's count starts again. The queue's
+ * `maxReceiveCount` (set it above `requeueAtReceiveCount`) stays a backstop for a worker that crashes or throws
+ * something unknown, not a retry limit.
  * A record older than `maxAgeSeconds` or failing for the caller's fault goes to the dead-letter queue at once, with
  * its reason.
  */
@@ -31,6 +38,8 @@ export type RedeliveryPlan =
   | { readonly action: 'delete' }
   /** Make the message visible again after this many whole seconds (SQS ChangeMessageVisibility). */
   | { readonly action: 'redeliver'; readonly visibilitySeconds: number }
+  /** Send a fresh copy due in this many whole seconds (SQS DelaySeconds) and delete this one: its receive count restarts. */
+  | { readonly action: 'requeue'; readonly delaySeconds: number }
   | { readonly action: 'dead-letter'; readonly reason: string }
 
 export interface RedeliveryPolicy {
@@ -46,18 +55,27 @@ export interface RedeliveryPolicy {
   readonly spread: number
   /** A record older than this is dead-lettered as expired, s. Default 86 400 (a day). */
   readonly maxAgeSeconds: number
+  /**
+   * A record received this many times is requeued (a fresh copy, receive count 1) rather than made visible again.
+   * Keep it below the queue's `maxReceiveCount`. Default 3.
+   */
+  readonly requeueAtReceiveCount: number
 }
 
 export const DEFAULT_REDELIVERY_POLICY: RedeliveryPolicy = Object.freeze({
   minDelaySeconds: 1, maxDelaySeconds: 900, defaultDelaySeconds: 5, ageShare: 0.1, spread: 0.2, maxAgeSeconds: 86_400,
+  requeueAtReceiveCount: 3,
 })
 
-/** SQS's own limit on a visibility timeout. */
+/** SQS's own limits on a visibility timeout and on a message's delay. */
 export const SQS_MAX_VISIBILITY_SECONDS = 43_200
+export const SQS_MAX_DELAY_SECONDS = 900
 
 export interface RecordFacts {
-  /** Seconds since the message was first sent (SQS `SentTimestamp`). */
+  /** Seconds since the request was first queued (the envelope's acceptedAt, or SQS `SentTimestamp`). */
   readonly ageSeconds: number
+  /** How many times SQS has delivered this message, this time included (`ApproximateReceiveCount`). */
+  readonly receiveCount: number
 }
 
 export function planRedelivery(verdict: RecordVerdict, facts: RecordFacts, policy: RedeliveryPolicy, random: Random): RedeliveryPlan {
@@ -70,6 +88,8 @@ export function planRedelivery(verdict: RecordVerdict, facts: RecordFacts, polic
   const floor = Math.max(base, age * policy.ageShare)
   const spread = Math.max(1, floor * policy.spread) * clampUnit(random())
   const wait = Math.ceil(Math.min(policy.maxDelaySeconds, Math.max(policy.minDelaySeconds, floor + spread)))
+  // A copy due later than SQS can delay a message comes back early, and is requeued again: one receive more.
+  if (facts.receiveCount >= policy.requeueAtReceiveCount) return { action: 'requeue', delaySeconds: Math.min(wait, SQS_MAX_DELAY_SECONDS) }
   return { action: 'redeliver', visibilitySeconds: Math.min(wait, SQS_MAX_VISIBILITY_SECONDS) }
 }
 
