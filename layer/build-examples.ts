@@ -5,8 +5,10 @@
  *   layer/functions/chat/package.json               {"type": "module"}: the .js files are ES modules
  *   layer/functions/chat/examples/functions/*.js    the handlers (Handler: examples/functions/chat.handler, ...)
  *   layer/functions/chat/examples/chat/*.js         the sample chat handlers (buffered, streaming) they are built from
- *   layer/functions/chat/src/index.js               `export * from 'breakwater'`: the sample imports ../../src/index.js;
+ *   layer/functions/chat/examples/queue/*.js        the queue path's handlers (request, worker, status)
+ *   layer/functions/chat/src/index.js               `export * from 'breakwater'`: the samples import ../../src/index.js;
  *                                                   in the function that is the layer's package, not a copy
+ *   layer/functions/chat/src/queue.js               `export * from 'breakwater/queue'`, likewise for ../../src/queue.js
  *
  * Bundles nothing: every bare import must be 'breakwater' or a package the layer carries (checked), so the functions
  * are a few kilobytes and take every library from the layer.
@@ -23,7 +25,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const FUNCTIONS_DIR = join(ROOT, 'layer', 'functions')
 export const CHAT_CODE_DIR = join(FUNCTIONS_DIR, 'chat')
 
-const SHIM = "// The sample handler imports '../../src/index.js'; in a function that is the layer's package.\nexport * from 'breakwater'\n"
+/** The public entries the examples import by path (src/<file>), and the layer's package each stands for. */
+const ENTRIES = { 'index.js': 'breakwater', 'queue.js': 'breakwater/queue' } as const
+const shim = (file: string, pkg: string): string =>
+  `// The samples import '../../src/${file}'; in a function that is the layer's package.\nexport * from '${pkg}'\n`
 const PACKAGE_JSON = `${JSON.stringify({ name: 'breakwater-example-chat', version: '0.0.0', private: true, type: 'module' }, null, 2)}\n`
 
 /** `from '...'` and `import('...')` specifiers of an emitted module. */
@@ -32,7 +37,7 @@ const specifiers = (code: string): string[] =>
 
 /** Every relative import resolves inside the function; every bare one to the layer. */
 function checkImports(codeDir: string): void {
-  const allowed = new Set<string>(['breakwater', ...EXAMPLE_IMPORTS])
+  const allowed = new Set<string>([...Object.values(ENTRIES), ...EXAMPLE_IMPORTS])
   const problems: string[] = []
   for (const file of filesUnder(codeDir).filter((f) => f.endsWith('.js'))) {
     for (const spec of specifiers(readFileSync(file, 'utf8'))) {
@@ -44,7 +49,7 @@ function checkImports(codeDir: string): void {
         }
       } else if (!allowed.has(spec)) {
         const where = relative(codeDir, file)
-        problems.push(`${where}: '${spec}' is neither breakwater nor a package the layer carries (EXAMPLE_IMPORTS in layer/build.ts)`)
+        problems.push(`${where}: '${spec}' is neither a breakwater entry nor a package the layer carries (EXAMPLE_IMPORTS, layer/build.ts)`)
       }
     }
   }
@@ -62,7 +67,7 @@ export function buildExamples(outDir: string = CHAT_CODE_DIR): TreeSummary {
     mkdirSync(outDir, { recursive: true })
     cpSync(join(staging, 'examples'), join(outDir, 'examples'), { recursive: true })
     mkdirSync(join(outDir, 'src'))
-    writeFileSync(join(outDir, 'src', 'index.js'), SHIM)
+    for (const [file, pkg] of Object.entries(ENTRIES)) writeFileSync(join(outDir, 'src', file), shim(file, pkg))
     writeFileSync(join(outDir, 'package.json'), PACKAGE_JSON)
     checkImports(outDir)
     pinTimes(outDir)

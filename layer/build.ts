@@ -153,10 +153,12 @@ function renameOrCopy(from: string, to: string): void {
 }
 
 /**
- * Imports the layer's entry and the packages the example functions import, from a copy of the layer outside this
- * repository (so nothing resolves from the repo's own node_modules), and returns the entry's cold import time.
+ * Imports the layer's entry, its other entries (`breakwater/dynamodb`, `breakwater/queue`) and the packages the
+ * example functions import, from a copy of the layer outside this repository (so nothing resolves from the repo's
+ * own node_modules), and returns the entry's cold import time.
  */
 export function smokeTest(layerDir: string = LAYER_DIR): number {
+  const subpaths = Object.keys(rootPackage().exports).filter((s) => s !== '.').map((s) => `breakwater${s.slice(1)}`)
   const scratch = mkdtempSync(join(tmpdir(), 'breakwater-opt-'))
   try {
     const nodejs = join(scratch, 'opt', 'nodejs')
@@ -167,7 +169,7 @@ export function smokeTest(layerDir: string = LAYER_DIR): number {
       "const bw = await import('breakwater')",
       'const ms = performance.now() - t0',
       "if (typeof bw.breakwater !== 'function') throw new Error('breakwater() is not exported')",
-      ...EXAMPLE_IMPORTS.map((m) => `await import('${m}')`),
+      ...[...subpaths, ...EXAMPLE_IMPORTS].map((m) => `await import('${m}')`),
       'console.log(ms.toFixed(0))',
     ].join('\n'))
     return Number(execFileSync(process.execPath, [probe], { cwd: scratch, encoding: 'utf8' }).trim())
