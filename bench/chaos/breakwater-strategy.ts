@@ -23,7 +23,7 @@ const LOG_PREFIX = process.env.CHAOS_LOG
 const READS = new Set(['GetItemCommand', 'QueryCommand'])
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand'])
 
-export function breakwaterInstance(env: StrategyEnv, id: number): ChaosInstance {
+export function breakwaterInstance(env: StrategyEnv, id: number, fallback: BreakwaterOptions['fallback'] = {}): ChaosInstance {
   const dynamo = { reads: 0, writes: 0, storeErrors: 0 }
   // As the store builds its own default client (2 attempts, 300 ms timeouts), plus a counter.
   const ddb = new DynamoDBClient({
@@ -52,6 +52,7 @@ export function breakwaterInstance(env: StrategyEnv, id: number): ChaosInstance 
     breaker: { tableName: env.dynamo.tableName, dynamodb: { client: ddb }, cooldownMs: env.halfOpenAfterMs },
     // A hung call is given up after 3 s, so the cascade still has time for the next region.
     backoff: { attemptTimeoutMs: 3_000 },
+    fallback,
     logger,
   }
   const handler = env.workload.stream ? streamHandler(options) : env.workload.json ? jsonHandler(options) : createHandler(options)

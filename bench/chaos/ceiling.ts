@@ -16,7 +16,7 @@ import { estimateTokens } from '../../tools/fake-bedrock/fake-bedrock-wire.js'
 import { ROUTES } from '../../tools/fake-bedrock/scenarios.js'
 import { JSON_INSTRUCTION } from './baseline-calls.js'
 import { PRIMARY_MODEL, PRIMARY_REGION, SECONDARY_REGION, SMALL_MODEL } from './scenarios.js'
-import type { Arrival, ChaosScenario, StrategyName, Workload } from './types.js'
+import type { Arrival, ChaosScenario, FleetStrategy, Workload } from './types.js'
 
 export interface RouteTarget { readonly model: string; readonly region: string; readonly maxTokens: number }
 
@@ -38,9 +38,9 @@ function breakwaterRoute(): RouteTarget[] {
 }
 
 /** The targets a strategy's requests can reach, in the order it tries them (`baselines.ts`, `breakwater-strategy.ts`). */
-export function routeOf(strategy: StrategyName, workload: Workload = {}): RouteTarget[] {
+export function routeOf(strategy: FleetStrategy, workload: Workload = {}): RouteTarget[] {
   const primary = { model: PRIMARY_MODEL, region: PRIMARY_REGION, maxTokens: MAX_TOKENS }
-  if (strategy === 'breakwater') return breakwaterRoute()
+  if (strategy === 'breakwater' || strategy === 'breakwater-hedge') return breakwaterRoute()
   if (strategy === 'naive') return [primary]
   const fallback = workload.stream ? { ...primary, region: SECONDARY_REGION } : { ...primary, model: SMALL_MODEL }
   return [primary, fallback]
@@ -56,7 +56,7 @@ function inputChars(a: Arrival, workload: Workload): number {
 export interface Ceiling { readonly admitted: number; readonly perSecond: readonly number[] }
 
 /** The ceiling of a strategy's route; undefined for a scenario without quotas (no ceiling but the offered load). */
-export function goodputCeiling(strategy: StrategyName, scenario: ChaosScenario, load: readonly Arrival[]): Ceiling | undefined {
+export function goodputCeiling(strategy: FleetStrategy, scenario: ChaosScenario, load: readonly Arrival[]): Ceiling | undefined {
   if (!scenario.script.some((step) => step.quotas)) return undefined
   const workload = scenario.workload ?? {}
   const route = routeOf(strategy, workload)

@@ -15,7 +15,7 @@ import { BASE_EVENT, replyFor, warmUp, type Slot } from './fleet-warmup.js'
 import type { ChaosScenario, ScriptStep } from './scenarios.js'
 import { DYNAMODB_STRATEGIES } from './types.js'
 import type {
-  Arrival, BreakerTransition, DynamoCounts, InstanceConfig, InvocationResult, ProbeGrant, RequestRecord, StrategyName, StrategyRun,
+  Arrival, BreakerTransition, DynamoCounts, FleetStrategy, InstanceConfig, InvocationResult, ProbeGrant, RequestRecord, StrategyRun,
   UpstreamCall,
 } from './types.js'
 
@@ -38,7 +38,7 @@ export interface FleetOptions {
 
 
 export async function runFleet(
-  strategy: StrategyName,
+  strategy: FleetStrategy,
   scenario: ChaosScenario,
   load: readonly Arrival[],
   o: FleetOptions,

@@ -13,11 +13,11 @@ import { dynamodbLww } from './dynamodb-lww.js'
 import { PRIMARY_MODEL, PRIMARY_REGION } from './scenarios.js'
 import { isComplete } from './stream-reply.js'
 import type {
-  BreakerTransition, ChaosInstance, DynamoCounts, InstanceConfig, InvocationResult, Outcome, ProbeGrant, StrategyEnv, StrategyName,
+  BreakerTransition, ChaosInstance, DynamoCounts, FleetStrategy, InstanceConfig, InvocationResult, Outcome, ProbeGrant, StrategyEnv,
 } from './types.js'
 
 export interface WorkerData {
-  readonly strategy: StrategyName
+  readonly strategy: FleetStrategy
   readonly id: number
   readonly config: InstanceConfig
   /** This instance's clock offset from true time, ms. */
@@ -35,8 +35,9 @@ export type FromWorker =
   | ({ readonly type: 'breaker'; readonly at: number } & Omit<BreakerTransition, 'atMs'>)
   | ({ readonly type: 'probe'; readonly at: number } & Omit<ProbeGrant, 'atMs'>)
 
-const FACTORIES: Record<StrategyName, (env: StrategyEnv, id: number) => ChaosInstance> = {
+const FACTORIES: Record<FleetStrategy, (env: StrategyEnv, id: number) => ChaosInstance> = {
   naive, textbook, cockatiel, 'sdk-adaptive': sdkAdaptive, 'dynamodb-lww': dynamodbLww, breakwater: breakwaterInstance,
+  'breakwater-hedge': (env, id) => breakwaterInstance(env, id, { hedge: true }),
 }
 
 /** 200 from the primary target: ok; 200 from anything else: degraded; any other reply: graceful. */

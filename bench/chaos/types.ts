@@ -5,8 +5,10 @@ import type { FaultRule, QuotaRule } from '../../tools/fake-bedrock/fake-bedrock
 
 export type StrategyName = 'naive' | 'textbook' | 'cockatiel' | 'sdk-adaptive' | 'dynamodb-lww' | 'breakwater'
 export const STRATEGIES: readonly StrategyName[] = ['naive', 'textbook', 'cockatiel', 'sdk-adaptive', 'dynamodb-lww', 'breakwater']
+/** What a fleet can run: the six, and Breakwater with hedged requests on (`npm run bench:hedge`, not in the tables). */
+export type FleetStrategy = StrategyName | 'breakwater-hedge'
 /** The strategies whose breaker lives in the scenario's DynamoDB table (behind the switch `dynamodb-down` turns off). */
-export const DYNAMODB_STRATEGIES: ReadonlySet<StrategyName> = new Set(['dynamodb-lww', 'breakwater'])
+export const DYNAMODB_STRATEGIES: ReadonlySet<FleetStrategy> = new Set(['dynamodb-lww', 'breakwater', 'breakwater-hedge'])
 
 /**
  * ok: 200 from the primary target; degraded: 200 from a fallback (other region, smaller model, shorter context);
@@ -82,7 +84,7 @@ export interface InvocationResult {
 export interface UpstreamCall { readonly atMs: number; readonly requestId: number; readonly target: string; readonly status: string }
 
 export interface StrategyRun {
-  readonly strategy: StrategyName
+  readonly strategy: FleetStrategy
   readonly requests: readonly RequestRecord[]
   readonly calls: readonly UpstreamCall[]
   readonly transitions: readonly BreakerTransition[]
