@@ -38,9 +38,11 @@ async function main(argv: readonly string[]): Promise<void> {
       const load = arrivals(rate, scenario.durationS, seededRandom(seed + index), scenario.workload, scenario.rateProfile)
       const tables = PAIR.map((s) => `hedge-${index}-${name}-${s}`)
       for (const t of tables) await dynamo.createBreakerTable(t)
+      // One warm-up queue and one start line for both fleets, as the chaos bench has.
+      const [prepare, ready] = [oneAtATime(), barrier(PAIR.length)]
       const runs = await Promise.all(PAIR.map((s, i) => runFleet(s, scenario, load, {
         instances, timeoutMs: 10_000, halfOpenAfterMs: 5_000, dynamo: { clientConfig: dynamo.clientConfig, tableName: tables[i] as string },
-        prepare: oneAtATime(), ready: barrier(PAIR.length),
+        prepare, ready,
       })))
       for (const run of runs) {
         const m = summarize(run, scenario)
