@@ -231,7 +231,15 @@ export class Engine {
     if (!hedge || this.#hedgeBudget === undefined || extras.firstTokenTimeoutMs !== undefined) return runCascade(request)
     this.#hedgeBudget.call()
     const plan = planHedge(request.targets, request.latency, hedge, now)
-    return plan === undefined ? runCascade(request) : runHedged(request, plan, this.#hedgeBudget, this.router.clock, runCascade)
+    if (plan === undefined) return runCascade(request)
+    return runHedged(request, plan, this.#hedgeBudget, this.router.clock, runCascade, (slow) => this.#outrun(slow))
+  }
+
+  /** A hedge outran `target`'s call: to its breaker, a timeout (the call was aborted, so the cascade told it nothing). */
+  #outrun(target: Target): void {
+    const breaker = this.breaker
+    if (breaker === undefined || !breaker.failureClasses.has('timed-out')) return
+    breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)
   }
 
   /** The invocation's deadline less the reserve, read from the Lambda context now (a stream's reader caps its waits by it). */

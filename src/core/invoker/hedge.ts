@@ -5,8 +5,10 @@
  * (`maxExtraShare` of calls, a token bucket) and by the deadline (the hedge's cascade has the same one).
  *
  * A target with too few fresh samples (the latency tracker's `minSamples`) has no p95: no hedge. When a hedge wins,
- * the slow target's time so far is recorded as a latency sample, so the health order still sees it slowing down
- * (hedging would otherwise hide a slow region from it: its slow calls never finish).
+ * the first target's call was slower than 1.5 × its p95: its time so far is recorded as a latency sample (so the
+ * health order sees it slow down) and it is told to the breaker as a timeout (`onSlow`) — hedging must not hide a
+ * hung region from either: its calls, always aborted, would otherwise never fail, and every request would keep
+ * trying it first and paying for a hedge.
  */
 import type { Clock } from '../clock.js'
 import type { HedgePolicy } from '../fallback/hedge-policy.js'
@@ -14,13 +16,16 @@ import type { LatencyTracker } from '../health/latency.js'
 import { targetKey, type Target } from '../targets.js'
 import type { CascadeRequest, CascadeResult } from './types.js'
 
-/** Hedges are earned by calls: each call adds `maxExtraShare` of a hedge, up to a burst of 2, and a hedge spends 1. */
+/**
+ * Hedges are earned by calls: each call adds `maxExtraShare` of a hedge and a hedge spends 1; a container starts with
+ * one and never holds more than one, so it sends at most 1 + `maxExtraShare` × its calls.
+ */
 export class HedgeBudget {
   #tokens = 1
   constructor(readonly share: number) {}
 
   call(): void {
-    this.#tokens = Math.min(2, this.#tokens + this.share)
+    this.#tokens = Math.min(1, this.#tokens + this.share)
   }
 
   spend(): boolean {
@@ -51,6 +56,7 @@ export function planHedge(
 export function runHedged<I, O>(
   request: CascadeRequest<I, O>, plan: { readonly delayMs: number; readonly skip: ReadonlySet<string> },
   budget: HedgeBudget, clock: Clock, run: (r: CascadeRequest<I, O>) => Promise<CascadeResult<O>>,
+  onSlow: (target: Target) => void,
 ): Promise<CascadeResult<O>> {
   const primary = new AbortController()
   const hedge = new AbortController()
@@ -77,7 +83,10 @@ export function runHedged<I, O>(
       if (done) return
       finish()
       loser.abort(new HedgeLostError())
-      if (slow !== undefined) request.latency?.record(targetKey(slow), clock.now() - startedAt, undefined, clock.now())
+      if (slow !== undefined) {
+        request.latency?.record(targetKey(slow), clock.now() - startedAt, undefined, clock.now())
+        onSlow(slow)
+      }
       resolve(result)
     }
     const lost = (error: unknown, isFirst: boolean): void => {

@@ -31,8 +31,9 @@ describe('planHedge', () => {
 })
 
 describe('HedgeBudget', () => {
-  it('starts with one hedge and earns share of one per call', () => {
+  it('starts with one hedge, earns share of one per call, and never holds more than one', () => {
     const budget = new HedgeBudget(0.25)
+    for (let i = 0; i < 10; i++) budget.call()
     expect(budget.spend()).toBe(true)
     expect(budget.spend()).toBe(false)
     for (let i = 0; i < 4; i++) budget.call()
@@ -49,7 +50,7 @@ describe('runHedged', () => {
     const clock = new FakeClock(0)
     const fail = (name: string) => Promise.reject(Object.assign(new Error(name), { name }))
     let runs = 0
-    const quick = runHedged(request, plan, new HedgeBudget(1), clock, () => (runs++, fail('first')))
+    const quick = runHedged(request, plan, new HedgeBudget(1), clock, () => (runs++, fail('first')), () => undefined)
     await expect(quick).rejects.toMatchObject({ name: 'first' })
     await clock.advance(200)
     expect(runs).toBe(1)
@@ -57,7 +58,7 @@ describe('runHedged', () => {
     const both = runHedged(request, plan, new HedgeBudget(1), clock, (r) => new Promise<CascadeResult<unknown>>((_, reject) => {
       const name = r.skip === undefined ? 'first' : 'hedge'
       setTimeout(() => reject(Object.assign(new Error(name), { name })), r.skip === undefined ? 50 : 10)
-    }))
+    }), () => undefined)
     await clock.advance(100)
     await expect(both).rejects.toMatchObject({ name: 'first' })
   })
