@@ -14,6 +14,8 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch'
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency'
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence'
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware'
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware'
 import middy from '@middy/core'
 import type { Context, SQSEvent } from 'aws-lambda'
 import { breakwater, type BreakwaterContext } from '../../src/index.js'
@@ -28,7 +30,7 @@ export interface QueuePathOptions {
 
 export function createRequestHandler(options: ChatHandlerOptions & QueuePathOptions) {
   const { queue, results, ...chat } = options
-  return createHandler(chat).use(acceptAndQueue({ queue, results }))
+  return createHandler(chat).use(acceptAndQueue({ queue, results, metrics: chat.metrics }))
 }
 
 export interface WorkerOptions extends ChatHandlerOptions, QueuePathOptions {
@@ -42,6 +44,9 @@ export function createWorkerHandler(options: WorkerOptions) {
   const config = new IdempotencyConfig({ eventKeyJmesPath: 'id', expiresAfterSeconds: 86_400 })
 
   const handler = middy<unknown, unknown, Error, Context>()
+  // Powertools first, Breakwater last, as the chat function has them: the worker's metrics are flushed too.
+  if (preset.logger) handler.use(injectLambdaContext(preset.logger))
+  if (preset.metrics) handler.use(logMetrics(preset.metrics))
   const stack = breakwater({ ...preset, backoff: { reopenWaitMs: 0, ...preset.backoff } })
   return handler.use(stack).handler(async (event, context, { signal }) => {
     const { bedrock } = context as BreakwaterContext
@@ -52,7 +57,7 @@ export function createWorkerHandler(options: WorkerOptions) {
       return { reply: reply.text, model: reply.served.model, region: reply.served.region, degraded: reply.served.degraded }
     }, { persistenceStore: idempotency, config, keyPrefix: 'queued-request', dataIndexArgument: 0 })
     config.registerLambdaContext(context)
-    const serveRecord = queueWorker({ queue, results, serve: ask })
+    const serveRecord = queueWorker({ queue, results, serve: ask, metrics: preset.metrics })
     return processPartialResponse(event as SQSEvent, serveRecord, processor, { context, processInParallel: false })
   })
 }

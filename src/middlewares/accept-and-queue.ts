@@ -26,6 +26,9 @@ import { acceptedReply } from '../responders/accepted.js'
 import { asksForAsync, defaultPayload, queueable } from '../responders/async-request.js'
 import type { RequestQueue } from '../aws/queue/request-queue.js'
 import type { ResultsStore } from '../aws/queue/results-store.js'
+import { countQueue, QUEUE_METRIC } from '../aws/queue/queue-metrics.js'
+import { METRICS } from './schema/shared.js'
+import type { Metrics } from '@aws-lambda-powertools/metrics'
 
 const SOURCE = 'breakwater/accept-and-queue'
 
@@ -47,6 +50,8 @@ export interface AcceptAndQueueOptions {
   readonly payload?: (event: unknown) => unknown
   /** Seconds a caller is told to wait before its first poll. Default 2. */
   readonly pollAfterSeconds?: number
+  /** A Powertools Metrics: each accepted request is counted (`AcceptedRequests`). */
+  readonly metrics?: Pick<Metrics, 'addMetric'>
   /** For tests. */
   readonly clock?: Pick<Clock, 'now'>
   readonly newId?: () => string
@@ -60,6 +65,7 @@ const OPTIONS = object({
   statusUrl: func('(id) => string'),
   payload: func('(event) => unknown'),
   pollAfterSeconds: number({ min: 0, max: 3_600, integer: true, unit: 's' }),
+  metrics: METRICS,
   clock: methods(['now'], { must: 'must be a clock with now()' }),
   newId: func('() => string'),
 }, { label: 'an acceptAndQueue', source: SOURCE })
@@ -77,6 +83,7 @@ export function acceptAndQueue(options: AcceptAndQueueOptions): middy.Middleware
   const accept = async (event: unknown, why: QueuedRequest['why']): Promise<unknown> => {
     const request: QueuedRequest = { v: 1, id: newId(), acceptedAt: clock.now(), why, payload: payloadOf(event) }
     await queue.send(request)
+    countQueue(options.metrics, QUEUE_METRIC.accepted)
     // Queued is accepted; the pending record only lets the status URL answer before the worker has: best effort.
     await results?.accepted(request.id, request.acceptedAt).catch(() => undefined)
     return acceptedReply(event, { requestId: request.id, statusUrl: statusUrl(request.id), retryAfterSeconds: pollAfterSeconds })

@@ -24,6 +24,7 @@ const allOpen = (retryAfterSeconds: number) => new AllTargetsFailedError('every 
 function rig(serve: (r: QueuedRequest) => Promise<unknown>, done: readonly string[] = []) {
   const clock = { t: T0, now: () => clock.t }
   const log: string[] = []
+  const counted: string[] = []
   const outcomes = new Map<string, RequestOutcome>(done.map((id) => [id, { id, status: 'done', acceptedAt: T0 }]))
   const worker = queueWorker({
     queue: {
@@ -40,17 +41,19 @@ function rig(serve: (r: QueuedRequest) => Promise<unknown>, done: readonly strin
       log.push(`serve ${r.id}`)
       return serve(r)
     },
+    metrics: { addMetric: (name: string) => { counted.push(name) } } as never,
     clock, random: () => 0,
   })
-  return { worker, log, clock }
+  return { worker, log, clock, counted }
 }
 
 describe('queueWorker', () => {
   it('serves a record and stores the answer; a request already done is not served again', async () => {
-    const { worker, log } = rig(async () => 'answer', ['request-b'])
+    const { worker, log, counted } = rig(async () => 'answer', ['request-b'])
     expect(await worker(record('a'))).toBe('served')
     expect(await worker(record('b'))).toBe('duplicate')
     expect(log).toEqual(['serve request-a', 'done request-a'])
+    expect(counted).toEqual(['QueuedRequestsServed', 'QueuedDuplicates'])
   })
 
   it('times an unserved record to the reopen, and holds the rest of the batch without trying them', async () => {
@@ -64,9 +67,10 @@ describe('queueWorker', () => {
   })
 
   it('requeues a record received 3 times as a fresh copy and lets the batch delete the original', async () => {
-    const { worker, log } = rig(async () => { throw allOpen(5) })
+    const { worker, log, counted } = rig(async () => { throw allOpen(5) })
     expect(await worker(record('a', 3))).toBe('requeued')
     expect(log).toEqual(['serve request-a', 'requeue request-a 5'])
+    expect(counted).toEqual(['QueueRequeues'])
   })
 
   it('dead-letters a caller fault and a body that is not ours at once, with the reason', async () => {

@@ -17,7 +17,9 @@
  */
 import type { SQSRecord } from 'aws-lambda'
 import { systemClock, type Clock, type Random } from '../../core/clock.js'
+import type { Metrics } from '@aws-lambda-powertools/metrics'
 import { func, methods, number, object, parseOptions, required } from '../../core/config/index.js'
+import { countQueue, QUEUE_METRIC } from './queue-metrics.js'
 import { BreakwaterError } from '../../core/errors.js'
 import { readEnvelope, type QueuedRequest } from '../../core/queue/envelope.js'
 import {
@@ -47,6 +49,8 @@ export interface QueueWorkerOptions<R> {
   readonly serve: (request: QueuedRequest) => Promise<R>
   /** When to see an unserved record again. */
   readonly redelivery?: Partial<RedeliveryPolicy>
+  /** A Powertools Metrics: each record's outcome is counted (QUEUE_METRIC in queue-metrics.ts). */
+  readonly metrics?: Pick<Metrics, 'addMetric'>
   readonly clock?: Pick<Clock, 'now'>
   readonly random?: Random
 }
@@ -76,6 +80,7 @@ const WORKER_OPTIONS = object({
         : { at: 'minDelaySeconds', problem: `must be at most maxDelaySeconds (${p.maxDelaySeconds})` }
     }],
   }),
+  metrics: methods(['addMetric'], { must: 'must be a Powertools Metrics (an object with addMetric())' }),
   clock: methods(['now']),
   random: func('() => number in [0, 1)'),
 }, { label: 'a queue worker', source: SOURCE })
@@ -86,10 +91,12 @@ export function queueWorker<R>(options: QueueWorkerOptions<R>): (record: SQSReco
   const policy: RedeliveryPolicy = { ...DEFAULT_REDELIVERY_POLICY, ...options.redelivery }
   const clock = options.clock ?? systemClock
   const random = options.random ?? Math.random
+  const metrics = options.metrics
 
   const deadLetter = async (record: SQSRecord, request: QueuedRequest | undefined, reason: string): Promise<RecordOutcome> => {
     await queue.deadLetter(record.body, request?.id, reason)
     if (request !== undefined) await results.failed(request.id, request.acceptedAt, reason, clock.now())
+    countQueue(metrics, QUEUE_METRIC.deadLettered)
     return 'dead-lettered'
   }
 
@@ -98,9 +105,13 @@ export function queueWorker<R>(options: QueueWorkerOptions<R>): (record: SQSReco
   let notNow: { readonly until: number; readonly error: unknown } | undefined
 
   const tryServe = async (request: QueuedRequest): Promise<'served' | 'duplicate'> => {
-    if ((await results.get(request.id))?.status === 'done') return 'duplicate'
+    if ((await results.get(request.id))?.status === 'done') {
+      countQueue(metrics, QUEUE_METRIC.duplicate)
+      return 'duplicate'
+    }
     const answer = await serve(request)
     await results.done(request.id, request.acceptedAt, answer, clock.now())
+    countQueue(metrics, QUEUE_METRIC.served)
     return 'served'
   }
 
@@ -112,9 +123,11 @@ export function queueWorker<R>(options: QueueWorkerOptions<R>): (record: SQSReco
     if (plan.action === 'delete') return 'served'
     if (plan.action === 'requeue') {
       await queue.requeue(request, plan.delaySeconds)
+      countQueue(metrics, QUEUE_METRIC.requeued)
       return 'requeued'
     }
     await queue.redeliverIn(record.receiptHandle, plan.visibilitySeconds)
+    countQueue(metrics, QUEUE_METRIC.redelivered)
     throw new RedeliverLaterError(plan.visibilitySeconds, error)
   }
 
