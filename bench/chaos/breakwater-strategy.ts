@@ -15,7 +15,7 @@ import { bedrockConfig, JSON_INSTRUCTION } from './baselines.js'
 import { ROUTES } from '../../tools/fake-bedrock/scenarios.js'
 import { SinkLogger } from '../support/powertools-sinks.js'
 import { streamHandler } from './breakwater-stream.js'
-import type { BreakerTo, ChaosInstance, StrategyEnv } from './types.js'
+import type { BreakerTo, BreakwaterVariant, ChaosInstance, StrategyEnv } from './types.js'
 
 /** `CHAOS_LOG=/tmp/run` keeps each Breakwater instance's Powertools log lines in /tmp/run-<instance>.log. */
 const LOG_PREFIX = process.env.CHAOS_LOG
@@ -23,7 +23,7 @@ const LOG_PREFIX = process.env.CHAOS_LOG
 const READS = new Set(['GetItemCommand', 'QueryCommand'])
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand'])
 
-export function breakwaterInstance(env: StrategyEnv, id: number, fallback: BreakwaterOptions['fallback'] = {}): ChaosInstance {
+export function breakwaterInstance(env: StrategyEnv, id: number, variant: BreakwaterVariant = {}): ChaosInstance {
   const dynamo = { reads: 0, writes: 0, storeErrors: 0 }
   // As the store builds its own default client (2 attempts, 300 ms timeouts), plus a counter.
   const ddb = new DynamoDBClient({
@@ -49,10 +49,10 @@ export function breakwaterInstance(env: StrategyEnv, id: number, fallback: Break
   const options: BreakwaterOptions = {
     routes: ROUTES,
     client: { clientConfig: bedrockConfig(env) },
-    breaker: { tableName: env.dynamo.tableName, dynamodb: { client: ddb }, cooldownMs: env.halfOpenAfterMs },
+    breaker: { tableName: env.dynamo.tableName, dynamodb: { client: ddb }, cooldownMs: env.halfOpenAfterMs, ...variant.breaker },
     // A hung call is given up after 3 s, so the cascade still has time for the next region.
     backoff: { attemptTimeoutMs: 3_000 },
-    fallback,
+    fallback: { ...variant.fallback },
     logger,
   }
   const handler = env.workload.stream ? streamHandler(options) : env.workload.json ? jsonHandler(options) : createHandler(options)

@@ -40,7 +40,7 @@ function breakwaterRoute(): RouteTarget[] {
 /** The targets a strategy's requests can reach, in the order it tries them (`baselines.ts`, `breakwater-strategy.ts`). */
 export function routeOf(strategy: FleetStrategy, workload: Workload = {}): RouteTarget[] {
   const primary = { model: PRIMARY_MODEL, region: PRIMARY_REGION, maxTokens: MAX_TOKENS }
-  if (strategy === 'breakwater' || strategy === 'breakwater-hedge') return breakwaterRoute()
+  if (strategy === 'breakwater' || strategy === 'breakwater-b') return breakwaterRoute()
   if (strategy === 'naive') return [primary]
   const fallback = workload.stream ? { ...primary, region: SECONDARY_REGION } : { ...primary, model: SMALL_MODEL }
   return [primary, fallback]

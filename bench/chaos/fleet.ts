@@ -34,6 +34,8 @@ export interface FleetOptions {
    */
   readonly prepare?: <T>(work: () => Promise<T>) => Promise<T>
   readonly ready?: () => Promise<void>
+  /** For `breakwater-b`: the options it adds. */
+  readonly variant?: InstanceConfig['variant']
 }
 
 
@@ -56,6 +58,7 @@ export async function runFleet(
   const config: InstanceConfig = {
     bedrockEndpoint: server.endpoint, timeoutMs: o.timeoutMs, halfOpenAfterMs: o.halfOpenAfterMs, workload,
     dynamo: { ...o.dynamo, clientConfig },
+    variant: o.variant,
   }
   const events = {
     // Epoch ms until the run is over; made relative to its start (and warm-up's dropped) in `measured`.

@@ -37,7 +37,7 @@ export type FromWorker =
 
 const FACTORIES: Record<FleetStrategy, (env: StrategyEnv, id: number) => ChaosInstance> = {
   naive, textbook, cockatiel, 'sdk-adaptive': sdkAdaptive, 'dynamodb-lww': dynamodbLww, breakwater: breakwaterInstance,
-  'breakwater-hedge': (env, id) => breakwaterInstance(env, id, { hedge: true }),
+  'breakwater-b': (env, id) => breakwaterInstance(env, id, env.variant),
 }
 
 /** 200 from the primary target: ok; 200 from anything else: degraded; any other reply: graceful. */

@@ -5,10 +5,19 @@ import type { FaultRule, QuotaRule } from '../../tools/fake-bedrock/fake-bedrock
 
 export type StrategyName = 'naive' | 'textbook' | 'cockatiel' | 'sdk-adaptive' | 'dynamodb-lww' | 'breakwater'
 export const STRATEGIES: readonly StrategyName[] = ['naive', 'textbook', 'cockatiel', 'sdk-adaptive', 'dynamodb-lww', 'breakwater']
-/** What a fleet can run: the six, and Breakwater with hedged requests on (`npm run bench:hedge`, not in the tables). */
-export type FleetStrategy = StrategyName | 'breakwater-hedge'
+/**
+ * What a fleet can run: the six, and `breakwater-b`, Breakwater with the options of `InstanceConfig.variant` on top
+ * (`npm run bench:ab`, outside the chaos tables).
+ */
+export type FleetStrategy = StrategyName | 'breakwater-b'
+
+/** Breakwater options a `breakwater-b` fleet adds (plain data: it crosses into the instances' worker threads). */
+export interface BreakwaterVariant {
+  readonly fallback?: Readonly<Record<string, unknown>>
+  readonly breaker?: Readonly<Record<string, unknown>>
+}
 /** The strategies whose breaker lives in the scenario's DynamoDB table (behind the switch `dynamodb-down` turns off). */
-export const DYNAMODB_STRATEGIES: ReadonlySet<FleetStrategy> = new Set(['dynamodb-lww', 'breakwater', 'breakwater-hedge'])
+export const DYNAMODB_STRATEGIES: ReadonlySet<FleetStrategy> = new Set(['dynamodb-lww', 'breakwater', 'breakwater-b'])
 
 /**
  * ok: 200 from the primary target; degraded: 200 from a fallback (other region, smaller model, shorter context);
@@ -33,6 +42,8 @@ export interface InstanceConfig {
   readonly halfOpenAfterMs: number
   readonly dynamo: { readonly clientConfig: DynamoDBClientConfig; readonly tableName: string }
   readonly workload: Workload
+  /** For `breakwater-b`. */
+  readonly variant?: BreakwaterVariant
 }
 
 /** An instance's config plus the hooks through which it reports breaker events to its worker's parent. */

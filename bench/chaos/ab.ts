@@ -1,10 +1,13 @@
 /**
- * `npm run bench:hedge [-- slow-first-byte hangs] [--instances N] [--rate R] [--scale K]`
+ * `npm run bench:ab -- '<variant JSON>' [scenario ...] [--instances N] [--rate R] [--scale K]`
+ * `npm run bench:hedge` = `bench:ab -- '{"fallback":{"hedge":true}}' slow-first-byte hangs`
  *
- * What hedged requests (`fallback({ hedge: true })`) buy: the chaos bench's fleets, Breakwater with hedging off and
- * on side by side (same seeded arrivals, same fault script, each with its own fake Bedrock and breaker table), on the
- * scenarios where a first target is slow (slow-first-byte: us-east-1 answers after 4 s) or never answers (hangs).
- * Prints success, p50 / p99 latency and upstream calls per request for each.
+ * An A/B of Breakwater's options on the chaos bench: the default preset (A) and the preset with the variant's
+ * `fallback` / `breaker` options on top (B), side by side — same seeded arrivals, same fault script, each with its
+ * own fake Bedrock and breaker table. E.g. what hedged requests buy where a first target is slow (slow-first-byte)
+ * or never answers (hangs), or another adaptive-throttle `k` on the capacity scenarios
+ * (`'{"breaker":{"admission":{"k":1.2}}}' quota-cut throttling-storm`). Prints success, p50 / p99, upstream calls
+ * per request, raw errors and overruns, and for the capacity scenarios the share of the goodput ceiling.
  */
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -12,13 +15,14 @@ import { parseArgs } from 'node:util'
 import { seededRandom } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { startLocalDynamo } from '../support/local-dynamo.js'
 import { arrivals } from './arrivals.js'
+import { goodputCeiling } from './ceiling.js'
 import { runFleet } from './fleet.js'
 import { barrier, oneAtATime } from './fleet-warmup.js'
 import { atRate, CHAOS_SCENARIOS, scaled, type ChaosScenario } from './scenarios.js'
 import { summarize } from './summary.js'
-import type { FleetStrategy } from './types.js'
+import type { BreakwaterVariant, FleetStrategy } from './types.js'
 
-const PAIR: readonly FleetStrategy[] = ['breakwater', 'breakwater-hedge']
+const PAIR: readonly FleetStrategy[] = ['breakwater', 'breakwater-b']
 
 async function main(argv: readonly string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -27,11 +31,15 @@ async function main(argv: readonly string[]): Promise<void> {
   })
   const num = (v: string | undefined, d: number): number => (v === undefined ? d : Number(v))
   const [instances, rate, scale, seed] = [num(values.instances, 20), num(values.rate, 10), num(values.scale, 1), num(values.seed, 7)]
-  const names = positionals.length > 0 ? positionals : ['slow-first-byte', 'hangs']
+  const [json, ...rest] = positionals
+  if (json === undefined) throw new Error("usage: npm run bench:ab -- '<variant JSON>' [scenario ...]")
+  const variant = JSON.parse(json) as BreakwaterVariant
+  const names = rest.length > 0 ? rest : ['slow-first-byte', 'hangs']
   for (const n of names) if (!CHAOS_SCENARIOS.has(n)) throw new Error(`unknown scenario ${n}`)
   const dynamo = await startLocalDynamo()
-  process.stdout.write(`DynamoDB: ${dynamo.label}\n\n| scenario | hedging | success | p50 | p99 | calls / req | raw errors | overruns |\n`)
-  process.stdout.write(`|${' --- |'.repeat(8)}\n`)
+  process.stdout.write(`DynamoDB: ${dynamo.label}; B = ${json}\n\n`)
+  process.stdout.write(`| scenario | Breakwater | success | p50 | p99 | calls / req | raw errors | overruns | of ceiling |\n`)
+  process.stdout.write(`|${' --- |'.repeat(9)}\n`)
   try {
     for (const [index, name] of names.entries()) {
       const scenario = atRate(scaled(CHAOS_SCENARIOS.get(name) as ChaosScenario, scale, undefined), rate)
@@ -42,13 +50,15 @@ async function main(argv: readonly string[]): Promise<void> {
       const [prepare, ready] = [oneAtATime(), barrier(PAIR.length)]
       const runs = await Promise.all(PAIR.map((s, i) => runFleet(s, scenario, load, {
         instances, timeoutMs: 10_000, halfOpenAfterMs: 5_000, dynamo: { clientConfig: dynamo.clientConfig, tableName: tables[i] as string },
-        prepare, ready,
+        prepare, ready, variant: s === 'breakwater-b' ? variant : undefined,
       })))
       for (const run of runs) {
-        const m = summarize(run, scenario)
+        const ceiling = goodputCeiling(run.strategy, scenario, load)
+        const m = summarize(run, scenario, ceiling?.admitted)
         const cells = [
-          name, run.strategy === 'breakwater' ? 'off' : 'on', `${(m.successRate * 100).toFixed(1)} %`, `${m.p50Ms} ms`, `${m.p99Ms} ms`,
-          String(m.amplification), String(m.outcomes['raw-error']), String(m.overruns),
+          name, run.strategy === 'breakwater' ? 'A (defaults)' : 'B', `${(m.successRate * 100).toFixed(1)} %`, `${m.p50Ms} ms`,
+          `${m.p99Ms} ms`, String(m.amplification), String(m.outcomes['raw-error']), String(m.overruns),
+          m.capacity ? `${(m.capacity.share * 100).toFixed(1)} %` : '–',
         ]
         process.stdout.write(`| ${cells.join(' | ')} |\n`)
       }
