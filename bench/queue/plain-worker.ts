@@ -11,8 +11,7 @@ import middy from '@middy/core'
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda'
 import { breakwater, type BreakwaterContext, type BreakwaterOptions } from '../../src/index.js'
 import { readEnvelope, type QueuedRequest, type ResultsStore } from '../../src/queue.js'
-import { SYSTEM_PROMPT } from '../../examples/chat/chat-handler.js'
-import { parseChatRequest, toMessages } from '../../examples/chat/chat-request.js'
+import { answerQueued } from '../../examples/queue/queue-handlers.js'
 
 export interface PlainWorkerOptions extends BreakwaterOptions {
   readonly results: ResultsStore
@@ -26,12 +25,9 @@ export function createPlainWorker(options: PlainWorkerOptions) {
   return middy<unknown, unknown, Error, Context>().use(breakwater({ ...preset, backoff: { reopenWaitMs: 0, ...preset.backoff } }))
     .handler(async (event, context, { signal }) => {
       const { bedrock } = context as BreakwaterContext
-      const ask = makeIdempotent(async (request: QueuedRequest) => {
-        const reply = await bedrock.converse({
-          system: [{ text: SYSTEM_PROMPT }], messages: toMessages(parseChatRequest(request.payload)), inferenceConfig: { maxTokens: 1024 },
-        }, { signal })
-        return { reply: reply.text, model: reply.served.model, region: reply.served.region, degraded: reply.served.degraded }
-      }, { persistenceStore: idempotency, config, keyPrefix: 'queued-request', dataIndexArgument: 0 })
+      const ask = makeIdempotent((request: QueuedRequest) => answerQueued(bedrock, request, signal), {
+        persistenceStore: idempotency, config, keyPrefix: 'queued-request', dataIndexArgument: 0,
+      })
       config.registerLambdaContext(context)
       const serve = async (record: SQSRecord): Promise<void> => {
         const request = readEnvelope(record.body)

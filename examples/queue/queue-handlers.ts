@@ -50,16 +50,23 @@ export function createWorkerHandler(options: WorkerOptions) {
   const stack = breakwater({ ...preset, backoff: { reopenWaitMs: 0, ...preset.backoff } })
   return handler.use(stack).handler(async (event, context, { signal }) => {
     const { bedrock } = context as BreakwaterContext
-    const ask = makeIdempotent(async (request: QueuedRequest): Promise<ChatAnswer> => {
-      const reply = await bedrock.converse({
-        system: [{ text: SYSTEM_PROMPT }], messages: toMessages(parseChatRequest(request.payload)), inferenceConfig: { maxTokens: 1024 },
-      }, { signal })
-      return { reply: reply.text, model: reply.served.model, region: reply.served.region, degraded: reply.served.degraded }
-    }, { persistenceStore: idempotency, config, keyPrefix: 'queued-request', dataIndexArgument: 0 })
+    const ask = makeIdempotent((request: QueuedRequest) => answerQueued(bedrock, request, signal), {
+      persistenceStore: idempotency, config, keyPrefix: 'queued-request', dataIndexArgument: 0,
+    })
     config.registerLambdaContext(context)
     const serveRecord = queueWorker({ queue, results, serve: ask, metrics: preset.metrics })
     return processPartialResponse(event as SQSEvent, serveRecord, processor, { context, processInParallel: false })
   })
+}
+
+/** What the sample chat answers a queued request: the synchronous handler's call, on the queued payload. */
+export async function answerQueued(
+  bedrock: BreakwaterContext['bedrock'], request: QueuedRequest, signal: AbortSignal,
+): Promise<ChatAnswer> {
+  const reply = await bedrock.converse({
+    system: [{ text: SYSTEM_PROMPT }], messages: toMessages(parseChatRequest(request.payload)), inferenceConfig: { maxTokens: 1024 },
+  }, { signal })
+  return { reply: reply.text, model: reply.served.model, region: reply.served.region, degraded: reply.served.degraded }
 }
 
 export const createStatusHandler = (options: Pick<QueuePathOptions, 'results'>) => requestStatus(options)
