@@ -37,6 +37,7 @@ export const METRIC = {
   canaryAborted: 'CanaryAborted',
   timeToFirstToken: 'TimeToFirstToken',
   streamInterruptions: 'StreamInterruptions',
+  tierDowngrades: 'ServiceTierDowngrades',
 } as const
 
 const count = (o: Observability, name: string): void => {
@@ -118,8 +119,12 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)
+      if (s.degradations.includes('downgraded-tier')) count(o, METRIC.tierDowngrades)
       if (logs(o.logger, INFO)) {
-        const keys = { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded }
+        const keys = {
+          route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded,
+          serviceTier: s.serviceTier, latency: s.latency,
+        }
         o.logger?.info('breakwater served', keys)
       }
     },
