@@ -62,7 +62,7 @@ const CONTEXT_OVERFLOW = new RegExp([
  */
 const TIER_UNSUPPORTED = new RegExp([
   'reservation not found',
-  '(doesn.?t|does not|don.?t|do not) (offer|support) (the )?(requested |provided |specified )?(service tier|latency)',
+  '(doesn.?t|does not|don.?t|do not) (offer|support) (the )?([\\w-]+ )?(service tier|latency)',
   '(service tier|latency[- ]optimi[sz]ed|optimized latency)\\b.*\\b(not supported|unsupported|not available|isn.t (supported|available)|is invalid)',
 ].join('|'), 'i')
 
