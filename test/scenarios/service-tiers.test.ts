@@ -100,6 +100,21 @@ describe('service tiers on the other calls', () => {
     expect((server.calls[0]?.body as { serviceTier?: unknown }).serviceTier).toEqual({ type: 'flex' })
   })
 
+  it("a stream cut after its first token counts against its own tier's breaker, not the default tier's", async () => {
+    server.plan([{ kind: 'cut', afterEvents: 3, times: 1 }])
+    const handler = middy(async (_event: unknown, context: BreakwaterContext): Promise<Served> => {
+      const reply = await context.bedrock.converseStream(ask('tell me a long story'))
+      for await (const _event of reply) { /* read to the end: a cut restarts on the next target */ }
+      return reply.final().served
+    }).use(breakwater({ routes: { default: [PRIORITY, DEFAULT] }, breaker: { consecutiveFailures: 1 },
+      client: client(), degradation: false }))
+    const first = await handler(directEvent(), lambdaContext() as BreakwaterContext)
+    expect(first).toMatchObject({ degraded: 'fallback-target' })
+    await handler(directEvent(), lambdaContext() as BreakwaterContext)
+    // The cut opened the priority tier's breaker: the second request goes straight to the default tier.
+    expect(tiersAsked()).toEqual(['priority', undefined, undefined])
+  })
+
   it("InvokeModel sends the tier as its header and reads the served one from the reply's", async () => {
     server.tiers([{ servesTier: 'default' }])
     const body = JSON.stringify({ anthropic_version: 'bedrock-2023-05-31', max_tokens: 64, messages: [{ role: 'user', content: 'hi' }] })
