@@ -86,7 +86,8 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
       const success = r.outcome === 'success'
       if (!success || logs(o.logger, DEBUG)) {
         const keys = {
-          route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome,
+          route, model: r.target.model, region: r.target.region, serviceTier: r.target.serviceTier, latency: r.target.latency,
+          attempt: r.attempt, outcome: r.outcome,
           breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs),
         }
         if (success) o.logger?.debug('breakwater attempt', keys)
