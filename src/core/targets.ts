@@ -1,6 +1,7 @@
 /**
  * Targets: where a call can go. A target is a model (a model id or a cross-region inference profile id) in a
- * region, plus optional limits that make a cascade step cheaper (fewer max tokens, a shorter history).
+ * region, plus optional limits that make a cascade step cheaper (fewer max tokens, a shorter history) and the
+ * service tier and latency mode it asks Bedrock for.
  */
 import { convert, literal, number, object, oneOf, parseValue, required, string, type Refine } from './config/index.js'
 import type { Target, TargetQuota, TargetSpec } from './target.js'

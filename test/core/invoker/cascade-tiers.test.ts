@@ -1,7 +1,7 @@
 /** A tier ladder through the engine: refusals walk on without the breaker, downgrades are told, tiers keep apart. */
 import { AllTargetsFailedError, CallerFaultError } from '../../../src/core/errors.js'
 import { runCascade } from '../../../src/core/invoker/cascade.js'
-import type { CallFn } from '../../../src/core/invoker/types.js'
+import type { CallFn, CascadeRequest, CascadeResult } from '../../../src/core/invoker/types.js'
 import { targetKey, type Target } from '../../../src/core/targets.js'
 import { isDowngrade, tierServed } from '../../../src/core/invoker/tiers.js'
 import { sdkError, setup, type Input } from './harness.js'
@@ -29,13 +29,17 @@ function byKey(script: Record<string, Step[]>) {
   return { call, sent }
 }
 
+/** The harness's request (every policy in force) over `targets`, answered by `call`. */
+const walk = (env: ReturnType<typeof setup>, call: CallFn<Input, Reply>, targets: Target[]): Promise<CascadeResult<Reply>> =>
+  runCascade({ ...env.request(call as unknown as CallFn<Input, string>), targets } as unknown as CascadeRequest<Input, Reply>)
+
 describe('runCascade over a tier ladder', () => {
   it('a tier the model does not offer walks on to the next step, and its breaker hears nothing', async () => {
     const env = setup({ breaker: { consecutiveFailures: 1 } })
     const { call, sent } = byKey({ [targetKey(PRIORITY)]: [REFUSED()] })
-    const result = await runCascade(env.request(call, { targets: [PRIORITY, DEFAULT, FLEX] }) as never)
+    const result = await walk(env, call, [PRIORITY, DEFAULT, FLEX])
     expect(sent).toEqual([targetKey(PRIORITY), targetKey(DEFAULT)])
-    expect((result as { served: { degraded: unknown } }).served.degraded).toBe('fallback-target')
+    expect(result.served.degraded).toBe('fallback-target')
     expect((await env.policies.breaker!.read(targetKey(PRIORITY))).state).toBe('closed')
     expect((await env.policies.breaker!.read(targetKey(PRIORITY))).version).toBe(0)
   })
@@ -47,14 +51,13 @@ describe('runCascade over a tier ladder', () => {
       [targetKey(DEFAULT)]: [sdkError('ServiceUnavailableException', 503)],
       [targetKey(FLEX)]: [REFUSED()],
     })
-    const walk = runCascade(env.request(call, { targets: [PRIORITY, DEFAULT, FLEX] }) as never)
-    await expect(walk).rejects.toBeInstanceOf(AllTargetsFailedError)
+    await expect(walk(env, call, [PRIORITY, DEFAULT, FLEX])).rejects.toBeInstanceOf(AllTargetsFailedError)
   })
 
   it('every step refusing: the caller fault it is, with a message of ours', async () => {
     const env = setup()
     const { call, sent } = byKey({ [targetKey(PRIORITY)]: [REFUSED()], [targetKey(FLEX)]: [REFUSED()] })
-    const error = await runCascade(env.request(call, { targets: [PRIORITY, FLEX] }) as never).catch((e: unknown) => e)
+    const error = await walk(env, call, [PRIORITY, FLEX]).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(CallerFaultError)
     expect((error as CallerFaultError).message).toContain('service tier or latency')
     expect(sent).toHaveLength(2)
@@ -63,7 +66,7 @@ describe('runCascade over a tier ladder', () => {
   it('a failing priority tier opens only its own breaker, not the same model and region at the default tier', async () => {
     const env = setup({ breaker: { consecutiveFailures: 1 } })
     const { call } = byKey({ [targetKey(PRIORITY)]: [sdkError('ServiceUnavailableException', 503)] })
-    await runCascade(env.request(call, { targets: [PRIORITY, DEFAULT] }) as never)
+    await walk(env, call, [PRIORITY, DEFAULT])
     expect((await env.policies.breaker!.read(targetKey(PRIORITY))).state).toBe('open')
     expect((await env.policies.breaker!.read(targetKey(DEFAULT))).state).toBe('closed')
   })
@@ -71,14 +74,14 @@ describe('runCascade over a tier ladder', () => {
   it('a reply served below the tier asked is degraded downgraded-tier, and says which tier served', async () => {
     const env = setup()
     const { call } = byKey({ [targetKey(PRIORITY)]: [{ text: 'ok', serviceTier: { type: 'default' } }] })
-    const { served } = await runCascade(env.request(call, { targets: [PRIORITY, DEFAULT] }) as never) as { served: Record<string, unknown> }
+    const { served } = await walk(env, call, [PRIORITY, DEFAULT])
     expect(served).toMatchObject({ degraded: 'downgraded-tier', degradations: ['downgraded-tier'], serviceTier: 'default' })
   })
 
   it('served as asked: not degraded, the tier told', async () => {
     const env = setup()
     const { call } = byKey({ [targetKey(PRIORITY)]: [{ text: 'ok', serviceTier: { type: 'priority' } }] })
-    const { served } = await runCascade(env.request(call, { targets: [PRIORITY] }) as never) as { served: Record<string, unknown> }
+    const { served } = await walk(env, call, [PRIORITY])
     expect(served).toMatchObject({ degraded: false, serviceTier: 'priority' })
   })
 })
