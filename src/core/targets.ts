@@ -23,7 +23,7 @@ const KEYS = new WeakMap<Target, string>()
 export const targetKey = (t: Target): string => {
   let key = KEYS.get(t)
   if (key === undefined) {
-    key = quotaKey(t)
+    key = modelRegionKey(t)
     if (t.serviceTier !== undefined && t.serviceTier !== 'default') key += `/${t.serviceTier}`
     if (t.latency === 'optimized') key += '/optimized'
     KEYS.set(t, key)
@@ -31,8 +31,11 @@ export const targetKey = (t: Target): string => {
   return key
 }
 
-/** The key of a target's declared quota: Bedrock's quota is the model's in the region, whatever tier a call asks. */
-export const quotaKey = (t: Pick<Target, 'model' | 'region'>): string => `${t.model}@${t.region}`
+/**
+ * `model@region`: what a model and region share whatever tier or latency a call asks for — Bedrock's quota (a
+ * declared `quota` is kept under it) and its prompt cache.
+ */
+export const modelRegionKey = (t: Pick<Target, 'model' | 'region'>): string => `${t.model}@${t.region}`
 
 /** A geographic inference profile is only accepted in one of its source regions. */
 const profileServedHere: Refine<Target> = (t) => {

@@ -1,6 +1,6 @@
 /** Service tiers and latency modes on a target: validated like every option, and each its own breaker key. */
 import { BreakwaterConfigError } from '../../src/core/errors.js'
-import { parseTarget, quotaKey, targetKey, type Target } from '../../src/core/targets.js'
+import { parseTarget, modelRegionKey, targetKey, type Target } from '../../src/core/targets.js'
 import { ROUTER_OPTIONS } from '../../src/middlewares/schema/router.js'
 import { parseOptions } from '../../src/core/config/index.js'
 
@@ -51,7 +51,7 @@ describe('target service tiers and latency', () => {
   })
 
   it("a declared quota is the model's in the region, whatever the tier", () => {
-    expect(quotaKey(at({ serviceTier: 'priority', latency: 'optimized' }))).toBe(`${HAIKU}@us-east-2`)
+    expect(modelRegionKey(at({ serviceTier: 'priority', latency: 'optimized' }))).toBe(`${HAIKU}@us-east-2`)
   })
 
   it('the tiers of one model and region must agree on its quota, as its other appearances do', () => {

@@ -7,7 +7,7 @@ import { quotaCost, quotaSpent } from '../admission/quota-cost.js'
 import type { Spent, Ticket } from '../admission/quota-book.js'
 import { MINUTE_MS } from '../admission/quota.js'
 import type { FailureClass } from '../failure.js'
-import { quotaKey, type Target } from '../targets.js'
+import { modelRegionKey, type Target } from '../targets.js'
 import type { Ledger } from './ledger.js'
 import type { CascadeRequest } from './types.js'
 
@@ -30,7 +30,7 @@ export function preflight(
   }
   if (quota === undefined) return undefined
   // A quota is the model's in the region: the tiers of one model and region draw from the same one.
-  const quotaAt = target.serviceTier === undefined && target.latency === undefined ? key : quotaKey(target)
+  const quotaAt = target.serviceTier === undefined && target.latency === undefined ? key : modelRegionKey(target)
   if (!quota.limits(quotaAt)) return undefined
   const ticket = quota.reserve(quotaAt, quotaCost(input, target), now)
   return ticket instanceof Promise ? ticket.then((t) => refusedOrGo(req, ledger, target, key, attempt, waitMs, now, t)) : (
