@@ -44,10 +44,18 @@ export function converseCall(pool: BedrockClientPool): CallFn<ConverseInput, Con
 export function invokeModelCall(pool: BedrockClientPool): CallFn<InvokeModelInput, InvokeModelCommandOutput> {
   return async (target, input, signal) => {
     const client = pool.verifiedClient(target.region) ?? await pool.getChecked(target.region)
-    const command = new InvokeModelCommand({ ...input, modelId: target.model })
+    const command = new InvokeModelCommand(invokeModelInput(input, target))
     const output = await client.send(command, { abortSignal: signal }).catch(brokenResponse)
     return checkInvokeModelOutput(output)
   }
+}
+
+/** The InvokeModel request for `target`: its model, and its service tier and latency mode as InvokeModel's headers. */
+export function invokeModelInput(input: InvokeModelInput, target: Target): InvokeModelCommandInput {
+  const command: InvokeModelCommandInput = { ...input, modelId: target.model }
+  if (target.serviceTier !== undefined) command.serviceTier = target.serviceTier
+  if (target.latency !== undefined) command.performanceConfigLatency = target.latency
+  return command
 }
 
 /**
@@ -130,16 +138,26 @@ function looksWhole(body: Uint8Array): boolean {
  * absent), and the history cut to the newest `target.maxMessages` messages, starting at a user message that is not
  * a tool result (Bedrock rejects a conversation opening with the assistant or with an orphaned tool result).
  * When the newest N hold no such start, the history is left whole: a longer request may still be served, an
- * invalid one never is. Returns the same object when nothing changes; never mutates the input.
+ * invalid one never is. The target's `serviceTier` and `latency` replace the input's own. Returns the same object
+ * when nothing changes; never mutates the input.
  */
 export function applyTargetLimits<I extends ConverseInput>(input: I, target: Target): I {
   let out = input
+  if (target.serviceTier !== undefined || target.latency !== undefined) out = withTargetTier(out, target)
   if (target.maxTokens !== undefined) out = capMaxTokens(out, target.maxTokens)
   const messages = out.messages
   if (target.maxMessages !== undefined && messages !== undefined && messages.length > target.maxMessages) {
     const kept = keepNewestMessages(messages, target.maxMessages)
     if (kept.length > 0) out = { ...out, messages: kept }
   }
+  return out
+}
+
+/** A copy of `input` asking for the target's service tier and latency mode (Converse's `serviceTier`, `performanceConfig`). */
+function withTargetTier<I extends ConverseInput>(input: I, target: Target): I {
+  const out: I = { ...input }
+  if (target.serviceTier !== undefined) out.serviceTier = { type: target.serviceTier }
+  if (target.latency !== undefined) out.performanceConfig = { latency: target.latency }
   return out
 }
 

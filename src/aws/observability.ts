@@ -37,6 +37,7 @@ export const METRIC = {
   canaryAborted: 'CanaryAborted',
   timeToFirstToken: 'TimeToFirstToken',
   streamInterruptions: 'StreamInterruptions',
+  tierDowngrades: 'ServiceTierDowngrades',
 } as const
 
 const count = (o: Observability, name: string): void => {
@@ -85,7 +86,8 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
       const success = r.outcome === 'success'
       if (!success || logs(o.logger, DEBUG)) {
         const keys = {
-          route, model: r.target.model, region: r.target.region, attempt: r.attempt, outcome: r.outcome,
+          route, model: r.target.model, region: r.target.region, serviceTier: r.target.serviceTier, latency: r.target.latency,
+          attempt: r.attempt, outcome: r.outcome,
           breakerState: r.breakerState, errorName: r.errorName, latencyMs: Math.round(r.latencyMs), waitMs: Math.round(r.waitMs),
         }
         if (success) o.logger?.debug('breakwater attempt', keys)
@@ -118,8 +120,12 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)
+      if (s.degradations.includes('downgraded-tier')) count(o, METRIC.tierDowngrades)
       if (logs(o.logger, INFO)) {
-        const keys = { route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded }
+        const keys = {
+          route: s.route, model: s.model, region: s.region, attempts: s.attempts, degraded: s.degraded,
+          serviceTier: s.serviceTier, latency: s.latency,
+        }
         o.logger?.info('breakwater served', keys)
       }
     },

@@ -13,6 +13,11 @@ export interface Classification {
   readonly errorName: string
   /** Server-provided Retry-After, ms, when the response carried one. */
   readonly retryAfterMs?: number
+  /**
+   * A caller fault that refuses this target only: the model or region does not offer the service tier or latency
+   * mode the target asks for. Another target (the next step of a tier ladder) may serve.
+   */
+  readonly unsupportedTier?: true
 }
 
 const BY_NAME: Readonly<Record<string, FailureClass>> = {
@@ -50,6 +55,17 @@ const CONTEXT_OVERFLOW = new RegExp([
   'exceeds? (the )?(max|maximum|limit)', 'input length', 'prompt is too long', 'token limit', 'reduce the length',
 ].join('|'), 'i')
 
+/**
+ * Messages Bedrock uses when the model or region does not offer the service tier or latency-optimized inference
+ * asked for ("Reservation not found." for `reserved` without a reservation). Checked only on a ValidationException,
+ * first: such a request is fine for a target without the tier.
+ */
+const TIER_UNSUPPORTED = new RegExp([
+  'reservation not found',
+  '(doesn.?t|does not|don.?t|do not) (offer|support) (the )?([\\w-]+ )?(service tier|latency)',
+  '(service tier|latency[- ]optimi[sz]ed|optimized latency)\\b.*\\b(not supported|unsupported|not available|isn.t (supported|available)|is invalid)',
+].join('|'), 'i')
+
 interface ErrorLike {
   name?: unknown
   code?: unknown
@@ -75,7 +91,9 @@ export function classify(error: unknown, now: number = Date.now()): Classificati
     retryAfterMs === undefined ? { failureClass, errorName } : { failureClass, errorName, retryAfterMs }
 
   if (name === 'ValidationException') {
-    return withHint(CONTEXT_OVERFLOW.test(String(e.message ?? '')) ? 'context-overflow' : 'caller-fault')
+    const message = String(e.message ?? '')
+    if (TIER_UNSUPPORTED.test(message)) return { failureClass: 'caller-fault', errorName: name, unsupportedTier: true }
+    return withHint(CONTEXT_OVERFLOW.test(message) ? 'context-overflow' : 'caller-fault')
   }
   // In-stream exceptions this SDK does not model arrive named as on the wire (`modelTimeoutException`).
   const byName = BY_NAME[name] ?? BY_NAME[`${name.charAt(0).toUpperCase()}${name.slice(1)}`]

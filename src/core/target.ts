@@ -23,7 +23,30 @@ export interface Target {
    *   quota: { requestsPerMinute: 400, tokensPerMinute: 300_000 } }
    */
   readonly quota?: TargetQuota
+  /**
+   * The Bedrock service tier to ask for (the request's `serviceTier`). The same model and region at another tier is
+   * another target, with a breaker and health of its own, so a cascade can be a tier ladder. A tier the model or
+   * region does not offer is refused with a 400 that walks on to the next target (no breaker failure); a reply
+   * served at a lower tier than asked is degraded `downgraded-tier`. Left out: Bedrock's default tier.
+   * @example [
+   *   { model: 'us.amazon.nova-pro-v1:0', region: 'us-east-1', serviceTier: 'priority' },
+   *   { model: 'us.amazon.nova-pro-v1:0', region: 'us-east-1' },
+   *   { model: 'us.amazon.nova-pro-v1:0', region: 'us-east-1', serviceTier: 'flex' },
+   * ]
+   */
+  readonly serviceTier?: ServiceTier
+  /**
+   * Latency-optimized inference (the request's `performanceConfig.latency`), where the model and region offer it.
+   * Treated like `serviceTier`: its own target, a refusal walks on, a reply served `standard` is `downgraded-tier`.
+   * @example { model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', region: 'us-east-2', latency: 'optimized' }
+   */
+  readonly latency?: LatencyMode
 }
+
+/** Bedrock's service tiers: `reserved` capacity, `priority` (ahead of the queue), `default`, `flex` (cheaper, later). */
+export type ServiceTier = 'priority' | 'default' | 'flex' | 'reserved'
+/** Bedrock's inference latency modes. */
+export type LatencyMode = 'standard' | 'optimized'
 
 /** Requests and tokens per minute (tokens: input plus the `maxTokens` asked for, as Bedrock reserves them). At least one. */
 export interface TargetQuota {

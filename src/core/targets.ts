@@ -1,11 +1,12 @@
 /**
  * Targets: where a call can go. A target is a model (a model id or a cross-region inference profile id) in a
- * region, plus optional limits that make a cascade step cheaper (fewer max tokens, a shorter history).
+ * region, plus optional limits that make a cascade step cheaper (fewer max tokens, a shorter history) and the
+ * service tier and latency mode it asks Bedrock for.
  */
-import { convert, number, object, oneOf, parseValue, required, string, type Refine } from './config/index.js'
+import { convert, literal, number, object, oneOf, parseValue, required, string, type Refine } from './config/index.js'
 import type { Target, TargetQuota, TargetSpec } from './target.js'
 
-export type { Target, TargetQuota, TargetSpec } from './target.js'
+export type { LatencyMode, ServiceTier, Target, TargetQuota, TargetSpec } from './target.js'
 
 const GEO_PREFIXES = ['us', 'us-gov', 'eu', 'apac', 'jp', 'au', 'ca', 'global'] as const
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/
@@ -13,12 +14,28 @@ const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/
 /** Keys of the targets seen, so the hot path hashes one interned string per target rather than a new one per call. */
 const KEYS = new WeakMap<Target, string>()
 
-/** The stable key a target's breaker state is kept under. */
+/**
+ * The stable key a target's breaker state and health are kept under: `model@region`, then `/priority` (`/flex`,
+ * `/reserved`) and `/optimized` when the target asks for them. Each tier and latency mode is capacity of its own (a
+ * throttled priority tier says nothing of the default one); the default tier and standard latency are what a target
+ * without them gets, so they add nothing and the keys of such targets stay as they were.
+ */
 export const targetKey = (t: Target): string => {
   let key = KEYS.get(t)
-  if (key === undefined) KEYS.set(t, (key = `${t.model}@${t.region}`))
+  if (key === undefined) {
+    key = modelRegionKey(t)
+    if (t.serviceTier !== undefined && t.serviceTier !== 'default') key += `/${t.serviceTier}`
+    if (t.latency === 'optimized') key += '/optimized'
+    KEYS.set(t, key)
+  }
   return key
 }
+
+/**
+ * `model@region`: what a model and region share whatever tier or latency a call asks for — Bedrock's quota (a
+ * declared `quota` is kept under it) and its prompt cache.
+ */
+export const modelRegionKey = (t: Pick<Target, 'model' | 'region'>): string => `${t.model}@${t.region}`
 
 /** A geographic inference profile is only accepted in one of its source regions. */
 const profileServedHere: Refine<Target> = (t) => {
@@ -59,6 +76,8 @@ const TARGET_OBJECT = object({
     integer: true, min: 1_000, max: 10_000_000, unit: 'tokens', why: 'a model\'s context window: input plus the output asked for',
   }),
   quota: QUOTA,
+  serviceTier: literal('priority', 'default', 'flex', 'reserved'),
+  latency: literal('standard', 'optimized'),
 }, { label: 'a target', refine: [profileServedHere] })
 
 /** `model@region`, split at the last `@` (a region has none). */
@@ -67,7 +86,7 @@ const fromShorthand = (spec: string): Target => {
   return { model: spec.slice(0, at), region: spec.slice(at + 1) }
 }
 
-/** One target: `{ model, region, maxTokens?, maxMessages?, contextWindow?, quota? }` or `'model@region'`. */
+/** One target: `{ model, region, maxTokens?, maxMessages?, contextWindow?, quota?, serviceTier?, latency? }` or `'model@region'`. */
 export const TARGET = oneOf([
   convert(string({ pattern: /^.+@[^@]+$/, must: 'must be "model@region"' }), fromShorthand, TARGET_OBJECT),
   TARGET_OBJECT,

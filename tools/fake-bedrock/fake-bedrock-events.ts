@@ -60,9 +60,11 @@ const tokens = (chars: number): number => Math.max(1, Math.ceil(chars / 4))
 
 /**
  * The events of a normal reply: messageStart, one contentBlockDelta per word, contentBlockStop, messageStop
- * (`end_turn`), then metadata with usage and `metrics.latencyMs` — unless `withMetadata` is false.
+ * (`end_turn`), then metadata with usage, `metrics.latencyMs` and `served` (the tier echo) — unless `withMetadata` is false.
  */
-export function replyEvents(text: string, inputChars: number, latencyMs: () => number, withMetadata = true): StreamEvent[] {
+export function replyEvents(
+  text: string, inputChars: number, latencyMs: () => number, withMetadata = true, served: Readonly<Record<string, unknown>> = {},
+): StreamEvent[] {
   const inputTokens = tokens(inputChars)
   const outputTokens = tokens(text.length)
   const events: StreamEvent[] = [
@@ -74,6 +76,6 @@ export function replyEvents(text: string, inputChars: number, latencyMs: () => n
     { type: 'messageStop', payload: () => ({ stopReason: 'end_turn' }) },
   ]
   const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }
-  if (withMetadata) events.push({ type: 'metadata', payload: () => ({ usage, metrics: { latencyMs: latencyMs() } }) })
+  if (withMetadata) events.push({ type: 'metadata', payload: () => ({ usage, metrics: { latencyMs: latencyMs() }, ...served }) })
   return events
 }

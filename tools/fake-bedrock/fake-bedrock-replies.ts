@@ -5,6 +5,7 @@
 import http2, { type ServerHttp2Stream } from 'node:http2'
 import { ERROR_REPLIES, type ErrorReply, type FaultKind, type FaultRule, type Operation } from './fake-bedrock-faults.js'
 import type { QuotaBound } from './fake-bedrock-quota.js'
+import { converseEcho, invokeEcho, type TierEcho } from './fake-bedrock-tiers.js'
 import { converseProblem, converseReply, invokeReply } from './fake-bedrock-wire.js'
 
 /**
@@ -27,6 +28,10 @@ export interface CallRecord {
   readonly session: number
   /** The planned fault that hit the call, if any. */
   readonly fault: FaultKind | undefined
+  /** The service tier the call asked for (Converse's `serviceTier.type`, InvokeModel's header), if any. */
+  readonly serviceTier: string | undefined
+  /** The latency mode the call asked for (`performanceConfig.latency`, InvokeModel's header), if any. */
+  readonly latency: string | undefined
   /** The quota bucket that was short when the call was throttled for capacity (429 ThrottlingException), if it was. */
   readonly throttledBy: QuotaBound | undefined
   readonly startedAt: number
@@ -65,8 +70,10 @@ export function rejectionOf(call: CallRecord): ErrorReply | undefined {
   return problem ? { ...ERROR_REPLIES.validation, message: problem } : undefined
 }
 
-/** A 200 reply, unless the body fails the checks the real service makes first. */
-export function sendSuccess(stream: ServerHttp2Stream, call: MutableCall, text: () => string, inputChars: number, latencyMs: number): void {
+/** A 200 reply, unless the body fails the checks the real service makes first; it names the tier that `served`. */
+export function sendSuccess(
+  stream: ServerHttp2Stream, call: MutableCall, text: () => string, inputChars: number, latencyMs: number, served?: TierEcho,
+): void {
   const rejection = rejectionOf(call)
   if (rejection) return sendError(stream, call, rejection)
   call.status = 200
@@ -74,11 +81,11 @@ export function sendSuccess(stream: ServerHttp2Stream, call: MutableCall, text: 
   const requestId = { 'x-amzn-requestid': requestIdOf(call) }
   if (call.operation === 'converse') {
     stream.respond({ ':status': 200, 'content-type': 'application/json', ...requestId })
-    stream.end(JSON.stringify(converseReply(text(), inputChars, latencyMs)))
+    stream.end(JSON.stringify({ ...(converseReply(text(), inputChars, latencyMs) as object), ...converseEcho(served) }))
     return
   }
   const reply = invokeReply(text(), call.model, inputChars, latencyMs, call.seq)
-  stream.respond({ ':status': 200, 'content-type': 'application/json', ...requestId, ...reply.headers })
+  stream.respond({ ':status': 200, 'content-type': 'application/json', ...requestId, ...reply.headers, ...invokeEcho(served) })
   stream.end(JSON.stringify(reply.body))
 }
 

@@ -9,6 +9,7 @@ import {
 } from './fake-bedrock-events.js'
 import { rejectionOf, requestIdOf, sendError, type MutableCall } from './fake-bedrock-replies.js'
 import type { Schedule } from './fake-bedrock-timers.js'
+import { converseEcho, type TierEcho } from './fake-bedrock-tiers.js'
 
 /** What the stream writer needs from the server besides the call. */
 export interface StreamReply {
@@ -19,6 +20,8 @@ export interface StreamReply {
   /** Milliseconds since the call arrived, for `metrics.latencyMs`. */
   readonly elapsedMs: () => number
   readonly schedule: Schedule
+  /** The tier and latency mode that serve the call, echoed in the `metadata` event. */
+  readonly served?: TierEcho | undefined
 }
 
 /** Kinds that end the stream early, after `afterEvents` events. */
@@ -30,7 +33,7 @@ export function sendStream(stream: ServerHttp2Stream, call: MutableCall, rule: F
   if (rejection) return sendError(stream, call, rejection)
   call.status = 200
   stream.respond({ ':status': 200, 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': requestIdOf(call) })
-  const events = replyEvents(reply.text(), reply.inputChars, reply.elapsedMs, rule?.kind !== 'missing-metadata')
+  const events = replyEvents(reply.text(), reply.inputChars, reply.elapsedMs, rule?.kind !== 'missing-metadata', converseEcho(reply.served))
   const after = rule?.afterEvents ?? Number.POSITIVE_INFINITY
   const endAt = rule && ENDINGS.has(rule.kind) ? Math.min(after, events.length) : Number.POSITIVE_INFINITY
   const malformedAt = rule?.kind === 'malformed-event' ? Math.min(after, events.length - 1) : -1

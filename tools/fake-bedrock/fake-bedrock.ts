@@ -17,6 +17,7 @@ import {
   type CallRecord, type MutableCall, type ReplyContext,
 } from './fake-bedrock-replies.js'
 import { sendStream } from './fake-bedrock-stream.js'
+import { TierBook, tierAsked, type TierRule } from './fake-bedrock-tiers.js'
 import { Timers } from './fake-bedrock-timers.js'
 import {
   estimateTokens, lastRoleOf, lastUserText, maxTokensOf, parseRoute, regionOf, sizeOf, type Route,
@@ -24,6 +25,7 @@ import {
 
 export type { FaultKind, FaultRule, Operation } from './fake-bedrock-faults.js'
 export type { QuotaBound, QuotaHeadroom, QuotaRule } from './fake-bedrock-quota.js'
+export type { FakeLatency, FakeServiceTier, TierRule } from './fake-bedrock-tiers.js'
 export type { StreamExceptionType, StreamFaultKind } from './fake-bedrock-stream-faults.js'
 export { seededRandom } from './fake-bedrock-faults.js'
 export type { CallOutcome, CallRecord, ReplyContext } from './fake-bedrock-replies.js'
@@ -50,6 +52,7 @@ export class FakeBedrock {
   private replyFn: (call: ReplyContext) => string
   private readonly now: () => number
   private readonly quota: QuotaBook
+  private readonly tiers_ = new TierBook()
 
   private constructor(private readonly server: http2.Http2Server, options: FakeBedrockOptions) {
     this.plan_ = new FaultPlan(options.random ?? seededRandom(42))
@@ -111,6 +114,16 @@ export class FakeBedrock {
     return this
   }
 
+  /**
+   * Replaces what models and regions offer of the service tiers and latency modes (at start: everything, served as
+   * asked). A call asking for what its rule does not offer is refused (400 ValidationException, no quota spent);
+   * `servesTier` / `servesLatency` serve it otherwise than asked (a silent downgrade), as the reply then says.
+   */
+  tiers(rules: readonly TierRule[]): this {
+    this.tiers_.replace(rules)
+    return this
+  }
+
   /** What the quota buckets of a model and region hold now; undefined when no quota applies. */
   headroom(model: string, region: string): QuotaHeadroom | undefined {
     return this.quota.headroom(model, region)
@@ -127,11 +140,12 @@ export class FakeBedrock {
     return this
   }
 
-  /** Forgets calls, the plan, the quotas and a custom reply; open connections stay. */
+  /** Forgets calls, the plan, the quotas, the tiers and a custom reply; open connections stay. */
   reset(): void {
     this.log.length = 0
     this.plan_.replace([])
     this.quota.replace([])
+    this.tiers_.replace([])
     this.replyFn = defaultReply
   }
 
@@ -174,12 +188,16 @@ export class FakeBedrock {
     const region = regionOf(headers.authorization)
     const size = sizeOf(body, raw)
     const rule = this.plan_.pick({ ...route, region, ...size, lastRole: lastRoleOf(body) })
-    const admission: Admission | undefined = rule && answersInPlaceOfModel(rule.kind)
+    const asked = tierAsked(body, headers)
+    // A fault that answers in place of the model comes first; then a tier the model does not offer (no quota spent).
+    const tier = rule && answersInPlaceOfModel(rule.kind) ? undefined : this.tiers_.answer(route.model, region, asked)
+    const admission: Admission | undefined = tier === undefined || 'refused' in tier
       ? undefined
       : this.quota.admit({ model: route.model, region, inputTokens: estimateTokens(size.chars), maxTokens: maxTokensOf(body) })
     const call: MutableCall = {
       seq: this.log.length + 1, region, model: route.model, operation: route.operation, body,
       protocol: stream.session?.alpnProtocol ?? 'unknown', session: this.sessionOf(stream), fault: rule?.kind,
+      serviceTier: asked.serviceTier, latency: asked.latency,
       throttledBy: admission?.admitted === false ? admission.bound : undefined,
       startedAt: this.now(), status: undefined, errorType: undefined, outcome: 'pending', endedAt: undefined, events: [],
     }
@@ -200,13 +218,17 @@ export class FakeBedrock {
       if (rule?.kind === 'reset') return resetStream(stream, call, rule)
       if (rule?.kind === 'bad-body') return sendBadBody(stream, call, rule)
       if (rule && isErrorFault(rule.kind)) return sendError(stream, call, errorOf(rule, ERROR_REPLIES[rule.kind]), rule.retryAfterSeconds)
+      if (tier !== undefined && 'refused' in tier) return sendError(stream, call, tier.refused)
+      const served = tier?.served
       const text = (): string => {
         const reply = this.replyFn({ ...call, lastUserText: lastUserText(body) })
         outputTokens = estimateTokens(reply.length)
         return reply
       }
-      if (call.operation === 'converse-stream') return sendStream(stream, call, rule, { text, inputChars: size.chars, elapsedMs, schedule })
-      sendSuccess(stream, call, text, size.chars, elapsedMs())
+      if (call.operation === 'converse-stream') {
+        return sendStream(stream, call, rule, { text, inputChars: size.chars, elapsedMs, schedule, served })
+      }
+      sendSuccess(stream, call, text, size.chars, elapsedMs(), served)
     }
     if (rule?.delayMs === undefined) return act()
     schedule(rule.delayMs, act)

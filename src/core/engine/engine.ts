@@ -25,7 +25,7 @@ import { runCascade } from '../invoker/cascade.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import { classify } from '../failure.js'
 import type { InterruptionKind } from '../stream/errors.js'
-import { targetKey, type Target } from '../targets.js'
+import { modelRegionKey, targetKey, type Target } from '../targets.js'
 import type { Admission } from '../breaker/types.js'
 import type { CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Served } from '../invoker/types.js'
 import { CanaryRecorder } from '../routing/canary-recorder.js'
@@ -108,7 +108,7 @@ function quotaBook(router: RouterPart, breaker: BreakerPart | undefined): QuotaB
   const limits = new Map<string, QuotaLimit>()
   for (const route of router.routes.values()) {
     for (const t of route.targets) {
-      if (t.quota) limits.set(targetKey(t), { requests: t.quota.requestsPerMinute, tokens: t.quota.tokensPerMinute })
+      if (t.quota) limits.set(modelRegionKey(t), { requests: t.quota.requestsPerMinute, tokens: t.quota.tokensPerMinute })
     }
   }
   if (limits.size === 0) return undefined

@@ -41,11 +41,12 @@ interface CachedReply {
 
 /**
  * Only answers served as asked are worth replaying: the first target's, or another target's (same prompt, same
- * token limit). A shortened history or a smaller `maxTokens` made a lesser answer, not the last good one.
+ * token limit), at whatever service tier. A shortened history or a smaller `maxTokens` made a lesser answer, not the
+ * last good one.
  */
 const NO_OPTIONS: ConverseOptionsLike<ConverseOut> = Object.freeze({})
 
-export const isCacheable = (served: Served): boolean => served.degradations.every((d) => d === 'fallback-target')
+export const isCacheable = (served: Served): boolean => served.degradations.every((d) => d === 'fallback-target' || d === 'downgraded-tier')
 
 export class Invocation implements Binding {
   /** The stack this invocation runs in; each policy middleware's `before` moves it one step. */

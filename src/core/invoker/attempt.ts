@@ -69,11 +69,15 @@ const CALLER_FAULT: Readonly<Record<string, { readonly status: number; readonly 
   ResourceNotFoundException: { status: 404, message: 'The model is not available.' },
 }
 const INVALID = { status: 400, message: 'The model rejected the request as invalid.' }
+const UNSUPPORTED_TIER = { status: 400, message: 'The model does not offer the service tier or latency asked for.' }
 
 export function callerFault(c: Classification, error: unknown): CallerFaultError {
-  const { status, message } = CALLER_FAULT[c.errorName] ?? INVALID
+  const { status, message } = c.unsupportedTier ? UNSUPPORTED_TIER : (CALLER_FAULT[c.errorName] ?? INVALID)
   return new CallerFaultError(`${message} (${c.errorName})`, { source: 'breakwater/invoker', statusCode: status, cause: error })
 }
 
-/** Access and model availability are granted per region: another target may well serve. */
-export const isPerTargetFault = (fault: CallerFaultError): boolean => fault.statusCode === 403 || fault.statusCode === 404
+/**
+ * Access, model availability and service tiers are granted per model and region: another target may well serve.
+ * Any other caller fault is the request's, and would be refused everywhere.
+ */
+export const isPerTargetFault = (c: Classification): boolean => c.unsupportedTier === true || Object.hasOwn(CALLER_FAULT, c.errorName)

@@ -250,7 +250,7 @@ class CascadeRun<I, O> {
     if (ti > 0) this.ledger.degrade('fallback-target')
     // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
     if (cap !== undefined && !(outputTokens !== undefined && outputTokens < cap)) this.ledger.degrade('reduced-max-tokens')
-    const served = servedBy(this.req.route, target, this.ledger.attempts, this.ledger.degradations)
+    const served = servedBy(this.req.route, target, this.ledger.attempts, this.ledger.degradations, this.ledger.tierOf(target, output))
     listener?.served?.(served)
     // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
     const slow = policies.slowCallMs !== undefined && latencyMs > policies.slowCallMs
@@ -279,11 +279,12 @@ class CascadeRun<I, O> {
     visit.waitMs = 0
     switch (failureClass) {
       case 'caller-fault': {
-        const fault = callerFault(classification, error)
-        // Refused here for good (no access, no model in this region): it says nothing about when to retry.
+        // Refused here for good (no access, no model or tier in this region): it says nothing about when to retry.
         this.soonest[ti] = null
-        if (isPerTargetFault(fault) && !isLast && policies.fallback?.nextTarget) return { verdict: 'release', value: 'next' }
-        throw fault
+        // A tier ladder's last step refusing its tier ends the walk: what the others did decides the answer (exhausted()).
+        const walkOn = !isLast || classification.unsupportedTier === true
+        if (walkOn && isPerTargetFault(classification) && policies.fallback?.nextTarget) return { verdict: 'release', value: 'next' }
+        throw callerFault(classification, error)
       }
       case 'context-overflow': {
         const shorter = visit.truncations < (policies.fallback?.maxTruncations ?? 0) ? this.req.adapter?.truncate?.(this.input) : undefined

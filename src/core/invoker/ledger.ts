@@ -5,6 +5,7 @@
 import type { AttemptOutcome, AttemptRecord } from '../attempts.js'
 import type { Admission } from '../breaker/types.js'
 import type { Target } from '../targets.js'
+import { isDowngrade, tierServed, type TierServed } from './tiers.js'
 import type { CascadeRequest, Degradation } from './types.js'
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] }
@@ -36,5 +37,15 @@ export class Ledger {
 
   degrade(d: Degradation): void {
     if (!this.degradations.includes(d)) this.degradations.push(d)
+  }
+
+  /**
+   * The service tier and latency mode that served `target`, as its reply says. Bedrock may serve below what was
+   * asked and say so only there: that is a `downgraded-tier` reply.
+   */
+  tierOf(target: Target, output: unknown): TierServed | undefined {
+    const tier = tierServed(target, output)
+    if (tier !== undefined && isDowngrade(target, tier)) this.degrade('downgraded-tier')
+    return tier
   }
 }

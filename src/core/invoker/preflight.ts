@@ -7,7 +7,7 @@ import { quotaCost, quotaSpent } from '../admission/quota-cost.js'
 import type { Spent, Ticket } from '../admission/quota-book.js'
 import { MINUTE_MS } from '../admission/quota.js'
 import type { FailureClass } from '../failure.js'
-import type { Target } from '../targets.js'
+import { modelRegionKey, type Target } from '../targets.js'
 import type { Ledger } from './ledger.js'
 import type { CascadeRequest } from './types.js'
 
@@ -28,8 +28,11 @@ export function preflight(
     ledger.record(target, attempt, 'skipped-shed', 0, waitMs)
     return { retryMs: SHED_RETRY_MS }
   }
-  if (quota === undefined || !quota.limits(key)) return undefined
-  const ticket = quota.reserve(key, quotaCost(input, target), now)
+  if (quota === undefined) return undefined
+  // A quota is the model's in the region: the tiers of one model and region draw from the same one.
+  const quotaAt = target.serviceTier === undefined && target.latency === undefined ? key : modelRegionKey(target)
+  if (!quota.limits(quotaAt)) return undefined
+  const ticket = quota.reserve(quotaAt, quotaCost(input, target), now)
   return ticket instanceof Promise ? ticket.then((t) => refusedOrGo(req, ledger, target, key, attempt, waitMs, now, t)) : (
     refusedOrGo(req, ledger, target, key, attempt, waitMs, now, ticket)
   )

@@ -4,14 +4,15 @@ import { AllTargetsFailedError, type CallerFaultError } from '../errors.js'
 import type { Classification } from '../failure.js'
 import type { Target } from '../targets.js'
 import { callerFault } from './attempt.js'
+import type { TierServed } from './tiers.js'
 import type { Degradation, Served } from './types.js'
 
 /**
  * The most telling degradation first: an old answer matters more than a different model, which matters more to a
- * caller than a shorter answer.
+ * caller than a shorter answer; a lower service tier changed how soon the answer came, not the answer.
  */
 const WEIGHT: Readonly<Record<Degradation, number>> = {
-  cached: 4, 'fallback-target': 3, 'truncated-context': 2, 'reduced-max-tokens': 1,
+  cached: 5, 'fallback-target': 4, 'truncated-context': 3, 'reduced-max-tokens': 2, 'downgraded-tier': 1,
 }
 
 const callsIn = (attempts: readonly AttemptRecord[]): AttemptRecord[] => attempts.filter((a) => !a.outcome.startsWith('skipped'))
@@ -22,10 +23,12 @@ function callCount(attempts: readonly AttemptRecord[]): number {
   return n
 }
 
-export function servedBy(route: string, target: Target, attempts: readonly AttemptRecord[], degradations: readonly Degradation[]): Served {
+export function servedBy(
+  route: string, target: Target, attempts: readonly AttemptRecord[], degradations: readonly Degradation[], tier?: TierServed,
+): Served {
   let worst: Degradation | undefined
   for (const d of degradations) if (worst === undefined || WEIGHT[d] > WEIGHT[worst]) worst = d
-  return {
+  const served: { -readonly [K in keyof Served]: Served[K] } = {
     route,
     model: target.model,
     region: target.region,
@@ -33,6 +36,9 @@ export function servedBy(route: string, target: Target, attempts: readonly Attem
     degraded: worst ?? false,
     degradations,
   }
+  if (tier?.serviceTier !== undefined) served.serviceTier = tier.serviceTier
+  if (tier?.latency !== undefined) served.latency = tier.latency
+  return served
 }
 
 /**

@@ -8,7 +8,7 @@ import type { CircuitBreaker } from '../breaker/circuit-breaker.js'
 import type { Clock, Random } from '../clock.js'
 import type { FailureClass } from '../failure.js'
 import type { FallbackPolicy } from '../fallback/policy.js'
-import type { Target } from '../targets.js'
+import type { LatencyMode, ServiceTier, Target } from '../targets.js'
 import type { MalformedOutputError } from '../errors.js'
 import type { LatencyTracker } from '../health/latency.js'
 
@@ -17,9 +17,11 @@ export type CallFn<I, O> = (target: Target, input: I, signal: AbortSignal) => Pr
 
 /**
  * How a request was made cheaper or moved to keep it served. `cached`: every target failed and the last good reply
- * to the same request was served from the in-container cache (`fallback({ cache })`).
+ * to the same request was served from the in-container cache (`fallback({ cache })`). `downgraded-tier`: Bedrock
+ * served the target's request at a lower service tier (priority → default, default → flex, reserved → default) or
+ * at standard latency when it asked for optimized, and said so in its reply.
  */
-export type Degradation = 'cached' | 'fallback-target' | 'truncated-context' | 'reduced-max-tokens'
+export type Degradation = 'cached' | 'fallback-target' | 'truncated-context' | 'reduced-max-tokens' | 'downgraded-tier'
 
 /** Where and how a reply was served; returned to the handler as `reply.served`. */
 export interface Served {
@@ -32,6 +34,10 @@ export interface Served {
   readonly degraded: false | Degradation
   /** Every degradation applied, in the order they happened. */
   readonly degradations: readonly Degradation[]
+  /** The service tier that served, as Bedrock's reply says, when the target asked for one. */
+  readonly serviceTier?: ServiceTier
+  /** The latency mode that served, as Bedrock's reply says, when the target asked for one. */
+  readonly latency?: LatencyMode
 }
 
 /** Ways the fallback may rewrite the input between attempts. Absent = that rewrite is not possible. */

@@ -8,7 +8,7 @@
  * Per container, in memory: a prefix is known by a 32-bit FNV-1a hash and the length of its JSON (a collision only
  * sends a request to another region of the same model: a cache miss, never a wrong answer).
  */
-import { targetKey, type Target } from '../targets.js'
+import { modelRegionKey, type Target } from '../targets.js'
 import { fnv1a32 } from './hash.js'
 
 /** Bedrock's prompt cache keeps a prefix five minutes after its last use. */
@@ -52,26 +52,29 @@ export class CacheAffinity {
   readonly #served = new Map<string, { readonly key: string; readonly at: number }>()
 
   /**
-   * `targets` with the one that last served `prefix` (within the cache's TTL) moved ahead of the other regions of
-   * its model; `targets` itself when nothing moves.
+   * `targets` with the region that last served `prefix` (within the cache's TTL) moved ahead of the other regions of
+   * its model; `targets` itself when nothing moves. The region's targets move together, in their order: the cache
+   * is the model's in the region, so a tier ladder there (priority, then default) keeps its order.
    */
   prefer(targets: readonly Target[], prefix: string | undefined, now: number): readonly Target[] {
     if (prefix === undefined) return targets
     const entry = this.#served.get(prefix)
     if (entry === undefined || now - entry.at > CACHE_TTL_MS) return targets
-    const at = targets.findIndex((t) => targetKey(t) === entry.key)
+    const at = targets.findIndex((t) => modelRegionKey(t) === entry.key)
     if (at <= 0) return targets
-    const model = (targets[at] as Target).model
+    const { model, region } = targets[at] as Target
     const first = targets.findIndex((t) => t.model === model)
     if (first === at) return targets
-    return [...targets.slice(0, first), targets[at] as Target, ...targets.slice(first, at), ...targets.slice(at + 1)]
+    const rest = targets.slice(first)
+    const warm = (t: Target): boolean => t.model === model && t.region === region
+    return [...targets.slice(0, first), ...rest.filter(warm), ...rest.filter((t) => !warm(t))]
   }
 
-  /** `target` served a request with `prefix` at `now`: the cache is warm there. */
+  /** `target` served a request with `prefix` at `now`: the cache is warm in its model's region. */
   remember(prefix: string | undefined, target: Target, now: number): void {
     if (prefix === undefined) return
     this.#served.delete(prefix)
-    this.#served.set(prefix, { key: targetKey(target), at: now })
+    this.#served.set(prefix, { key: modelRegionKey(target), at: now })
     if (this.#served.size > MAX_ENTRIES) this.#served.delete(this.#served.keys().next().value as string)
   }
 }

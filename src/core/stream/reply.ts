@@ -104,8 +104,9 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
   /** After an interruption: the next stream (and the restart event to send first, if any), or the typed error. */
   async #recover(interruption: Interruption): Promise<StreamRestartEvent | undefined> {
     const { deps } = this
-    const target = this.#result.served
-    deps.interrupted({ model: target.model, region: target.region }, interruption.kind, interruption.cause)
+    // The target that served is the walk's last attempt: the whole target, so its tier's breaker hears it.
+    const target = (this.#result.attempts.at(-1) as { readonly target: Target }).target
+    deps.interrupted(target, interruption.kind, interruption.cause)
     const fail = (): StreamInterruptedError =>
       new StreamInterruptedError(interruption.kind, this.#tally.text, this.#served, { cause: interruption.cause })
     if (deps.policy === 'fail') throw fail()

@@ -9,7 +9,7 @@ import {
 import { CANARY_OPTIONS } from '../../core/routing/canary.js'
 import { RULES, rulesNaming, type Rule } from '../../core/routing/rules.js'
 import { show } from '../../core/show.js'
-import { modelFamily, TARGET, type Target } from '../../core/targets.js'
+import { modelFamily, modelRegionKey, TARGET, type Target } from '../../core/targets.js'
 import { GREEN_SUFFIX } from '../routes.js'
 import { CLOCK, OBSERVABILITY } from './shared.js'
 
@@ -79,7 +79,7 @@ const quotasAgree: Refine<Routes> = (routes) => {
   for (const [name, spec] of Object.entries(routes)) {
     for (const { at, target } of targetsOf(spec)) {
       if (target.quota === undefined) continue
-      const key = `${target.model}@${target.region}`
+      const key = modelRegionKey(target)
       const quota = JSON.stringify([target.quota.requestsPerMinute, target.quota.tokensPerMinute])
       const first = seen.get(key)
       if (first === undefined) seen.set(key, { at: `${name}${at}`, quota })

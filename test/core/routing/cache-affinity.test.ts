@@ -34,6 +34,13 @@ describe('CacheAffinity', () => {
     expect(affinity.prefer([SMALL, EAST, WEST], 'p', 1_000)).toEqual([SMALL, WEST, EAST])
   })
 
+  it("moves a region's tier ladder as one, in its order, whichever of its tiers served", () => {
+    const affinity = new CacheAffinity()
+    const [priority, standard] = [{ ...WEST, serviceTier: 'priority' as const }, WEST]
+    affinity.remember('p', standard, 0)
+    expect(affinity.prefer([EAST, priority, standard, SMALL], 'p', 1_000)).toEqual([priority, standard, EAST, SMALL])
+  })
+
   it('forgets a prefix the cache has let go of', () => {
     const affinity = new CacheAffinity()
     affinity.remember('p', WEST, 0)
