@@ -38,6 +38,7 @@ export const METRIC = {
   timeToFirstToken: 'TimeToFirstToken',
   streamInterruptions: 'StreamInterruptions',
   tierDowngrades: 'ServiceTierDowngrades',
+  guardrailInterventions: 'GuardrailInterventions',
 } as const
 
 const count = (o: Observability, name: string): void => {
@@ -83,7 +84,8 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
   const latency = o.latencyMetric === true ? o.metrics : undefined
   return {
     attempt(r, route) {
-      const success = r.outcome === 'success'
+      // An intervention is served, not failed: the target answered, a policy replaced the answer.
+      const success = r.outcome === 'success' || r.outcome === 'intervened'
       if (!success || logs(o.logger, DEBUG)) {
         const keys = {
           route, model: r.target.model, region: r.target.region, serviceTier: r.target.serviceTier, latency: r.target.latency,
@@ -117,6 +119,12 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
     streamInterrupted(target, kind, route) {
       count(o, METRIC.streamInterruptions)
       o.logger?.warn('breakwater stream interrupted after its first token', { route, model: target.model, region: target.region, kind })
+    },
+    intervened(target, intervention, route) {
+      count(o, METRIC.guardrailInterventions)
+      // Which policy, never what it replaced or said: the prompt and the intervention's text stay out of the logs.
+      const keys = { route, model: target.model, region: target.region, intervention }
+      o.logger?.info('breakwater intervention: a guardrail or the content filter replaced the answer', keys)
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)

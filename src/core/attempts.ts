@@ -4,6 +4,11 @@ import type { Target } from './target.js'
 /** What happened to one step of the cascade. */
 export type AttemptOutcome =
   | 'success'
+  /**
+   * A guardrail or the content filter replaced the answer (`served.intervened`): served as it is, but neither a
+   * success nor a failure to the breaker, the canary or the health tracker.
+   */
+  | 'intervened'
   | FailureClass
   /** The breaker for this target is open (or half-open with no permit left): no call was made. */
   | 'skipped-open'

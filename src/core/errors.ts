@@ -78,11 +78,27 @@ export class MalformedOutputError extends BreakwaterError {
    * false when it held no answer at all (empty, no content), which the next target is better placed to give.
    */
   readonly reaskable: boolean
-  constructor(message: string, output: string, cause?: unknown, options: { reaskable?: boolean } = {}) {
+  /** The reply's stop reason when it, not a check of ours, says the output is malformed (`malformed_tool_use`, ...). */
+  readonly stopReason: string | undefined
+  constructor(message: string, output: string, cause?: unknown, options: { reaskable?: boolean; stopReason?: string } = {}) {
     super(message, { source: 'breakwater/invoker', cause })
     this.name = 'MalformedOutputError'
     this.output = output
     this.reaskable = options.reaskable ?? true
+    this.stopReason = options.stopReason
+  }
+}
+
+/**
+ * The model stopped because the conversation filled its context window (`model_context_window_exceeded`): the
+ * answer is cut. Context overflow, as a ValidationException saying the input is too long: the history is shortened
+ * and the same target asked again.
+ */
+export class ContextWindowExceededError extends BreakwaterError {
+  readonly stopReason = 'model_context_window_exceeded'
+  constructor() {
+    super('the model stopped at the end of its context window: the answer is cut', { source: 'breakwater/invoker' })
+    this.name = 'ContextWindowExceededError'
   }
 }
 

@@ -3,7 +3,7 @@
  * what happens next (see the table in README.md).
  */
 import type { FailureClass } from './attempts.js'
-import { AttemptTimeoutError, BrokenResponseError, MalformedOutputError } from './errors.js'
+import { AttemptTimeoutError, BrokenResponseError, ContextWindowExceededError, MalformedOutputError } from './errors.js'
 
 export type { FailureClass } from './attempts.js'
 
@@ -80,7 +80,9 @@ interface ErrorLike {
  * (a bug in the handler, a TypeError): those propagate unchanged instead of being retried.
  */
 export function classify(error: unknown, now: number = Date.now()): Classification | undefined {
-  if (error instanceof MalformedOutputError) return { failureClass: 'malformed-output', errorName: error.name }
+  // A stop reason is a public SDK enum value: safe to log as the error's name.
+  if (error instanceof MalformedOutputError) return { failureClass: 'malformed-output', errorName: error.stopReason ?? error.name }
+  if (error instanceof ContextWindowExceededError) return { failureClass: 'context-overflow', errorName: error.stopReason }
   if (error instanceof AttemptTimeoutError) return { failureClass: 'timed-out', errorName: error.name }
   if (error instanceof BrokenResponseError) return { failureClass: 'unavailable', errorName: error.name }
   if (typeof error !== 'object' || error === null) return undefined

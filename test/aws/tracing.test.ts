@@ -43,7 +43,7 @@ function run(listener: CascadeListener, tracer?: FakeTracer) {
     return { usage: { inputTokens: 12, outputTokens: 34, totalTokens: 46 } }
   }
   const base = env.request(async () => 'unused')
-  const request = { ...base, validate: undefined, measure: undefined, call, targets: [EAST, WEST], listener }
+  const request = { ...base, validate: undefined, stopReason: undefined, measure: undefined, call, targets: [EAST, WEST], listener }
   return env.clock.run(runCascade<Input, Reply>(request))
 }
 

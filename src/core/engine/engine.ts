@@ -24,10 +24,13 @@ import { HedgeBudget, planHedge, runHedged } from '../invoker/hedge.js'
 import { runCascade } from '../invoker/cascade.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import { classify } from '../failure.js'
+import { converseStopReason } from '../stop-reason.js'
 import type { InterruptionKind } from '../stream/errors.js'
 import { modelRegionKey, targetKey, type Target } from '../targets.js'
 import type { Admission } from '../breaker/types.js'
-import type { CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Served } from '../invoker/types.js'
+import type {
+  CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Intervention, Served,
+} from '../invoker/types.js'
 import { CanaryRecorder } from '../routing/canary-recorder.js'
 import type { RequestRouting, RouteChooser } from '../routing/chooser.js'
 import type { ResolvedRoute } from '../routing/route.js'
@@ -86,6 +89,8 @@ export interface Binding {
 export interface CallExtras<I, O> {
   readonly adapter?: InputAdapter<I> | undefined
   readonly validate?: ((output: O) => void) | undefined
+  /** Reads the reply's stop reason (see `CascadeRequest.stopReason`). */
+  readonly stopReason?: ((output: O) => Intervention | undefined) | undefined
   readonly measure?: ((output: O) => { readonly outputTokens?: number | undefined } | undefined) | undefined
   /**
    * A stream's first-token limit, used as each attempt's time limit. A stream's attempt ends at its first token, so
@@ -166,7 +171,8 @@ export class Engine {
     const { capTokens: _cap, maxTokens: _max, ...streamAdapter } = this.converseAdapter
     this.streamAdapter = streamAdapter
     const measure = converseUsage as unknown as CallExtras<never, unknown>['measure']
-    this.converseExtras = Object.freeze({ adapter: this.converseAdapter, measure })
+    const stopReason = converseStopReason.plain as CallExtras<never, unknown>['stopReason']
+    this.converseExtras = Object.freeze({ adapter: this.converseAdapter, measure, stopReason })
   }
 
   /**
@@ -208,6 +214,7 @@ export class Engine {
       random: this.router.random,
       adapter: extras.adapter,
       validate: extras.validate,
+      stopReason: extras.stopReason,
       signal,
       listener: this.router.listener,
       canary: this.#canary,

@@ -5,6 +5,7 @@
  */
 import { AllTargetsFailedError, BreakwaterConfigError, MalformedOutputError } from '../errors.js'
 import { replyCacheKey } from '../fallback/cache-key.js'
+import { converseStopReason, InterventionError } from '../stop-reason.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import type { CallFn, InputAdapter, Served } from '../invoker/types.js'
 import { loadSchemaValidator, structuredOutput, type JsonSchema, type StructuredOutput } from '../output/json-schema.js'
@@ -39,14 +40,15 @@ interface CachedReply {
   readonly served: Served
 }
 
+const NO_OPTIONS: ConverseOptionsLike<ConverseOut> = Object.freeze({})
+
 /**
  * Only answers served as asked are worth replaying: the first target's, or another target's (same prompt, same
  * token limit), at whatever service tier. A shortened history or a smaller `maxTokens` made a lesser answer, not the
- * last good one.
+ * last good one; a guardrail's or content filter's message is no answer at all.
  */
-const NO_OPTIONS: ConverseOptionsLike<ConverseOut> = Object.freeze({})
-
-export const isCacheable = (served: Served): boolean => served.degradations.every((d) => d === 'fallback-target' || d === 'downgraded-tier')
+export const isCacheable = (served: Served): boolean =>
+  served.intervened === undefined && served.degradations.every((d) => d === 'fallback-target' || d === 'downgraded-tier')
 
 export class Invocation implements Binding {
   /** The stack this invocation runs in; each policy middleware's `before` moves it one step. */
@@ -95,6 +97,7 @@ export class Invocation implements Binding {
           ? engine.converseAdapter as InputAdapter<ConverseIn>
           : converseAdapter<ConverseIn>(engine.fallback?.policy, structured.format),
         measure: converseUsage,
+        stopReason: structured === undefined ? converseStopReason.plain : converseStopReason.structured,
         validate: validator(structured, options.validate, json as WeakMap<ConverseOut, unknown>),
       }
       result = await engine.run(this, route, input, call, extras, options.signal)
@@ -106,6 +109,8 @@ export class Invocation implements Binding {
       if (!hit) throw error
       return fromCache(engine, hit, error as AllTargetsFailedError)
     }
+    // A reply that must validate has none to give when a guardrail or the content filter replaced it.
+    if (checked && result.served.intervened !== undefined) throw new InterventionError(result.served)
     const text = extractText(result.output)
     const reply = structured === undefined
       ? { ...result.output, text, served: result.served }

@@ -23,7 +23,7 @@ import { preflight, spentBy } from './preflight.js'
 import { fitContext } from '../fallback/context-fit.js'
 import type { FallbackPolicy } from '../fallback/policy.js'
 import type { Spent } from '../admission/quota-book.js'
-import type { CascadeRequest, CascadeResult } from './types.js'
+import type { CascadeRequest, CascadeResult, Intervention } from './types.js'
 
 const ALLOWED: Admission = Object.freeze({ allowed: true, state: 'closed' })
 /** Without backoff() in the stack, each target gets exactly one attempt, and a refused walk is not waited out. */
@@ -215,13 +215,13 @@ class CascadeRun<I, O> {
     const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs, now)
     const token = listener?.attemptStart?.(target, attempt, this.req.route)
     const attemptSignal = withAttemptSignal(clock, slice.timeoutMs, signal === undefined ? NO_PARENTS : [signal], now)
-    let output: O
-    let endedAt: number | undefined
+    let output: O, endedAt: number | undefined, intervened: Intervention | undefined
     try {
       visit.spent = undefined // sent: kept in full unless the outcome says otherwise
       output = await this.req.call(target, plan.input, attemptSignal.signal)
       endedAt = clock.now()
-      this.req.validate?.(output)
+      intervened = this.req.stopReason?.(output)
+      if (intervened === undefined) this.req.validate?.(output)
     } catch (error) {
       // The SDK rejects an aborted send with a bare AbortError and drops the signal's reason: ours says why.
       const cause = attemptSignal.signal.aborted && !signal?.aborted ? attemptSignal.signal.reason : error
@@ -233,28 +233,34 @@ class CascadeRun<I, O> {
       attemptSignal.dispose()
     }
     visit.spent = spentBy(output, undefined)
-    return this.succeeded(target, ti, key, attempt, admission, visit.waitMs, plan.cap, token, output, endedAt, endedAt - now)
+    return this.succeeded(target, ti, key, attempt, admission, visit.waitMs, plan.cap, token, output, endedAt, endedAt - now, intervened)
   }
 
+  /**
+   * A served reply. One a guardrail or the content filter replaced (`intervened`, not validated) is served as it is,
+   * flagged, and released: breaker, canary and health learn nothing from it. Elsewhere would meet the same policy.
+   */
   private succeeded(
     target: Target, ti: number, key: string, attempt: number, admission: Admission, waitMs: number, cap: number | undefined,
-    token: unknown, output: O, endedAt: number, latencyMs: number,
+    token: unknown, output: O, endedAt: number, latencyMs: number, intervened: Intervention | undefined,
   ): Settled<Step<O>> {
     const { policies, listener } = this.req
     policies.admission?.accepted(key, endedAt)
     const outputTokens = this.req.measure?.(output)?.outputTokens
-    this.req.latency?.record(key, latencyMs, outputTokens, endedAt)
-    const record = this.ledger.record(target, attempt, 'success', latencyMs, waitMs, admission)
+    if (intervened === undefined) this.req.latency?.record(key, latencyMs, outputTokens, endedAt)
+    const record = this.ledger.record(target, attempt, intervened === undefined ? 'success' : 'intervened', latencyMs, waitMs, admission)
     // Ended before the breaker's verdict is written, so the trace times the Bedrock call and nothing else.
     listener?.attemptEnd?.(token, { record, output })
     if (ti > 0) this.ledger.degrade('fallback-target')
     // The planned cap degraded the reply only if it bit: a reply shorter than the cap is the one asked for.
     if (cap !== undefined && !(outputTokens !== undefined && outputTokens < cap)) this.ledger.degrade('reduced-max-tokens')
-    const served = servedBy(this.req.route, target, this.ledger.attempts, this.ledger.degradations, this.ledger.tierOf(target, output))
+    const tier = this.ledger.tierOf(target, output)
+    const served = servedBy(this.req.route, target, this.ledger.attempts, this.ledger.degradations, tier, intervened)
+    if (intervened !== undefined) listener?.intervened?.(target, intervened, this.req.route)
     listener?.served?.(served)
     // A slow success is a failure to the breaker (slow-call threshold), but the caller still gets the reply.
     const slow = policies.slowCallMs !== undefined && latencyMs > policies.slowCallMs
-    return { verdict: slow ? 'failure' : 'success', value: { output, served, attempts: this.ledger.attempts } }
+    return { verdict: intervened ? 'release' : slow ? 'failure' : 'success', value: { output, served, attempts: this.ledger.attempts } }
   }
 
   /** A failed attempt: classified (or a bug, which propagates), recorded, and what the cascade does about it. */

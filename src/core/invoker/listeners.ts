@@ -18,6 +18,7 @@ export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | und
     retry: (target, waitMs, failureClass, route) => { for (const l of all) l.retry?.(target, waitMs, failureClass, route) },
     deadlineSkip: (target, route) => { for (const l of all) l.deadlineSkip?.(target, route) },
     served: (served) => { for (const l of all) l.served?.(served) },
+    intervened: (target, intervention, route) => { for (const l of all) l.intervened?.(target, intervention, route) },
     firstToken: (target, ms, route) => { for (const l of all) l.firstToken?.(target, ms, route) },
     streamInterrupted: (target, kind, route) => { for (const l of all) l.streamInterrupted?.(target, kind, route) },
   }
@@ -49,7 +50,9 @@ export function guardListener(listener: CascadeListener): CascadeListener {
       }
     })
   const guarded: CascadeListener = {}
-  const names = ['attempt', 'retry', 'deadlineSkip', 'served', 'attemptStart', 'attemptEnd', 'firstToken', 'streamInterrupted'] as const
+  const names = [
+    'attempt', 'retry', 'deadlineSkip', 'served', 'intervened', 'attemptStart', 'attemptEnd', 'firstToken', 'streamInterrupted',
+  ] as const
   for (const name of names) {
     const wrapped = safe(listener[name] as Callback | undefined)
     if (wrapped) (guarded as Record<string, unknown>)[name] = wrapped

@@ -5,7 +5,7 @@ import type { Classification } from '../failure.js'
 import type { Target } from '../targets.js'
 import { callerFault } from './attempt.js'
 import type { TierServed } from './tiers.js'
-import type { Degradation, Served } from './types.js'
+import type { Degradation, Intervention, Served } from './types.js'
 
 /**
  * The most telling degradation first: an old answer matters more than a different model, which matters more to a
@@ -25,6 +25,7 @@ function callCount(attempts: readonly AttemptRecord[]): number {
 
 export function servedBy(
   route: string, target: Target, attempts: readonly AttemptRecord[], degradations: readonly Degradation[], tier?: TierServed,
+  intervened?: Intervention,
 ): Served {
   let worst: Degradation | undefined
   for (const d of degradations) if (worst === undefined || WEIGHT[d] > WEIGHT[worst]) worst = d
@@ -38,6 +39,7 @@ export function servedBy(
   }
   if (tier?.serviceTier !== undefined) served.serviceTier = tier.serviceTier
   if (tier?.latency !== undefined) served.latency = tier.latency
+  if (intervened !== undefined) served.intervened = intervened
   return served
 }
 

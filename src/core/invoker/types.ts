@@ -23,6 +23,12 @@ export type CallFn<I, O> = (target: Target, input: I, signal: AbortSignal) => Pr
  */
 export type Degradation = 'cached' | 'fallback-target' | 'truncated-context' | 'reduced-max-tokens' | 'downgraded-tier'
 
+/**
+ * What replaced the model's answer: a guardrail (stop reason `guardrail_intervened`) or the model's own content
+ * filter (`content_filtered`). The reply's text is the intervention's message, not an answer.
+ */
+export type Intervention = 'guardrail' | 'content-filter'
+
 /** Where and how a reply was served; returned to the handler as `reply.served`. */
 export interface Served {
   readonly route: string
@@ -38,6 +44,11 @@ export interface Served {
   readonly serviceTier?: ServiceTier
   /** The latency mode that served, as Bedrock's reply says, when the target asked for one. */
   readonly latency?: LatencyMode
+  /**
+   * Set when a guardrail or the content filter replaced the answer: the reply is the intervention's message. Such a
+   * reply is never cached, neither a breaker success nor a failure, and counted as `GuardrailInterventions`.
+   */
+  readonly intervened?: Intervention
 }
 
 /** Ways the fallback may rewrite the input between attempts. Absent = that rewrite is not possible. */
@@ -70,6 +81,8 @@ export interface CascadeListener {
   retry?(target: Target, waitMs: number, failureClass: FailureClass, route: string): void
   deadlineSkip?(target: Target, route: string): void
   served?(served: Served): void
+  /** A guardrail or the content filter replaced the answer (a stream's is known at its `messageStop`). */
+  intervened?(target: Target, intervention: Intervention, route: string): void
   /**
    * An upstream call is about to start (tracing). Whatever it returns comes back to `attemptEnd`, which is called
    * exactly once for it, on every path. Must not throw.
@@ -116,6 +129,11 @@ export interface CascadeRequest<I, O> {
   readonly clock: Clock
   readonly random: Random
   readonly adapter?: InputAdapter<I>
+  /**
+   * Reads the reply's stop reason, before `validate`: throws the failure it stands for (ContextWindowExceededError,
+   * MalformedOutputError), returns the intervention that replaced the answer, or undefined for an answer.
+   */
+  readonly stopReason?: ((output: O) => Intervention | undefined) | undefined
   /** Throws MalformedOutputError when the output does not validate. */
   readonly validate?: (output: O) => void
   /** The caller's signal (Middy's timeout signal): aborts everything. */

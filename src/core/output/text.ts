@@ -4,6 +4,7 @@ export interface ConverseOutputLike {
     readonly message?: { readonly content?: readonly { readonly text?: string | undefined }[] | undefined } | undefined
   } | undefined
   readonly usage?: { readonly outputTokens?: number | undefined } | undefined
+  readonly stopReason?: string | undefined
 }
 
 /** The reply's text: every text block of the output message, in order, joined without separators. */
