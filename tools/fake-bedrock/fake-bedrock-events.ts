@@ -60,10 +60,12 @@ const tokens = (chars: number): number => Math.max(1, Math.ceil(chars / 4))
 
 /**
  * The events of a normal reply: messageStart, one contentBlockDelta per word, contentBlockStop, messageStop
- * (`end_turn`), then metadata with usage, `metrics.latencyMs` and `served` (the tier echo) — unless `withMetadata` is false.
+ * (`stopReason`, default `end_turn`), then metadata with usage, `metrics.latencyMs` and `served` (the tier echo) — unless
+ * `withMetadata` is false.
  */
 export function replyEvents(
   text: string, inputChars: number, latencyMs: () => number, withMetadata = true, served: Readonly<Record<string, unknown>> = {},
+  stopReason = 'end_turn',
 ): StreamEvent[] {
   const inputTokens = tokens(inputChars)
   const outputTokens = tokens(text.length)
@@ -73,7 +75,7 @@ export function replyEvents(
       type: 'contentBlockDelta', payload: () => ({ contentBlockIndex: 0, delta: { text: part } }),
     })),
     { type: 'contentBlockStop', payload: () => ({ contentBlockIndex: 0 }) },
-    { type: 'messageStop', payload: () => ({ stopReason: 'end_turn' }) },
+    { type: 'messageStop', payload: () => ({ stopReason }) },
   ]
   const usage = { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens }
   if (withMetadata) events.push({ type: 'metadata', payload: () => ({ usage, metrics: { latencyMs: latencyMs() }, ...served }) })

@@ -26,10 +26,12 @@ export type ErrorFaultKind =
 
 /**
  * `hang`: never answers; `delay`: answers normally, late; `reset`: RST_STREAM (or drops the connection);
+ * `stop-reason`: a 200 reply that stops with `stopReason` (Converse `stopReason`, ConverseStream `messageStop`,
+ * InvokeModel `stop_reason`), its text `message` or, for `guardrail_intervened` / `content_filtered`, a blocked message;
  * `bad-body`: a 200 whose body is `body` (broken JSON, HTML, `{}`, empty...), cut by RST_STREAM when `cutBody`.
  * These act before any reply header, for every operation. The stream kinds act inside a ConverseStream reply.
  */
-export type FaultKind = ErrorFaultKind | 'hang' | 'delay' | 'reset' | 'bad-body' | StreamFaultKind
+export type FaultKind = ErrorFaultKind | 'hang' | 'delay' | 'reset' | 'bad-body' | 'stop-reason' | StreamFaultKind
 
 /**
  * One rule of a fault plan. Filters left out match every call; stream kinds match only `converse-stream` calls, and
@@ -50,8 +52,10 @@ export interface FaultRule extends StreamFaultFields {
   readonly retryAfterSeconds?: number
   /** Waits this long before replying (`delay` replies with success; error kinds reply with their error). */
   readonly delayMs?: number
-  /** Replaces the default error message. */
+  /** Replaces the default error message; for `stop-reason`, the reply's text. */
   readonly message?: string
+  /** For `stop-reason`: the reply's stop reason, one of the SDK's `StopReason` values (`guardrail_intervened`...). */
+  readonly stopReason?: string
   /** For `reset`: `'stream'` (default) sends RST_STREAM; `'session'` destroys the whole HTTP/2 connection. */
   readonly resetScope?: 'stream' | 'session'
   /** For `bad-body`: the raw body of the 200 reply. */
@@ -195,5 +199,8 @@ function checkRule(rule: FaultRule): void {
   }
   if (rule.kind === 'delay' && rule.delayMs === undefined) throw new RangeError('fake-bedrock: a delay rule needs delayMs')
   if (rule.kind === 'bad-body' && rule.body === undefined) throw new RangeError('fake-bedrock: a bad-body rule needs body')
+  if ((rule.kind === 'stop-reason') !== (rule.stopReason !== undefined)) {
+    throw new RangeError('fake-bedrock: stopReason goes with a stop-reason rule, and such a rule needs one')
+  }
   checkStreamRule(rule)
 }

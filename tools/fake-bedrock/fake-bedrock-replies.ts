@@ -70,9 +70,13 @@ export function rejectionOf(call: CallRecord): ErrorReply | undefined {
   return problem ? { ...ERROR_REPLIES.validation, message: problem } : undefined
 }
 
-/** A 200 reply, unless the body fails the checks the real service makes first; it names the tier that `served`. */
+/**
+ * A 200 reply (stopping with `stopReason`), unless the body fails the checks the real service makes first; it names
+ * the tier that `served`.
+ */
 export function sendSuccess(
   stream: ServerHttp2Stream, call: MutableCall, text: () => string, inputChars: number, latencyMs: number, served?: TierEcho,
+  stopReason?: string,
 ): void {
   const rejection = rejectionOf(call)
   if (rejection) return sendError(stream, call, rejection)
@@ -81,10 +85,10 @@ export function sendSuccess(
   const requestId = { 'x-amzn-requestid': requestIdOf(call) }
   if (call.operation === 'converse') {
     stream.respond({ ':status': 200, 'content-type': 'application/json', ...requestId })
-    stream.end(JSON.stringify({ ...(converseReply(text(), inputChars, latencyMs) as object), ...converseEcho(served) }))
+    stream.end(JSON.stringify({ ...(converseReply(text(), inputChars, latencyMs, stopReason) as object), ...converseEcho(served) }))
     return
   }
-  const reply = invokeReply(text(), call.model, inputChars, latencyMs, call.seq)
+  const reply = invokeReply(text(), call.model, inputChars, latencyMs, call.seq, stopReason)
   stream.respond({ ':status': 200, 'content-type': 'application/json', ...requestId, ...reply.headers, ...invokeEcho(served) })
   stream.end(JSON.stringify(reply.body))
 }

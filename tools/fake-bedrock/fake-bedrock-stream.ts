@@ -33,7 +33,9 @@ export function sendStream(stream: ServerHttp2Stream, call: MutableCall, rule: F
   if (rejection) return sendError(stream, call, rejection)
   call.status = 200
   stream.respond({ ':status': 200, 'content-type': EVENT_STREAM_CONTENT_TYPE, 'x-amzn-requestid': requestIdOf(call) })
-  const events = replyEvents(reply.text(), reply.inputChars, reply.elapsedMs, rule?.kind !== 'missing-metadata', converseEcho(reply.served))
+  const events = replyEvents(
+    reply.text(), reply.inputChars, reply.elapsedMs, rule?.kind !== 'missing-metadata', converseEcho(reply.served), rule?.stopReason,
+  )
   const after = rule?.afterEvents ?? Number.POSITIVE_INFINITY
   const endAt = rule && ENDINGS.has(rule.kind) ? Math.min(after, events.length) : Number.POSITIVE_INFINITY
   const malformedAt = rule?.kind === 'malformed-event' ? Math.min(after, events.length - 1) : -1

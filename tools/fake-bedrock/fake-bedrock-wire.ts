@@ -108,19 +108,19 @@ export function maxTokensOf(body: unknown): number {
   return typeof asked === 'number' && Number.isFinite(asked) && asked >= 0 ? asked : DEFAULT_MAX_TOKENS
 }
 
-export function converseReply(text: string, inputChars: number, latencyMs: number): unknown {
+export function converseReply(text: string, inputChars: number, latencyMs: number, stopReason = 'end_turn'): unknown {
   const inputTokens = tokens(inputChars)
   const outputTokens = tokens(text.length)
   return {
     output: { message: { role: 'assistant', content: [{ text }] } },
-    stopReason: 'end_turn',
+    stopReason,
     usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
     metrics: { latencyMs },
   }
 }
 
 /** An Anthropic-messages-shaped InvokeModel reply, with the token headers the real service adds. */
-export function invokeReply(text: string, model: string, inputChars: number, latencyMs: number, seq: number) {
+export function invokeReply(text: string, model: string, inputChars: number, latencyMs: number, seq: number, stopReason = 'end_turn') {
   const input = tokens(inputChars)
   const output = tokens(text.length)
   return {
@@ -130,7 +130,7 @@ export function invokeReply(text: string, model: string, inputChars: number, lat
       role: 'assistant',
       model,
       content: [{ type: 'text', text }],
-      stop_reason: 'end_turn',
+      stop_reason: stopReason,
       stop_sequence: null,
       usage: { input_tokens: input, output_tokens: output },
     },

@@ -221,14 +221,15 @@ export class FakeBedrock {
       if (tier !== undefined && 'refused' in tier) return sendError(stream, call, tier.refused)
       const served = tier?.served
       const text = (): string => {
-        const reply = this.replyFn({ ...call, lastUserText: lastUserText(body) })
+        const own = rule?.kind === 'stop-reason' ? stopReasonText(rule) : undefined
+        const reply = own ?? this.replyFn({ ...call, lastUserText: lastUserText(body) })
         outputTokens = estimateTokens(reply.length)
         return reply
       }
       if (call.operation === 'converse-stream') {
         return sendStream(stream, call, rule, { text, inputChars: size.chars, elapsedMs, schedule, served })
       }
-      sendSuccess(stream, call, text, size.chars, elapsedMs(), served)
+      sendSuccess(stream, call, text, size.chars, elapsedMs(), served, rule?.stopReason)
     }
     if (rule?.delayMs === undefined) return act()
     schedule(rule.delayMs, act)
@@ -252,5 +253,13 @@ function parseJson(raw: string): unknown {
     return raw
   }
 }
+
+/** Bedrock's default blocked messaging: what a guardrail (or the content filter) answers in place of the model. */
+export const BLOCKED_MESSAGE = 'Sorry, the model cannot answer this question.'
+const INTERVENING = new Set(['guardrail_intervened', 'content_filtered'])
+
+/** The text of a `stop-reason` reply: the rule's, a blocked message for an intervention, else undefined (the usual reply). */
+const stopReasonText = (rule: FaultRule): string | undefined =>
+  rule.message ?? (INTERVENING.has(rule.stopReason ?? '') ? BLOCKED_MESSAGE : undefined)
 
 const errorOf = (rule: FaultRule, base: ErrorReply): ErrorReply => (rule.message === undefined ? base : { ...base, message: rule.message })
