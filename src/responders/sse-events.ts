@@ -6,7 +6,7 @@
  * ```
  * event: token      data: {"text":"Hel"}                          a piece of the answer, in order
  * event: restart    data: {"reason":"cut","discardedText":3}      discard what was shown: the answer starts again
- * event: done       data: {"stopReason":"end_turn","served":{…}}  the answer is whole
+ * event: done       data: {"stopReason":"end_turn","served":{…}}  the answer is whole (`served.intervened`: a policy's message)
  * event: error      data: {"message":"…","requestId":"…"}         the answer broke off and could not be finished
  * ```
  */
@@ -21,6 +21,8 @@ export interface SseServed {
   readonly region: string
   readonly degraded: StreamServed['degraded']
   readonly timeToFirstTokenMs: number
+  /** Set when a guardrail or the content filter replaced the answer: the tokens sent were its message. */
+  readonly intervened?: StreamServed['intervened']
 }
 
 /** The `data` of each event. */
@@ -38,5 +40,6 @@ export function sseEvent<N extends SseEventName>(name: N, data: SseEventData[N])
 
 /** The public part of `served`, for `event: done`. */
 export function servedSummary(served: StreamServed): SseServed {
-  return { model: served.model, region: served.region, degraded: served.degraded, timeToFirstTokenMs: served.timeToFirstTokenMs }
+  const summary = { model: served.model, region: served.region, degraded: served.degraded, timeToFirstTokenMs: served.timeToFirstTokenMs }
+  return served.intervened === undefined ? summary : { ...summary, intervened: served.intervened }
 }

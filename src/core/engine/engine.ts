@@ -266,7 +266,8 @@ export class Engine {
     const failureClass = kind === 'cut' ? 'unavailable'
       : kind === 'stall' ? 'timed-out'
         // Anything the upstream's stream threw mid-way (a reset, an unreadable event) is the upstream's failure.
-        : (classify(cause, this.router.clock.now())?.failureClass ?? 'unavailable')
+        : kind === 'error' ? (classify(cause, this.router.clock.now())?.failureClass ?? 'unavailable')
+          : kind // what its stop reason said: context overflow or malformed output, failure classes of their own
     if (!breaker.failureClasses.has(failureClass)) return
     // Admitted when the stream started; its verdict then was the first token. This is the stream's own failure.
     breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)

@@ -11,6 +11,7 @@ import type { FallbackPolicy } from '../fallback/policy.js'
 import type { LatencyMode, ServiceTier, Target } from '../targets.js'
 import type { MalformedOutputError } from '../errors.js'
 import type { LatencyTracker } from '../health/latency.js'
+import type { InterruptionKind } from '../stream/errors.js'
 
 /** Sends one attempt to one target. The signal aborts it at the attempt timeout or the deadline. */
 export type CallFn<I, O> = (target: Target, input: I, signal: AbortSignal) => Promise<O>
@@ -92,8 +93,11 @@ export interface CascadeListener {
   attemptEnd?(token: unknown, end: AttemptEnd): void
   /** A stream's first token arrived, `ms` after its attempt started. */
   firstToken?(target: Target, ms: number, route: string): void
-  /** A started stream broke off: cut (ended without messageStop), stall (silent past its idle limit) or error. */
-  streamInterrupted?(target: Target, kind: 'cut' | 'stall' | 'error', route: string): void
+  /**
+   * A started stream broke off: cut (ended without messageStop), stall (silent past its idle limit) or error; or its
+   * messageStop's stop reason said the message is no answer (context overflow, malformed output).
+   */
+  streamInterrupted?(target: Target, kind: InterruptionKind, route: string): void
 }
 
 /** The policies in force for one request; a missing one means that middleware is not in the stack. */

@@ -1,8 +1,12 @@
 /** Why a stream that had started could not be delivered whole. */
 import { BreakwaterError } from '../errors.js'
 
-/** How a started stream broke off: ended without `messageStop`, went silent, or failed mid-way. */
-export type InterruptionKind = 'cut' | 'stall' | 'error'
+/**
+ * How a started stream broke off: ended without `messageStop`, went silent, or failed mid-way; or its `messageStop`
+ * said the message is no answer: the model stopped at the end of its context window (`context-overflow`), or with
+ * `malformed_model_output` / `malformed_tool_use` (`malformed-output`).
+ */
+export type InterruptionKind = 'cut' | 'stall' | 'error' | 'context-overflow' | 'malformed-output'
 
 /**
  * A stream that started (its first token arrived) but did not end with `messageStop`. Never a complete answer:

@@ -5,6 +5,8 @@
  * a continuation or a `StreamInterruptedError`: never a truncated answer delivered as complete.
  */
 import type { Clock } from '../clock.js'
+import { ContextWindowExceededError } from '../errors.js'
+import { stopFailure } from '../stop-reason.js'
 import type { TimerHandle } from '../watchdog.js'
 import type { InterruptionKind } from './errors.js'
 import type { StreamEventLike, StreamTally } from './events.js'
@@ -71,6 +73,11 @@ export async function* readStream<E extends StreamEventLike>(
     if (!tally.stopped) {
       if (limits.signal?.aborted) throw limits.signal.reason
       throw new Interruption(idle.fired ? 'stall' : 'cut')
+    }
+    // A whole message can still be no answer: cut at the context window, or malformed, says its stop reason.
+    const failure = stopFailure(tally.stopReason, false)
+    if (failure !== undefined) {
+      throw new Interruption(failure instanceof ContextWindowExceededError ? 'context-overflow' : 'malformed-output', { cause: failure })
     }
     whole = true
   } finally {

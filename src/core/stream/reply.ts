@@ -9,8 +9,9 @@
  * No target left to try is a `StreamInterruptedError` too. Never a truncated answer delivered as complete.
  */
 import type { Clock } from '../clock.js'
-import { CallerFaultError } from '../errors.js'
-import type { CascadeResult, Served } from '../invoker/types.js'
+import { CallerFaultError, ContextOverflowError } from '../errors.js'
+import type { CascadeResult, Degradation, Intervention, Served } from '../invoker/types.js'
+import { interventionOf } from '../stop-reason.js'
 import type { Target } from '../target.js'
 import { StreamInterruptedError, type InterruptionKind } from './errors.js'
 import { StreamTally, type StreamEventLike } from './events.js'
@@ -41,6 +42,12 @@ export interface StreamReplyDeps<I, E> {
   readonly prefill: (input: I, partial: string) => I
   /** Hears each interruption, for the breaker and metrics. */
   readonly interrupted: (target: Target, kind: InterruptionKind, cause: unknown) => void
+  /** Hears a whole stream whose stop reason says a guardrail or the content filter replaced the answer. */
+  readonly intervened: (target: Target, intervention: Intervention) => void
+  /** A shorter history (the fallback's), for a stream that stopped at the context window; absent = none. */
+  readonly truncate?: ((input: I) => I | undefined) | undefined
+  /** How many times one reply may shorten its history (`fallback.maxTruncations`). */
+  readonly maxTruncations: number
   readonly policy: InterruptionPolicy
   readonly clock: Clock
   readonly idleTimeoutMs: number
@@ -50,14 +57,22 @@ export interface StreamReplyDeps<I, E> {
   readonly keyOf: (target: Target) => string
 }
 
+/** No target skipped: a shortened request starts the cascade from its top. */
+const NONE: ReadonlySet<string> = new Set()
+const FULL_WINDOW = 'the conversation fills the model\'s context window, even after shortening the history'
+
 export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<E | StreamRestartEvent> {
   #result: CascadeResult<StartedStream<E>>
   #served: StreamServed
   #tally = new StreamTally()
   #read = false
+  #truncations = 0
   readonly #tried = new Set<string>()
+  /** The request as asked, or as shortened after the context window filled. */
+  #input: I
 
-  private constructor(private readonly deps: StreamReplyDeps<I, E>, private readonly input: I, result: CascadeResult<StartedStream<E>>) {
+  private constructor(private readonly deps: StreamReplyDeps<I, E>, input: I, result: CascadeResult<StartedStream<E>>) {
+    this.#input = input
     this.#result = result
     this.#served = servedOf(result)
     this.#remember(result)
@@ -86,6 +101,7 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
       const limits = { clock: deps.clock, idleTimeoutMs: deps.idleTimeoutMs, remainingMs: deps.remainingMs, signal: deps.signal }
       try {
         yield* readStream(this.#result.output, this.#tally, limits)
+        this.#flagIntervention()
         return
       } catch (error) {
         if (!(error instanceof Interruption)) throw error
@@ -101,6 +117,14 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
     return { text: this.#tally.text, stopReason: this.#tally.stopReason, usage: this.#tally.usage, served: this.#served }
   }
 
+  /** A whole stream a guardrail or the content filter stopped: its `served` says so (the breaker heard its first token). */
+  #flagIntervention(): void {
+    const intervened = interventionOf(this.#tally.stopReason)
+    if (intervened === undefined) return
+    this.#served = { ...this.#served, intervened }
+    this.deps.intervened({ model: this.#served.model, region: this.#served.region }, intervened)
+  }
+
   /** After an interruption: the next stream (and the restart event to send first, if any), or the typed error. */
   async #recover(interruption: Interruption): Promise<StreamRestartEvent | undefined> {
     const { deps } = this
@@ -110,9 +134,11 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
     const fail = (): StreamInterruptedError =>
       new StreamInterruptedError(interruption.kind, this.#tally.text, this.#served, { cause: interruption.cause })
     if (deps.policy === 'fail') throw fail()
+    // The context window is full: going on from the partial answer cannot fit, elsewhere neither (same window).
+    if (interruption.kind === 'context-overflow') return this.#shortened(interruption)
     if (deps.policy === 'continue' && this.#tally.text !== '') {
       try {
-        this.#adopt(await deps.start(deps.prefill(this.input, this.#tally.text), this.#tried), false)
+        this.#adopt(await deps.start(deps.prefill(this.#input, this.#tally.text), this.#tried), false)
         return undefined
       } catch (error) {
         // A target that refuses prefills must not hide the interruption: ask from the start instead.
@@ -121,12 +147,33 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
     }
     let next: CascadeResult<StartedStream<E>>
     try {
-      next = await deps.start(this.input, this.#tried)
+      next = await deps.start(this.#input, this.#tried)
     } catch (error) {
       throw this.#exhausted(error, fail)
     }
     const event: StreamRestartEvent = { breakwaterRestart: { reason: interruption.kind, discardedText: this.#tally.text.length } }
-    this.#adopt(next, true)
+    this.#adopt(next, true, 'fallback-target')
+    return event
+  }
+
+  /**
+   * A stream that stopped at the end of its context window: restarted with a shorter history, from the top of the
+   * cascade (the same target first), as `converse` does after an overflow; a 413 when it cannot get shorter.
+   */
+  async #shortened(interruption: Interruption): Promise<StreamRestartEvent> {
+    const { deps } = this
+    const shorter = this.#truncations < deps.maxTruncations ? deps.truncate?.(this.#input) : undefined
+    if (shorter === undefined) throw new ContextOverflowError(FULL_WINDOW, interruption.cause)
+    this.#truncations++
+    this.#input = shorter
+    let next: CascadeResult<StartedStream<E>>
+    try {
+      next = await deps.start(shorter, NONE)
+    } catch (error) {
+      throw this.#exhausted(error, () => new StreamInterruptedError(interruption.kind, this.#tally.text, this.#served, { cause: error }))
+    }
+    const event: StreamRestartEvent = { breakwaterRestart: { reason: interruption.kind, discardedText: this.#tally.text.length } }
+    this.#adopt(next, true, 'truncated-context')
     return event
   }
 
@@ -135,13 +182,16 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
     return error instanceof CallerFaultError && error.statusCode !== 400 ? error : fail()
   }
 
-  #adopt(result: CascadeResult<StartedStream<E>>, fresh: boolean): void {
+  /**
+   * The stream that takes over. `how`: taken over from the target that was interrupted (another target serves the
+   * answer, whatever its place), or the same request with a shorter history.
+   */
+  #adopt(result: CascadeResult<StartedStream<E>>, fresh: boolean, how: Degradation = 'fallback-target'): void {
     this.#result = result
-    // Taken over from the target that was interrupted: another target serves the answer, whatever its place.
     const served = servedOf(result)
-    this.#served = served.degradations.includes('fallback-target')
+    this.#served = served.degradations.includes(how)
       ? served
-      : { ...served, degraded: served.degraded || 'fallback-target', degradations: [...served.degradations, 'fallback-target'] }
+      : { ...served, degraded: served.degraded || how, degradations: [...served.degradations, how] }
     this.#remember(result)
     if (fresh) this.#tally = new StreamTally()
   }

@@ -13,11 +13,14 @@ type Input = { readonly messages: readonly string[] }
 const EAST: Target = { model: 'm', region: 'us-east-1' }
 const WEST: Target = { model: 'm', region: 'us-west-2' }
 const delta = (text: string): StreamEventLike => ({ contentBlockDelta: { delta: { text } } })
-const STOP: StreamEventLike = { messageStop: { stopReason: 'end_turn' } }
+const stop = (stopReason: string): StreamEventLike => ({ messageStop: { stopReason } })
 
-/** A finished stream from `events`: the first is buffered (the gate), the rest read; `whole` ends with messageStop. */
-function started(texts: string[], whole: boolean): StartedStream<StreamEventLike> {
-  const rest = [...texts.slice(1).map(delta), ...(whole ? [STOP] : [])]
+/**
+ * A finished stream from `events`: the first is buffered (the gate), the rest read; `whole` ends with messageStop
+ * (stopping with `stopReason`).
+ */
+function started(texts: string[], whole: boolean, stopReason = 'end_turn'): StartedStream<StreamEventLike> {
+  const rest = [...texts.slice(1).map(delta), ...(whole ? [stop(stopReason)] : [])]
   let aborted = false
   return {
     buffered: [delta(texts[0] as string)],
@@ -41,6 +44,7 @@ const result = (target: Target, stream: StartedStream<StreamEventLike>): Cascade
 function deps(policy: InterruptionPolicy, plan: Array<CascadeResult<StartedStream<StreamEventLike>> | Error>) {
   const starts: Array<{ input: Input; skip: string[] }> = []
   const interruptions: string[] = []
+  const interventions: string[] = []
   const d: StreamReplyDeps<Input, StreamEventLike> = {
     start: async (input, skip) => {
       starts.push({ input, skip: [...skip] })
@@ -51,13 +55,16 @@ function deps(policy: InterruptionPolicy, plan: Array<CascadeResult<StartedStrea
     },
     prefill: (input, partial) => ({ messages: [...input.messages, `assistant:${partial}`] }),
     interrupted: (target, kind) => interruptions.push(`${target.region}:${kind}`),
+    intervened: (target, intervention) => interventions.push(`${target.region}:${intervention}`),
+    truncate: (i) => (i.messages.length > 1 ? { messages: i.messages.slice(-1) } : undefined),
+    maxTruncations: 3,
     policy,
     clock: new FakeClock(),
     idleTimeoutMs: 1_000,
     remainingMs: () => 60_000,
     keyOf: (t) => `${t.model}@${t.region}`,
   }
-  return { d, starts, interruptions }
+  return { d, starts, interruptions, interventions }
 }
 
 async function read(reply: StreamReply<Input, StreamEventLike>) {
@@ -121,5 +128,42 @@ describe('StreamReply', () => {
     const error = await read(reply).then(() => undefined, (e: unknown) => e)
     expect(error).toMatchObject({ name: 'StreamInterruptedError', kind: 'cut', partialText: 'Hel' })
     expect(() => reply.final()).toThrow(/not ended/)
+  })
+
+  it('a guardrail\'s whole stream is flagged in served when it ends, and heard', async () => {
+    const { d, starts, interventions } = deps('restart', [result(EAST, started(['Sorry', '.'], true, 'guardrail_intervened'))])
+    const reply = await StreamReply.open(d, input)
+    expect(await read(reply)).toEqual(['Sorry', '.'])
+    expect(reply.final()).toMatchObject({ stopReason: 'guardrail_intervened', served: { region: 'us-east-1', intervened: 'guardrail' } })
+    expect(reply.served.intervened).toBe('guardrail')
+    expect(interventions).toEqual(['us-east-1:guardrail'])
+    expect(starts).toHaveLength(1)
+  })
+
+  it('model_context_window_exceeded: restarted with a shorter history from the top of the cascade', async () => {
+    const long: Input = { messages: ['user:a', 'assistant:b', 'user:c'] }
+    const plan = [result(EAST, started(['Lo', 'ng'], true, 'model_context_window_exceeded')), result(EAST, started(['Ok'], true))]
+    const { d, starts, interruptions } = deps('continue', plan)
+    const reply = await StreamReply.open(d, long)
+    expect(await read(reply)).toEqual(['Lo', 'ng', 'RESTART', 'Ok'])
+    expect(starts[1]).toEqual({ input: { messages: ['user:c'] }, skip: [] })
+    expect(interruptions).toEqual(['us-east-1:context-overflow'])
+    expect(reply.final()).toMatchObject({ text: 'Ok', served: { region: 'us-east-1', degraded: 'truncated-context' } })
+  })
+
+  it('model_context_window_exceeded with no shorter history: a 413', async () => {
+    const { d, starts } = deps('restart', [result(EAST, started(['Lo'], true, 'model_context_window_exceeded'))])
+    const reply = await StreamReply.open(d, input)
+    await expect(read(reply)).rejects.toMatchObject({ name: 'ContextOverflowError', statusCode: 413 })
+    expect(starts).toHaveLength(1)
+  })
+
+  it('malformed_tool_use: the next target restarts the answer', async () => {
+    const plan = [result(EAST, started(['{'], true, 'malformed_tool_use')), result(WEST, started(['Hi'], true))]
+    const { d, starts, interruptions } = deps('restart', plan)
+    const reply = await StreamReply.open(d, input)
+    expect(await read(reply)).toEqual(['{', 'RESTART', 'Hi'])
+    expect(starts[1]).toEqual({ input, skip: ['m@us-east-1'] })
+    expect(interruptions).toEqual(['us-east-1:malformed-output'])
   })
 })
