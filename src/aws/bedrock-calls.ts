@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-bedrock-runtime'
 import { BrokenResponseError, MalformedOutputError } from '../core/errors.js'
 import { capMaxTokens, keepNewestMessages } from '../core/fallback/messages.js'
+import { interventionOf, markIntervention, stopFailure } from '../core/stop-reason.js'
 import type { CallFn } from '../core/invoker/types.js'
 import type { Target } from '../core/targets.js'
 import type { BedrockClientPool } from './bedrock-clients.js'
@@ -96,16 +97,35 @@ export function checkConverseOutput(output: ConverseCommandOutput): ConverseComm
 /**
  * An InvokeModel body is the model's own format, so only what no model sends is refused: an empty body (malformed
  * output), and, for a JSON content type, one that does not parse (a broken reply: unavailable, as for Converse).
+ * A JSON body that says how it stopped (see `stopReasonOf`) is judged like a Converse reply's stop reason: a failure
+ * is thrown, an intervention marked for the cascade.
  */
 export function checkInvokeModelOutput(output: InvokeModelCommandOutput): InvokeModelCommandOutput {
   const body = output.body as Uint8Array | null | undefined
   if (body === undefined || body === null || body.byteLength === 0) {
     throw new MalformedOutputError('the reply body is empty', '', undefined, { reaskable: false })
   }
-  if (JSON_TYPE.test(output.contentType ?? '') && !looksWhole(body)) {
-    throw new BrokenResponseError('Bedrock answered 200 with a JSON body that does not parse', { statusCode: 200 })
-  }
+  if (!JSON_TYPE.test(output.contentType ?? '')) return output
+  const read = readJson(body)
+  if (!read.whole) throw new BrokenResponseError('Bedrock answered 200 with a JSON body that does not parse', { statusCode: 200 })
+  const stopReason = stopReasonOf(read.value)
+  const failure = stopFailure(stopReason, false)
+  if (failure !== undefined) throw failure
+  const intervened = interventionOf(stopReason)
+  if (intervened !== undefined) markIntervention(output, intervened)
   return output
+}
+
+/**
+ * How a parsed InvokeModel body says it stopped: a guardrail's `amazon-bedrock-guardrailAction: INTERVENED`, else
+ * `stop_reason` (Anthropic, Mistral, Meta) or `stopReason` (Amazon Nova). Undefined for other bodies.
+ */
+function stopReasonOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const v = value as { 'amazon-bedrock-guardrailAction'?: unknown; stop_reason?: unknown; stopReason?: unknown }
+  if (v['amazon-bedrock-guardrailAction'] === 'INTERVENED') return 'guardrail_intervened'
+  const reason = v.stop_reason ?? v.stopReason
+  return typeof reason === 'string' ? reason : undefined
 }
 
 /** `application/json` or `application/<x>+json`; not `x-ndjson` or `json-seq`, which are not one JSON value. */
@@ -113,14 +133,16 @@ const JSON_TYPE = /^application\/(?:[\w.-]+\+)?json\s*(?:;|$)/i
 /** Bodies up to this are parsed; larger ones (images, embeddings) only checked at both ends, so no second full parse. */
 const PARSE_LIMIT_BYTES = 256 * 1024
 
-/** A JSON body that parses, or (when large) opens and closes as one object or array: a cut body does not. */
-function looksWhole(body: Uint8Array): boolean {
+/**
+ * A JSON body that parses (and its value), or (when large) opens and closes as one object or array, unparsed: a cut
+ * body does not.
+ */
+function readJson(body: Uint8Array): { readonly whole: boolean; readonly value?: unknown } {
   if (body.byteLength <= PARSE_LIMIT_BYTES) {
     try {
-      JSON.parse(new TextDecoder().decode(body))
-      return true
+      return { whole: true, value: JSON.parse(new TextDecoder().decode(body)) }
     } catch {
-      return false
+      return { whole: false }
     }
   }
   const isSpace = (b: number): boolean => b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09
@@ -130,7 +152,7 @@ function looksWhole(body: Uint8Array): boolean {
   while (last > first && isSpace(body[last] as number)) last--
   const open = body[first]
   const close = body[last]
-  return (open === 0x7b && close === 0x7d) || (open === 0x5b && close === 0x5d)
+  return { whole: (open === 0x7b && close === 0x7d) || (open === 0x5b && close === 0x5d) }
 }
 
 /**

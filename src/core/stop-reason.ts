@@ -54,6 +54,17 @@ export const converseStopReason = {
   structured: converseStop(true),
 } as const
 
+/** Replies whose body (read by the call that got it) said an intervention replaced the answer: InvokeModel's. */
+const MARKED = new WeakMap<object, Intervention>()
+
+/** Marks a reply whose body said a guardrail or the content filter replaced the answer (the call adapter knows its body). */
+export function markIntervention(output: object, intervention: Intervention): void {
+  MARKED.set(output, intervention)
+}
+
+/** The cascade's `stopReason` check of a reply its call adapter read (and marked): the intervention, if any. */
+export const markedIntervention = (output: object): Intervention | undefined => MARKED.get(output)
+
 /**
  * A guardrail or the content filter replaced the answer of a call whose reply must validate (`responseSchema` or
  * `validate`): an intervention's message is no answer to check. Neither retried nor cached, not a breaker failure;

@@ -123,17 +123,21 @@ export function converseReply(text: string, inputChars: number, latencyMs: numbe
 export function invokeReply(text: string, model: string, inputChars: number, latencyMs: number, seq: number, stopReason = 'end_turn') {
   const input = tokens(inputChars)
   const output = tokens(text.length)
+  // A guardrail says so in a body member of its own; the model's stop reason is then the end of its turn.
+  const guarded = stopReason === 'guardrail_intervened'
+  const body: Record<string, unknown> = {
+    id: `msg_bdrk_${String(seq).padStart(6, '0')}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content: [{ type: 'text', text }],
+    stop_reason: guarded ? 'end_turn' : stopReason,
+    stop_sequence: null,
+    usage: { input_tokens: input, output_tokens: output },
+  }
+  if (guarded) body['amazon-bedrock-guardrailAction'] = 'INTERVENED'
   return {
-    body: {
-      id: `msg_bdrk_${String(seq).padStart(6, '0')}`,
-      type: 'message',
-      role: 'assistant',
-      model,
-      content: [{ type: 'text', text }],
-      stop_reason: stopReason,
-      stop_sequence: null,
-      usage: { input_tokens: input, output_tokens: output },
-    },
+    body,
     headers: {
       'x-amzn-bedrock-input-token-count': String(input),
       'x-amzn-bedrock-output-token-count': String(output),

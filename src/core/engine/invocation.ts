@@ -5,7 +5,7 @@
  */
 import { AllTargetsFailedError, BreakwaterConfigError, MalformedOutputError } from '../errors.js'
 import { replyCacheKey } from '../fallback/cache-key.js'
-import { converseStopReason, InterventionError } from '../stop-reason.js'
+import { converseStopReason, InterventionError, markedIntervention } from '../stop-reason.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import type { CallFn, InputAdapter, Served } from '../invoker/types.js'
 import { loadSchemaValidator, structuredOutput, type JsonSchema, type StructuredOutput } from '../output/json-schema.js'
@@ -41,6 +41,8 @@ interface CachedReply {
 }
 
 const NO_OPTIONS: ConverseOptionsLike<ConverseOut> = Object.freeze({})
+/** InvokeModel's body is read by its call adapter, which fails a failing stop reason and marks an intervention. */
+const INVOKE_EXTRAS: CallExtras<object, object> = Object.freeze({ stopReason: markedIntervention })
 
 /**
  * Only answers served as asked are worth replaying: the first target's, or another target's (same prompt, same
@@ -149,7 +151,7 @@ export class Invocation implements Binding {
       )
     }
     const call = engine.router.calls.invokeModel as unknown as CallFn<object, object>
-    const result = await engine.run(this, route, input, call, {}, options.signal)
+    const result = await engine.run(this, route, input, call, INVOKE_EXTRAS, options.signal)
     return { ...result.output, served: result.served }
   }
 }
