@@ -22,7 +22,7 @@ export type {
 export { StreamInterruptedError } from './core/stream/errors.js'
 export { sseResponse, type SseResponse, type SseResponseOptions, type StreamedReplyLike } from './responders/sse.js'
 export type { SseEventData, SseEventName, SseServed } from './responders/sse-events.js'
-export type { Served, Degradation } from './core/invoker/types.js'
+export type { Served, Degradation, Intervention } from './core/invoker/types.js'
 export type { Target, TargetSpec } from './core/targets.js'
 export type { FailureClass } from './core/failure.js'
 export type { AttemptRecord, AttemptOutcome } from './core/attempts.js'
@@ -38,5 +38,6 @@ export { MemoryBreakerStore } from './core/breaker/memory-store.js'
 export { METRIC, type Observability } from './aws/observability.js'
 export {
   BreakwaterError, BreakwaterConfigError, CompositionError, CallerFaultError, BadRequestError, ContextOverflowError,
-  MalformedOutputError, AttemptTimeoutError, AllTargetsFailedError, BrokenResponseError,
+  MalformedOutputError, AttemptTimeoutError, AllTargetsFailedError, BrokenResponseError, ContextWindowExceededError,
 } from './core/errors.js'
+export { InterventionError } from './core/stop-reason.js'
