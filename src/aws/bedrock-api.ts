@@ -25,7 +25,8 @@ export interface CallOptions {
 export interface ConverseOptions extends CallOptions {
   /**
    * Checks the reply; throw to reject it as malformed output. A rejected reply is re-asked with the reason
-   * (`fallback.malformedRetries` times), then the next target is tried.
+   * (`fallback.malformedRetries` times), then the next target is tried. A reply a guardrail or the content filter
+   * replaced is not checked: the call throws `InterventionError` (422).
    * @example validate: (text) => { JSON.parse(text) }
    */
   readonly validate?: (text: string, output: ConverseCommandOutput) => void
@@ -94,7 +95,9 @@ export interface BedrockInvoker {
   /**
    * Calls the Converse API through the route's cascade. With `responseSchema`, the reply's JSON is `reply.json`
    * (typed by `T`, which is not checked beyond the schema). With `fallback({ cache })`, a request every target
-   * failed is answered from the last good reply to it, if there is one (`served.degraded: 'cached'`).
+   * failed is answered from the last good reply to it, if there is one (`served.degraded: 'cached'`). A reply whose
+   * stop reason says a guardrail or the content filter replaced the answer is served as it is, flagged
+   * `served.intervened`, and never cached; with `responseSchema` or `validate` it is an `InterventionError` (422).
    */
   converse<T = unknown>(
     input: ConverseInput,
