@@ -76,7 +76,9 @@ describe('fault plan', () => {
   it('a stop-reason rule answers 200 with that stopReason, and a blocked message for an intervention', async () => {
     bed.server.plan([{ kind: 'stop-reason', stopReason: 'content_filtered', times: 1 }, { kind: 'stop-reason', stopReason: 'max_tokens' }])
     const blocked = await bed.east.send(new ConverseCommand(ask('x')))
-    expect(blocked).toMatchObject({ stopReason: 'content_filtered', output: { message: { content: [{ text: expect.stringMatching(/cannot answer/) }] } } })
+    expect(blocked).toMatchObject({
+      stopReason: 'content_filtered', output: { message: { content: [{ text: expect.stringMatching(/cannot answer/) }] } },
+    })
     expect(await bed.east.send(new ConverseCommand(ask('x')))).toMatchObject({ stopReason: 'max_tokens' })
   })
 })
