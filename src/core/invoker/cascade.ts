@@ -20,8 +20,7 @@ import { reopenWait } from './reopen-wait.js'
 import { retryWait } from './retry.js'
 import { exhausted, knownSoonest, servedBy } from './served.js'
 import { preflight, spentBy } from './preflight.js'
-import { fitContext } from '../fallback/context-fit.js'
-import type { FallbackPolicy } from '../fallback/policy.js'
+import { fitsTarget, overflow, shedAfterTimeout, halveHistory } from './shorten.js'
 import type { Spent } from '../admission/quota-book.js'
 import type { CascadeRequest, CascadeResult, Intervention } from './types.js'
 
@@ -113,7 +112,7 @@ class CascadeRun<I, O> {
     let pendingWait = firstWaitMs
     for (let ti = 0; ti < this.walk.length; ti++) {
       const target = this.walk[ti] as Target
-      if (this.overflowed?.has(target.model) || !this.fits(target, ti)) continue
+      if (this.overflowed?.has(target.model) || !fitsTarget(this, target, ti)) continue
       const key = targetKey(target)
       const visit: Visit = { waitMs: pendingWait, failures: 0, truncations: 0, reasks: 0, beforeReask: undefined, spent: 'unsent' }
       pendingWait = 0
@@ -160,46 +159,6 @@ class CascadeRun<I, O> {
       }
     }
     return 'next'
-  }
-
-  /** "Retry with shorter context": after a timeout, fewer output tokens and (timeoutShedsHistory) half the history. */
-  private afterTimeout(fallback: FallbackPolicy, visit: Visit): void {
-    const adapter = this.req.adapter
-    if (adapter?.reduceTokens) {
-      this.input = adapter.reduceTokens(this.input)
-      this.ledger.degrade('reduced-max-tokens')
-    }
-    if (!fallback.timeoutShedsHistory || visit.truncations >= fallback.maxTruncations) return
-    const shorter = adapter?.truncate?.(this.input)
-    if (shorter === undefined) return
-    this.input = shorter
-    visit.truncations++
-    this.ledger.degrade('truncated-context')
-  }
-
-  /**
-   * Fits the request to the target's context window before anything is sent (fallback/context-fit.ts): shortened,
-   * it goes on shortened (as after a 400, so later targets get it too); false when it cannot fit: the model is
-   * skipped in every region, and a request that fits no model left is a ContextOverflowError (413).
-   */
-  private fits(target: Target, ti: number): boolean {
-    const { policies, adapter } = this.req
-    const truncate = adapter?.truncate
-    if (!policies.fallback || truncate === undefined) return true
-    const fit = fitContext(this.input, target, truncate, policies.fallback.maxTruncations)
-    if (fit !== 'cannot-fit') {
-      if (fit.truncations > 0) {
-        this.input = fit.input
-        this.ledger.degrade('truncated-context')
-      }
-      return true
-    }
-    this.ledger.record(target, 1, 'skipped-context', 0, 0)
-    this.soonest[ti] = null
-    const overflowed = (this.overflowed ??= new Set())
-    overflowed.add(target.model)
-    if (this.walk.slice(ti + 1).some((t) => !overflowed.has(t.model))) return false
-    throw new ContextOverflowError('the prompt does not fit the context window of any model left, even shortened')
   }
 
   /**
@@ -293,16 +252,9 @@ class CascadeRun<I, O> {
         throw callerFault(classification, error)
       }
       case 'context-overflow': {
-        const shorter = visit.truncations < (policies.fallback?.maxTruncations ?? 0) ? this.req.adapter?.truncate?.(this.input) : undefined
-        if (shorter) {
-          this.input = shorter
-          visit.truncations++
-          this.ledger.degrade('truncated-context')
-          return { verdict: 'release', value: AGAIN } // a shortened request is a new request: it does not use up an attempt
-        }
-        const overflowed = (this.overflowed ??= new Set())
-        overflowed.add(target.model)
-        if (this.walk.slice(ti + 1).some((t) => !overflowed.has(t.model))) return { verdict: 'release', value: 'next' }
+        // A shortened request is a new request: it does not use up an attempt.
+        if (halveHistory(this, visit)) return { verdict: 'release', value: AGAIN }
+        if (overflow(this, target, ti)) return { verdict: 'release', value: 'next' }
         throw new ContextOverflowError('the prompt is too long for the model, even after shortening the history', error)
       }
       case 'malformed-output': {
@@ -320,7 +272,7 @@ class CascadeRun<I, O> {
       }
       default: {
         visit.failures++
-        if (failureClass === 'timed-out' && policies.fallback) this.afterTimeout(policies.fallback, visit)
+        if (failureClass === 'timed-out' && policies.fallback) shedAfterTimeout(this, policies.fallback, visit)
         const delay = retryWait(this.req, this.ledger, this.backoff, {
           target, isLast, attempt, failures: visit.failures, c: classification, admission,
         })

@@ -1,0 +1,73 @@
+/**
+ * The cascade's shortening steps (fallback()): halve the history on a context overflow, fit it to the target's
+ * context window before a call, and shed output tokens and history after a timeout. They read and change the run's
+ * request (`input`), its degradations and the models it overflowed, through the part of CascadeRun they share.
+ */
+import { ContextOverflowError } from '../errors.js'
+import { fitContext } from '../fallback/context-fit.js'
+import type { FallbackPolicy } from '../fallback/policy.js'
+import type { Target } from '../targets.js'
+import type { Ledger } from './ledger.js'
+import type { CascadePolicies, InputAdapter } from './types.js'
+
+/** What of a cascade run the shortening steps use. */
+export interface Shortening<I> {
+  input: I
+  /** Models the prompt does not fit, even shortened: their other regions are skipped. */
+  overflowed: Set<string> | undefined
+  readonly req: { readonly policies: CascadePolicies; readonly adapter?: InputAdapter<I> | undefined }
+  readonly ledger: Pick<Ledger, 'degrade' | 'record'>
+  readonly walk: readonly Target[]
+  readonly soonest: (number | undefined | null)[]
+}
+
+/** One halving of the history (after a context overflow or a timeout), within `maxTruncations`; false when it cannot. */
+export function halveHistory<I>(run: Shortening<I>, visit: { truncations: number }): boolean {
+  if (visit.truncations >= (run.req.policies.fallback?.maxTruncations ?? 0)) return false
+  const shorter = run.req.adapter?.truncate?.(run.input)
+  if (!shorter) return false
+  run.input = shorter
+  visit.truncations++
+  run.ledger.degrade('truncated-context')
+  return true
+}
+
+/** The target's model cannot take the prompt: skipped in every region. True while another model is left. */
+export function overflow<I>(run: Shortening<I>, target: Target, ti: number): boolean {
+  const overflowed = (run.overflowed ??= new Set())
+  overflowed.add(target.model)
+  return run.walk.slice(ti + 1).some((t) => !overflowed.has(t.model))
+}
+
+/**
+ * Fits the request to the target's context window before anything is sent (fallback/context-fit.ts): shortened,
+ * it goes on shortened (as after a 400, so later targets get it too); false when it cannot fit: the model is
+ * skipped in every region, and a request that fits no model left is a ContextOverflowError (413).
+ */
+export function fitsTarget<I>(run: Shortening<I>, target: Target, ti: number): boolean {
+  const { policies, adapter } = run.req
+  const truncate = adapter?.truncate
+  if (!policies.fallback || truncate === undefined) return true
+  const fit = fitContext(run.input, target, truncate, policies.fallback.maxTruncations)
+  if (fit !== 'cannot-fit') {
+    if (fit.truncations > 0) {
+      run.input = fit.input
+      run.ledger.degrade('truncated-context')
+    }
+    return true
+  }
+  run.ledger.record(target, 1, 'skipped-context', 0, 0)
+  run.soonest[ti] = null
+  if (overflow(run, target, ti)) return false
+  throw new ContextOverflowError('the prompt does not fit the context window of any model left, even shortened')
+}
+
+/** "Retry with shorter context": after a timeout, fewer output tokens and (timeoutShedsHistory) half the history. */
+export function shedAfterTimeout<I>(run: Shortening<I>, fallback: FallbackPolicy, visit: { truncations: number }): void {
+  const adapter = run.req.adapter
+  if (adapter?.reduceTokens) {
+    run.input = adapter.reduceTokens(run.input)
+    run.ledger.degrade('reduced-max-tokens')
+  }
+  if (fallback.timeoutShedsHistory) halveHistory(run, visit)
+}
