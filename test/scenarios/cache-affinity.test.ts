@@ -22,14 +22,16 @@ const cached = (question: string): ConverseInput => ({
 /** One container: one handler, so one engine, invoked with the input each test gives. */
 function container() {
   const routes = { default: [at(EAST), at(WEST)] }
-  const chat = async (event: { input: ConverseInput }, context: BreakwaterContext) => (await context.bedrock.converse(event.input)).text
+  const chat = async (event: { input: ConverseInput }, context: BreakwaterContext) => (await context.bedrock.converse(event.input)).usage
   const handler = middy(chat)
     .use(breakwater({ routes, client: { clientConfig: fakeClientConfig(server) } }))
-  return async (input: ConverseInput) => {
+  let lastUsage: unknown
+  const ask = async (input: ConverseInput) => {
     const before = server.calls.length
-    await handler({ input }, countdown(10_000).context as BreakwaterContext)
+    lastUsage = await handler({ input }, countdown(10_000).context as BreakwaterContext)
     return regionsOf(server.calls.slice(before))
   }
+  return Object.assign(ask, { usage: () => lastUsage as { cacheReadInputTokens?: number; cacheWriteInputTokens?: number } })
 }
 
 describe('prompt-cache affinity', () => {
@@ -37,7 +39,10 @@ describe('prompt-cache affinity', () => {
     const ask = container()
     server.plan([{ kind: 'unavailable', region: EAST, times: 2 }])
     expect(await ask(cached('first question'))).toEqual([EAST, EAST, WEST])
+    expect(ask.usage().cacheWriteInputTokens).toBeGreaterThan(0)
+    // The fake keeps a prompt cache per model and region: us-west-2 has the prefix, us-east-1 would not.
     expect(await ask(cached('second question'))).toEqual([WEST])
+    expect(ask.usage()).toMatchObject({ cacheReadInputTokens: expect.any(Number) })
     expect(await ask({ messages: [user('no cache point')] })).toEqual([EAST])
   })
 

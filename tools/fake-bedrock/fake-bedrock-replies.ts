@@ -7,6 +7,7 @@ import { ERROR_REPLIES, type ErrorReply, type FaultKind, type FaultRule, type Op
 import type { QuotaBound } from './fake-bedrock-quota.js'
 import { converseEcho, invokeEcho, type TierEcho } from './fake-bedrock-tiers.js'
 import { converseProblem, converseReply, invokeReply } from './fake-bedrock-wire.js'
+import type { CacheUsage } from './fake-bedrock-cache.js'
 
 /**
  * How a call ended: `pending` while in flight, `aborted` when the client closed it before the server had finished
@@ -76,7 +77,7 @@ export function rejectionOf(call: CallRecord): ErrorReply | undefined {
  */
 export function sendSuccess(
   stream: ServerHttp2Stream, call: MutableCall, text: () => string, inputChars: number, latencyMs: number, served?: TierEcho,
-  stopReason?: string,
+  stopReason?: string, cache?: CacheUsage,
 ): void {
   const rejection = rejectionOf(call)
   if (rejection) return sendError(stream, call, rejection)
@@ -85,7 +86,9 @@ export function sendSuccess(
   const requestId = { 'x-amzn-requestid': requestIdOf(call) }
   if (call.operation === 'converse') {
     stream.respond({ ':status': 200, 'content-type': 'application/json', ...requestId })
-    stream.end(JSON.stringify({ ...(converseReply(text(), inputChars, latencyMs, stopReason) as object), ...converseEcho(served) }))
+    const reply = converseReply(text(), inputChars, latencyMs, stopReason) as { usage: object }
+    reply.usage = { ...reply.usage, ...cache }
+    stream.end(JSON.stringify({ ...reply, ...converseEcho(served) }))
     return
   }
   const reply = invokeReply(text(), call.model, inputChars, latencyMs, call.seq, stopReason)

@@ -19,6 +19,7 @@ import {
 import { sendStream } from './fake-bedrock-stream.js'
 import { TierBook, tierAsked, type TierRule } from './fake-bedrock-tiers.js'
 import { Timers } from './fake-bedrock-timers.js'
+import { PromptCache } from './fake-bedrock-cache.js'
 import {
   estimateTokens, lastRoleOf, lastUserText, maxTokensOf, parseRoute, regionOf, sizeOf, type Route,
 } from './fake-bedrock-wire.js'
@@ -52,6 +53,8 @@ export class FakeBedrock {
   private replyFn: (call: ReplyContext) => string
   private readonly now: () => number
   private readonly quota: QuotaBook
+  /** Prompt-cache prefixes per model and region (fake-bedrock-cache.ts): a Converse reply's cache usage. */
+  private readonly promptCache = new PromptCache()
   private readonly tiers_ = new TierBook()
 
   private constructor(private readonly server: http2.Http2Server, options: FakeBedrockOptions) {
@@ -146,6 +149,7 @@ export class FakeBedrock {
     this.plan_.replace([])
     this.quota.replace([])
     this.tiers_.replace([])
+    this.promptCache.clear()
     this.replyFn = defaultReply
   }
 
@@ -229,7 +233,8 @@ export class FakeBedrock {
       if (call.operation === 'converse-stream') {
         return sendStream(stream, call, rule, { text, inputChars: size.chars, elapsedMs, schedule, served })
       }
-      sendSuccess(stream, call, text, size.chars, elapsedMs(), served, rule?.stopReason)
+      const cache = call.operation === 'converse' ? this.promptCache.touch(region, route.model, body, this.now()) : undefined
+      sendSuccess(stream, call, text, size.chars, elapsedMs(), served, rule?.stopReason, cache)
     }
     if (rule?.delayMs === undefined) return act()
     schedule(rule.delayMs, act)
