@@ -39,6 +39,8 @@ export const METRIC = {
   streamInterruptions: 'StreamInterruptions',
   tierDowngrades: 'ServiceTierDowngrades',
   guardrailInterventions: 'GuardrailInterventions',
+  summaries: 'HistorySummaries',
+  summaryFailures: 'HistorySummaryFailures',
 } as const
 
 const count = (o: Observability, name: string): void => {
@@ -125,6 +127,11 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
       // Which policy, never what it replaced or said: the prompt and the intervention's text stay out of the logs.
       const keys = { route, model: target.model, region: target.region, intervention }
       o.logger?.info('breakwater intervention: a guardrail or the content filter replaced the answer', keys)
+    },
+    summarized(added, route) {
+      count(o, added ? METRIC.summaries : METRIC.summaryFailures)
+      // Whether, never what: the summary is the user's conversation, condensed.
+      if (!added) o.logger?.warn('breakwater history summary failed: the history was shortened without one', { route })
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)

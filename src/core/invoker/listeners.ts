@@ -21,6 +21,7 @@ export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | und
     intervened: (target, intervention, route) => { for (const l of all) l.intervened?.(target, intervention, route) },
     firstToken: (target, ms, route) => { for (const l of all) l.firstToken?.(target, ms, route) },
     streamInterrupted: (target, kind, route) => { for (const l of all) l.streamInterrupted?.(target, kind, route) },
+    summarized: (added, route) => { for (const l of all) l.summarized?.(added, route) },
   }
   if (tracked.length > 0) {
     merged.attemptStart = (target, attempt, route): unknown => tracked.map((l) => l.attemptStart?.(target, attempt, route))
@@ -52,6 +53,7 @@ export function guardListener(listener: CascadeListener): CascadeListener {
   const guarded: CascadeListener = {}
   const names = [
     'attempt', 'retry', 'deadlineSkip', 'served', 'intervened', 'attemptStart', 'attemptEnd', 'firstToken', 'streamInterrupted',
+    'summarized',
   ] as const
   for (const name of names) {
     const wrapped = safe(listener[name] as Callback | undefined)
