@@ -22,7 +22,7 @@ import { RouteOrder } from '../health/order.js'
 import { CacheAffinity, cachedPrefixKey } from '../routing/cache-affinity.js'
 import { HedgeBudget, planHedge, runHedged } from '../invoker/hedge.js'
 import { runCascade } from '../invoker/cascade.js'
-import { summarizer, type Summarize } from '../invoker/summarizer.js'
+import { summarizer } from '../invoker/summarizer.js'
 import type { Summarizable } from '../fallback/summary.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import { classify } from '../failure.js'
@@ -31,7 +31,7 @@ import type { InterruptionKind } from '../stream/errors.js'
 import { modelRegionKey, targetKey, type Target } from '../targets.js'
 import type { Admission } from '../breaker/types.js'
 import type {
-  CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Intervention, Served,
+  CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Intervention, Served, Summarize,
 } from '../invoker/types.js'
 import { CanaryRecorder } from '../routing/canary-recorder.js'
 import type { RequestRouting, RouteChooser } from '../routing/chooser.js'

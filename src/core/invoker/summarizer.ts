@@ -12,17 +12,7 @@ import type { SummarizePolicy } from '../fallback/summarize-policy.js'
 import { droppedTurns, noteOf, summaryOf, summaryRequest, transcript, withSummary, type Summarizable } from '../fallback/summary.js'
 import { runCascade } from './cascade.js'
 import { converseStopReason } from '../stop-reason.js'
-import type { CallFn, CascadeListener, CascadePolicies, CascadeRequest, Intervention } from './types.js'
-
-/** What the cascade hands the summarizer: the request before and after its shortening, and the time it has. */
-export interface SummaryContext {
-  readonly route: string
-  readonly deadline: Deadline
-  readonly signal?: AbortSignal | undefined
-}
-
-/** The shortened request with the summary note, or undefined when there is none to add (it failed, or no turns were dropped). */
-export type Summarize<I> = (before: I, after: I, context: SummaryContext) => Promise<I | undefined>
+import type { CallFn, CascadeListener, CascadePolicies, CascadeRequest, Intervention, Summarize } from './types.js'
 
 /** Below this, a summary call cannot finish: the shortening goes on without one. */
 const MIN_SUMMARY_MS = 100

@@ -12,7 +12,16 @@ import type { LatencyMode, ServiceTier, Target } from '../targets.js'
 import type { MalformedOutputError } from '../errors.js'
 import type { LatencyTracker } from '../health/latency.js'
 import type { InterruptionKind } from '../stream/errors.js'
-import type { Summarize } from './summarizer.js'
+
+/** What the cascade hands the summarizer (invoker/summarizer.ts) besides the request before and after its shortening. */
+export interface SummaryContext {
+  readonly route: string
+  readonly deadline: Deadline
+  readonly signal?: AbortSignal | undefined
+}
+
+/** The shortened request with the summary note, or undefined when there is none to add (it failed, or no turns were dropped). */
+export type Summarize<I> = (before: I, after: I, context: SummaryContext) => Promise<I | undefined>
 
 /** Sends one attempt to one target. The signal aborts it at the attempt timeout or the deadline. */
 export type CallFn<I, O> = (target: Target, input: I, signal: AbortSignal) => Promise<O>
