@@ -86,7 +86,8 @@ describe('invokeModel stop reasons in the family\'s words', () => {
 
   it('Cohere ERROR_LIMIT is context overflow: 413, one call', async () => {
     server.plan([{ kind: 'stop-reason', stopReason: 'model_context_window_exceeded' }])
-    expect(await invoke('cohere.command-r-v1:0', JSON.stringify({ message: 'hello' }))).toMatchObject({ name: 'ContextOverflowError', statusCode: 413 })
+    const reply = await invoke('cohere.command-r-v1:0', JSON.stringify({ message: 'hello' }))
+    expect(reply).toMatchObject({ name: 'ContextOverflowError', statusCode: 413 })
     expect(regionsOf(server.calls)).toEqual([EAST])
   })
 })

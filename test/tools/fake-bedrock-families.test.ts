@@ -57,7 +57,8 @@ describe('InvokeModel bodies by model family', () => {
 
   it('Llama, Mistral, Cohere and Nova bodies carry their own stop reason fields', async () => {
     bed.server.plan([{ kind: 'stop-reason', stopReason: 'max_tokens' }])
-    expect(await invoke('meta.llama3-8b-instruct-v1:0', { prompt: 'x' })).toMatchObject({ generation: expect.any(String), stop_reason: 'length' })
+    const llama = await invoke('meta.llama3-8b-instruct-v1:0', { prompt: 'x' })
+    expect(llama).toMatchObject({ generation: expect.any(String), stop_reason: 'length' })
     expect(await invoke('mistral.mistral-7b-instruct-v0:2', { prompt: 'x' })).toMatchObject({ outputs: [{ stop_reason: 'length' }] })
     expect(await invoke('cohere.command-r-v1:0', { message: 'x' })).toMatchObject({ text: expect.any(String), finish_reason: 'MAX_TOKENS' })
     expect(await invoke('cohere.command-text-v14', { prompt: 'x' })).toMatchObject({ generations: [{ finish_reason: 'MAX_TOKENS' }] })

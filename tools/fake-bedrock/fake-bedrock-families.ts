@@ -69,7 +69,9 @@ const BODIES: Readonly<Record<InvokeFamily, (p: BodyParts) => Record<string, unk
   llama: (p) => ({ generation: p.text, prompt_token_count: p.input, generation_token_count: p.output, stop_reason: p.reason }),
   mistral: (p) => ({ outputs: [{ text: p.text, stop_reason: p.reason }] }),
   cohere: (p) => ({ id: `gen-${id(p.seq)}`, generations: [{ id: `g-${id(p.seq)}`, text: p.text, finish_reason: p.reason }] }),
-  'cohere-r': (p) => ({ response_id: `r-${id(p.seq)}`, generation_id: `g-${id(p.seq)}`, text: p.text, finish_reason: p.reason, chat_history: [] }),
+  'cohere-r': (p) => ({
+    response_id: `r-${id(p.seq)}`, generation_id: `g-${id(p.seq)}`, text: p.text, finish_reason: p.reason, chat_history: [],
+  }),
 }
 
 /**
