@@ -9,6 +9,7 @@ import {
 import { BrokenResponseError, MalformedOutputError } from '../core/errors.js'
 import { capMaxTokens, keepNewestMessages } from '../core/fallback/messages.js'
 import { interventionOf, markIntervention, stopFailure } from '../core/stop-reason.js'
+import { invokeStopReason } from '../core/invoke-stop-reason.js'
 import type { CallFn } from '../core/invoker/types.js'
 import type { Target } from '../core/targets.js'
 import type { BedrockClientPool } from './bedrock-clients.js'
@@ -97,8 +98,8 @@ export function checkConverseOutput(output: ConverseCommandOutput): ConverseComm
 /**
  * An InvokeModel body is the model's own format, so only what no model sends is refused: an empty body (malformed
  * output), and, for a JSON content type, one that does not parse (a broken reply: unavailable, as for Converse).
- * A JSON body that says how it stopped (see `stopReasonOf`) is judged like a Converse reply's stop reason: a failure
- * is thrown, an intervention marked for the cascade.
+ * A JSON body that says how it stopped, in its model family's words (see `invokeStopReason`), is judged like a
+ * Converse reply's stop reason: a failure is thrown, an intervention marked for the cascade.
  */
 export function checkInvokeModelOutput(output: InvokeModelCommandOutput): InvokeModelCommandOutput {
   const body = output.body as Uint8Array | null | undefined
@@ -108,24 +109,12 @@ export function checkInvokeModelOutput(output: InvokeModelCommandOutput): Invoke
   if (!JSON_TYPE.test(output.contentType ?? '')) return output
   const read = readJson(body)
   if (!read.whole) throw new BrokenResponseError('Bedrock answered 200 with a JSON body that does not parse', { statusCode: 200 })
-  const stopReason = stopReasonOf(read.value)
+  const stopReason = invokeStopReason(read.value)
   const failure = stopFailure(stopReason, false)
   if (failure !== undefined) throw failure
   const intervened = interventionOf(stopReason)
   if (intervened !== undefined) markIntervention(output, intervened)
   return output
-}
-
-/**
- * How a parsed InvokeModel body says it stopped: a guardrail's `amazon-bedrock-guardrailAction: INTERVENED`, else
- * `stop_reason` (Anthropic, Mistral, Meta) or `stopReason` (Amazon Nova). Undefined for other bodies.
- */
-function stopReasonOf(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) return undefined
-  const v = value as { 'amazon-bedrock-guardrailAction'?: unknown; stop_reason?: unknown; stopReason?: unknown }
-  if (v['amazon-bedrock-guardrailAction'] === 'INTERVENED') return 'guardrail_intervened'
-  const reason = v.stop_reason ?? v.stopReason
-  return typeof reason === 'string' ? reason : undefined
 }
 
 /** `application/json` or `application/<x>+json`; not `x-ndjson` or `json-seq`, which are not one JSON value. */

@@ -1,14 +1,17 @@
 /**
  * One attempt to one target: converseCall / invokeModelCall on the real wire (region, model, abort), and the
- * target's limits (maxTokens, maxMessages) checked through aws-sdk-client-mock.
+ * target's limits (maxTokens, maxMessages) checked through aws-sdk-client-mock; InvokeModel bodies of other families.
  */
 import {
   BedrockRuntimeClient, ConverseCommand, ThrottlingException,
-  type ConverseCommandInput, type ConverseCommandOutput, type Message,
+  type ConverseCommandInput, type ConverseCommandOutput, type InvokeModelCommandOutput, type Message,
 } from '@aws-sdk/client-bedrock-runtime'
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock'
 import { BedrockClientPool } from '../../src/aws/bedrock-clients.js'
-import { applyTargetLimits, converseCall, extractText, invokeModelCall, type ConverseInput } from '../../src/aws/bedrock-calls.js'
+import {
+  applyTargetLimits, checkInvokeModelOutput, converseCall, extractText, invokeModelCall, type ConverseInput,
+} from '../../src/aws/bedrock-calls.js'
+import { markedIntervention } from '../../src/core/stop-reason.js'
 import type { Target } from '../../src/core/targets.js'
 import { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
@@ -141,5 +144,28 @@ describe('extractText', () => {
     const output = { $metadata: {}, output: { message: { role: 'assistant', content } } }
     expect(extractText(output as ConverseCommandOutput)).toBe('ab')
     expect(extractText({ $metadata: {} } as ConverseCommandOutput)).toBe('')
+  })
+})
+
+const output = (body: object): InvokeModelCommandOutput =>
+  ({ body: new TextEncoder().encode(JSON.stringify(body)), contentType: 'application/json', $metadata: {} }) as InvokeModelCommandOutput
+const titan = (completionReason: string): object => ({
+  inputTextTokenCount: 3, results: [{ tokenCount: 5, outputText: 'hello', completionReason }],
+})
+
+describe('checkInvokeModelOutput on the bodies of other families', () => {
+  it('a Titan CONTENT_FILTERED body is marked a content-filter intervention', () => {
+    expect(markedIntervention(checkInvokeModelOutput(output(titan('CONTENT_FILTERED'))))).toBe('content-filter')
+  })
+
+  it.each(['FINISH', 'LENGTH', 'RAG_QUERY_WHEN_RAG_DISABLED'])('a Titan %s body is an answer', (reason) => {
+    expect(markedIntervention(checkInvokeModelOutput(output(titan(reason))))).toBeUndefined()
+  })
+
+  it('Cohere ERROR_LIMIT is context overflow, ERROR malformed output (not re-asked)', () => {
+    expect(() => checkInvokeModelOutput(output({ text: '', finish_reason: 'ERROR_LIMIT' })))
+      .toThrow(expect.objectContaining({ name: 'ContextWindowExceededError' }))
+    expect(() => checkInvokeModelOutput(output({ generations: [{ text: '', finish_reason: 'ERROR' }] })))
+      .toThrow(expect.objectContaining({ name: 'MalformedOutputError', reaskable: false, stopReason: 'malformed_model_output' }))
   })
 })

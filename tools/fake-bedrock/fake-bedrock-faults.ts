@@ -27,7 +27,8 @@ export type ErrorFaultKind =
 /**
  * `hang`: never answers; `delay`: answers normally, late; `reset`: RST_STREAM (or drops the connection);
  * `stop-reason`: a 200 reply that stops with `stopReason` (Converse `stopReason`, ConverseStream `messageStop`,
- * InvokeModel `stop_reason`), its text `message` or, for `guardrail_intervened` / `content_filtered`, a blocked message;
+ * InvokeModel: in the model family's body and words, see fake-bedrock-families.ts), its text `message` or, for
+ * `guardrail_intervened` / `content_filtered`, a blocked message;
  * `bad-body`: a 200 whose body is `body` (broken JSON, HTML, `{}`, empty...), cut by RST_STREAM when `cutBody`.
  * These act before any reply header, for every operation. The stream kinds act inside a ConverseStream reply.
  */
@@ -54,7 +55,11 @@ export interface FaultRule extends StreamFaultFields {
   readonly delayMs?: number
   /** Replaces the default error message; for `stop-reason`, the reply's text. */
   readonly message?: string
-  /** For `stop-reason`: the reply's stop reason, one of the SDK's `StopReason` values (`guardrail_intervened`...). */
+  /**
+   * For `stop-reason`: the reply's stop reason, one of the SDK's `StopReason` values (`guardrail_intervened`...);
+   * an InvokeModel body says it in its family's words (`content_filtered` is Titan's `CONTENT_FILTERED`), and a
+   * value the family has no word for is sent as it is (Titan's own `RAG_QUERY_WHEN_RAG_DISABLED`).
+   */
   readonly stopReason?: string
   /** For `reset`: `'stream'` (default) sends RST_STREAM; `'session'` destroys the whole HTTP/2 connection. */
   readonly resetScope?: 'stream' | 'session'

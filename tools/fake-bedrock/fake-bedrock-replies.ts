@@ -6,7 +6,8 @@ import http2, { type ServerHttp2Stream } from 'node:http2'
 import { ERROR_REPLIES, type ErrorReply, type FaultKind, type FaultRule, type Operation } from './fake-bedrock-faults.js'
 import type { QuotaBound } from './fake-bedrock-quota.js'
 import { converseEcho, invokeEcho, type TierEcho } from './fake-bedrock-tiers.js'
-import { converseProblem, converseReply, invokeReply } from './fake-bedrock-wire.js'
+import { converseProblem, converseReply } from './fake-bedrock-wire.js'
+import { invokeReply } from './fake-bedrock-families.js'
 import type { CacheUsage } from './fake-bedrock-cache.js'
 
 /**

@@ -68,9 +68,10 @@ export function lastRoleOf(body: unknown): string | undefined {
 export function lastUserText(body: unknown): string {
   const users = messagesOf(body).filter((m) => m.role === 'user')
   if (users.length > 0) return textOf(users[users.length - 1])
-  const b = body as { inputText?: unknown; prompt?: unknown } | null
-  if (typeof b?.inputText === 'string') return b.inputText
-  return typeof b?.prompt === 'string' ? b.prompt : ''
+  const b = body as { inputText?: unknown; prompt?: unknown; message?: unknown } | null
+  if (typeof b?.inputText === 'string') return b.inputText // Titan
+  if (typeof b?.message === 'string') return b.message // Cohere Command R
+  return typeof b?.prompt === 'string' ? b.prompt : '' // Llama, Mistral, Cohere Command
 }
 
 /**
@@ -116,32 +117,5 @@ export function converseReply(text: string, inputChars: number, latencyMs: numbe
     stopReason,
     usage: { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens },
     metrics: { latencyMs },
-  }
-}
-
-/** An Anthropic-messages-shaped InvokeModel reply, with the token headers the real service adds. */
-export function invokeReply(text: string, model: string, inputChars: number, latencyMs: number, seq: number, stopReason = 'end_turn') {
-  const input = tokens(inputChars)
-  const output = tokens(text.length)
-  // A guardrail says so in a body member of its own; the model's stop reason is then the end of its turn.
-  const guarded = stopReason === 'guardrail_intervened'
-  const body: Record<string, unknown> = {
-    id: `msg_bdrk_${String(seq).padStart(6, '0')}`,
-    type: 'message',
-    role: 'assistant',
-    model,
-    content: [{ type: 'text', text }],
-    stop_reason: guarded ? 'end_turn' : stopReason,
-    stop_sequence: null,
-    usage: { input_tokens: input, output_tokens: output },
-  }
-  if (guarded) body['amazon-bedrock-guardrailAction'] = 'INTERVENED'
-  return {
-    body,
-    headers: {
-      'x-amzn-bedrock-input-token-count': String(input),
-      'x-amzn-bedrock-output-token-count': String(output),
-      'x-amzn-bedrock-invocation-latency': String(latencyMs),
-    },
   }
 }
