@@ -70,6 +70,7 @@ export async function openStream<I extends StreamInput, E extends StreamEventLik
     prefill,
     interrupted: (target, kind, cause) => engine.streamInterrupted(route.name, target, kind, cause),
     intervened: (target, intervention) => listener.intervened?.(target, intervention, route.name),
+    downgraded: (target, tier) => listener.streamDowngraded?.(target, tier, route.name),
     truncate: adapter.truncate,
     maxTruncations: engine.fallback?.policy.maxTruncations ?? 0,
     policy: options.interrupted ?? 'restart',
