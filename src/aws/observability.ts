@@ -39,6 +39,8 @@ export const METRIC = {
   streamInterruptions: 'StreamInterruptions',
   tierDowngrades: 'ServiceTierDowngrades',
   guardrailInterventions: 'GuardrailInterventions',
+  summaries: 'HistorySummaries',
+  summaryFailures: 'HistorySummaryFailures',
 } as const
 
 const count = (o: Observability, name: string): void => {
@@ -130,6 +132,11 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
       count(o, METRIC.tierDowngrades)
       const keys = { route, model: target.model, region: target.region, serviceTier: tier.serviceTier, latency: tier.latency }
       o.logger?.info('breakwater stream served below its tier', keys)
+    },
+    summarized(added, route) {
+      count(o, added ? METRIC.summaries : METRIC.summaryFailures)
+      // Whether, never what: the summary is the user's conversation, condensed.
+      if (!added) o.logger?.warn('breakwater history summary failed: the history was shortened without one', { route })
     },
     served(s) {
       if (s.degradations.includes('fallback-target')) count(o, METRIC.fallback)

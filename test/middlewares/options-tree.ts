@@ -162,6 +162,21 @@ const fallbackFields: Record<string, Leaf | Tree> = {
     alsoValid: fc.boolean(),
     notObject: fc.constantFrom<unknown>('x', 5, 5n, [], () => 1, null, Symbol('h')),
   },
+  summarize: {
+    fields: {
+      targets: {
+        valid: fc.constantFrom<unknown>(['amazon.nova-micro-v1:0@us-east-1'], [{ model: 'amazon.nova-micro-v1:0', region: 'us-west-2' }]),
+        invalid: fc.constantFrom<unknown>([], 'amazon.nova-micro-v1:0@us-east-1', ['no-region'], [5], null,
+          ['amazon.nova-micro-v1:0@us-east-1', 'amazon.nova-micro-v1:0@us-east-1']),
+      },
+      maxTokens: int(16, 8_192, [15, 8_193, 1.5]),
+      timeoutMs: int(100, 60_000, [99, 60_001]),
+    },
+    // `targets` has no default: a summarize object always names its model.
+    always: { targets: ['amazon.nova-micro-v1:0@us-east-1'] },
+    alsoValid: fc.constant(false),
+    notObject: fc.constantFrom<unknown>('x', 5, 5n, [], true, () => 1, null, Symbol('s')),
+  },
 }
 export const fallbackTree: Tree = { fields: fallbackFields }
 

@@ -127,4 +127,23 @@ describe('text our own code meets', () => {
     expect(printed.join('\n')).toContain('no-user-text.test.ts') // the frames stay: where it broke is not user text
     expect(seen()).not.toContain(MARKER)
   })
+
+  it('a history summary: the turns the summarizer reads and the summary it writes (or its failure) are logged by kind only', async () => {
+    const turns = Array.from({ length: 9 }, (_, i) => ({
+      role: i % 2 === 0 ? 'user' as const : 'assistant' as const, content: [{ text: `${MARKER} ${'x'.repeat(990)}` }],
+    }))
+    const input = { messages: turns, inferenceConfig: { maxTokens: 100 } }
+    for (const fails of [false, true]) {
+      server.reset()
+      server.replyWith((c) => (c.model.startsWith('amazon.nova') ? `Summary: ${MARKER}` : `reply ${MARKER}`))
+      if (fails) server.plan([{ kind: 'unavailable', model: 'amazon.nova-micro-v1:0' }])
+      const summarize = { targets: [`amazon.nova-micro-v1:0@${EAST}`] }
+      const small = { model: 'anthropic.claude-3-haiku-20240307-v1:0', region: EAST, contextWindow: 1_300 }
+      const chat = chatHandler(server, options({ routes: { default: [small] }, fallback: { summarize } }), { input })
+      const result = await chat.invoke(httpApiEvent())
+      expect(result.statusCode).toBe(200)
+    }
+    expect(printed.join('\n')).toContain('breakwater history summary failed')
+    expect(seen()).not.toContain(MARKER)
+  })
 })

@@ -23,6 +23,8 @@ import { CacheAffinity, cachedPrefixKey } from '../routing/cache-affinity.js'
 import { HedgeLostError } from '../invoker/hedge.js'
 import { runCascade } from '../invoker/cascade.js'
 import { Hedging } from './hedging.js'
+import { summarizer } from '../invoker/summarizer.js'
+import type { Summarizable } from '../fallback/summary.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
 import { classify } from '../failure.js'
 import { converseStopReason } from '../stop-reason.js'
@@ -30,7 +32,7 @@ import type { InterruptionKind } from '../stream/errors.js'
 import { modelRegionKey, targetKey, type Target } from '../targets.js'
 import type { Admission } from '../breaker/types.js'
 import type {
-  CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Intervention, Served,
+  CallFn, CascadeListener, CascadePolicies, CascadeRequest, CascadeResult, InputAdapter, Intervention, Served, Summarize,
 } from '../invoker/types.js'
 import { CanaryRecorder } from '../routing/canary-recorder.js'
 import type { RequestRouting, RouteChooser } from '../routing/chooser.js'
@@ -150,6 +152,8 @@ export class Engine {
   /** Streams' times to first token (the router's, or this engine's own). */
   readonly #firstTokens: LatencyTracker
   readonly #canary: CanaryRecorder | undefined
+  /** Condenses the turns a shortening drops (fallback({ summarize })); undefined when off. */
+  readonly #summarize: Summarize<Summarizable> | undefined
   /** The fallback's rewrites of a Converse request without a response format: the same for every call. */
   readonly converseAdapter: InputAdapter<never>
   /** The same for a stream, without the deadline-planned `maxTokens` (a stream's slice ends at its first token). */
@@ -181,6 +185,12 @@ export class Engine {
     const options = router.slowFactor === undefined ? {} : { slowFactor: router.slowFactor }
     for (const route of router.routes.values()) this.#orders.set(route.name, new RouteOrder(route.targets, route.ownTargets, options))
     this.#canary = CanaryRecorder.for(router.chooser)
+    const summarize = parts.fallback?.policy.summarize
+    this.#summarize = summarize ? summarizer({
+      policy: summarize, policies: this.#policies, call: router.calls.converse as CallFn<Summarizable, unknown>,
+      clock: router.clock, random: router.random, listener: router.listener,
+      minAttemptMs: parts.backoff?.policy.minAttemptMs ?? DEFAULT_BACKOFF_POLICY.minAttemptMs,
+    }) : undefined
     this.converseAdapter = converseAdapter(parts.fallback?.policy)
     const { capTokens: _cap, maxTokens: _max, ...streamAdapter } = this.converseAdapter
     this.streamAdapter = streamAdapter
@@ -229,6 +239,8 @@ export class Engine {
       adapter: extras.adapter,
       validate: extras.validate,
       stopReason: extras.stopReason,
+      // Only a request whose history can be shortened (Converse-shaped) has turns to summarize.
+      summarize: extras.adapter?.truncate === undefined ? undefined : this.#summarize as Summarize<I> | undefined,
       signal,
       listener: this.router.listener,
       canary: this.#canary,

@@ -32,16 +32,17 @@ export const contextWindowOf = (target: Target): number | undefined => target.co
 
 /**
  * `input` as it fits `target`: unchanged (truncations 0) when it fits or its size or window is not known, shortened
- * by up to `maxTruncations` halvings, or `'cannot-fit'`.
+ * by up to `maxTruncations` halvings, or `'cannot-fit'`. A shortened request must leave `reserveTokens` free (the
+ * summary note that will be added to it); one that fits as it is needs no room for a note.
  */
 export function fitContext<I>(
-  input: I, target: Target, truncate: (input: I) => I | undefined, maxTruncations: number,
+  input: I, target: Target, truncate: (input: I) => I | undefined, maxTruncations: number, reserveTokens = 0,
 ): { readonly input: I; readonly truncations: number } | 'cannot-fit' {
   const window = contextWindowOf(target)
   let fitted = input
   for (let truncations = 0; ; truncations++) {
     const need = window === undefined ? undefined : contextNeed(fitted, target)
-    if (need === undefined || need <= (window as number)) return { input: fitted, truncations }
+    if (need === undefined || need <= (window as number) - (truncations === 0 ? 0 : reserveTokens)) return { input: fitted, truncations }
     const shorter = truncations < maxTruncations ? truncate(fitted) : undefined
     if (shorter === undefined) return 'cannot-fit'
     fitted = shorter

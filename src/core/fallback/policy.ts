@@ -7,6 +7,7 @@ import { boolean, number, object, oneOf, parseOptions } from '../config/index.js
 import { capMaxTokens, keepNewestMessages, type ConverseLike } from './messages.js'
 import { DEFAULT_REPLY_CACHE, type ReplyCacheOptions } from './reply-cache.js'
 import { HEDGE_OPTIONS, resolveHedge, type HedgePolicy } from './hedge-policy.js'
+import { resolveSummarize, SUMMARIZE_OPTIONS, type SummarizeOptions, type SummarizePolicy } from './summarize-policy.js'
 
 export interface FallbackPolicy {
   /** Walk the route's cascade to the next target on unavailable, timed-out or exhausted-throttle. Default true. */
@@ -35,12 +36,19 @@ export interface FallbackPolicy {
    * default) disables it; `true` is `{ p95Factor: 1.5, minDelayMs: 200, maxExtraShare: 0.05 }`.
    */
   readonly hedge: HedgePolicy | false
+  /**
+   * Condense the turns a shortening drops (context fitted before the call, after an overflow or a timeout) into one
+   * system note, written by a cheap model through the same engine: `{ targets, maxTokens?, timeoutMs? }`. When the
+   * summary fails, the history is shortened without one. `false` (the default) disables it.
+   */
+  readonly summarize: SummarizePolicy | false
 }
 
 /** Fallback options as given: every field optional; `cache: true` / `hedge: true` mean their defaults. */
-export type FallbackPolicyOptions = Partial<Omit<FallbackPolicy, 'cache' | 'hedge'>> & {
+export type FallbackPolicyOptions = Partial<Omit<FallbackPolicy, 'cache' | 'hedge' | 'summarize'>> & {
   readonly cache?: boolean | Partial<ReplyCacheOptions>
   readonly hedge?: boolean | Partial<HedgePolicy>
+  readonly summarize?: false | SummarizeOptions
 }
 
 /** Each truncation halves the history: 20 halvings leave one message of a million. */
@@ -59,6 +67,7 @@ export const DEFAULT_FALLBACK_POLICY: FallbackPolicy = Object.freeze({
   malformedRetries: 1,
   cache: false,
   hedge: false,
+  summarize: false,
 })
 
 /** The reply cache (`cache: { maxEntries?, ttlMs? }`), as data (defaults: DEFAULT_REPLY_CACHE). */
@@ -78,14 +87,18 @@ export const FALLBACK_POLICY_FIELDS = {
   malformedRetries: number({ integer: true, min: 0, max: MAX_MALFORMED_RETRIES }),
   cache: oneOf([boolean(), CACHE_OPTIONS], { must: 'must be a boolean or { maxEntries?, ttlMs? }' }),
   hedge: HEDGE_OPTIONS,
+  summarize: SUMMARIZE_OPTIONS,
 } as const
 
 const FALLBACK_POLICY = object(FALLBACK_POLICY_FIELDS, { label: 'a fallback' })
 
 /** Merges and checks fallback options; errors name `fallback.<field>`. A key given as undefined keeps its default. */
 export function resolveFallbackPolicy(partial: FallbackPolicyOptions | undefined, source: string): FallbackPolicy {
-  const { cache, hedge, ...given } = parseOptions(FALLBACK_POLICY, partial, source, 'fallback')
-  return Object.freeze({ ...DEFAULT_FALLBACK_POLICY, ...given, cache: resolveCache(cache), hedge: resolveHedge(hedge) ?? false })
+  const { cache, hedge, summarize, ...given } = parseOptions(FALLBACK_POLICY, partial, source, 'fallback')
+  return Object.freeze({
+    ...DEFAULT_FALLBACK_POLICY, ...given,
+    cache: resolveCache(cache), hedge: resolveHedge(hedge) ?? false, summarize: resolveSummarize(summarize) ?? false,
+  })
 }
 
 function resolveCache(cache: FallbackPolicyOptions['cache']): ReplyCacheOptions | false {

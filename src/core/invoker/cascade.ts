@@ -20,7 +20,7 @@ import { reopenWait } from './reopen-wait.js'
 import { retryWait } from './retry.js'
 import { exhausted, knownSoonest, servedBy } from './served.js'
 import { preflight, spentBy } from './preflight.js'
-import { fitsTarget, overflow, shedAfterTimeout, halveHistory } from './shorten.js'
+import { fitsTarget, overflow, shedAfterTimeout, halveHistory, summarizeDropped } from './shorten.js'
 import type { Spent } from '../admission/quota-book.js'
 import type { CascadeRequest, CascadeResult, Intervention } from './types.js'
 
@@ -57,6 +57,7 @@ class CascadeRun<I, O> {
   /** Each attempt's time limit: the backoff's, or the call's own (a stream's first-token limit). */
   readonly attemptTimeoutMs: number
   input: I
+  unsummarized: I | undefined
   last: { classification: Classification; error: unknown } | undefined
   /**
    * Per target of the walk, when it could serve again (see SoonestByTarget); unset = not known, null = never. Filled
@@ -123,6 +124,10 @@ class CascadeRun<I, O> {
         if (!deadline.canAfford(waitMs, this.backoff.minAttemptMs, now)) return this.ledger.deadlineSkip(target, attempt, waitMs)
         if (waitMs > 0) {
           await clock.sleep(waitMs, this.req.signal)
+          now = clock.now()
+        }
+        if (this.unsummarized !== undefined && this.req.summarize !== undefined) {
+          await summarizeDropped(this, target)
           now = clock.now()
         }
         // A throttled container reads the fleet's counts first (at most once a second); then shed by the adaptive

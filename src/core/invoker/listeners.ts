@@ -22,6 +22,7 @@ export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | und
     streamDowngraded: (target, tier, route) => { for (const l of all) l.streamDowngraded?.(target, tier, route) },
     firstToken: (target, ms, route) => { for (const l of all) l.firstToken?.(target, ms, route) },
     streamInterrupted: (target, kind, route) => { for (const l of all) l.streamInterrupted?.(target, kind, route) },
+    summarized: (added, route) => { for (const l of all) l.summarized?.(added, route) },
   }
   if (tracked.length > 0) {
     merged.attemptStart = (target, attempt, route): unknown => tracked.map((l) => l.attemptStart?.(target, attempt, route))
@@ -53,7 +54,7 @@ export function guardListener(listener: CascadeListener): CascadeListener {
   const guarded: CascadeListener = {}
   const names = [
     'attempt', 'retry', 'deadlineSkip', 'served', 'intervened', 'streamDowngraded', 'attemptStart', 'attemptEnd', 'firstToken',
-    'streamInterrupted',
+    'streamInterrupted', 'summarized',
   ] as const
   for (const name of names) {
     const wrapped = safe(listener[name] as Callback | undefined)

@@ -9,10 +9,11 @@ import type { Degradation, Intervention, Served } from './types.js'
 
 /**
  * The most telling degradation first: an old answer matters more than a different model, which matters more to a
- * caller than a shorter answer; a lower service tier changed how soon the answer came, not the answer.
+ * caller than a shorter answer; a summary softens a truncation (it never comes alone); a lower service tier changed how
+ * soon the answer came, not the answer.
  */
 const WEIGHT: Readonly<Record<Degradation, number>> = {
-  cached: 5, 'fallback-target': 4, 'truncated-context': 3, 'reduced-max-tokens': 2, 'downgraded-tier': 1,
+  cached: 6, 'fallback-target': 5, 'truncated-context': 4, 'summarized-context': 3, 'reduced-max-tokens': 2, 'downgraded-tier': 1,
 }
 
 const callsIn = (attempts: readonly AttemptRecord[]): AttemptRecord[] => attempts.filter((a) => !a.outcome.startsWith('skipped'))

@@ -1,21 +1,27 @@
 /**
  * The cascade's shortening steps (fallback()): halve the history on a context overflow, fit it to the target's
- * context window before a call, and shed output tokens and history after a timeout. They read and change the run's
- * request (`input`), its degradations and the models it overflowed, through the part of CascadeRun they share.
+ * context window before a call, and shed output tokens and history after a timeout; and, with a summarizer, condense
+ * what they dropped into a note before the next call. They read and change the run's request (`input`), its
+ * degradations and the models it overflowed, through the part of CascadeRun they share.
  */
 import { ContextOverflowError } from '../errors.js'
 import { fitContext } from '../fallback/context-fit.js'
 import type { FallbackPolicy } from '../fallback/policy.js'
 import type { Target } from '../targets.js'
 import type { Ledger } from './ledger.js'
-import type { CascadePolicies, InputAdapter } from './types.js'
+import type { CascadeRequest } from './types.js'
+
+/** Room kept for the summary note beyond its text: the note's own words, in tokens. */
+const NOTE_TOKENS = 40
 
 /** What of a cascade run the shortening steps use. */
 export interface Shortening<I> {
   input: I
+  /** The request before the shortenings not yet summarized (`fallback({ summarize })`); undefined = none pending. */
+  unsummarized: I | undefined
   /** Models the prompt does not fit, even shortened: their other regions are skipped. */
   overflowed: Set<string> | undefined
-  readonly req: { readonly policies: CascadePolicies; readonly adapter?: InputAdapter<I> | undefined }
+  readonly req: Pick<CascadeRequest<I, unknown>, 'policies' | 'adapter' | 'summarize' | 'route' | 'deadline' | 'signal'>
   readonly ledger: Pick<Ledger, 'degrade' | 'record'>
   readonly walk: readonly Target[]
   readonly soonest: (number | undefined | null)[]
@@ -26,6 +32,7 @@ export function halveHistory<I>(run: Shortening<I>, visit: { truncations: number
   if (visit.truncations >= (run.req.policies.fallback?.maxTruncations ?? 0)) return false
   const shorter = run.req.adapter?.truncate?.(run.input)
   if (!shorter) return false
+  run.unsummarized ??= run.input
   run.input = shorter
   visit.truncations++
   run.ledger.degrade('truncated-context')
@@ -48,9 +55,12 @@ export function fitsTarget<I>(run: Shortening<I>, target: Target, ti: number): b
   const { policies, adapter } = run.req
   const truncate = adapter?.truncate
   if (!policies.fallback || truncate === undefined) return true
-  const fit = fitContext(run.input, target, truncate, policies.fallback.maxTruncations)
+  const summarize = policies.fallback.summarize
+  const reserve = summarize && run.req.summarize !== undefined ? summarize.maxTokens + NOTE_TOKENS : 0
+  const fit = fitContext(run.input, target, truncate, policies.fallback.maxTruncations, reserve)
   if (fit !== 'cannot-fit') {
     if (fit.truncations > 0) {
+      run.unsummarized ??= run.input
       run.input = fit.input
       run.ledger.degrade('truncated-context')
     }
@@ -70,4 +80,19 @@ export function shedAfterTimeout<I>(run: Shortening<I>, fallback: FallbackPolicy
     run.ledger.degrade('reduced-max-tokens')
   }
   if (fallback.timeoutShedsHistory) halveHistory(run, visit)
+}
+
+/**
+ * With a summarizer, condenses the turns the shortenings since the last call dropped into the request's system note
+ * (`summarized-context`), before `target` is called. A note that would not fit the target's window is left out.
+ */
+export async function summarizeDropped<I>(run: Shortening<I>, target: Target): Promise<void> {
+  const before = run.unsummarized
+  run.unsummarized = undefined
+  const { summarize, route, deadline, signal } = run.req
+  if (before === undefined || summarize === undefined) return
+  const summarized = await summarize(before, run.input, { route, deadline, signal })
+  if (summarized === undefined || fitContext(summarized, target, () => undefined, 0) === 'cannot-fit') return
+  run.input = summarized
+  run.ledger.degrade('summarized-context')
 }

@@ -14,6 +14,16 @@ import type { LatencyTracker } from '../health/latency.js'
 import type { InterruptionKind } from '../stream/errors.js'
 import type { TierServed } from './tiers.js'
 
+/** What the cascade hands the summarizer (invoker/summarizer.ts) besides the request before and after its shortening. */
+export interface SummaryContext {
+  readonly route: string
+  readonly deadline: Deadline
+  readonly signal?: AbortSignal | undefined
+}
+
+/** The shortened request with the summary note, or undefined when there is none to add (it failed, or no turns were dropped). */
+export type Summarize<I> = (before: I, after: I, context: SummaryContext) => Promise<I | undefined>
+
 /** Sends one attempt to one target. The signal aborts it at the attempt timeout or the deadline. */
 export type CallFn<I, O> = (target: Target, input: I, signal: AbortSignal) => Promise<O>
 
@@ -21,9 +31,12 @@ export type CallFn<I, O> = (target: Target, input: I, signal: AbortSignal) => Pr
  * How a request was made cheaper or moved to keep it served. `cached`: every target failed and the last good reply
  * to the same request was served from the in-container cache (`fallback({ cache })`). `downgraded-tier`: Bedrock
  * served the target's request at a lower service tier (priority → default, default → flex, reserved → default) or
- * at standard latency when it asked for optimized, and said so in its reply.
+ * at standard latency when it asked for optimized, and said so in its reply. `summarized-context`: the turns a
+ * shortening dropped were condensed into a system note by the summarizer (`fallback({ summarize })`); it always
+ * comes with `truncated-context`.
  */
-export type Degradation = 'cached' | 'fallback-target' | 'truncated-context' | 'reduced-max-tokens' | 'downgraded-tier'
+export type Degradation =
+  | 'cached' | 'fallback-target' | 'truncated-context' | 'summarized-context' | 'reduced-max-tokens' | 'downgraded-tier'
 
 /**
  * What replaced the model's answer: a guardrail (stop reason `guardrail_intervened`) or the model's own content
@@ -104,6 +117,8 @@ export interface CascadeListener {
    * messageStop's stop reason said the message is no answer (context overflow, malformed output).
    */
   streamInterrupted?(target: Target, kind: InterruptionKind, route: string): void
+  /** The summarizer (`fallback({ summarize })`) was asked to condense dropped turns: `added` says whether it did. */
+  summarized?(added: boolean, route: string): void
 }
 
 /** The policies in force for one request; a missing one means that middleware is not in the stack. */
@@ -146,6 +161,8 @@ export interface CascadeRequest<I, O> {
   readonly stopReason?: ((output: O) => Intervention | undefined) | undefined
   /** Throws MalformedOutputError when the output does not validate. */
   readonly validate?: (output: O) => void
+  /** Condenses the turns a shortening dropped into a note (`fallback({ summarize })`); absent = plain shortening. */
+  readonly summarize?: Summarize<I> | undefined
   /** The caller's signal (Middy's timeout signal): aborts everything. */
   readonly signal?: AbortSignal
   readonly listener?: CascadeListener
