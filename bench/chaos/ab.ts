@@ -1,13 +1,15 @@
 /**
  * `npm run bench:ab -- '<variant JSON>' [scenario ...] [--instances N] [--rate R] [--scale K]`
  * `npm run bench:hedge` = `bench:ab -- '{"fallback":{"hedge":true}}' slow-first-byte hangs`
+ * `npm run bench:hedge-stream` = the same on the stream scenarios `stream-slow-first-token` and `stream-mix`
  *
  * An A/B of Breakwater's options on the chaos bench: the default preset (A) and the preset with the variant's
  * `fallback` / `breaker` options on top (B), side by side — same seeded arrivals, same fault script, each with its
  * own fake Bedrock and breaker table. E.g. what hedged requests buy where a first target is slow (slow-first-byte)
  * or never answers (hangs), or another adaptive-throttle `k` on the capacity scenarios
  * (`'{"breaker":{"admission":{"k":1.2}}}' quota-cut throttling-storm`). Prints success, p50 / p99, upstream calls
- * per request, raw errors and overruns, and for the capacity scenarios the share of the goodput ceiling.
+ * per request, raw errors and overruns, for the capacity scenarios the share of the goodput ceiling, and for the
+ * stream scenarios the time to first token (p50 / p99) and the successes whose answer was truncated.
  */
 import { resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -38,8 +40,10 @@ async function main(argv: readonly string[]): Promise<void> {
   for (const n of names) if (!CHAOS_SCENARIOS.has(n)) throw new Error(`unknown scenario ${n}`)
   const dynamo = await startLocalDynamo()
   process.stdout.write(`DynamoDB: ${dynamo.label}; B = ${json}\n\n`)
-  process.stdout.write(`| scenario | Breakwater | success | p50 | p99 | calls / req | raw errors | overruns | of ceiling |\n`)
-  process.stdout.write(`|${' --- |'.repeat(9)}\n`)
+  const head = ['scenario', 'Breakwater', 'success', 'p50', 'p99', 'calls / req', 'raw errors', 'overruns', 'of ceiling', 'TTFT p50 / p99',
+    'truncated as success']
+  process.stdout.write(`| ${head.join(' | ')} |\n`)
+  process.stdout.write(`|${' --- |'.repeat(head.length)}\n`)
   try {
     for (const [index, name] of names.entries()) {
       const scenario = atRate(scaled(CHAOS_SCENARIOS.get(name) as ChaosScenario, scale, undefined), rate)
@@ -59,6 +63,8 @@ async function main(argv: readonly string[]): Promise<void> {
           name, run.strategy === 'breakwater' ? 'A (defaults)' : 'B', `${(m.successRate * 100).toFixed(1)} %`, `${m.p50Ms} ms`,
           `${m.p99Ms} ms`, String(m.amplification), String(m.outcomes['raw-error']), String(m.overruns),
           m.capacity ? `${(m.capacity.share * 100).toFixed(1)} %` : '–',
+          m.stream ? `${m.stream.ttftP50Ms ?? '–'} / ${m.stream.ttftP99Ms ?? '–'} ms` : '–',
+          m.stream ? String(m.stream.truncatedAsSuccess) : '–',
         ]
         process.stdout.write(`| ${cells.join(' | ')} |\n`)
       }

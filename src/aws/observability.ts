@@ -128,6 +128,11 @@ export function cascadeListener(o: Observability & { readonly latencyMetric?: bo
       const keys = { route, model: target.model, region: target.region, intervention }
       o.logger?.info('breakwater intervention: a guardrail or the content filter replaced the answer', keys)
     },
+    streamDowngraded(target, tier, route) {
+      count(o, METRIC.tierDowngrades)
+      const keys = { route, model: target.model, region: target.region, serviceTier: tier.serviceTier, latency: tier.latency }
+      o.logger?.info('breakwater stream served below its tier', keys)
+    },
     summarized(added, route) {
       count(o, added ? METRIC.summaries : METRIC.summaryFailures)
       // Whether, never what: the summary is the user's conversation, condensed.

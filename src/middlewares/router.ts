@@ -130,6 +130,8 @@ export function routerPart(given: RouterOptions): RouterPart {
     listener: guardListener(mergeListeners(cascadeListener(options), tracing)),
     // Per container: the latencies of this container's calls, which order a route's regions by health.
     latency: new LatencyTracker({ clock }),
+    // Streams' times to first token, apart: a stream's attempt ends at its first token (what a stream hedge waits on).
+    firstTokens: new LatencyTracker({ clock }),
     slowFactor,
   })
 }

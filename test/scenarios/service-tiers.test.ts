@@ -2,12 +2,14 @@
  * Service tiers over the wire: the real SDK sends a target's `serviceTier` and `performanceConfig` (InvokeModel: its
  * headers) to the fake Bedrock, which refuses what a model and region do not offer and echoes what served. A tier
  * ladder walks past a refused tier without a breaker failure; a silent downgrade is told in `served` and counted as
- * `ServiceTierDowngrades`; each tier of one model and region has a breaker of its own.
+ * `ServiceTierDowngrades` (a stream's once its last event, `metadata`, says so); each tier of one model and region
+ * has a breaker of its own.
  */
 import { Metrics } from '@aws-lambda-powertools/metrics'
 import middy from '@middy/core'
 import { describe, expect, it, jest } from '@jest/globals'
 import { breakwater, type BreakwaterContext, type BreakwaterOptions, type Served } from '../../src/index.js'
+import { servedSummary } from '../../src/responders/sse-events.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
 import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { directEvent, httpApiEvent, lambdaContext } from '../support/events.js'
@@ -98,6 +100,36 @@ describe('service tiers on the other calls', () => {
     }).use(breakwater({ routes: { default: [FLEX] }, client: client(), degradation: false }))
     expect(await handler(directEvent(), lambdaContext() as BreakwaterContext)).toContain('echo: hello')
     expect((server.calls[0]?.body as { serviceTier?: unknown }).serviceTier).toEqual({ type: 'flex' })
+  })
+
+  it('a stream served below its tier says so in its metadata event: served and done tell it, ServiceTierDowngrades counts it', async () => {
+    server.tiers([{ model: HAIKU, region: EAST, servesTier: 'default' }])
+    const metrics = new Metrics({ namespace: 'TierTest', serviceName: 'tier-test' })
+    const added = jest.spyOn(metrics, 'addMetric').mockImplementation(() => metrics)
+    const handler = middy(async (_event: unknown, context: BreakwaterContext) => {
+      const reply = await context.bedrock.converseStream(ask())
+      const before = reply.served
+      for await (const _event of reply) { /* read to the end: the tier comes in the last event */ }
+      return { before, final: reply.final().served }
+    }).use(breakwater({ routes: { default: [PRIORITY] }, metrics, client: client(), degradation: false }))
+    const { before, final } = await handler(directEvent(), lambdaContext() as BreakwaterContext)
+    expect(before).toMatchObject({ degraded: false })
+    expect(final).toMatchObject({ attempts: 1, degraded: 'downgraded-tier', degradations: ['downgraded-tier'], serviceTier: 'default' })
+    expect(servedSummary(final)).toMatchObject({ degraded: 'downgraded-tier' })
+    expect(added.mock.calls.filter(([name]) => name === 'ServiceTierDowngrades')).toHaveLength(1)
+    expect(server.calls.map((c) => [c.serviceTier, c.events.at(-1)])).toEqual([['priority', 'metadata']])
+  })
+
+  it('a stream served as asked: its tier is told, nothing degraded, nothing counted', async () => {
+    const metrics = new Metrics({ namespace: 'TierTest', serviceName: 'tier-test' })
+    const added = jest.spyOn(metrics, 'addMetric').mockImplementation(() => metrics)
+    const handler = middy(async (_event: unknown, context: BreakwaterContext): Promise<Served> => {
+      const reply = await context.bedrock.converseStream(ask())
+      for await (const _event of reply) { /* read to the end */ }
+      return reply.final().served
+    }).use(breakwater({ routes: { default: [PRIORITY] }, metrics, client: client(), degradation: false }))
+    expect(await handler(directEvent(), lambdaContext() as BreakwaterContext)).toMatchObject({ degraded: false, serviceTier: 'priority' })
+    expect(added.mock.calls.filter(([name]) => name === 'ServiceTierDowngrades')).toHaveLength(0)
   })
 
   it("a stream cut after its first token counts against its own tier's breaker, not the default tier's", async () => {

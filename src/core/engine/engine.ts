@@ -17,11 +17,12 @@ import type { FailureClass } from '../failure.js'
 import type { FallbackPolicy } from '../fallback/policy.js'
 import type { ReplyCache } from '../fallback/reply-cache.js'
 import type { Digest } from '../fallback/cache-key.js'
-import type { LatencyTracker } from '../health/latency.js'
+import { LatencyTracker } from '../health/latency.js'
 import { RouteOrder } from '../health/order.js'
 import { CacheAffinity, cachedPrefixKey } from '../routing/cache-affinity.js'
-import { HedgeBudget, planHedge, runHedged } from '../invoker/hedge.js'
+import { HedgeLostError } from '../invoker/hedge.js'
 import { runCascade } from '../invoker/cascade.js'
+import { Hedging } from './hedging.js'
 import { summarizer } from '../invoker/summarizer.js'
 import type { Summarizable } from '../fallback/summary.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
@@ -49,6 +50,11 @@ export interface RouterPart {
   /** Logs, metrics and tracing, guarded: a hook that throws never fails a call. */
   readonly listener: CascadeListener
   readonly latency: LatencyTracker
+  /**
+   * Streams' times to first token per target, apart from `latency` (a stream's attempt ends at its first token, so
+   * its time says nothing of a whole answer's): what a stream's hedge waits on. Absent: the engine keeps its own.
+   */
+  readonly firstTokens?: LatencyTracker
   readonly slowFactor?: number
 }
 
@@ -97,15 +103,20 @@ export interface CallExtras<I, O> {
   /**
    * A stream's first-token limit, used as each attempt's time limit. A stream's attempt ends at its first token, so
    * its latency says nothing of the whole answer's: it is not recorded in the health tracker, nor used to plan
-   * `maxTokens`.
+   * `maxTokens`, but in the first-token tracker (`RouterPart.firstTokens`), which a stream's hedge is planned on.
    */
   readonly firstTokenTimeoutMs?: number | undefined
+  /** Lets go of an output nobody will read (a hedge's loser that answered anyway): a stream's open request. */
+  readonly discard?: ((output: O) => void) | undefined
   /** Keys of targets not to try (a restarted stream's earlier ones). */
   readonly skip?: ReadonlySet<string> | undefined
 }
 
 /** An admission without a permit: a failure reported on it counts in the window and may trip, nothing else. */
 const ADMITTED: Admission = Object.freeze({ allowed: true, state: 'closed' })
+
+/** A stream that lost a hedge's race after its first token: its request is ended, as the loser's before it would be. */
+export const discardStream = (stream: { abort(reason: unknown): void }): void => stream.abort(new HedgeLostError())
 
 /**
  * The lease book of the targets' declared quotas, or undefined when none declares one. Per engine, so per container:
@@ -136,8 +147,10 @@ export class Engine {
   readonly #orders = new Map<string, RouteOrder>()
   /** Which region of a model last served each cached prompt prefix (routing/cache-affinity.ts). */
   readonly #affinity = new CacheAffinity()
-  /** Hedges this container may still send (fallback({ hedge })). */
-  readonly #hedgeBudget: HedgeBudget | undefined
+  /** Hedged requests (fallback({ hedge })): the container's budget of them, and what an outrun target is told. */
+  readonly #hedging: Hedging | undefined
+  /** Streams' times to first token (the router's, or this engine's own). */
+  readonly #firstTokens: LatencyTracker
   readonly #canary: CanaryRecorder | undefined
   /** Condenses the turns a shortening drops (fallback({ summarize })); undefined when off. */
   readonly #summarize: Summarize<Summarizable> | undefined
@@ -167,7 +180,8 @@ export class Engine {
     })
     this.#reserveMs = parts.backoff?.policy.reserveMs ?? DEFAULT_BACKOFF_POLICY.reserveMs
     const hedge = parts.fallback?.policy.hedge
-    this.#hedgeBudget = hedge ? new HedgeBudget(hedge.maxExtraShare) : undefined
+    this.#hedging = hedge ? new Hedging(hedge, router.clock, parts.breaker) : undefined
+    this.#firstTokens = router.firstTokens ?? new LatencyTracker({ clock: router.clock })
     const options = router.slowFactor === undefined ? {} : { slowFactor: router.slowFactor }
     for (const route of router.routes.values()) this.#orders.set(route.name, new RouteOrder(route.targets, route.ownTargets, options))
     this.#canary = CanaryRecorder.for(router.chooser)
@@ -230,35 +244,18 @@ export class Engine {
       signal,
       listener: this.router.listener,
       canary: this.#canary,
-      latency: extras.firstTokenTimeoutMs === undefined ? latency : undefined,
+      latency: extras.firstTokenTimeoutMs === undefined ? latency : this.#firstTokens,
       measure: extras.measure,
       attemptTimeoutMs: extras.firstTokenTimeoutMs,
       skip: extras.skip,
     }
-    const running = this.#hedged(request, extras, deadline.startedAt)
+    const running = this.#hedging === undefined ? runCascade(request) : this.#hedging.run(request, deadline.startedAt, extras.discard)
     if (prefix === undefined) return running
     return running.then((result) => {
       const served = result.attempts.findLast((a) => a.outcome === 'success')
       if (served !== undefined) this.#affinity.remember(prefix, served.target, clock.now())
       return result
     })
-  }
-
-  /** The cascade, hedged when `fallback({ hedge })` is on, the call is a Converse one and the first target has a p95. */
-  #hedged<I, O>(request: CascadeRequest<I, O>, extras: CallExtras<I, O>, now: number): Promise<CascadeResult<O>> {
-    const hedge = this.#policies.fallback?.hedge
-    if (!hedge || this.#hedgeBudget === undefined || extras.firstTokenTimeoutMs !== undefined) return runCascade(request)
-    this.#hedgeBudget.call()
-    const plan = planHedge(request.targets, request.latency, hedge, now)
-    if (plan === undefined) return runCascade(request)
-    return runHedged(request, plan, this.#hedgeBudget, this.router.clock, runCascade, (slow) => this.#outrun(slow))
-  }
-
-  /** A hedge outran `target`'s call: to its breaker, a timeout (the call was aborted, so the cascade told it nothing). */
-  #outrun(target: Target): void {
-    const breaker = this.breaker
-    if (breaker === undefined || !breaker.failureClasses.has('timed-out')) return
-    breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)
   }
 
   /** The invocation's deadline less the reserve, read from the Lambda context now (a stream's reader caps its waits by it). */

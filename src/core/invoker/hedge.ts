@@ -4,7 +4,12 @@
  * the other is aborted (an aborted attempt is no breaker failure). Bounded by a budget of extra calls per container
  * (`maxExtraShare` of calls, a token bucket) and by the deadline (the hedge's cascade has the same one).
  *
- * A target with too few fresh samples (the latency tracker's `minSamples`) has no p95: no hedge. When a hedge wins,
+ * A stream is hedged the same way on its first token: its cascade answers at the first token, so the race is to the
+ * first token, and the p95 is of its targets' times to first token (a tracker of their own: engine.ts). A stream
+ * that lost the race after its first token had arrived is let go of (`discard`): its request would stay open.
+ *
+ * A target with too few fresh samples (the latency tracker's `minSamples`) has no p95: no hedge; nor when the hedge
+ * would start no sooner than the attempt's own time limit (the cascade moves on by itself then). When a hedge wins,
  * the first target's call was slower than 1.5 × its p95: its time so far is recorded as a latency sample (so the
  * health order sees it slow down) and it is told to the breaker as a timeout (`onSlow`) — hedging must not hide a
  * hung region from either: its calls, always aborted, would otherwise never fail, and every request would keep
@@ -35,29 +40,54 @@ export class HedgeBudget {
   }
 }
 
-/** When to hedge, and the targets the hedge must not use (the first target's region); undefined: no hedge. */
-export function planHedge(
-  targets: readonly Target[], latency: LatencyTracker | undefined, policy: HedgePolicy, now: number,
-): { readonly delayMs: number; readonly skip: ReadonlySet<string> } | undefined {
-  const first = targets[0]
-  if (first === undefined || latency === undefined) return undefined
-  const p95 = latency.health(targetKey(first), now)?.p95Ms
-  if (p95 === undefined) return undefined
-  const skip = new Set(targets.filter((t) => t.region === first.region).map(targetKey))
-  if (skip.size === targets.length) return undefined
-  return { delayMs: Math.max(policy.minDelayMs, p95 * policy.p95Factor), skip }
+/** When to hedge, the target hedged against (the first one tried) and the targets the hedge must not use (its region). */
+export interface HedgePlan {
+  readonly delayMs: number
+  readonly first: Target
+  readonly skip: ReadonlySet<string>
 }
 
 /**
- * Runs `request`'s cascade and, if it has not answered after `delayMs` (and the budget allows), the same request on
- * the targets not in `skip`: the first good answer wins, the other cascade is aborted. When both fail, the first
- * cascade's error is thrown (it walked the whole route).
+ * The plan for `request`'s cascade, from `latency`'s p95 of its first target (the first not in `request.skip`);
+ * undefined: no hedge.
  */
-export function runHedged<I, O>(
-  request: CascadeRequest<I, O>, plan: { readonly delayMs: number; readonly skip: ReadonlySet<string> },
-  budget: HedgeBudget, clock: Clock, run: (r: CascadeRequest<I, O>) => Promise<CascadeResult<O>>,
-  onSlow: (target: Target) => void,
-): Promise<CascadeResult<O>> {
+export function planHedge(
+  request: Pick<CascadeRequest<unknown, unknown>, 'targets' | 'skip' | 'attemptTimeoutMs'>, latency: LatencyTracker | undefined,
+  policy: HedgePolicy, now: number,
+): HedgePlan | undefined {
+  const first = request.targets.find((t) => !request.skip?.has(targetKey(t)))
+  if (first === undefined || latency === undefined) return undefined
+  const p95 = latency.health(targetKey(first), now)?.p95Ms
+  if (p95 === undefined) return undefined
+  const delayMs = Math.max(policy.minDelayMs, p95 * policy.p95Factor)
+  // The attempt gives up on the first target by then: the cascade's next target would race the hedge's.
+  if (request.attemptTimeoutMs !== undefined && delayMs >= request.attemptTimeoutMs) return undefined
+  const skip = new Set(request.targets.filter((t) => t.region === first.region).map(targetKey))
+  if (request.targets.every((t) => skip.has(targetKey(t)) || request.skip?.has(targetKey(t)) === true)) return undefined
+  return { delayMs, first, skip }
+}
+
+/** What a hedged run needs besides the request and its plan. */
+export interface HedgeRun<I, O> {
+  readonly budget: HedgeBudget
+  readonly clock: Clock
+  /** Runs one cascade (runCascade; a test's stand-in). */
+  readonly run: (r: CascadeRequest<I, O>) => Promise<CascadeResult<O>>
+  /** Where the plan's p95 came from: an outrun first target's time so far is recorded in it. */
+  readonly latency: LatencyTracker | undefined
+  /** Told the first target that a hedge outran (its breaker hears a timeout). */
+  readonly onSlow: (target: Target) => void
+  /** Lets go of an answer that came after the race was won (a stream's open request); absent: dropped. */
+  readonly discard?: ((output: O) => void) | undefined
+}
+
+/**
+ * Runs `request`'s cascade and, if it has not answered after `plan.delayMs` (and the budget allows), the same request
+ * on the targets not in `plan.skip`: the first good answer wins, the other cascade is aborted. When both fail, the
+ * first cascade's error is thrown (it walked the whole route).
+ */
+export function runHedged<I, O>(request: CascadeRequest<I, O>, plan: HedgePlan, hedging: HedgeRun<I, O>): Promise<CascadeResult<O>> {
+  const { budget, clock, run, latency, onSlow, discard } = hedging
   const primary = new AbortController()
   const hedge = new AbortController()
   const timer = new AbortController()
@@ -80,11 +110,12 @@ export function runHedged<I, O>(
       caller?.removeEventListener('abort', onCallerAbort)
     }
     const won = (result: CascadeResult<O>, loser: AbortController, slow: Target | undefined): void => {
-      if (done) return
+      // Both answered: the second one's abort came too late to stop it, and nobody will read it.
+      if (done) return discard?.(result.output)
       finish()
       loser.abort(new HedgeLostError())
       if (slow !== undefined) {
-        request.latency?.record(targetKey(slow), clock.now() - startedAt, undefined, clock.now())
+        latency?.record(targetKey(slow), clock.now() - startedAt, undefined, clock.now())
         onSlow(slow)
       }
       resolve(result)
@@ -100,7 +131,7 @@ export function runHedged<I, O>(
       if (done || caller?.aborted || !budget.spend()) return
       pending++
       const skip = new Set([...(request.skip ?? []), ...plan.skip])
-      run({ ...request, signal: hedge.signal, skip }).then((r) => won(r, primary, request.targets[0]), (e: unknown) => lost(e, false))
+      run({ ...request, signal: hedge.signal, skip }).then((r) => won(r, primary, plan.first), (e: unknown) => lost(e, false))
     }, () => undefined)
   })
 }

@@ -19,6 +19,7 @@ export function mergeListeners(...listeners: ReadonlyArray<CascadeListener | und
     deadlineSkip: (target, route) => { for (const l of all) l.deadlineSkip?.(target, route) },
     served: (served) => { for (const l of all) l.served?.(served) },
     intervened: (target, intervention, route) => { for (const l of all) l.intervened?.(target, intervention, route) },
+    streamDowngraded: (target, tier, route) => { for (const l of all) l.streamDowngraded?.(target, tier, route) },
     firstToken: (target, ms, route) => { for (const l of all) l.firstToken?.(target, ms, route) },
     streamInterrupted: (target, kind, route) => { for (const l of all) l.streamInterrupted?.(target, kind, route) },
     summarized: (added, route) => { for (const l of all) l.summarized?.(added, route) },
@@ -52,8 +53,8 @@ export function guardListener(listener: CascadeListener): CascadeListener {
     })
   const guarded: CascadeListener = {}
   const names = [
-    'attempt', 'retry', 'deadlineSkip', 'served', 'intervened', 'attemptStart', 'attemptEnd', 'firstToken', 'streamInterrupted',
-    'summarized',
+    'attempt', 'retry', 'deadlineSkip', 'served', 'intervened', 'streamDowngraded', 'attemptStart', 'attemptEnd', 'firstToken',
+    'streamInterrupted', 'summarized',
   ] as const
   for (const name of names) {
     const wrapped = safe(listener[name] as Callback | undefined)

@@ -12,6 +12,7 @@ import type { LatencyMode, ServiceTier, Target } from '../targets.js'
 import type { MalformedOutputError } from '../errors.js'
 import type { LatencyTracker } from '../health/latency.js'
 import type { InterruptionKind } from '../stream/errors.js'
+import type { TierServed } from './tiers.js'
 
 /** What the cascade hands the summarizer (invoker/summarizer.ts) besides the request before and after its shortening. */
 export interface SummaryContext {
@@ -97,6 +98,11 @@ export interface CascadeListener {
   served?(served: Served): void
   /** A guardrail or the content filter replaced the answer (a stream's is known at its `messageStop`). */
   intervened?(target: Target, intervention: Intervention, route: string): void
+  /**
+   * A whole stream was served below its target's tier or latency mode, as its last event (`metadata`) says. A
+   * Converse or InvokeModel downgrade is in its `served` instead (its `degradations`), known when the call ends.
+   */
+  streamDowngraded?(target: Target, served: TierServed, route: string): void
   /**
    * An upstream call is about to start (tracing). Whatever it returns comes back to `attemptEnd`, which is called
    * exactly once for it, on every path. Must not throw.

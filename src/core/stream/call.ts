@@ -1,11 +1,12 @@
 /**
  * `context.bedrock.converseStream`: the stream path through the same engine as `converse`. The cascade walks the
- * route to a first token (each attempt limited by `firstTokenTimeoutMs`), then the reply streams under the idle
- * limit, and an interruption is restarted, continued or failed as the caller chose.
+ * route to a first token (each attempt limited by `firstTokenTimeoutMs`, hedged on the first token with
+ * `fallback({ hedge })`), then the reply streams under the idle limit, and an interruption is restarted, continued or
+ * failed as the caller chose.
  */
 import { MAX_LAMBDA_MS } from '../backoff/policy.js'
 import { func, literal, methods, number, object, parseOptions, string } from '../config/index.js'
-import type { Binding, Engine } from '../engine/engine.js'
+import { discardStream, type Binding, type Engine } from '../engine/engine.js'
 import type { ConverseLike } from '../fallback/messages.js'
 import type { CallFn, InputAdapter } from '../invoker/types.js'
 import type { ResolvedRoute } from '../routing/route.js'
@@ -62,7 +63,8 @@ export async function openStream<I extends StreamInput, E extends StreamEventLik
   const deadline = engine.deadline(binding)
   return StreamReply.open<I, E>({
     start: async (request, skip) => {
-      const result = await engine.run(binding, route, request, call, { adapter, firstTokenTimeoutMs, skip }, options.signal)
+      const extras = { adapter, firstTokenTimeoutMs, skip, discard: discardStream }
+      const result = await engine.run(binding, route, request, call, extras, options.signal)
       const last = result.attempts[result.attempts.length - 1]
       if (last !== undefined) listener.firstToken?.(last.target, last.latencyMs, route.name)
       return result
@@ -70,6 +72,7 @@ export async function openStream<I extends StreamInput, E extends StreamEventLik
     prefill,
     interrupted: (target, kind, cause) => engine.streamInterrupted(route.name, target, kind, cause),
     intervened: (target, intervention) => listener.intervened?.(target, intervention, route.name),
+    downgraded: (target, tier) => listener.streamDowngraded?.(target, tier, route.name),
     truncate: adapter.truncate,
     maxTruncations: engine.fallback?.policy.maxTruncations ?? 0,
     policy: options.interrupted ?? 'restart',

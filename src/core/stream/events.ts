@@ -10,7 +10,17 @@ export interface StreamEventLike {
   readonly contentBlockDelta?: { readonly delta?: { readonly text?: string | undefined } | undefined } | undefined
   readonly contentBlockStop?: unknown
   readonly messageStop?: { readonly stopReason?: string | undefined } | undefined
-  readonly metadata?: { readonly usage?: { readonly outputTokens?: number | undefined } | undefined } | undefined
+  readonly metadata?: StreamMetadataLike | undefined
+}
+
+/**
+ * The stream's last event: usage, and the service tier and latency mode that served (as Converse's reply has them:
+ * `serviceTier: { type }`, `performanceConfig: { latency }`), read by invoker/tiers.ts.
+ */
+export interface StreamMetadataLike {
+  readonly usage?: { readonly outputTokens?: number | undefined } | undefined
+  readonly serviceTier?: unknown
+  readonly performanceConfig?: unknown
 }
 
 /** The first event that carries the answer: the first-token gate opens on it. */
@@ -25,6 +35,8 @@ export class StreamTally {
   /** `messageStop` arrived: the message is whole (metadata normally follows it). */
   stopped = false
   usage: { readonly outputTokens?: number | undefined } | undefined
+  /** The `metadata` event, once it arrived: what served the stream is only known there. */
+  metadata: StreamMetadataLike | undefined
 
   see(event: StreamEventLike): void {
     this.events++
@@ -33,6 +45,9 @@ export class StreamTally {
     else if (event.messageStop !== undefined) {
       this.stopped = true
       this.stopReason = event.messageStop.stopReason
-    } else if (event.metadata !== undefined) this.usage = event.metadata.usage
+    } else if (event.metadata !== undefined) {
+      this.metadata = event.metadata
+      this.usage = event.metadata.usage
+    }
   }
 }

@@ -11,6 +11,7 @@
 import type { Clock } from '../clock.js'
 import { CallerFaultError, ContextOverflowError } from '../errors.js'
 import type { CascadeResult, Degradation, Intervention, Served } from '../invoker/types.js'
+import { isDowngrade, tierServed, type TierServed } from '../invoker/tiers.js'
 import { interventionOf } from '../stop-reason.js'
 import type { Target } from '../target.js'
 import { StreamInterruptedError, type InterruptionKind } from './errors.js'
@@ -44,6 +45,8 @@ export interface StreamReplyDeps<I, E> {
   readonly interrupted: (target: Target, kind: InterruptionKind, cause: unknown) => void
   /** Hears a whole stream whose stop reason says a guardrail or the content filter replaced the answer. */
   readonly intervened: (target: Target, intervention: Intervention) => void
+  /** Hears a whole stream that its `metadata` event says was served below the target's tier or latency mode. */
+  readonly downgraded: (target: Target, served: TierServed) => void
   /** A shorter history (the fallback's), for a stream that stopped at the context window; absent = none. */
   readonly truncate?: ((input: I) => I | undefined) | undefined
   /** How many times one reply may shorten its history (`fallback.maxTruncations`). */
@@ -101,6 +104,7 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
       const limits = { clock: deps.clock, idleTimeoutMs: deps.idleTimeoutMs, remainingMs: deps.remainingMs, signal: deps.signal }
       try {
         yield* readStream(this.#result.output, this.#tally, limits)
+        this.#flagTier()
         this.#flagIntervention()
         return
       } catch (error) {
@@ -123,6 +127,24 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
     if (intervened === undefined) return
     this.#served = { ...this.#served, intervened }
     this.deps.intervened({ model: this.#served.model, region: this.#served.region }, intervened)
+  }
+
+  /**
+   * A whole stream's tier, known only from its last event (`metadata`), as Converse's is from its reply: told in
+   * `served`, and a silent downgrade is a `downgraded-tier` degradation (the least telling one, so `degraded` keeps
+   * any other it has) and heard by `downgraded` (the `ServiceTierDowngrades` metric).
+   */
+  #flagTier(): void {
+    const target = (this.#result.attempts.at(-1) as { readonly target: Target } | undefined)?.target
+    const tier = target === undefined ? undefined : tierServed(target, this.#tally.metadata)
+    if (target === undefined || tier === undefined) return
+    const served: { -readonly [K in keyof StreamServed]: StreamServed[K] } = { ...this.#served, ...tier }
+    if (isDowngrade(target, tier) && !served.degradations.includes('downgraded-tier')) {
+      served.degraded = served.degraded || 'downgraded-tier'
+      served.degradations = [...served.degradations, 'downgraded-tier']
+      this.deps.downgraded(target, tier)
+    }
+    this.#served = served
   }
 
   /** After an interruption: the next stream (and the restart event to send first, if any), or the typed error. */

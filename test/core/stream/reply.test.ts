@@ -17,10 +17,14 @@ const stop = (stopReason: string): StreamEventLike => ({ messageStop: { stopReas
 
 /**
  * A finished stream from `events`: the first is buffered (the gate), the rest read; `whole` ends with messageStop
- * (stopping with `stopReason`).
+ * (stopping with `stopReason`), then `metadata` when given.
  */
-function started(texts: string[], whole: boolean, stopReason = 'end_turn'): StartedStream<StreamEventLike> {
-  const rest = [...texts.slice(1).map(delta), ...(whole ? [stop(stopReason)] : [])]
+function started(
+  texts: string[], whole: boolean, stopReason = 'end_turn', metadata?: StreamEventLike['metadata'],
+): StartedStream<StreamEventLike> {
+  const end = whole ? [stop(stopReason)] : []
+  if (whole && metadata !== undefined) end.push({ metadata })
+  const rest = [...texts.slice(1).map(delta), ...end]
   let aborted = false
   return {
     buffered: [delta(texts[0] as string)],
@@ -45,6 +49,7 @@ function deps(policy: InterruptionPolicy, plan: Array<CascadeResult<StartedStrea
   const starts: Array<{ input: Input; skip: string[] }> = []
   const interruptions: string[] = []
   const interventions: string[] = []
+  const downgrades: string[] = []
   const d: StreamReplyDeps<Input, StreamEventLike> = {
     start: async (input, skip) => {
       starts.push({ input, skip: [...skip] })
@@ -56,6 +61,7 @@ function deps(policy: InterruptionPolicy, plan: Array<CascadeResult<StartedStrea
     prefill: (input, partial) => ({ messages: [...input.messages, `assistant:${partial}`] }),
     interrupted: (target, kind) => interruptions.push(`${target.region}:${kind}`),
     intervened: (target, intervention) => interventions.push(`${target.region}:${intervention}`),
+    downgraded: (target, tier) => downgrades.push(`${target.region}:${tier.serviceTier ?? ''}:${tier.latency ?? ''}`),
     truncate: (i) => (i.messages.length > 1 ? { messages: i.messages.slice(-1) } : undefined),
     maxTruncations: 3,
     policy,
@@ -64,7 +70,7 @@ function deps(policy: InterruptionPolicy, plan: Array<CascadeResult<StartedStrea
     remainingMs: () => 60_000,
     keyOf: (t) => `${t.model}@${t.region}`,
   }
-  return { d, starts, interruptions, interventions }
+  return { d, starts, interruptions, interventions, downgrades }
 }
 
 async function read(reply: StreamReply<Input, StreamEventLike>) {
@@ -165,5 +171,62 @@ describe('StreamReply', () => {
     expect(await read(reply)).toEqual(['{', 'RESTART', 'Hi'])
     expect(starts[1]).toEqual({ input, skip: ['m@us-east-1'] })
     expect(interruptions).toEqual(['us-east-1:malformed-output'])
+  })
+})
+
+describe('StreamReply: the tier that served, from the metadata event', () => {
+  const PRIORITY: Target = { ...EAST, serviceTier: 'priority' }
+  const served = (tier: string, latency?: string): StreamEventLike['metadata'] =>
+    ({ usage: { outputTokens: 2 }, serviceTier: { type: tier }, performanceConfig: latency === undefined ? undefined : { latency } })
+
+  it('a silent downgrade (asked priority, served default) is told in served once the stream ends, and heard once', async () => {
+    const { d, downgrades } = deps('restart', [result(PRIORITY, started(['He', 'llo'], true, 'end_turn', served('default')))])
+    const reply = await StreamReply.open(d, input)
+    // Before the end nothing is known: the tier arrives in the last event.
+    expect(reply.served).toMatchObject({ degraded: false, degradations: [] })
+    expect(reply.served.serviceTier).toBeUndefined()
+    await read(reply)
+    expect(reply.final().served).toMatchObject({ degraded: 'downgraded-tier', degradations: ['downgraded-tier'], serviceTier: 'default' })
+    expect(downgrades).toEqual(['us-east-1:default:'])
+  })
+
+  it('served as asked: the tier is told, nothing degraded, nothing heard', async () => {
+    const { d, downgrades } = deps('restart', [result(PRIORITY, started(['Hi'], true, 'end_turn', served('priority')))])
+    const reply = await StreamReply.open(d, input)
+    await read(reply)
+    expect(reply.final().served).toMatchObject({ degraded: false, degradations: [], serviceTier: 'priority' })
+    expect(downgrades).toEqual([])
+  })
+
+  it('optimized latency served standard is a downgrade; a field the target did not ask for is not read', async () => {
+    const optimized: Target = { ...EAST, latency: 'optimized' }
+    const { d, downgrades } = deps('restart', [result(optimized, started(['Hi'], true, 'end_turn', served('flex', 'standard')))])
+    const reply = await StreamReply.open(d, input)
+    await read(reply)
+    const final = reply.final().served
+    expect(final).toMatchObject({ degraded: 'downgraded-tier', latency: 'standard' })
+    expect(final.serviceTier).toBeUndefined()
+    expect(downgrades).toEqual(['us-east-1::standard'])
+  })
+
+  it('after a restart: the target that finished the answer is judged, and the fallback stays the most telling degradation', async () => {
+    const WEST_PRIORITY: Target = { ...WEST, serviceTier: 'priority' }
+    const plan = [result(PRIORITY, started(['Hel'], false)), result(WEST_PRIORITY, started(['Hi'], true, 'end_turn', served('flex')))]
+    const { d, downgrades } = deps('restart', plan)
+    const reply = await StreamReply.open(d, input)
+    await read(reply)
+    expect(reply.final().served).toMatchObject({
+      region: 'us-west-2', degraded: 'fallback-target', degradations: ['fallback-target', 'downgraded-tier'], serviceTier: 'flex',
+    })
+    expect(downgrades).toEqual(['us-west-2:flex:'])
+  })
+
+  it('a target that asked for no tier: an echoed one is neither told nor a downgrade', async () => {
+    const { d, downgrades } = deps('restart', [result(EAST, started(['Hi'], true, 'end_turn', served('flex')))])
+    const reply = await StreamReply.open(d, input)
+    await read(reply)
+    expect(reply.final().served).toMatchObject({ degraded: false })
+    expect(reply.final().served.serviceTier).toBeUndefined()
+    expect(downgrades).toEqual([])
   })
 })
