@@ -49,7 +49,10 @@ describe('the options examples of the docs', () => {
     expect(() => run('fallback({ hedge: { minDelay: 300 } })')).toThrow(BreakwaterConfigError)
   })
 
-  it.each(['serviceTier', 'latency', 'contextWindow', 'timeoutShedsHistory', 'hedge', 'p95Factor', 'minDelayMs', 'maxExtraShare'])(
+  const options = [
+    'serviceTier', 'latency', 'contextWindow', 'timeoutShedsHistory', 'hedge', 'p95Factor', 'minDelayMs', 'maxExtraShare', 'summarize',
+  ]
+  it.each(options)(
     'the reference shows %s in an example',
     (option) => {
       expect(optionExamples('docs/bedrock-native.md').some((code) => code.includes(`${option}:`))).toBe(true)
@@ -77,7 +80,7 @@ describe('the reference tables', () => {
 
   it("name Breakwater's own metrics", () => {
     const metrics = tableRows('docs/bedrock-native.md', 'Metrics').flatMap((row) => codes(row[0]))
-    expect(metrics).toEqual(['ServiceTierDowngrades', 'GuardrailInterventions'])
+    expect(metrics).toEqual(['ServiceTierDowngrades', 'GuardrailInterventions', 'HistorySummaries', 'HistorySummaryFailures'])
     for (const name of metrics) expect(Object.values(METRIC)).toContain(name)
   })
 })
