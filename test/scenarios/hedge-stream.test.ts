@@ -38,17 +38,20 @@ function container(fallback: BreakwaterOptions['fallback'], breaker?: Breakwater
 
 /**
  * Twenty quick streams: us-east-1's p95 time to first token (the 19th of 20) leaves out the first one's, which opened
- * the connection, so the hedge starts at its floor (minDelayMs), well before the slow first tokens below.
+ * the connection, so the hedge starts at its floor (minDelayMs), well before the slow first tokens below. The floor
+ * is 700 ms, not the default 200: on a loaded machine a quick stream's first token can take a few hundred ms, and a
+ * warm-up call hedged would spend the budget the tests below count on.
  */
+const HEDGE = { minDelayMs: 700 }
 async function warm(call: () => Promise<{ regions: string[] }>): Promise<void> {
   for (let i = 0; i < 20; i++) expect((await call()).regions).toEqual([EAST])
 }
 
 describe('hedged streams', () => {
   it('a late first token is hedged in the next region; the first stream to produce a token wins, the other is aborted', async () => {
-    const call = container({ hedge: true }, { consecutiveFailures: 1 })
+    const call = container({ hedge: HEDGE }, { consecutiveFailures: 1 })
     await warm(call)
-    server.plan([{ kind: 'slow-first-token', region: EAST, firstTokenDelayMs: 1_500 }])
+    server.plan([{ kind: 'slow-first-token', region: EAST, firstTokenDelayMs: 2_000 }])
 
     const hedged = await call()
     expect(hedged.regions).toEqual([EAST, WEST])
@@ -64,9 +67,9 @@ describe('hedged streams', () => {
 
   it('the budget (5 % extra calls): a second late first token right after a hedge is waited for', async () => {
     // Timeouts do not count against the breaker here, so us-east-1 stays first.
-    const call = container({ hedge: true }, { failureClasses: ['unavailable'] })
+    const call = container({ hedge: HEDGE }, { failureClasses: ['unavailable'] })
     await warm(call)
-    server.plan([{ kind: 'slow-first-token', region: EAST, firstTokenDelayMs: 1_500 }])
+    server.plan([{ kind: 'slow-first-token', region: EAST, firstTokenDelayMs: 2_000 }])
     expect((await call()).regions).toEqual([EAST, WEST])
     const waited = await call()
     expect(waited.regions).toEqual([EAST])
