@@ -10,6 +10,8 @@ import { BrokenResponseError, MalformedOutputError } from '../core/errors.js'
 import { capMaxTokens, keepNewestMessages } from '../core/fallback/messages.js'
 import { interventionOf, markIntervention, stopFailure } from '../core/stop-reason.js'
 import { invokeStopReason } from '../core/invoke-stop-reason.js'
+import { invokeUsage } from '../core/invoke-usage.js'
+import { markUsage } from '../core/admission/quota-cost.js'
 import type { CallFn } from '../core/invoker/types.js'
 import type { Target } from '../core/targets.js'
 import type { BedrockClientPool } from './bedrock-clients.js'
@@ -114,6 +116,9 @@ export function checkInvokeModelOutput(output: InvokeModelCommandOutput): Invoke
   if (failure !== undefined) throw failure
   const intervened = interventionOf(stopReason)
   if (intervened !== undefined) markIntervention(output, intervened)
+  // What it used, for a declared quota's refund (the body is read once, here).
+  const used = invokeUsage(read.value)
+  if (used !== undefined) markUsage(output, used)
   return output
 }
 

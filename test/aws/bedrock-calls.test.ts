@@ -2,6 +2,7 @@
  * One attempt to one target: converseCall / invokeModelCall on the real wire (region, model, abort), and the
  * target's limits (maxTokens, maxMessages) checked through aws-sdk-client-mock; InvokeModel bodies of other families.
  */
+import { quotaSpent } from '../../src/core/admission/quota-cost.js'
 import {
   BedrockRuntimeClient, ConverseCommand, ThrottlingException,
   type ConverseCommandInput, type ConverseCommandOutput, type InvokeModelCommandOutput, type Message,
@@ -167,5 +168,18 @@ describe('checkInvokeModelOutput on the bodies of other families', () => {
       .toThrow(expect.objectContaining({ name: 'ContextWindowExceededError' }))
     expect(() => checkInvokeModelOutput(output({ generations: [{ text: '', finish_reason: 'ERROR' }] })))
       .toThrow(expect.objectContaining({ name: 'MalformedOutputError', reaskable: false, stopReason: 'malformed_model_output' }))
+  })
+})
+
+describe('checkInvokeModelOutput reads what a body used, for a declared quota', () => {
+  it.each([
+    ['Anthropic', { content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', usage: { input_tokens: 7, output_tokens: 3 } }, 10],
+    ['Nova', { output: { message: { content: [{ text: 'hi' }] } }, stopReason: 'end_turn', usage: { inputTokens: 4, outputTokens: 2 } }, 6],
+    ['Titan', titan('FINISH'), 8],
+    ['Llama', { generation: 'hi', prompt_token_count: 11, generation_token_count: 5, stop_reason: 'stop' }, 16],
+    ['Cohere Command R', { text: 'hi', finish_reason: 'COMPLETE', meta: { billed_units: { input_tokens: 2, output_tokens: 1 } } }, 3],
+    ['a body that does not say', { outputs: [{ text: 'hi', stop_reason: 'stop' }] }, undefined],
+  ])('%s', (_family, body, used) => {
+    expect(quotaSpent(checkInvokeModelOutput(output(body)))).toBe(used)
   })
 })

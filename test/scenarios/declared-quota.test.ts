@@ -8,6 +8,11 @@
  * minutes while the fake's buckets refill continuously, and the two agree within a minute (docs/quotas.md).
  */
 import { describe, expect, it } from '@jest/globals'
+import middy from '@middy/core'
+import { breakwater } from '../../src/middlewares/breakwater.js'
+import type { BreakwaterContext } from '../../src/middlewares/stack.js'
+import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
+import { directEvent, lambdaContext } from '../support/events.js'
 import { systemClock, type Clock } from '../../src/core/clock.js'
 import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
@@ -73,5 +78,24 @@ describe('a target with a declared quota', () => {
     expect(undeclared.throttled).toBeGreaterThan(0)
     expect(undeclared.calls).toBeGreaterThan(30)
     expect(undeclared.east).toBeLessThanOrEqual(11) // the fake's bucket refills 1 request in 6 s: the test takes ~1 s
+  })
+
+  it('a stream keeps its charge while it runs and refunds what its metadata says it did not use', async () => {
+    server.reset()
+    const quota = { tokensPerMinute: 5_000 }
+    server.quotas([{ model: HAIKU, region: EAST, ...quota }])
+    const handler = middy(async (_event: unknown, context: BreakwaterContext) => {
+      const reply = await context.bedrock.converseStream(input)
+      for await (const _e of reply) { /* drained */ }
+      return reply.final().served.region
+    }).use(breakwater({
+      routes: { default: [{ model: HAIKU, region: EAST, quota }, at(WEST)] }, clock: minuteAligned(),
+      client: { clientConfig: fakeClientConfig(server) }, degradation: false,
+    }))
+    const regions: string[] = []
+    // One after another, each reserving ~1 000 of the 5 000 and using a few dozen: the refunds leave room for all.
+    for (let i = 0; i < 12; i++) regions.push(await handler(directEvent(), lambdaContext() as BreakwaterContext))
+    expect(regions.filter((r) => r === EAST)).toHaveLength(12)
+    expect(server.calls.filter((c) => c.status === 429)).toHaveLength(0)
   })
 })

@@ -134,6 +134,16 @@ export class QuotaBook {
   }
 
   /**
+   * A call whose usage came after its ticket was settled as kept in full (a stream's, at its end): the tokens it did
+   * not use go back into its minute's block while this container still holds it; once given back, the charge stays.
+   */
+  refund(ticket: Ticket, tokensUsed: number): void {
+    const block = this.#states.get(ticket.key)?.blocks.find((b) => b.minute === ticket.minute)
+    if (block === undefined) return
+    block.left = add(block.left, { requests: 0, tokens: Math.max(0, ticket.cost.tokens - tokensUsed) })
+  }
+
+  /**
    * Gives back every block that is not needed now: those of minutes that ended, those of targets idle for IDLE_MS.
    * Resolves when the store has them. (Every reserve does this too, at most once a second.)
    */

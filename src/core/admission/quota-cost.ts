@@ -52,8 +52,18 @@ interface Usage {
   readonly output_tokens?: unknown
 }
 
-/** The tokens a reply says it used (Converse `usage`, or Anthropic's `usage` in an InvokeModel body); undefined if it says not. */
+/** Replies whose body (read by the call that got it) said what they used: InvokeModel's (invoke-usage.ts). */
+const MARKED = new WeakMap<object, number>()
+
+/** Marks a reply with the tokens its body says it used (the call adapter knows its body). */
+export function markUsage(output: object, tokensUsed: number): void {
+  MARKED.set(output, tokensUsed)
+}
+
+/** The tokens a reply says it used (Converse `usage`, a body marked by markUsage); undefined if it says not. */
 export function quotaSpent(output: unknown): number | undefined {
+  const marked = typeof output === 'object' && output !== null ? MARKED.get(output) : undefined
+  if (marked !== undefined) return marked
   const usage = (typeof output === 'object' && output !== null ? (output as { usage?: Usage }).usage : undefined) ?? {}
   const inputTokens = count(usage.inputTokens) ?? count(usage.input_tokens)
   const outputTokens = count(usage.outputTokens) ?? count(usage.output_tokens)

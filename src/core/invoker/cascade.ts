@@ -10,18 +10,17 @@ import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from '../backoff/types.js'
 import type { CircuitBreaker, Settled } from '../breaker/circuit-breaker.js'
 import type { Admission } from '../breaker/types.js'
 import { ContextOverflowError, MalformedOutputError } from '../errors.js'
-import { BREAKER_FAILURE_CLASSES, type Classification } from '../failure.js'
+import { BREAKER_FAILURE_CLASSES, classify, type Classification } from '../failure.js'
 import { targetKey, type Target } from '../targets.js'
 import { withAttemptSignal } from '../backoff/deadline.js'
-import { classify } from '../failure.js'
 import { callerFault, isPerTargetFault, NO_PARENTS, planAttempt, timeSlice, walkOf, type TimeSlice } from './attempt.js'
 import { Ledger } from './ledger.js'
 import { reopenWait } from './reopen-wait.js'
 import { retryWait } from './retry.js'
 import { exhausted, knownSoonest, servedBy } from './served.js'
-import { preflight, spentBy } from './preflight.js'
+import { preflight, refundLater, spentBy } from './preflight.js'
 import { fitsTarget, overflow, shedAfterTimeout, halveHistory, summarizeDropped } from './shorten.js'
-import type { Spent } from '../admission/quota-book.js'
+import type { Spent, Ticket } from '../admission/quota-book.js'
 import type { CascadeRequest, CascadeResult, Intervention } from './types.js'
 
 const ALLOWED: Admission = Object.freeze({ allowed: true, state: 'closed' })
@@ -38,8 +37,10 @@ type Step<O> = CascadeResult<O> | Verdict | typeof AGAIN
 type Gate = Pick<CircuitBreaker, 'run'>
 const NO_BREAKER: Gate = { run: async (_key, call, _denied, now) => (await call(ALLOWED, now)).value }
 
-/** What one target's visit has used so far (the wait before its next attempt, each kind of try, its quota). */
-interface Visit { waitMs: number; failures: number; truncations: number; reasks: number; beforeReask: unknown; spent: Spent }
+/** What one target's visit has used so far (the wait before its next attempt, each kind of try, its quota and ticket). */
+interface Visit {
+  waitMs: number; failures: number; truncations: number; reasks: number; beforeReask: unknown; spent: Spent; ticket?: Ticket
+}
 
 export function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<CascadeResult<O>> {
   return new CascadeRun(req).execute()
@@ -141,6 +142,7 @@ class CascadeRun<I, O> {
           break
         }
         visit.spent = 'unsent'
+        if (pre !== undefined) visit.ticket = pre
         let step: Step<O>
         try {
           // The breaker settles each admitted attempt exactly once, after it, whatever it returns or throws.
@@ -197,6 +199,7 @@ class CascadeRun<I, O> {
       attemptSignal.dispose()
     }
     visit.spent = spentBy(output, undefined)
+    if (visit.spent === undefined) refundLater(this.req.policies.quota, visit.ticket, output)
     return this.succeeded(target, ti, key, attempt, admission, visit.waitMs, plan.cap, token, output, endedAt, endedAt - now, intervened)
   }
 

@@ -4,7 +4,8 @@
  * not sent). Either skip is recorded and walks on to the next target; nothing is sent and the breaker hears nothing.
  */
 import { quotaCost, quotaSpent } from '../admission/quota-cost.js'
-import type { Spent, Ticket } from '../admission/quota-book.js'
+import type { QuotaBook, Spent, Ticket } from '../admission/quota-book.js'
+import { awaitUsage } from '../admission/late-usage.js'
 import { MINUTE_MS } from '../admission/quota.js'
 import type { FailureClass } from '../failure.js'
 import { modelRegionKey, type Target } from '../targets.js'
@@ -61,4 +62,13 @@ export function spentBy(output: unknown, failureClass: FailureClass | undefined)
   if (failureClass === undefined) return quotaSpent(output)
   if (failureClass === 'throttled') return 'unsent'
   return NOTHING_GENERATED.has(failureClass) ? 0 : undefined
+}
+
+/**
+ * A reply that did not say what it used (a stream's usage comes at its end): its ticket is settled as kept in full,
+ * and the tokens it did not use are refunded when it says (admission/late-usage.ts).
+ */
+export function refundLater(quota: QuotaBook | undefined, ticket: Ticket | undefined, output: unknown): void {
+  if (quota === undefined || ticket === undefined || typeof output !== 'object' || output === null) return
+  awaitUsage(output, (used) => quota.refund(ticket, used))
 }

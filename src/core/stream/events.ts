@@ -18,7 +18,7 @@ export interface StreamEventLike {
  * `serviceTier: { type }`, `performanceConfig: { latency }`), read by invoker/tiers.ts.
  */
 export interface StreamMetadataLike {
-  readonly usage?: { readonly outputTokens?: number | undefined } | undefined
+  readonly usage?: { readonly inputTokens?: number | undefined; readonly outputTokens?: number | undefined } | undefined
   readonly serviceTier?: unknown
   readonly performanceConfig?: unknown
 }

@@ -8,6 +8,8 @@
  * - `fail`: a `StreamInterruptedError` carrying the partial text and where it was served.
  * No target left to try is a `StreamInterruptedError` too. Never a truncated answer delivered as complete.
  */
+import { reportUsage } from '../admission/late-usage.js'
+import { quotaSpent } from '../admission/quota-cost.js'
 import type { Clock } from '../clock.js'
 import { CallerFaultError, ContextOverflowError } from '../errors.js'
 import type { CascadeResult, Degradation, Intervention, Served } from '../invoker/types.js'
@@ -104,6 +106,8 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
       const limits = { clock: deps.clock, idleTimeoutMs: deps.idleTimeoutMs, remainingMs: deps.remainingMs, signal: deps.signal }
       try {
         yield* readStream(this.#result.output, this.#tally, limits)
+        // Whole: the tokens its quota ticket held beyond what it used go back (admission/late-usage.ts).
+        reportUsage(this.#result.output as object, quotaSpent(this.#tally.metadata))
         this.#flagTier()
         this.#flagIntervention()
         return

@@ -1,6 +1,7 @@
 /** A target's declared quota in the cascade: a call the minute has no room for is skipped, not sent, and spills on. */
 import { describe, expect, it } from '@jest/globals'
 import { QuotaBook } from '../../../src/core/admission/quota-book.js'
+import { reportUsage } from '../../../src/core/admission/late-usage.js'
 import { MemoryQuotaStore, minuteOf } from '../../../src/core/admission/quota.js'
 import { AllTargetsFailedError } from '../../../src/core/errors.js'
 import { runCascade } from '../../../src/core/invoker/cascade.js'
@@ -58,5 +59,26 @@ describe('runCascade with a quota on a target', () => {
     const before = quota.left(targetKey(EAST), clock.now()).tokens
     await clock.run(runCascade(request(withUsage, { targets: [EAST, WEST] })))
     expect(before - quota.left(targetKey(EAST), clock.now()).tokens).toBe(10)
+  })
+
+  it('a reply whose usage comes later (a stream\'s, at its end) is kept in full, then refunded once it says', async () => {
+    const { clock, request, policies } = setup({ policies: { backoff: undefined } })
+    const quota = new QuotaBook({ store: new MemoryQuotaStore(), clock, limits: limitsOf(100, 100_000) })
+    Object.assign(policies, { quota })
+    const replies = scripted(clock, {})
+    const started = { stream: 'first token read' }
+    const streamLike = async (...args: Parameters<typeof replies.call>) => {
+      await replies.call(...args)
+      return started as never
+    }
+    const result = await clock.run(runCascade(request(streamLike, { targets: [EAST] })))
+    expect(result.output).toBe(started)
+    // 'hi' is 1 token, plus the 4 096 reserved for a request without maxTokens: kept while the stream runs.
+    const during = quota.left(targetKey(EAST), clock.now()).tokens
+    reportUsage(started, 30)
+    expect(quota.left(targetKey(EAST), clock.now()).tokens - during).toBe(4_097 - 30)
+    // Once: a second report changes nothing.
+    reportUsage(started, 1)
+    expect(quota.left(targetKey(EAST), clock.now()).tokens - during).toBe(4_097 - 30)
   })
 })
