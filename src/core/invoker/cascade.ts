@@ -83,7 +83,7 @@ class CascadeRun<I, O> {
   async execute(): Promise<CascadeResult<O>> {
     const { deadline, clock } = this.req
     // The deadline was made just now: its start is this moment's clock reading, for the budget and the first check.
-    this.req.policies.backoff?.budget.recordRequest(deadline.startedAt)
+    if (this.req.partOf === undefined) this.req.policies.backoff?.budget.recordRequest(deadline.startedAt)
     // The first walk starts on the deadline's clock reading; a walk after a reopen wait reads the clock after it.
     let fresh: number | undefined = deadline.startedAt
     let waitedMs = 0

@@ -131,7 +131,8 @@ export function runHedged<I, O>(request: CascadeRequest<I, O>, plan: HedgePlan, 
       if (done || caller?.aborted || !budget.spend()) return
       pending++
       const skip = new Set([...(request.skip ?? []), ...plan.skip])
-      run({ ...request, signal: hedge.signal, skip }).then((r) => won(r, primary, plan.first), (e: unknown) => lost(e, false))
+      run({ ...request, signal: hedge.signal, skip, partOf: 'hedge' })
+        .then((r) => won(r, primary, plan.first), (e: unknown) => lost(e, false))
     }, () => undefined)
   })
 }

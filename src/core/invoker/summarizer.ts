@@ -52,6 +52,7 @@ export function summarizer(options: SummarizerOptions): Summarize<Summarizable> 
   const run = (input: Summarizable, deadline: Deadline, signal: AbortSignal | undefined) => {
     const request: { -readonly [K in keyof CascadeRequest<Summarizable, unknown>]: CascadeRequest<Summarizable, unknown>[K] } = {
       route: SUMMARY_ROUTE, targets: policy.targets, input, call, policies, deadline, clock, random, validate, stopReason, listener: quiet,
+      partOf: 'summary',
     }
     if (signal !== undefined) request.signal = signal
     return runCascade(request)

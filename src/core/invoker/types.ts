@@ -161,6 +161,11 @@ export interface CascadeRequest<I, O> {
   readonly stopReason?: ((output: O) => Intervention | undefined) | undefined
   /** Throws MalformedOutputError when the output does not validate. */
   readonly validate?: (output: O) => void
+  /**
+   * Part of another request (a hedge's second leg, a summary): not counted as a request of its own by the retry
+   * budget, which would otherwise grant retries for calls nobody asked for.
+   */
+  readonly partOf?: 'hedge' | 'summary' | undefined
   /** Condenses the turns a shortening dropped into a note (`fallback({ summarize })`); absent = plain shortening. */
   readonly summarize?: Summarize<I> | undefined
   /** The caller's signal (Middy's timeout signal): aborts everything. */
