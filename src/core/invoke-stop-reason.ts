@@ -56,7 +56,9 @@ function firstOf(body: Body, key: string): Body | undefined {
 function translated(value: Body | undefined, key: string, table: Readonly<Record<string, string>>, upper = false): string | undefined {
   const reason = value?.[key]
   if (typeof reason !== 'string') return undefined
-  return table[upper ? reason.toUpperCase() : reason] ?? reason
+  const word = upper ? reason.toUpperCase() : reason
+  // Own keys only: a body saying `constructor` must not read Object.prototype.
+  return Object.hasOwn(table, word) ? table[word] : reason
 }
 
 /**

@@ -14,7 +14,8 @@ const INTERVENTIONS: Readonly<Record<string, Intervention>> = {
 
 /** The intervention a stop reason says replaced the answer, or undefined for any other stop reason. */
 export function interventionOf(stopReason: string | undefined): Intervention | undefined {
-  return stopReason === undefined ? undefined : INTERVENTIONS[stopReason]
+  // Own keys only: a stop reason of `toString` or `constructor` must not read Object.prototype.
+  return stopReason !== undefined && Object.hasOwn(INTERVENTIONS, stopReason) ? INTERVENTIONS[stopReason] : undefined
 }
 
 /**

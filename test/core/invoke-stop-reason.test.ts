@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import { invokeStopReason } from '../../src/core/invoke-stop-reason.js'
+import { interventionOf } from '../../src/core/stop-reason.js'
 
 const titan = (completionReason: string): object => ({
   inputTextTokenCount: 3, results: [{ tokenCount: 5, outputText: 'hello', completionReason }],
@@ -42,5 +43,13 @@ describe('invokeStopReason', () => {
 
   it('reads nothing from what is no body', () => {
     for (const value of [null, undefined, 'FINISH', 3]) expect(invokeStopReason(value)).toBeUndefined()
+  })
+})
+
+describe('stop reasons named like Object.prototype members', () => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('%s is kept as it is, never an intervention', (word) => {
+    expect(invokeStopReason({ stop_reason: word })).toBe(word)
+    expect(invokeStopReason({ finish_reason: word.toUpperCase(), text: 'x' })).toBe(word.toUpperCase())
+    expect(interventionOf(word)).toBeUndefined()
   })
 })

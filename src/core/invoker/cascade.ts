@@ -18,9 +18,8 @@ import { Ledger } from './ledger.js'
 import { reopenWait } from './reopen-wait.js'
 import { retryWait } from './retry.js'
 import { exhausted, knownSoonest, servedBy } from './served.js'
-import { preflight, refundLater, spentBy } from './preflight.js'
+import { preflight, refundLater, spentBy, type Spent, type Ticket } from './preflight.js'
 import { fitsTarget, overflow, shedAfterTimeout, halveHistory, summarizeDropped } from './shorten.js'
-import type { Spent, Ticket } from '../admission/quota-book.js'
 import type { CascadeRequest, CascadeResult, Intervention } from './types.js'
 
 const ALLOWED: Admission = Object.freeze({ allowed: true, state: 'closed' })
@@ -127,10 +126,6 @@ class CascadeRun<I, O> {
           await clock.sleep(waitMs, this.req.signal)
           now = clock.now()
         }
-        if (this.unsummarized !== undefined && this.req.summarize !== undefined) {
-          await summarizeDropped(this, target)
-          now = clock.now()
-        }
         // A throttled container reads the fleet's counts first (at most once a second); then shed by the adaptive
         // throttle, or no room in the target's quota: skipped, walks on (preflight.ts).
         const syncing = this.req.policies.admission?.sync(key, now)
@@ -176,6 +171,11 @@ class CascadeRun<I, O> {
     target: Target, ti: number, key: string, attempt: number, admission: Admission, visit: Visit, now: number,
   ): Promise<Settled<Step<O>>> {
     const { deadline, clock, listener, signal } = this.req
+    // Admitted (not shed, in quota, breaker willing): now the dropped turns are worth a summary (shorten.ts).
+    if (this.unsummarized !== undefined && this.req.summarize !== undefined) {
+      await summarizeDropped(this, target)
+      now = clock.now()
+    }
     const slice = timeSlice(admission, this.attemptTimeoutMs, deadline, now)
     if (slice.timeoutMs <= 0) return { verdict: 'release', value: this.ledger.deadlineSkip(target, attempt, visit.waitMs) }
     const plan = planAttempt(this.req, target, key, this.input, slice.timeoutMs, now)

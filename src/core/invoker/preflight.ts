@@ -6,6 +6,8 @@
 import { quotaCost, quotaSpent } from '../admission/quota-cost.js'
 import type { QuotaBook, Spent, Ticket } from '../admission/quota-book.js'
 import { awaitUsage } from '../admission/late-usage.js'
+
+export type { Spent, Ticket }
 import { MINUTE_MS } from '../admission/quota.js'
 import type { FailureClass } from '../failure.js'
 import { modelRegionKey, type Target } from '../targets.js'

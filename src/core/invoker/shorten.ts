@@ -57,7 +57,9 @@ export function fitsTarget<I>(run: Shortening<I>, target: Target, ti: number): b
   if (!policies.fallback || truncate === undefined) return true
   const summarize = policies.fallback.summarize
   const reserve = summarize && run.req.summarize !== undefined ? summarize.maxTokens + NOTE_TOKENS : 0
-  const fit = fitContext(run.input, target, truncate, policies.fallback.maxTruncations, reserve)
+  // The note's room is wanted, never required: a request whose plain shortening fits is sent without a note.
+  let fit = fitContext(run.input, target, truncate, policies.fallback.maxTruncations, reserve)
+  if (fit === 'cannot-fit' && reserve > 0) fit = fitContext(run.input, target, truncate, policies.fallback.maxTruncations)
   if (fit !== 'cannot-fit') {
     if (fit.truncations > 0) {
       run.unsummarized ??= run.input
