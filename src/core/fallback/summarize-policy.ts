@@ -4,6 +4,7 @@
  */
 import { list, literal, number, object, oneOf, required, type Refine } from '../config/index.js'
 import { TARGET, type Target } from '../targets.js'
+import { contextWindowOf } from './context-fit.js'
 
 export interface SummarizePolicy {
   /**
@@ -30,6 +31,21 @@ export const DEFAULT_SUMMARIZE = Object.freeze({ maxTokens: 400, timeoutMs: 3000
 /** A summary longer than this is no longer a condensed note: most cheap models cannot write one anyway. */
 const MAX_SUMMARY_TOKENS = 8192
 
+/** Room for the summarizer's instruction, in tokens. */
+export const SUMMARY_PROMPT_TOKENS = 512
+/** The shortest transcript worth condensing, in characters (about 500 tokens). */
+export const MIN_TRANSCRIPT_CHARS = 2_000
+
+/** Every summarizer whose window is known must hold the instruction, a minimal transcript and the summary asked for. */
+const roomForSummary: Refine<{ readonly targets: readonly Target[]; readonly maxTokens?: number }> = (s) => {
+  const need = (s.maxTokens ?? DEFAULT_SUMMARIZE.maxTokens) + SUMMARY_PROMPT_TOKENS + MIN_TRANSCRIPT_CHARS / 4
+  const small = s.targets.find((t) => (contextWindowOf(t) ?? Infinity) < need)
+  if (small === undefined) return undefined
+  const at = s.maxTokens === undefined ? `targets[${s.targets.indexOf(small)}]` : 'maxTokens'
+  const window = contextWindowOf(small)
+  return { at, problem: `leaves no room for a transcript in the context window of ${small.model} (${window} tokens, needs ${need})` }
+}
+
 /** A target listed twice is a copy-paste slip: its second visit would only repeat the first one's failure. */
 const distinct: Refine<{ readonly targets: readonly Target[] }> = (s) => {
   const keys = s.targets.map((t) => `${t.model}@${t.region}`)
@@ -44,7 +60,9 @@ export const SUMMARIZE_OPTIONS = oneOf([literal(false), object({
   ),
   maxTokens: number({ integer: true, min: 16, max: MAX_SUMMARY_TOKENS }),
   timeoutMs: number({ min: 100, max: 60_000, unit: 'ms' }),
-}, { label: 'a summarize', refine: [distinct as Refine<never>] })], { must: 'must be false or { targets, maxTokens?, timeoutMs? }' })
+}, { label: 'a summarize', refine: [distinct as Refine<never>, roomForSummary as Refine<never>] })], {
+  must: 'must be false or { targets, maxTokens?, timeoutMs? }',
+})
 
 /** The policy, or undefined when off. (`true` is refused by the schema: there is no default summarizer model.) */
 export function resolveSummarize(summarize: false | SummarizeOptions | undefined): SummarizePolicy | undefined {

@@ -8,7 +8,7 @@ import { Deadline } from '../backoff/deadline.js'
 import type { Clock, Random } from '../clock.js'
 import { MalformedOutputError } from '../errors.js'
 import { contextWindowOf } from '../fallback/context-fit.js'
-import type { SummarizePolicy } from '../fallback/summarize-policy.js'
+import { MIN_TRANSCRIPT_CHARS, SUMMARY_PROMPT_TOKENS, type SummarizePolicy } from '../fallback/summarize-policy.js'
 import { droppedTurns, noteOf, summaryOf, summaryRequest, transcript, withSummary, type Summarizable } from '../fallback/summary.js'
 import { runCascade } from './cascade.js'
 import { converseStopReason } from '../stop-reason.js'
@@ -18,8 +18,6 @@ import type { CallFn, CascadeListener, CascadePolicies, CascadeRequest, Interven
 const MIN_SUMMARY_MS = 100
 /** The summarizer's window when its model's is not known: the smallest of the common cheap models'. */
 const UNKNOWN_WINDOW = 32_000
-/** Room for the instruction, in tokens. */
-const PROMPT_TOKENS = 512
 /** Characters per token, as the context estimate counts them (routing/predicates.ts). */
 const CHARS_PER_TOKEN = 4
 
@@ -58,7 +56,7 @@ export function summarizer(options: SummarizerOptions): Summarize<Summarizable> 
     return runCascade(request)
   }
   const window = Math.min(...policy.targets.map((t) => contextWindowOf(t) ?? UNKNOWN_WINDOW))
-  const maxChars = Math.max(2_000, (window - policy.maxTokens - PROMPT_TOKENS) * CHARS_PER_TOKEN)
+  const maxChars = Math.max(MIN_TRANSCRIPT_CHARS, (window - policy.maxTokens - SUMMARY_PROMPT_TOKENS) * CHARS_PER_TOKEN)
   return async (before, after, { route, deadline, signal }) => {
     const dropped = droppedTurns(before, after)
     if (dropped.length === 0) return undefined

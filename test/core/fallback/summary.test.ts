@@ -34,6 +34,12 @@ describe('summarize policy', () => {
     ['an unknown key', { targets: [`${NOVA}@us-east-1`], model: NOVA }, 'fallback.summarize.model'],
     ['maxTokens below 16', { targets: [`${NOVA}@us-east-1`], maxTokens: 8 }, 'fallback.summarize.maxTokens'],
     ['a fractional timeout below 100 ms', { targets: [`${NOVA}@us-east-1`], timeoutMs: 50.5 }, 'fallback.summarize.timeoutMs'],
+    ['a summary too long for its model\'s window', {
+      targets: [{ model: 'my-small-model', region: 'us-east-1', contextWindow: 1_000 }], maxTokens: 900,
+    }, 'fallback.summarize.maxTokens'],
+    ['a summarizer window too small even for the default summary', {
+      targets: [`${NOVA}@us-east-1`, { model: 'my-small-model', region: 'us-east-1', contextWindow: 1_000 }],
+    }, 'fallback.summarize.targets[1]'],
   ])('rejects %s', (_name, summarize, field) => {
     expect(fieldOf(() => resolveFallbackPolicy({ summarize } as never, SOURCE))).toBe(field)
   })
