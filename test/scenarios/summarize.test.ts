@@ -10,7 +10,7 @@ import middy from '@middy/core'
 import { breakwater } from '../../src/middlewares/breakwater.js'
 import type { BreakwaterContext } from '../../src/middlewares/stack.js'
 import { fakeClientConfig } from '../../tools/fake-bedrock/bedrock-client.js'
-import { directEvent, lambdaContext } from '../support/events.js'
+import { lambdaContext } from '../support/events.js'
 import type { FakeBedrock } from '../../tools/fake-bedrock/fake-bedrock.js'
 import type { CallRecord } from '../../tools/fake-bedrock/fake-bedrock-replies.js'
 import { useFakeBedrockServer } from '../support/fake-bedrock-server.js'
@@ -92,8 +92,8 @@ describe('fallback({ summarize })', () => {
     server.replyWith((c) => (c.model === NOVA ? 'They spoke of turns.' : 'streamed answer'))
     const metrics = new Metrics({ namespace: 'Summaries', serviceName: 'summaries' })
     const added = jest.spyOn(metrics, 'addMetric').mockImplementation(() => metrics)
-    const handler = middy(async (_event: unknown, context: BreakwaterContext) => {
-      const reply = await context.bedrock.converseStream(input, { firstTokenTimeoutMs: 1_000 })
+    const handler = middy(async (event: { readonly other?: typeof input }, context: BreakwaterContext) => {
+      const reply = await context.bedrock.converseStream(event.other ?? input, { firstTokenTimeoutMs: 1_000 })
       for await (const _e of reply) { /* drained */ }
       return reply.final()
     }).use(breakwater({
@@ -102,14 +102,16 @@ describe('fallback({ summarize })', () => {
     }))
     const counted = (name: string): number => added.mock.calls.filter(([n]) => n === name).length
 
-    const first = await handler(directEvent(), lambdaContext() as BreakwaterContext)
+    const first = await handler({}, lambdaContext() as BreakwaterContext)
     expect(server.calls.map((c) => c.operation)).toEqual(['converse', 'converse-stream'])
     expect(systemSent(server.calls[1])).toEqual([expect.stringContaining('They spoke of turns.')])
     expect(first.served.degradations).toEqual(['truncated-context', 'summarized-context'])
     expect([counted('HistorySummaries'), counted('HistorySummaryFailures')]).toEqual([1, 0])
 
     server.plan([{ kind: 'access-denied', model: NOVA }])
-    await handler(directEvent(), lambdaContext() as BreakwaterContext)
+    // Another conversation (new message objects): the first one's summary is not reused for it.
+    const other = { ...input, messages: input.messages.map((m) => ({ ...m })) }
+    await handler({ other }, lambdaContext() as BreakwaterContext)
     expect([counted('HistorySummaries'), counted('HistorySummaryFailures')]).toEqual([1, 1])
   })
 })

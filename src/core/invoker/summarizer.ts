@@ -9,6 +9,7 @@ import type { Clock, Random } from '../clock.js'
 import { MalformedOutputError } from '../errors.js'
 import { contextWindowOf } from '../fallback/context-fit.js'
 import { MIN_TRANSCRIPT_CHARS, SUMMARY_PROMPT_TOKENS, type SummarizePolicy } from '../fallback/summarize-policy.js'
+import type { MessageLike } from '../fallback/messages.js'
 import { droppedTurns, noteOf, summaryOf, summaryRequest, transcript, withSummary, type Summarizable } from '../fallback/summary.js'
 import { runCascade } from './cascade.js'
 import { converseStopReason } from '../stop-reason.js'
@@ -57,22 +58,43 @@ export function summarizer(options: SummarizerOptions): Summarize<Summarizable> 
   }
   const window = Math.min(...policy.targets.map((t) => contextWindowOf(t) ?? UNKNOWN_WINDOW))
   const maxChars = Math.max(MIN_TRANSCRIPT_CHARS, (window - policy.maxTokens - SUMMARY_PROMPT_TOKENS) * CHARS_PER_TOKEN)
+  /**
+   * The summaries of a request's dropped turns, by the request before shortening and the turns dropped (the same
+   * message objects): a hedge's second leg and a restarted stream shorten the same request the same way, and reuse
+   * its summary. Weak: it lives as long as the caller's request object.
+   */
+  type Written = Map<number, { turns: readonly MessageLike[]; summary: Promise<string | undefined> }>
+  const written = new WeakMap<object, Written>()
+  const write = async (dropped: readonly MessageLike[], before: Summarizable, deadline: Deadline, signal?: AbortSignal) => {
+    const budgetMs = Math.min(policy.timeoutMs, deadline.remainingMs() - minAttemptMs)
+    if (budgetMs < MIN_SUMMARY_MS) return undefined
+    const request = summaryRequest(transcript(dropped, noteOf(before), maxChars), policy.maxTokens)
+    const result = await run(request, new Deadline(clock, budgetMs, 0), signal)
+    return result.served.intervened === undefined ? summaryOf(result.output) : undefined
+  }
   return async (before, after, { route, deadline, signal }) => {
     const dropped = droppedTurns(before, after)
     if (dropped.length === 0) return undefined
-    const budgetMs = Math.min(policy.timeoutMs, deadline.remainingMs() - minAttemptMs)
-    let summary: string | undefined
-    if (budgetMs >= MIN_SUMMARY_MS) {
-      const request = summaryRequest(transcript(dropped, noteOf(before), maxChars), policy.maxTokens)
-      try {
-        const result = await run(request, new Deadline(clock, budgetMs, 0), signal)
-        if (result.served.intervened === undefined) summary = summaryOf(result.output)
-      } catch (error) {
-        // The caller gave up: nothing is to be sent. Any other failure leaves the plain shortening.
-        if (signal?.aborted) throw error
-      }
+    const mine: Written = written.get(before) ?? new Map()
+    written.set(before, mine)
+    const kept = mine.get(dropped.length)
+    // The same turns, not merely as many: a caller may reuse its request object with other messages.
+    const fresh = kept === undefined || kept.turns.some((m, i) => m !== dropped[i])
+    let writing = kept?.summary
+    if (fresh || writing === undefined) {
+      writing = write(dropped, before, deadline, signal)
+      mine.set(dropped.length, { turns: dropped, summary: writing })
+      // A summary that failed is not kept: a later shortening of the same request may have the time it lacked.
+      writing.then((s) => { if (s === undefined) mine.delete(dropped.length) }, () => mine.delete(dropped.length))
     }
-    told?.(summary !== undefined, route)
+    let summary: string | undefined
+    try {
+      summary = await writing
+    } catch (error) {
+      // The caller gave up: nothing is to be sent. Any other failure leaves the plain shortening.
+      if (signal?.aborted) throw error
+    }
+    if (fresh) told?.(summary !== undefined, route)
     return summary === undefined ? undefined : withSummary(after, summary)
   }
 }

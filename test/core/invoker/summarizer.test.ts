@@ -102,4 +102,23 @@ describe('summarizer', () => {
     controller.abort(new Error('caller gave up'))
     await expect(running).rejects.toThrow('caller gave up')
   })
+
+  it('one request shortened the same way twice (a hedge\'s second leg, a restarted stream) is summarized once', async () => {
+    const h = harness(() => reply('Once.'))
+    const [a, b] = await h.clock.run(Promise.all([
+      h.summarize(before, after, { route: 'chat', deadline: h.deadline }),
+      h.summarize(before, { messages: after.messages }, { route: 'chat', deadline: h.deadline }),
+    ]))
+    expect([noteOf(a!), noteOf(b!)]).toEqual(['Once.', 'Once.'])
+    expect(h.sent).toHaveLength(1)
+    expect(h.told).toEqual([true])
+  })
+
+  it('a failed summary is not kept: the next shortening of the same request asks again', async () => {
+    let answers = 0
+    const h = harness(() => (answers++ < 2 ? sdkError('AccessDeniedException', 403) : reply('Second time.')))
+    expect(await h.clock.run(h.summarize(before, after, { route: 'chat', deadline: h.deadline }))).toBeUndefined()
+    expect(noteOf((await h.clock.run(h.summarize(before, after, { route: 'chat', deadline: h.deadline })))!)).toBe('Second time.')
+    expect(h.told).toEqual([false, true])
+  })
 })
