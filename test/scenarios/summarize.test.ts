@@ -114,4 +114,23 @@ describe('fallback({ summarize })', () => {
     await handler({ other }, lambdaContext() as BreakwaterContext)
     expect([counted('HistorySummaries'), counted('HistorySummaryFailures')]).toEqual([1, 1])
   })
+
+  it('a stream stopped at the context window restarts shortened, with the summary of what it dropped', async () => {
+    server.plan([{ kind: 'stop-reason', stopReason: 'model_context_window_exceeded', model: HAIKU, whenLongerThan: { messages: 4 } }])
+    server.replyWith((c) => (c.model === NOVA ? 'They went over the early turns.' : 'streamed answer'))
+    const handler = middy(async (_event: unknown, context: BreakwaterContext) => {
+      const reply = await context.bedrock.converseStream(input, { firstTokenTimeoutMs: 1_000 })
+      for await (const _e of reply) { /* drained */ }
+      return reply.final()
+    }).use(breakwater({
+      routes: { default: [`${HAIKU}@${EAST}`] }, fallback: { summarize },
+      client: { clientConfig: fakeClientConfig(server) }, degradation: false,
+    }))
+    const final = await handler({}, lambdaContext() as BreakwaterContext)
+
+    expect(server.calls.map((c) => [c.operation, messagesSent(c).length]))
+      .toEqual([['converse-stream', 9], ['converse', 1], ['converse-stream', 3]])
+    expect(systemSent(server.calls[2])).toEqual([expect.stringContaining('They went over the early turns.')])
+    expect(final.served.degradations).toEqual(['truncated-context', 'summarized-context'])
+  })
 })

@@ -282,6 +282,12 @@ export class Engine {
     breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)
   }
 
+  /** `after` with a note condensing what it dropped of `before` (fallback({ summarize })), for a stream shortened outside the cascade. */
+  summarize<I>(route: string, before: I, after: I, deadline: Deadline, signal: AbortSignal | undefined): Promise<I | undefined> {
+    const summarize = this.#summarize as Summarize<I> | undefined
+    return summarize === undefined ? Promise.resolve(undefined) : summarize(before, after, { route, deadline, signal })
+  }
+
   /** Tells the logs and metrics of a reply served without the cascade (from the reply cache). */
   served(served: Served): void {
     this.router.listener.served?.(served)

@@ -74,6 +74,7 @@ export async function openStream<I extends StreamInput, E extends StreamEventLik
     intervened: (target, intervention) => listener.intervened?.(target, intervention, route.name),
     downgraded: (target, tier) => listener.streamDowngraded?.(target, tier, route.name),
     truncate: adapter.truncate,
+    summarize: (before, after) => engine.summarize(route.name, before, after, deadline, options.signal),
     maxTruncations: engine.fallback?.policy.maxTruncations ?? 0,
     policy: options.interrupted ?? 'restart',
     clock: engine.router.clock,

@@ -51,6 +51,8 @@ export interface StreamReplyDeps<I, E> {
   readonly downgraded: (target: Target, served: TierServed) => void
   /** A shorter history (the fallback's), for a stream that stopped at the context window; absent = none. */
   readonly truncate?: ((input: I) => I | undefined) | undefined
+  /** The summarizer (`fallback({ summarize })`): `after` with a note condensing what it dropped of `before`, if it can. */
+  readonly summarize?: ((before: I, after: I) => Promise<I | undefined>) | undefined
   /** How many times one reply may shorten its history (`fallback.maxTruncations`). */
   readonly maxTruncations: number
   readonly policy: InterruptionPolicy
@@ -191,15 +193,18 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
     const shorter = this.#truncations < deps.maxTruncations ? deps.truncate?.(this.#input) : undefined
     if (shorter === undefined) throw new ContextOverflowError(FULL_WINDOW, interruption.cause)
     this.#truncations++
-    this.#input = shorter
+    // Shortened here, not in the cascade: the dropped turns get their summary note here too.
+    const noted = await deps.summarize?.(this.#input, shorter)
+    this.#input = noted ?? shorter
     let next: CascadeResult<StartedStream<E>>
     try {
-      next = await deps.start(shorter, NONE)
+      next = await deps.start(this.#input, NONE)
     } catch (error) {
       throw this.#exhausted(error, () => new StreamInterruptedError(interruption.kind, this.#tally.text, this.#served, { cause: error }))
     }
     const event: StreamRestartEvent = { breakwaterRestart: { reason: interruption.kind, discardedText: this.#tally.text.length } }
     this.#adopt(next, true, 'truncated-context')
+    if (noted !== undefined) this.#degrade('summarized-context')
     return event
   }
 
@@ -220,6 +225,10 @@ export class StreamReply<I, E extends StreamEventLike> implements AsyncIterable<
       : { ...served, degraded: served.degraded || how, degradations: [...served.degradations, how] }
     this.#remember(result)
     if (fresh) this.#tally = new StreamTally()
+  }
+
+  #degrade(how: Degradation): void {
+    if (!this.#served.degradations.includes(how)) this.#served = { ...this.#served, degradations: [...this.#served.degradations, how] }
   }
 
   #remember(result: CascadeResult<StartedStream<E>>): void {
