@@ -41,8 +41,9 @@ interface Visit {
   waitMs: number; failures: number; truncations: number; reasks: number; beforeReask: unknown; spent: Spent; ticket?: Ticket
 }
 
+/** Walks `req`'s cascade; a caller's signal aborted already rejects with its reason: nothing is admitted, reserved or sent. */
 export function runCascade<I, O>(req: CascadeRequest<I, O>): Promise<CascadeResult<O>> {
-  return new CascadeRun(req).execute()
+  return req.signal?.aborted ? Promise.reject(req.signal.reason) : new CascadeRun(req).execute()
 }
 
 class CascadeRun<I, O> {
@@ -85,8 +86,7 @@ class CascadeRun<I, O> {
     if (this.req.partOf === undefined) this.req.policies.backoff?.budget.recordRequest(deadline.startedAt)
     // The first walk starts on the deadline's clock reading; a walk after a reopen wait reads the clock after it.
     let fresh: number | undefined = deadline.startedAt
-    let waitedMs = 0
-    for (let waitMs = 0; ; fresh = undefined) {
+    for (let waitMs = 0, waitedMs = 0; ; fresh = undefined) {
       const from = this.ledger.attempts.length
       const step = await this.walkOnce(fresh, waitMs)
       if (typeof step === 'object') return step

@@ -9,17 +9,32 @@
  * that lost the race after its first token had arrived is let go of (`discard`): its request would stay open.
  *
  * A target with too few fresh samples (the latency tracker's `minSamples`) has no p95: no hedge; nor when the hedge
- * would start no sooner than the attempt's own time limit (the cascade moves on by itself then). When a hedge wins,
- * the first target's call was slower than 1.5 × its p95: its time so far is recorded as a latency sample (so the
- * health order sees it slow down) and it is told to the breaker as a timeout (`onSlow`) — hedging must not hide a
- * hung region from either: its calls, always aborted, would otherwise never fail, and every request would keep
- * trying it first and paying for a hedge.
+ * would start no sooner than the attempt's own time limit (the cascade moves on by itself then).
+ *
+ * The hedge is about the first target only: its p95 sets the delay, its region is the one the hedge keeps away from.
+ * So the first cascade's attempts are watched (through its listener, which still tells the request's own one
+ * everything), and when the delay is up the hedge starts only if that cascade is still waiting on an attempt of the
+ * first target. One that has moved on (the first target failed fast, a 503, and the next one is being tried) or has
+ * no attempt in flight (a backoff wait, a summary) is not hedged: the delay says nothing about the target it is on
+ * now, and a hedge kept out of the first target's region only could send the very call the cascade is waiting on.
+ * The cascade's own attempt limit then moves it on, as without hedging.
+ *
+ * When a hedge wins, the call it outran is the first cascade's attempt in flight then, whichever target that is now:
+ * if it has run at least the hedge delay, its time so far is recorded as a latency sample of its target (so the
+ * health order sees it slow down) and the target is told to the breaker as a timeout (`onSlow`) — hedging must not
+ * hide a hung region from either: its calls, always aborted, would otherwise never fail, and every request would
+ * keep trying it first and paying for a hedge. A target the cascade is done with was told its outcome already, and
+ * one it is not calling (a backoff wait) outran nothing: neither is blamed.
+ *
+ * A caller's signal aborted before the call rejects with its reason before anything runs, as the cascade does (the
+ * legs' signals are their own: an abort listener added to an aborted signal would never fire).
  */
 import type { Clock } from '../clock.js'
 import type { HedgePolicy } from '../fallback/hedge-policy.js'
 import type { LatencyTracker } from '../health/latency.js'
 import { targetKey, type Target } from '../targets.js'
-import type { CascadeRequest, CascadeResult } from './types.js'
+import { mergeListeners } from './listeners.js'
+import type { CascadeListener, CascadeRequest, CascadeResult } from './types.js'
 
 /**
  * Hedges are earned by calls: each call adds `maxExtraShare` of a hedge and a hedge spends 1; a container starts with
@@ -73,32 +88,61 @@ export interface HedgeRun<I, O> {
   readonly clock: Clock
   /** Runs one cascade (runCascade; a test's stand-in). */
   readonly run: (r: CascadeRequest<I, O>) => Promise<CascadeResult<O>>
-  /** Where the plan's p95 came from: an outrun first target's time so far is recorded in it. */
+  /** Where the plan's p95 came from: an outrun call's time so far is recorded in it, for its target. */
   readonly latency: LatencyTracker | undefined
-  /** Told the first target that a hedge outran (its breaker hears a timeout). */
+  /** Told the target whose call a hedge outran (its breaker hears a timeout): the first cascade's attempt in flight. */
   readonly onSlow: (target: Target) => void
   /** Lets go of an answer that came after the race was won (a stream's open request); absent: dropped. */
   readonly discard?: ((output: O) => void) | undefined
 }
 
+/** An attempt a cascade has in flight: its target, and when it started. */
+interface InFlight {
+  readonly target: Target
+  readonly startedAt: number
+}
+
 /**
- * Runs `request`'s cascade and, if it has not answered after `plan.delayMs` (and the budget allows), the same request
- * on the targets not in `plan.skip`: the first good answer wins, the other cascade is aborted. When both fail, the
- * first cascade's error is thrown (it walked the whole route).
+ * Watches a cascade's attempts: `inFlight` is the one it is waiting on, undefined between attempts (a backoff wait,
+ * a summary, a breaker or quota check). `listener` is the request's own listener with the watch added: it is still
+ * told everything, its `attemptStart` tokens handed back to its `attemptEnd` as they were (mergeListeners).
+ */
+class AttemptWatch {
+  inFlight: InFlight | undefined
+  readonly listener: CascadeListener
+
+  constructor(clock: Clock, listener: CascadeListener | undefined) {
+    this.listener = mergeListeners(listener, {
+      attemptStart: (target): InFlight => (this.inFlight = { target, startedAt: clock.now() }),
+      attemptEnd: (token) => {
+        if (token === this.inFlight) this.inFlight = undefined
+      },
+    })
+  }
+}
+
+/**
+ * Runs `request`'s cascade and, if it has not answered after `plan.delayMs` and is still waiting on an attempt of
+ * `plan.first` (and the budget allows), the same request on the targets not in `plan.skip`: the first good answer
+ * wins, the other cascade is aborted. When both fail, the first cascade's error is thrown (it walked the whole route).
+ * A caller's signal aborted already: its reason, and nothing is run.
  */
 export function runHedged<I, O>(request: CascadeRequest<I, O>, plan: HedgePlan, hedging: HedgeRun<I, O>): Promise<CascadeResult<O>> {
+  const caller = request.signal
+  // The legs run on signals of their own, and an abort listener added to an aborted signal never fires.
+  if (caller?.aborted) return Promise.reject(caller.reason)
   const { budget, clock, run, latency, onSlow, discard } = hedging
   const primary = new AbortController()
   const hedge = new AbortController()
   const timer = new AbortController()
-  const caller = request.signal
   const onCallerAbort = (): void => {
     primary.abort(caller?.reason)
     hedge.abort(caller?.reason)
   }
   caller?.addEventListener('abort', onCallerAbort, { once: true })
-  const startedAt = clock.now()
-  const first = run({ ...request, signal: primary.signal })
+  const watch = new AttemptWatch(clock, request.listener)
+  const first = run({ ...request, signal: primary.signal, listener: watch.listener })
+  const firstKey = targetKey(plan.first)
 
   return new Promise<CascadeResult<O>>((resolve, reject) => {
     let pending = 1
@@ -109,14 +153,16 @@ export function runHedged<I, O>(request: CascadeRequest<I, O>, plan: HedgePlan, 
       timer.abort()
       caller?.removeEventListener('abort', onCallerAbort)
     }
-    const won = (result: CascadeResult<O>, loser: AbortController, slow: Target | undefined): void => {
+    const won = (result: CascadeResult<O>, loser: AbortController, outran: InFlight | undefined): void => {
       // Both answered: the second one's abort came too late to stop it, and nobody will read it.
       if (done) return discard?.(result.output)
       finish()
       loser.abort(new HedgeLostError())
-      if (slow !== undefined) {
-        latency?.record(targetKey(slow), clock.now() - startedAt, undefined, clock.now())
-        onSlow(slow)
+      const now = clock.now()
+      // Blamed only for a call the hedge outran by its own time: one just started (a retry) is not slow yet.
+      if (outran !== undefined && now - outran.startedAt >= plan.delayMs) {
+        latency?.record(targetKey(outran.target), now - outran.startedAt, undefined, now)
+        onSlow(outran.target)
       }
       resolve(result)
     }
@@ -128,11 +174,15 @@ export function runHedged<I, O>(request: CascadeRequest<I, O>, plan: HedgePlan, 
     }
     first.then((r) => won(r, hedge, undefined), (e: unknown) => lost(e, true))
     clock.sleep(plan.delayMs, timer.signal).then(() => {
-      if (done || caller?.aborted || !budget.spend()) return
+      // Still on the first target, or no hedge (see the module's TSDoc): the plan's skip is about its region only.
+      const waitingOn = watch.inFlight
+      if (done || caller?.aborted || waitingOn === undefined || targetKey(waitingOn.target) !== firstKey) return
+      if (!budget.spend()) return
       pending++
       const skip = new Set([...(request.skip ?? []), ...plan.skip])
+      // Read when the hedge wins, not now: by then the first cascade may have moved on (its attempt timed out).
       run({ ...request, signal: hedge.signal, skip, partOf: 'hedge' })
-        .then((r) => won(r, primary, plan.first), (e: unknown) => lost(e, false))
+        .then((r) => won(r, primary, watch.inFlight), (e: unknown) => lost(e, false))
     }, () => undefined)
   })
 }

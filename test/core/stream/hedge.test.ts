@@ -24,13 +24,16 @@ type Input = { readonly messages: readonly object[] }
 const EAST: Target = { model: 'm', region: 'us-east-1' }
 const EAST_SMALL: Target = { model: 'small', region: 'us-east-1' }
 const WEST: Target = { model: 'm', region: 'us-west-2' }
-/** How a call behaves: its first token after 100 ms, after 3 s, or after 3 s deaf to its abort (it answers anyway). */
-type Step = 'fast' | 'slow' | 'deaf'
+/**
+ * How a call behaves: its first token after 100 ms, after 3 s, or after 3 s deaf to its abort (it answers anyway);
+ * or a 503 at once (`down`).
+ */
+type Step = 'fast' | 'slow' | 'deaf' | 'down'
 
 interface Call {
   readonly region: string
   readonly model: string
-  outcome: 'waiting' | 'first token' | 'aborted' | 'let go'
+  outcome: 'waiting' | 'first token' | 'aborted' | 'let go' | 'failed'
   reason?: unknown
 }
 
@@ -42,6 +45,11 @@ function upstream(clock: SimClock, script: Record<string, Step[]>) {
     calls.push(record)
     const list = script[target.region] ?? ['fast']
     const step = (list.length > 1 ? list.shift() : list[0]) as Step
+    if (step === 'down') {
+      record.outcome = 'failed'
+      const name = 'ServiceUnavailableException'
+      throw Object.assign(new Error(name), { name, $fault: 'server', $metadata: { httpStatusCode: 503 } })
+    }
     try {
       await clock.sleep(step === 'fast' ? 100 : 3_000, step === 'deaf' ? undefined : signal)
     } catch (error) {
@@ -97,7 +105,13 @@ function container(script: Record<string, Step[]>, options: Options = {}) {
     return { served: reply.final().served, text: reply.final().text, calls: calls.slice(before) }
   }
   const warm = async (n = 5) => { for (let i = 0; i < n; i++) await stream() }
-  return { stream, warm, breaker, router, clock }
+  /** A stream the caller gave up on before asking: what opening it does. */
+  const abandoned = (reason: Error) => {
+    const caller = new AbortController()
+    caller.abort(reason)
+    return clock.run(openStream<Input, StreamEventLike>(engine, binding, { messages: [] }, { signal: caller.signal }))
+  }
+  return { stream, warm, abandoned, calls, breaker, router, clock }
 }
 
 describe('hedged streams', () => {
@@ -155,6 +169,26 @@ describe('hedged streams', () => {
     await c.warm()
     const slow = await c.stream()
     expect(slow.calls.map((x) => [x.model, x.outcome])).toEqual([['m', 'first token']])
+  })
+
+  it('a first target that failed fast (a 503) is not blamed, nor is the region the stream moved on to hedged into', async () => {
+    // us-west-2's first call is slow, its next one fast: a hedge kept out of us-east-1 only would call it again.
+    const c = container({ 'us-east-1': ['fast', 'fast', 'fast', 'fast', 'fast', 'down'], 'us-west-2': ['slow', 'fast'] })
+    await c.warm()
+    const moved = await c.stream()
+    expect(moved.served).toMatchObject({ region: 'us-west-2' })
+    expect(moved.calls.map((x) => [x.region, x.outcome])).toEqual([['us-east-1', 'failed'], ['us-west-2', 'first token']])
+    c.clock.advance(1_000) // past the tracker's memo of its figures
+    // No sample of a slowness us-east-1 never had (it failed at once, and its breaker heard so from the cascade).
+    expect(c.router.firstTokens?.health('m@us-east-1')?.samples).toBe(5)
+  })
+
+  it('a caller that gave up before the stream: its reason, and nothing is sent', async () => {
+    const c = container({ 'us-east-1': ['fast'] })
+    await c.warm()
+    const before = c.calls.length
+    await expect(c.abandoned(new Error('caller gave up'))).rejects.toThrow('caller gave up')
+    expect(c.calls.length).toBe(before)
   })
 
   it('off (no hedge option): a slow first token is waited for', async () => {
