@@ -21,28 +21,21 @@
  * each container then holds to the whole limit on its own (see docs/quotas.md for why not a share of it).
  */
 import type { Clock } from '../clock.js'
-import { SecondWindow } from '../window.js'
 import {
   add, fits, MemoryQuotaStore, minuteOf, minus, NOTHING, type Amount, type QuotaLimit, type QuotaStore, type Spent, type Ticket,
 } from './quota.js'
+import { blockOf, blockWant, keyState, knownShort, REQUESTS, TOKENS, type Block, type KeyState } from './quota-block.js'
 
 export type { Spent, Ticket } from './quota.js'
+export { BLOCK_SECONDS, MAX_BLOCK_SHARE, SHORT_RETRY_MS } from './quota-block.js'
 
-/** A block is this many seconds of the container's own recent demand on the target. */
-export const BLOCK_SECONDS = 5
-/** No block is larger than this share of the minute's limit (at least one request, one call's tokens). */
-export const MAX_BLOCK_SHARE = 0.1
 /** A target this container has not charged for this long gives its block back. */
 export const IDLE_MS = 10_000
-/** After a take found the fleet's budget short, the store is not asked again for this long. */
-export const SHORT_RETRY_MS = 1_000
 /** After a store failure, how long the book takes from its in-container store. */
 export const LOCAL_FALLBACK_MS = 30_000
 /** How often a book looks for blocks to give back (ended minutes, idle targets). */
 const SWEEP_MS = 1_000
 
-const REQUESTS = 0
-const TOKENS = 1
 
 export interface QuotaBookOptions {
   readonly store: QuotaStore
@@ -53,30 +46,6 @@ export interface QuotaBookOptions {
   readonly onStoreError?: (error: unknown, key: string, operation: 'quota-take' | 'quota-give') => void
 }
 
-interface Block {
-  readonly minute: number
-  /** What is left to spend; each dimension may dip below 0 never (a charge needs what it costs). */
-  left: Amount
-  /** How much of what was taken came from the shared store, and from the local fallback: where gives go. */
-  shared: Amount
-  local: Amount
-  inFlight: number
-  takes: number
-  /** The last charge to it, or take for it: a block unused for IDLE_MS goes back. */
-  lastUse: number
-}
-
-interface KeyState {
-  readonly key: string
-  readonly limit: QuotaLimit
-  readonly maxBlock: Amount
-  readonly demand: SecondWindow
-  /** The current minute's block last; older ones stay while calls charged to them are in flight. */
-  readonly blocks: Block[]
-  taking: Promise<void> | undefined
-  /** Per dimension, when a take last found the fleet short (granted less than asked): it is not asked again for SHORT_RETRY_MS. */
-  shortAt: { requests: number; tokens: number }
-}
 
 export class QuotaBook {
   readonly #store: QuotaStore
@@ -92,14 +61,7 @@ export class QuotaBook {
     this.#store = options.store
     this.#clock = options.clock
     this.#onStoreError = options.onStoreError
-    for (const [key, limit] of options.limits) {
-      const share = (n: number | undefined): number => (n === undefined ? 0 : Math.max(1, Math.floor(n * MAX_BLOCK_SHARE)))
-      this.#states.set(key, {
-        key, limit, maxBlock: { requests: share(limit.requests), tokens: share(limit.tokens) },
-        demand: new SecondWindow(BLOCK_SECONDS, 2, options.clock.now()), blocks: [],
-        taking: undefined, shortAt: { requests: -Infinity, tokens: -Infinity },
-      })
-    }
+    for (const [key, limit] of options.limits) this.#states.set(key, keyState(key, limit, options.clock.now()))
   }
 
   /** Does `key` have a declared quota? */
@@ -174,7 +136,7 @@ export class QuotaBook {
     // that call is waiting for (one take would then not be enough for it, however much the fleet had left).
     if (state.taking !== undefined) return state.taking.then(() => this.#try(state, cost, this.#clock.now(), tookFor))
     const minute = minuteOf(now)
-    const block = this.#block(state, minute)
+    const block = blockOf(state, minute)
     if (fits(block.left, cost, state.limit)) {
       block.left = minus(block.left, cost)
       block.inFlight++
@@ -182,7 +144,7 @@ export class QuotaBook {
       return { key: state.key, minute, cost }
     }
     if (tookFor === minute || knownShort(state, block.left, cost, now)) return 'refused'
-    const want = this.#want(state, block, cost, now)
+    const want = blockWant(state, block, cost, now)
     const taking = this.#take(state, block, want)
     state.taking = taking
     return taking.then(() => {
@@ -191,23 +153,6 @@ export class QuotaBook {
     })
   }
 
-  /**
-   * What to ask the store for: in each dimension short of `cost`, a block's worth (at least what is missing); in a
-   * dimension not short yet but under half a block, a top-up to a block, so the two run out together and one take
-   * serves both (with both limited, that took 23 takes a minute at 10 calls/s instead of 15).
-   */
-  #want(state: KeyState, block: Block, cost: Amount, now: number): Amount {
-    const dimension = (limit: number | undefined, left: number, need: number, series: number, max: number): number => {
-      if (limit === undefined) return 0
-      const size = Math.min(max, Math.max(1, Math.round(state.demand.total(now, series))))
-      if (left >= need) return left - need < size / 2 ? Math.min(limit, size) : 0
-      return Math.min(limit, Math.max(need - left, size))
-    }
-    return {
-      requests: dimension(state.limit.requests, block.left.requests, cost.requests, REQUESTS, state.maxBlock.requests),
-      tokens: dimension(state.limit.tokens, block.left.tokens, cost.tokens, TOKENS, state.maxBlock.tokens),
-    }
-  }
 
   async #take(state: KeyState, block: Block, want: Amount): Promise<void> {
     block.takes++
@@ -232,14 +177,6 @@ export class QuotaBook {
     if (granted.tokens < want.tokens) state.shortAt.tokens = now
     // The minute ended while the store answered: nothing will be charged to this block any more.
     if (block.minute < minuteOf(now) && block.inFlight === 0) this.#close(state, block)
-  }
-
-  #block(state: KeyState, minute: number): Block {
-    const current = state.blocks[state.blocks.length - 1]
-    if (current !== undefined && current.minute === minute) return current
-    const block: Block = { minute, left: NOTHING, shared: NOTHING, local: NOTHING, inFlight: 0, takes: 0, lastUse: -Infinity }
-    state.blocks.push(block)
-    return block
   }
 
   #sweep(now: number): void {
@@ -292,12 +229,4 @@ export class QuotaBook {
 /** Thrown (and caught) inside #take to take from the local store while the shared one is given a rest. */
 const LOCAL = Symbol('local')
 
-/** Each dimension the block is short of `cost` in was found empty less than SHORT_RETRY_MS ago, this minute: not asked yet. */
-function knownShort(state: KeyState, left: Amount, cost: Amount, now: number): boolean {
-  const { limit, shortAt } = state
-  // A new minute is a new budget, however recently the last one ran out.
-  const recent = (at: number): boolean => now - at < SHORT_RETRY_MS && minuteOf(at) === minuteOf(now)
-  const missesRequests = limit.requests !== undefined && left.requests < cost.requests
-  const missesTokens = limit.tokens !== undefined && left.tokens < cost.tokens
-  return (!missesRequests || recent(shortAt.requests)) && (!missesTokens || recent(shortAt.tokens))
-}
+
