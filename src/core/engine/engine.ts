@@ -13,7 +13,6 @@ import { MemoryQuotaStore, type QuotaLimit, type QuotaStore } from '../admission
 import type { CircuitBreaker } from '../breaker/circuit-breaker.js'
 import type { Clock, Random } from '../clock.js'
 import { BreakwaterConfigError } from '../errors.js'
-import type { FailureClass } from '../failure.js'
 import type { FallbackPolicy } from '../fallback/policy.js'
 import type { ReplyCache } from '../fallback/reply-cache.js'
 import type { Digest } from '../fallback/cache-key.js'
@@ -26,7 +25,7 @@ import { Hedging } from './hedging.js'
 import { summarizer } from '../invoker/summarizer.js'
 import type { Summarizable } from '../fallback/summary.js'
 import { converseAdapter, converseUsage } from '../invoker/converse-adapter.js'
-import { classify } from '../failure.js'
+import { classify, type FailureClass } from '../failure.js'
 import { converseStopReason } from '../stop-reason.js'
 import type { InterruptionKind } from '../stream/errors.js'
 import { modelRegionKey, targetKey, type Target } from '../targets.js'
@@ -180,7 +179,8 @@ export class Engine {
     })
     this.#reserveMs = parts.backoff?.policy.reserveMs ?? DEFAULT_BACKOFF_POLICY.reserveMs
     const hedge = parts.fallback?.policy.hedge
-    this.#hedging = hedge ? new Hedging(hedge, router.clock, parts.breaker) : undefined
+    // An outrun call was aborted, so the cascade told its breaker nothing: to it, a timeout.
+    this.#hedging = hedge ? new Hedging(hedge, router.clock, (slow) => this.#blame(slow, 'timed-out')) : undefined
     this.#firstTokens = router.firstTokens ?? new LatencyTracker({ clock: router.clock })
     const options = router.slowFactor === undefined ? {} : { slowFactor: router.slowFactor }
     for (const route of router.routes.values()) this.#orders.set(route.name, new RouteOrder(route.targets, route.ownTargets, options))
@@ -270,15 +270,20 @@ export class Engine {
    */
   streamInterrupted(route: string, target: Target, kind: InterruptionKind, cause: unknown): void {
     this.router.listener.streamInterrupted?.(target, kind, route)
-    const breaker = this.breaker
-    if (breaker === undefined) return
+    if (this.breaker === undefined) return
     const failureClass = kind === 'cut' ? 'unavailable'
       : kind === 'stall' ? 'timed-out'
         // Anything the upstream's stream threw mid-way (a reset, an unreadable event) is the upstream's failure.
         : kind === 'error' ? (classify(cause, this.router.clock.now())?.failureClass ?? 'unavailable')
           : kind // what its stop reason said: context overflow or malformed output, failure classes of their own
-    if (!breaker.failureClasses.has(failureClass)) return
     // Admitted when the stream started; its verdict then was the first token. This is the stream's own failure.
+    this.#blame(target, failureClass)
+  }
+
+  /** A failure the cascade did not see (a stream broken after its first token, a call a hedge outran), to the breaker. */
+  #blame(target: Target, failureClass: FailureClass): void {
+    const breaker = this.breaker
+    if (breaker === undefined || !breaker.failureClasses.has(failureClass)) return
     breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)
   }
 

@@ -4,18 +4,12 @@
  * health tracker, a stream's from its own tracker of times to first token (the cascade records each stream's in it:
  * it is the request's `latency`).
  */
-import type { CircuitBreaker } from '../breaker/circuit-breaker.js'
-import type { Admission } from '../breaker/types.js'
 import type { Clock } from '../clock.js'
-import type { FailureClass } from '../failure.js'
 import type { HedgePolicy } from '../fallback/hedge-policy.js'
 import { runCascade } from '../invoker/cascade.js'
 import { HedgeBudget, planHedge, runHedged } from '../invoker/hedge.js'
 import type { CascadeRequest, CascadeResult } from '../invoker/types.js'
-import { targetKey, type Target } from '../targets.js'
-
-/** An admission without a permit: a failure reported on it counts in the window and may trip, nothing else. */
-const ADMITTED: Admission = Object.freeze({ allowed: true, state: 'closed' })
+import type { Target } from '../targets.js'
 
 export class Hedging {
   /** Hedges this container may still send. */
@@ -24,7 +18,8 @@ export class Hedging {
   constructor(
     readonly policy: HedgePolicy,
     private readonly clock: Clock,
-    private readonly breaker: { readonly breaker: CircuitBreaker; readonly failureClasses: ReadonlySet<FailureClass> } | undefined,
+    /** Told of each target a hedge outran (the engine: a timeout to its breaker). */
+    private readonly outrun: (target: Target) => void,
   ) {
     this.#budget = new HedgeBudget(policy.maxExtraShare)
   }
@@ -40,14 +35,7 @@ export class Hedging {
     const plan = planHedge({ targets: request.targets, skip: request.skip, attemptTimeoutMs }, request.latency, this.policy, now)
     if (plan === undefined) return runCascade(request)
     return runHedged(request, plan, {
-      budget: this.#budget, clock: this.clock, run: runCascade, latency: request.latency, onSlow: (slow) => this.#outrun(slow), discard,
+      budget: this.#budget, clock: this.clock, run: runCascade, latency: request.latency, onSlow: this.outrun, discard,
     })
-  }
-
-  /** A hedge outran `target`'s call: to its breaker, a timeout (the call was aborted, so the cascade told it nothing). */
-  #outrun(target: Target): void {
-    const breaker = this.breaker
-    if (breaker === undefined || !breaker.failureClasses.has('timed-out')) return
-    breaker.breaker.onFailure(targetKey(target), ADMITTED).catch(() => undefined)
   }
 }

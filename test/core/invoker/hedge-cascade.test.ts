@@ -4,9 +4,7 @@
  * was sent, who was blamed): no timings are asserted.
  */
 import { describe, expect, it } from '@jest/globals'
-import type { CircuitBreaker } from '../../../src/core/breaker/circuit-breaker.js'
 import { Hedging } from '../../../src/core/engine/hedging.js'
-import { BREAKER_FAILURE_CLASSES } from '../../../src/core/failure.js'
 import { DEFAULT_HEDGE_POLICY } from '../../../src/core/fallback/hedge-policy.js'
 import { LatencyTracker } from '../../../src/core/health/latency.js'
 import { runCascade } from '../../../src/core/invoker/cascade.js'
@@ -19,8 +17,7 @@ function hedged(clock: SimClock) {
   const latency = new LatencyTracker({ clock })
   for (let i = 0; i < 5; i++) latency.record(targetKey(EAST), 100, undefined, clock.now())
   const outrun: string[] = []
-  const breaker = { onFailure: async (key: string) => { outrun.push(key) } } as unknown as CircuitBreaker
-  const hedging = new Hedging(DEFAULT_HEDGE_POLICY, clock, { breaker, failureClasses: BREAKER_FAILURE_CLASSES })
+  const hedging = new Hedging(DEFAULT_HEDGE_POLICY, clock, (target) => { outrun.push(targetKey(target)) })
   const eastSamples = () => {
     clock.advance(1_000) // past the tracker's memo of its figures
     return latency.health(targetKey(EAST), clock.now())?.samples
