@@ -10,8 +10,7 @@ import { BrokenResponseError, MalformedOutputError } from '../core/errors.js'
 import { capMaxTokens, keepNewestMessages } from '../core/fallback/messages.js'
 import { interventionOf, markIntervention, stopFailure } from '../core/stop-reason.js'
 import { invokeStopReason } from '../core/invoke-stop-reason.js'
-import { invokeUsage } from '../core/invoke-usage.js'
-import { markUsage } from '../core/admission/quota-cost.js'
+import { bodyUsage, markUsage } from '../core/admission/quota-cost.js'
 import type { CallFn } from '../core/invoker/types.js'
 import type { Target } from '../core/targets.js'
 import type { BedrockClientPool } from './bedrock-clients.js'
@@ -117,7 +116,7 @@ export function checkInvokeModelOutput(output: InvokeModelCommandOutput): Invoke
   const intervened = interventionOf(stopReason)
   if (intervened !== undefined) markIntervention(output, intervened)
   // What it used, for a declared quota's refund (the body is read once, here).
-  const used = invokeUsage(read.value)
+  const used = bodyUsage(read.value)
   if (used !== undefined) markUsage(output, used)
   return output
 }

@@ -50,9 +50,23 @@ interface Usage {
   readonly outputTokens?: unknown
   readonly input_tokens?: unknown
   readonly output_tokens?: unknown
+  readonly prompt_tokens?: unknown
+  readonly completion_tokens?: unknown
 }
 
-/** Replies whose body (read by the call that got it) said what they used: InvokeModel's (invoke-usage.ts). */
+/** Input plus output tokens, when both are counts. */
+const both = (input: unknown, output: unknown): number | undefined => {
+  const i = count(input)
+  const o = count(output)
+  return i === undefined || o === undefined ? undefined : i + o
+}
+
+/** A `usage` object in any of its spellings: Converse and Nova, Anthropic, OpenAI-style chat. */
+const usageTokens = (usage: Usage): number | undefined =>
+  both(usage.inputTokens, usage.outputTokens) ?? both(usage.input_tokens, usage.output_tokens)
+    ?? both(usage.prompt_tokens, usage.completion_tokens)
+
+/** Replies whose body (read by the call that got it) said what they used: InvokeModel's (see bodyUsage). */
 const MARKED = new WeakMap<object, number>()
 
 /** Marks a reply with the tokens its body says it used (the call adapter knows its body). */
@@ -62,10 +76,34 @@ export function markUsage(output: object, tokensUsed: number): void {
 
 /** The tokens a reply says it used (Converse `usage`, a body marked by markUsage); undefined if it says not. */
 export function quotaSpent(output: unknown): number | undefined {
-  const marked = typeof output === 'object' && output !== null ? MARKED.get(output) : undefined
+  if (typeof output !== 'object' || output === null) return undefined
+  const marked = MARKED.get(output)
   if (marked !== undefined) return marked
-  const usage = (typeof output === 'object' && output !== null ? (output as { usage?: Usage }).usage : undefined) ?? {}
-  const inputTokens = count(usage.inputTokens) ?? count(usage.input_tokens)
-  const outputTokens = count(usage.outputTokens) ?? count(usage.output_tokens)
-  return inputTokens === undefined || outputTokens === undefined ? undefined : inputTokens + outputTokens
+  const usage = (output as { usage?: unknown }).usage
+  return typeof usage === 'object' && usage !== null ? usageTokens(usage as Usage) : undefined
+}
+
+type Body = Record<string, unknown>
+const objectAt = (body: Body | undefined, key: string): Body | undefined => {
+  const v = body?.[key]
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Body) : undefined
+}
+
+/**
+ * The tokens a parsed InvokeModel body says it used, in its model family's words: a `usage` object (Anthropic,
+ * Nova, OpenAI-style chat); Titan `inputTextTokenCount` and `results[].tokenCount`; Llama `prompt_token_count` and
+ * `generation_token_count`; Cohere Command R `meta.billed_units`. Undefined when it does not say (Mistral's).
+ */
+export function bodyUsage(body: unknown): number | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined
+  const b = body as Body
+  const usage = objectAt(b, 'usage')
+  if (usage !== undefined) return usageTokens(usage)
+  if (Array.isArray(b.results)) {
+    const outputs = b.results.map((r) => count((r as Body | null)?.tokenCount))
+    return outputs.some((n) => n === undefined) ? undefined : both(b.inputTextTokenCount, (outputs as number[]).reduce((a, n) => a + n, 0))
+  }
+  if ('generation_token_count' in b) return both(b.prompt_token_count, b.generation_token_count)
+  const billed = objectAt(objectAt(b, 'meta'), 'billed_units')
+  return billed === undefined ? undefined : both(billed.input_tokens, billed.output_tokens)
 }

@@ -3,6 +3,7 @@
  * cheap model to condense them, and the system note that carries the summary into the shortened request. The call
  * itself: invoker/summarizer.ts. Nothing here is logged: the turns and the summary are the user's and the model's.
  */
+import { extractText, type ConverseOutputLike } from '../output/text.js'
 import type { ConverseLike, MessageLike } from './messages.js'
 
 /** A Converse request with its system blocks, as the summarizer reads and writes it. */
@@ -81,11 +82,9 @@ export function summaryRequest(text: string, maxTokens: number): Summarizable {
   }
 }
 
-/** The summary a Converse reply holds (its text blocks, trimmed), or undefined when it holds none. */
+/** The summary a Converse reply holds (its text, trimmed), or undefined when it holds none. */
 export function summaryOf(output: unknown): string | undefined {
-  const content = (output as { output?: { message?: { content?: unknown } } } | undefined)?.output?.message?.content
-  if (!Array.isArray(content)) return undefined
-  const text = content.map((b) => (typeof b === 'object' && b !== null && typeof b.text === 'string' ? b.text : '')).join('').trim()
+  const text = typeof output === 'object' && output !== null ? extractText(output as ConverseOutputLike).trim() : ''
   return text === '' ? undefined : text
 }
 
